@@ -1,0 +1,42 @@
+/*
+ * Copyright (C) 2026 The vmds authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include <glib-object.h>
+#include <sqlite3.h>
+
+G_BEGIN_DECLS
+
+#define VMDS_TYPE_STORE (vmds_store_get_type())
+G_DECLARE_FINAL_TYPE(VmdsStore, vmds_store, VMDS, STORE, GObject)
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(sqlite3_stmt, sqlite3_finalize)
+
+/* the newest schema this build writes; older stores are migrated on open */
+#define VMDS_STORE_SCHEMA_VERSION 1
+
+VmdsStore *
+vmds_store_open(const gchar *path, GError **error);
+const gchar *
+vmds_store_get_path(VmdsStore *self);
+gint
+vmds_store_get_schema_version(VmdsStore *self);
+sqlite3_stmt *
+vmds_store_prepare(VmdsStore *self, const gchar *sql, GError **error);
+gboolean
+vmds_store_step_done(VmdsStore *self, sqlite3_stmt *stmt, GError **error);
+gboolean
+vmds_store_begin(VmdsStore *self, GError **error);
+gboolean
+vmds_store_commit(VmdsStore *self, GError **error);
+void
+vmds_store_rollback(VmdsStore *self);
+gboolean
+vmds_store_set_error(VmdsStore *self, gint rc, GError **error);
+void
+vmds_store_close(VmdsStore *self);
+
+G_END_DECLS
