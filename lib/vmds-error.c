@@ -6,7 +6,6 @@
 #include "config.h"
 
 #include <gio/gio.h>
-#include <json-glib/json-glib.h>
 
 #include "vmds-error.h"
 
@@ -87,7 +86,7 @@ vmds_error_to_http_status(const GError *error)
  * vmds_error_convert:
  * @error: (inout): a #GError or %NULL
  *
- * Converts a foreign error (GIO, GLib file, json-glib) into %VMDS_ERROR in
+ * Converts a foreign error (GIO, GLib file, key file) into %VMDS_ERROR in
  * place, keeping its message. Errors already in %VMDS_ERROR are kept.
  */
 void
@@ -97,7 +96,7 @@ vmds_error_convert(GError **error)
 
 	if (error == NULL || *error == NULL || (*error)->domain == VMDS_ERROR)
 		return;
-	if ((*error)->domain == JSON_PARSER_ERROR || (*error)->domain == G_KEY_FILE_ERROR ||
+	if ((*error)->domain == G_KEY_FILE_ERROR ||
 	    g_error_matches(*error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT) ||
 	    g_error_matches(*error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA) ||
 	    g_error_matches(*error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE)) {

@@ -1,0 +1,29 @@
+/*
+ * Copyright (C) 2026 The vmds authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* the REST port when neither --http nor the config file names one */
+#define VMDS_DEFAULT_HTTP_PORT 8976
+/* the VM that the embedded default creates and that clients talk to */
+#define VMDS_DEFAULT_VM "vm-1"
+/* file names inside the state and run directories */
+#define VMDS_ADMIN_PASSWORD_FILE "admin-password"
+#define VMDS_URL_FILE		 "vmdsd.url"
+
+gchar *
+vmds_paths_state_dir(void);
+gchar *
+vmds_paths_run_dir(void);
+gchar *
+vmds_paths_config_file(void);
+gchar *
+vmds_paths_socket(const gchar *run_dir, const gchar *vm);
+
+G_END_DECLS
