@@ -1,0 +1,445 @@
+/*
+ * Copyright (C) 2026 The vmds authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "vmds-error.h"
+#include "vmds-json.h"
+
+/*
+ * Everything a peer sends is hostile: these accessors check the type of each
+ * member and return a VMDS_ERROR_INVALID_ARGUMENT naming it, where json-glib's
+ * convenience getters would raise a critical (a crash under fatal-criticals).
+ */
+
+/* refuse what json-glib should never see: deep nesting (its parser recurses)
+ * and \u0000 escapes (its strings are NUL-terminated, so a key would be cut) */
+static gboolean
+vmds_json_prescan(const gchar *text, gsize len, GError **error)
+{
+	guint depth = 0;
+	gboolean in_string = FALSE;
+
+	for (gsize i = 0; i < len; i++) {
+		gchar c = text[i];
+		if (in_string) {
+			if (c == '\\' && i + 1 < len) {
+				if (text[i + 1] == 'u' && i + 5 < len &&
+				    memcmp(text + i + 2, "0000", 4) == 0) {
+					g_set_error_literal(error,
+							    VMDS_ERROR,
+							    VMDS_ERROR_INVALID_ARGUMENT,
+							    "JSON strings may not contain NUL");
+					return FALSE;
+				}
+				i++;
+			} else if (c == '"') {
+				in_string = FALSE;
+			}
+			continue;
+		}
+		if (c == '"') {
+			in_string = TRUE;
+		} else if (c == '{' || c == '[') {
+			if (++depth > VMDS_JSON_MAX_DEPTH) {
+				g_set_error(error,
+					    VMDS_ERROR,
+					    VMDS_ERROR_INVALID_ARGUMENT,
+					    "JSON nested deeper than %u levels",
+					    (guint)VMDS_JSON_MAX_DEPTH);
+				return FALSE;
+			}
+		} else if (c == '}' || c == ']') {
+			if (depth > 0)
+				depth--;
+		}
+	}
+	return TRUE;
+}
+
+/**
+ * vmds_json_parse:
+ * @text: untrusted JSON text, not necessarily NUL-terminated
+ * @len: its length in bytes
+ * @error: a #GError or %NULL
+ *
+ * Parses JSON from a peer: valid UTF-8, no NUL, bounded depth.
+ *
+ * Returns: (transfer full): the root node, or %NULL with
+ * %VMDS_ERROR_INVALID_ARGUMENT
+ */
+JsonNode *
+vmds_json_parse(const gchar *text, gsize len, GError **error)
+{
+	g_autoptr(JsonParser) parser = NULL;
+	g_autoptr(GError) error_local = NULL;
+	JsonNode *root;
+
+	g_return_val_if_fail(text != NULL || len == 0, NULL);
+
+	if (!g_utf8_validate_len(text, len, NULL)) {
+		g_set_error_literal(error,
+				    VMDS_ERROR,
+				    VMDS_ERROR_INVALID_ARGUMENT,
+				    "arguments are not valid UTF-8");
+		return NULL;
+	}
+	if (!vmds_json_prescan(text, len, error))
+		return NULL;
+	parser = json_parser_new_immutable();
+	if (!json_parser_load_from_data(parser, text, (gssize)len, &error_local)) {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_INVALID_ARGUMENT,
+			    "invalid JSON: %s",
+			    error_local->message);
+		return NULL;
+	}
+	root = json_parser_get_root(parser);
+	if (root == NULL) {
+		g_set_error_literal(error, VMDS_ERROR, VMDS_ERROR_INVALID_ARGUMENT, "empty JSON");
+		return NULL;
+	}
+	return json_node_ref(root);
+}
+
+/**
+ * vmds_json_parse_object:
+ * @text: untrusted JSON text
+ * @len: its length in bytes
+ * @error: a #GError or %NULL
+ *
+ * Returns: (transfer full): the JSON object @text holds, or %NULL with
+ * %VMDS_ERROR_INVALID_ARGUMENT when it is not valid JSON or not an object
+ */
+JsonObject *
+vmds_json_parse_object(const gchar *text, gsize len, GError **error)
+{
+	g_autoptr(JsonNode) root = vmds_json_parse(text, len, error);
+
+	if (root == NULL)
+		return NULL;
+	if (!JSON_NODE_HOLDS_OBJECT(root)) {
+		g_set_error_literal(error,
+				    VMDS_ERROR,
+				    VMDS_ERROR_INVALID_ARGUMENT,
+				    "arguments must be a JSON object");
+		return NULL;
+	}
+	return json_object_ref(json_node_get_object(root));
+}
+
+/**
+ * vmds_json_object_check_members:
+ * @obj: a #JsonObject
+ * @allowed: (array zero-terminated=1): the member names the call knows
+ * @error: a #GError or %NULL
+ *
+ * Returns: %FALSE with %VMDS_ERROR_INVALID_ARGUMENT naming the first member
+ * of @obj that is not in @allowed: a typo never passes silently
+ */
+gboolean
+vmds_json_object_check_members(JsonObject *obj, const gchar *const *allowed, GError **error)
+{
+	JsonObjectIter iter;
+	const gchar *member;
+
+	g_return_val_if_fail(obj != NULL, FALSE);
+
+	json_object_iter_init(&iter, obj);
+	while (json_object_iter_next(&iter, &member, NULL)) {
+		if (!g_strv_contains(allowed, member)) {
+			g_set_error(error,
+				    VMDS_ERROR,
+				    VMDS_ERROR_INVALID_ARGUMENT,
+				    "unknown member '%s'",
+				    member);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+/**
+ * vmds_json_node_get_string:
+ * @node: a #JsonNode
+ * @what: what @node is, for the error message
+ * @error: a #GError or %NULL
+ *
+ * Returns: (transfer none): the string @node holds, or %NULL with
+ * %VMDS_ERROR_INVALID_ARGUMENT when it holds anything else
+ */
+const gchar *
+vmds_json_node_get_string(JsonNode *node, const gchar *what, GError **error)
+{
+	if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
+	    json_node_get_value_type(node) != G_TYPE_STRING) {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_INVALID_ARGUMENT,
+			    "%s must be a string",
+			    what);
+		return NULL;
+	}
+	return json_node_get_string(node);
+}
+
+/**
+ * vmds_json_object_get_string:
+ * @obj: a #JsonObject
+ * @member: the member name
+ * @required: whether its absence is an error
+ * @value: (out) (transfer none): the string, or %NULL when absent
+ * @error: a #GError or %NULL
+ *
+ * Returns: %FALSE with %VMDS_ERROR_INVALID_ARGUMENT when the member is not a
+ * string, or is absent and @required
+ */
+gboolean
+vmds_json_object_get_string(JsonObject *obj,
+			    const gchar *member,
+			    gboolean required,
+			    const gchar **value,
+			    GError **error)
+{
+	JsonNode *node;
+	g_autofree gchar *what = NULL;
+
+	g_return_val_if_fail(obj != NULL, FALSE);
+	g_return_val_if_fail(value != NULL, FALSE);
+
+	*value = NULL;
+	node = json_object_get_member(obj, member);
+	if (node == NULL) {
+		if (!required)
+			return TRUE;
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_INVALID_ARGUMENT,
+			    "missing member '%s'",
+			    member);
+		return FALSE;
+	}
+	what = g_strdup_printf("member '%s'", member);
+	*value = vmds_json_node_get_string(node, what, error);
+	return *value != NULL;
+}
+
+/**
+ * vmds_json_object_get_boolean:
+ * @obj: a #JsonObject
+ * @member: the member name
+ * @value: (out): the boolean; left untouched when absent
+ * @present: (out) (optional): whether the member was there
+ * @error: a #GError or %NULL
+ *
+ * Returns: %FALSE with %VMDS_ERROR_INVALID_ARGUMENT when the member is
+ * present and not a boolean
+ */
+gboolean
+vmds_json_object_get_boolean(JsonObject *obj,
+			     const gchar *member,
+			     gboolean *value,
+			     gboolean *present,
+			     GError **error)
+{
+	JsonNode *node;
+
+	g_return_val_if_fail(obj != NULL, FALSE);
+	g_return_val_if_fail(value != NULL, FALSE);
+
+	node = json_object_get_member(obj, member);
+	if (present != NULL)
+		*present = node != NULL;
+	if (node == NULL)
+		return TRUE;
+	if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_BOOLEAN) {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_INVALID_ARGUMENT,
+			    "member '%s' must be true or false",
+			    member);
+		return FALSE;
+	}
+	*value = json_node_get_boolean(node);
+	return TRUE;
+}
+
+/**
+ * vmds_json_object_get_array:
+ * @obj: a #JsonObject
+ * @member: the member name
+ * @error: a #GError or %NULL
+ *
+ * Returns: (transfer none): the required, non-empty array @member, or %NULL
+ * with %VMDS_ERROR_INVALID_ARGUMENT
+ */
+JsonArray *
+vmds_json_object_get_array(JsonObject *obj, const gchar *member, GError **error)
+{
+	JsonNode *node;
+
+	g_return_val_if_fail(obj != NULL, NULL);
+
+	node = json_object_get_member(obj, member);
+	if (node == NULL) {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_INVALID_ARGUMENT,
+			    "missing member '%s'",
+			    member);
+		return NULL;
+	}
+	if (!JSON_NODE_HOLDS_ARRAY(node)) {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_INVALID_ARGUMENT,
+			    "member '%s' must be an array",
+			    member);
+		return NULL;
+	}
+	if (json_array_get_length(json_node_get_array(node)) == 0) {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_INVALID_ARGUMENT,
+			    "member '%s' must not be empty",
+			    member);
+		return NULL;
+	}
+	return json_node_get_array(node);
+}
+
+/**
+ * vmds_json_array_get_strings:
+ * @array: a #JsonArray
+ * @what: what the elements are, for the error message
+ * @error: a #GError or %NULL
+ *
+ * Returns: (transfer container) (element-type utf8): the strings of @array
+ * (borrowed from it), or %NULL with %VMDS_ERROR_INVALID_ARGUMENT when an
+ * element is not a string
+ */
+GPtrArray *
+vmds_json_array_get_strings(JsonArray *array, const gchar *what, GError **error)
+{
+	guint len = json_array_get_length(array);
+	g_autoptr(GPtrArray) strings = g_ptr_array_sized_new(len);
+
+	for (guint i = 0; i < len; i++) {
+		const gchar *str = vmds_json_node_get_string(json_array_get_element(array, i),
+							     what,
+							     error);
+		if (str == NULL)
+			return NULL;
+		g_ptr_array_add(strings, (gpointer)str);
+	}
+	return g_steal_pointer(&strings);
+}
+
+/**
+ * vmds_json_array_get_object:
+ * @array: a #JsonArray
+ * @idx: the element
+ * @what: what the elements are, for the error message
+ * @error: a #GError or %NULL
+ *
+ * Returns: (transfer none): element @idx when it is an object, or %NULL with
+ * %VMDS_ERROR_INVALID_ARGUMENT
+ */
+JsonObject *
+vmds_json_array_get_object(JsonArray *array, guint idx, const gchar *what, GError **error)
+{
+	JsonNode *node = json_array_get_element(array, idx);
+
+	if (node == NULL || !JSON_NODE_HOLDS_OBJECT(node)) {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_INVALID_ARGUMENT,
+			    "%s must be an object",
+			    what);
+		return NULL;
+	}
+	return json_node_get_object(node);
+}
+
+static const gchar *
+vmds_json_short_escape(guchar c)
+{
+	switch (c) {
+	case '"':
+		return "\\\"";
+	case '\\':
+		return "\\\\";
+	case '\b':
+		return "\\b";
+	case '\f':
+		return "\\f";
+	case '\n':
+		return "\\n";
+	case '\r':
+		return "\\r";
+	case '\t':
+		return "\\t";
+	default:
+		return NULL;
+	}
+}
+
+/**
+ * vmds_json_append_string:
+ * @out: a #GString
+ * @str: UTF-8 text
+ * @len: its length in bytes, or -1 when NUL-terminated
+ *
+ * Appends @str as a compact JSON string literal: `"` `\` and control
+ * characters escaped, all other UTF-8 passed through unescaped.
+ */
+void
+vmds_json_append_string(GString *out, const gchar *str, gssize len)
+{
+	gsize n = len < 0 ? strlen(str) : (gsize)len;
+	gsize run = 0;
+
+	g_string_append_c(out, '"');
+	for (gsize i = 0; i < n; i++) {
+		guchar c = (guchar)str[i];
+		const gchar *esc;
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		g_string_append_len(out, str + run, (gssize)(i - run));
+		run = i + 1;
+		esc = vmds_json_short_escape(c);
+		if (esc != NULL)
+			g_string_append(out, esc);
+		else
+			g_string_append_printf(out, "\\u%04x", c);
+	}
+	g_string_append_len(out, str + run, (gssize)(n - run));
+	g_string_append_c(out, '"');
+}
+
+/**
+ * vmds_json_string_size:
+ * @str: UTF-8 text
+ * @len: its length in bytes
+ *
+ * Returns: the size in bytes of what vmds_json_append_string() writes for
+ * @str, quotes included
+ */
+gsize
+vmds_json_string_size(const gchar *str, gsize len)
+{
+	gsize size = len + 2;
+
+	for (gsize i = 0; i < len; i++) {
+		guchar c = (guchar)str[i];
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		size += vmds_json_short_escape(c) != NULL ? 1 : 5;
+	}
+	return size;
+}

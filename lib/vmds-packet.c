@@ -1,0 +1,190 @@
+/*
+ * Copyright (C) 2026 The vmds authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "vmds-error.h"
+#include "vmds-packet.h"
+
+/*
+ * The DataMap framing of guest RPC packets (guest-rpc.md §2): a big-endian
+ * length, then entries of {type, field id, value}. Decoding reads only
+ * within the buffer it is given and allocates nothing.
+ */
+
+enum {
+	VMDS_PACKET_ENTRY_INT64 = 1,
+	VMDS_PACKET_ENTRY_STRING = 2,
+};
+
+enum {
+	VMDS_PACKET_FIELD_TYPE = 1,
+	VMDS_PACKET_FIELD_PAYLOAD = 2,
+	VMDS_PACKET_FIELD_FAST_CLOSE = 3,
+};
+
+static guint32
+vmds_packet_get_u32(const guint8 *buf)
+{
+	return ((guint32)buf[0] << 24) | ((guint32)buf[1] << 16) | ((guint32)buf[2] << 8) |
+	       (guint32)buf[3];
+}
+
+static void
+vmds_packet_put_u32(GByteArray *out, guint32 value)
+{
+	guint8 buf[4] = {value >> 24, value >> 16, value >> 8, value};
+	g_byte_array_append(out, buf, sizeof(buf));
+}
+
+/**
+ * vmds_packet_read_length:
+ * @header: the first %VMDS_PACKET_HEADER_SIZE bytes of a packet
+ *
+ * Returns: the length of the packet body that follows the header
+ */
+guint32
+vmds_packet_read_length(const guint8 *header)
+{
+	return vmds_packet_get_u32(header);
+}
+
+static gboolean
+vmds_packet_malformed(GError **error, const gchar *what)
+{
+	g_set_error(error, VMDS_ERROR, VMDS_ERROR_INVALID_ARGUMENT, "malformed packet: %s", what);
+	return FALSE;
+}
+
+/**
+ * vmds_packet_decode:
+ * @body: the packet body, after its length header
+ * @len: the body length
+ * @packet: (out caller-allocates): the decoded packet, pointing into @body
+ * @error: a #GError or %NULL
+ *
+ * Decodes a DataMap. A duplicate field id, an unknown entry type, an entry
+ * running past @len, a STRING length ≤ 0 or a missing TYPE make the packet
+ * malformed; unknown field ids of a known type are skipped.
+ *
+ * Returns: %FALSE with %VMDS_ERROR_INVALID_ARGUMENT when malformed
+ */
+gboolean
+vmds_packet_decode(const guint8 *body, gsize len, VmdsPacket *packet, GError **error)
+{
+	gsize pos = 0;
+	guint seen = 0;
+
+	g_return_val_if_fail(body != NULL || len == 0, FALSE);
+	g_return_val_if_fail(packet != NULL, FALSE);
+
+	memset(packet, 0, sizeof(*packet));
+	while (pos < len) {
+		guint32 entry_type;
+		guint32 field;
+		if (len - pos < 8)
+			return vmds_packet_malformed(error, "truncated entry header");
+		entry_type = vmds_packet_get_u32(body + pos);
+		field = vmds_packet_get_u32(body + pos + 4);
+		pos += 8;
+		if (field >= 1 && field <= 3) {
+			if (seen & (1u << field))
+				return vmds_packet_malformed(error, "duplicate field");
+			seen |= 1u << field;
+		}
+		if (entry_type == VMDS_PACKET_ENTRY_INT64) {
+			guint64 value;
+			if (len - pos < 8)
+				return vmds_packet_malformed(error, "truncated integer");
+			/* two big-endian words, low word first */
+			value = (guint64)vmds_packet_get_u32(body + pos) |
+				((guint64)vmds_packet_get_u32(body + pos + 4) << 32);
+			pos += 8;
+			if (field == VMDS_PACKET_FIELD_TYPE) {
+				if (value != VMDS_PACKET_TYPE_DATA && value != VMDS_PACKET_TYPE_PING)
+					return vmds_packet_malformed(error, "unknown packet type");
+				packet->type = (VmdsPacketType)value;
+			} else if (field == VMDS_PACKET_FIELD_FAST_CLOSE) {
+				packet->fast_close = value != 0;
+			} else if (field == VMDS_PACKET_FIELD_PAYLOAD) {
+				return vmds_packet_malformed(error, "payload must be a string");
+			}
+		} else if (entry_type == VMDS_PACKET_ENTRY_STRING) {
+			guint32 n;
+			if (len - pos < 4)
+				return vmds_packet_malformed(error, "truncated string length");
+			n = vmds_packet_get_u32(body + pos);
+			pos += 4;
+			if (n == 0 || n > G_MAXINT32)
+				return vmds_packet_malformed(error, "string length must be positive");
+			if (len - pos < n)
+				return vmds_packet_malformed(error, "string runs past the packet");
+			if (field == VMDS_PACKET_FIELD_PAYLOAD) {
+				packet->payload = body + pos;
+				packet->payload_len = n;
+			} else if (field == VMDS_PACKET_FIELD_TYPE ||
+				   field == VMDS_PACKET_FIELD_FAST_CLOSE) {
+				return vmds_packet_malformed(error, "integer field sent as a string");
+			}
+			pos += n;
+		} else {
+			return vmds_packet_malformed(error, "unknown entry type");
+		}
+	}
+	if ((seen & (1u << VMDS_PACKET_FIELD_TYPE)) == 0)
+		return vmds_packet_malformed(error, "no packet type");
+	return TRUE;
+}
+
+static void
+vmds_packet_put_int64(GByteArray *out, guint32 field, guint64 value)
+{
+	vmds_packet_put_u32(out, VMDS_PACKET_ENTRY_INT64);
+	vmds_packet_put_u32(out, field);
+	vmds_packet_put_u32(out, (guint32)(value & 0xffffffff));
+	vmds_packet_put_u32(out, (guint32)(value >> 32));
+}
+
+/**
+ * vmds_packet_encode:
+ * @out: the buffer to append the packet to
+ * @type: DATA or PING
+ * @payload: (nullable): the payload bytes
+ * @payload_len: their length; 0 leaves the PAYLOAD entry out
+ * @fast_close: whether to ask the server to close after replying
+ *
+ * Appends one whole packet, length header included, to @out.
+ */
+void
+vmds_packet_encode(GByteArray *out,
+		   VmdsPacketType type,
+		   const guint8 *payload,
+		   gsize payload_len,
+		   gboolean fast_close)
+{
+	guint header_at = out->len;
+
+	g_return_if_fail(payload_len <= G_MAXINT32);
+
+	vmds_packet_put_u32(out, 0);
+	vmds_packet_put_int64(out, VMDS_PACKET_FIELD_TYPE, type);
+	if (payload_len > 0) {
+		vmds_packet_put_u32(out, VMDS_PACKET_ENTRY_STRING);
+		vmds_packet_put_u32(out, VMDS_PACKET_FIELD_PAYLOAD);
+		vmds_packet_put_u32(out, (guint32)payload_len);
+		g_byte_array_append(out, payload, (guint)payload_len);
+	}
+	if (fast_close)
+		vmds_packet_put_int64(out, VMDS_PACKET_FIELD_FAST_CLOSE, 1);
+	{
+		guint32 body = out->len - header_at - VMDS_PACKET_HEADER_SIZE;
+		out->data[header_at] = body >> 24;
+		out->data[header_at + 1] = body >> 16;
+		out->data[header_at + 2] = body >> 8;
+		out->data[header_at + 3] = body;
+	}
+}

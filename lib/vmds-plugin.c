@@ -1,0 +1,267 @@
+/*
+ * Copyright (C) 2026 The vmds authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include "vmds-plugin.h"
+
+/*
+ * The base class of every plugin. A plugin is one feature across both
+ * surfaces: in startup() it registers its guest RPC commands by name and its
+ * REST routes by method and path pattern; the daemon dispatches to them.
+ */
+
+typedef struct {
+	gchar *name;
+	GKeyFile *config;
+	GPtrArray *commands; /* of VmdsCommand */
+	GPtrArray *routes;   /* of VmdsRoute */
+} VmdsPluginPrivate;
+
+G_DEFINE_TYPE_WITH_PRIVATE(VmdsPlugin, vmds_plugin, G_TYPE_OBJECT)
+
+#define GET_PRIVATE(o) (vmds_plugin_get_instance_private(o))
+
+enum { PROP_0, PROP_NAME, PROP_LAST };
+
+static void
+vmds_command_free(VmdsCommand *command)
+{
+	g_free(command->name);
+	g_free(command);
+}
+
+static void
+vmds_route_free(VmdsRoute *route)
+{
+	g_free(route->method);
+	g_free(route->pattern);
+	g_free(route);
+}
+
+/**
+ * vmds_plugin_get_name:
+ * @self: a #VmdsPlugin
+ *
+ * Returns: the plugin's name, e.g. `datasets`; also its config file section
+ */
+const gchar *
+vmds_plugin_get_name(VmdsPlugin *self)
+{
+	VmdsPluginPrivate *priv = GET_PRIVATE(self);
+	g_return_val_if_fail(VMDS_IS_PLUGIN(self), NULL);
+	return priv->name;
+}
+
+/**
+ * vmds_plugin_get_config:
+ * @self: a #VmdsPlugin
+ *
+ * Returns: (transfer none) (nullable): the daemon's configuration
+ */
+GKeyFile *
+vmds_plugin_get_config(VmdsPlugin *self)
+{
+	VmdsPluginPrivate *priv = GET_PRIVATE(self);
+	g_return_val_if_fail(VMDS_IS_PLUGIN(self), NULL);
+	return priv->config;
+}
+
+/**
+ * vmds_plugin_set_config:
+ * @self: a #VmdsPlugin
+ * @config: (nullable): the daemon's configuration
+ *
+ * Called by the daemon before startup() and on every reload.
+ */
+void
+vmds_plugin_set_config(VmdsPlugin *self, GKeyFile *config)
+{
+	VmdsPluginPrivate *priv = GET_PRIVATE(self);
+	g_return_if_fail(VMDS_IS_PLUGIN(self));
+	g_clear_pointer(&priv->config, g_key_file_unref);
+	if (config != NULL)
+		priv->config = g_key_file_ref(config);
+}
+
+/**
+ * vmds_plugin_add_command:
+ * @self: a #VmdsPlugin
+ * @name: the guest RPC command name, e.g. `datasets-list`
+ * @func: its handler
+ * @flags: #VmdsCommandFlags
+ *
+ * Registers a guest RPC command; call from startup().
+ */
+void
+vmds_plugin_add_command(VmdsPlugin *self,
+			const gchar *name,
+			VmdsCommandFunc func,
+			VmdsCommandFlags flags)
+{
+	VmdsPluginPrivate *priv = GET_PRIVATE(self);
+	VmdsCommand *command = g_new0(VmdsCommand, 1);
+
+	g_return_if_fail(VMDS_IS_PLUGIN(self));
+	g_return_if_fail(name != NULL && func != NULL);
+
+	command->name = g_strdup(name);
+	command->func = func;
+	command->flags = flags;
+	command->plugin = self;
+	g_ptr_array_add(priv->commands, command);
+}
+
+/**
+ * vmds_plugin_add_route:
+ * @self: a #VmdsPlugin
+ * @method: the HTTP method, e.g. `GET`
+ * @pattern: the path, with `{name}` for a parameter segment, e.g.
+ *   `/api/vcenter/vm/{vm}/data-sets/{data_set}`
+ * @func: its handler
+ *
+ * Registers a REST route; call from startup().
+ */
+void
+vmds_plugin_add_route(VmdsPlugin *self,
+		      const gchar *method,
+		      const gchar *pattern,
+		      VmdsRouteFunc func)
+{
+	VmdsPluginPrivate *priv = GET_PRIVATE(self);
+	VmdsRoute *route = g_new0(VmdsRoute, 1);
+
+	g_return_if_fail(VMDS_IS_PLUGIN(self));
+	g_return_if_fail(method != NULL && pattern != NULL && func != NULL);
+
+	route->method = g_strdup(method);
+	route->pattern = g_strdup(pattern);
+	route->func = func;
+	route->plugin = self;
+	g_ptr_array_add(priv->routes, route);
+}
+
+/**
+ * vmds_plugin_get_commands:
+ * @self: a #VmdsPlugin
+ *
+ * Returns: (transfer none) (element-type VmdsCommand): the registered commands
+ */
+GPtrArray *
+vmds_plugin_get_commands(VmdsPlugin *self)
+{
+	VmdsPluginPrivate *priv = GET_PRIVATE(self);
+	g_return_val_if_fail(VMDS_IS_PLUGIN(self), NULL);
+	return priv->commands;
+}
+
+/**
+ * vmds_plugin_get_routes:
+ * @self: a #VmdsPlugin
+ *
+ * Returns: (transfer none) (element-type VmdsRoute): the registered routes
+ */
+GPtrArray *
+vmds_plugin_get_routes(VmdsPlugin *self)
+{
+	VmdsPluginPrivate *priv = GET_PRIVATE(self);
+	g_return_val_if_fail(VMDS_IS_PLUGIN(self), NULL);
+	return priv->routes;
+}
+
+/**
+ * vmds_plugin_startup:
+ * @self: a #VmdsPlugin
+ * @error: a #GError or %NULL
+ *
+ * Returns: %TRUE when the plugin registered what it serves
+ */
+gboolean
+vmds_plugin_startup(VmdsPlugin *self, GError **error)
+{
+	VmdsPluginClass *klass = VMDS_PLUGIN_GET_CLASS(self);
+	g_return_val_if_fail(VMDS_IS_PLUGIN(self), FALSE);
+	if (klass->startup == NULL)
+		return TRUE;
+	return klass->startup(self, error);
+}
+
+/**
+ * vmds_plugin_shutdown:
+ * @self: a #VmdsPlugin
+ */
+void
+vmds_plugin_shutdown(VmdsPlugin *self)
+{
+	VmdsPluginClass *klass = VMDS_PLUGIN_GET_CLASS(self);
+	g_return_if_fail(VMDS_IS_PLUGIN(self));
+	if (klass->shutdown != NULL)
+		klass->shutdown(self);
+}
+
+static void
+vmds_plugin_get_property(GObject *obj, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+	VmdsPluginPrivate *priv = GET_PRIVATE(VMDS_PLUGIN(obj));
+	switch (prop_id) {
+	case PROP_NAME:
+		g_value_set_string(value, priv->name);
+		break;
+	default:
+		G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, prop_id, pspec);
+		break;
+	}
+}
+
+static void
+vmds_plugin_set_property(GObject *obj, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+	VmdsPluginPrivate *priv = GET_PRIVATE(VMDS_PLUGIN(obj));
+	switch (prop_id) {
+	case PROP_NAME:
+		g_free(priv->name);
+		priv->name = g_value_dup_string(value);
+		break;
+	default:
+		G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, prop_id, pspec);
+		break;
+	}
+}
+
+static void
+vmds_plugin_init(VmdsPlugin *self)
+{
+	VmdsPluginPrivate *priv = GET_PRIVATE(self);
+	priv->commands = g_ptr_array_new_with_free_func((GDestroyNotify)vmds_command_free);
+	priv->routes = g_ptr_array_new_with_free_func((GDestroyNotify)vmds_route_free);
+}
+
+static void
+vmds_plugin_finalize(GObject *obj)
+{
+	VmdsPluginPrivate *priv = GET_PRIVATE(VMDS_PLUGIN(obj));
+	g_free(priv->name);
+	g_clear_pointer(&priv->config, g_key_file_unref);
+	g_ptr_array_unref(priv->commands);
+	g_ptr_array_unref(priv->routes);
+	G_OBJECT_CLASS(vmds_plugin_parent_class)->finalize(obj);
+}
+
+static void
+vmds_plugin_class_init(VmdsPluginClass *klass)
+{
+	GObjectClass *object_class = G_OBJECT_CLASS(klass);
+	object_class->get_property = vmds_plugin_get_property;
+	object_class->set_property = vmds_plugin_set_property;
+	object_class->finalize = vmds_plugin_finalize;
+	g_object_class_install_property(
+	    object_class,
+	    PROP_NAME,
+	    g_param_spec_string("name",
+				NULL,
+				NULL,
+				NULL,
+				G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
+}

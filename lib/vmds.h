@@ -1,0 +1,17 @@
+/*
+ * Copyright (C) 2026 The vmds authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/* the umbrella header: the only project header plugins and clients include */
+
+#pragma once
+
+#include "vmds-channel.h"
+#include "vmds-datasets.h"
+#include "vmds-error.h"
+#include "vmds-json.h"
+#include "vmds-packet.h"
+#include "vmds-paths.h"
+#include "vmds-plugin.h"
+#include "vmds-store.h"
