@@ -27,6 +27,7 @@ struct _VmdsPluginClass {
 
 /**
  * VmdsCall:
+ * @command: the command name the guest sent
  * @vm: the id of the VM the request came from (its socket decides)
  * @store: that VM's store
  * @uid: the caller's user id (SO_PEERCRED)
@@ -37,6 +38,7 @@ struct _VmdsPluginClass {
  * One guest RPC as a command handler sees it.
  */
 typedef struct {
+	const gchar *command;
 	const gchar *vm;
 	VmdsStore *store;
 	guint32 uid;

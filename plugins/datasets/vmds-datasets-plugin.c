@@ -1,0 +1,701 @@
+/*
+ * Copyright (C) 2026 The vmds authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include "vmds.h"
+
+/*
+ * The DataSets plugin: the guest `datasets-*` commands and the
+ * `/api/vcenter/vm/{vm}/data-sets` routes, two thin adapters over the engine
+ * in lib/vmds-datasets.c. Guest replies are the JSON envelope of
+ * guest-rpc.md §5; REST failures are returned as a GError for the daemon to
+ * turn into an error body.
+ */
+
+#define VMDS_TYPE_DATASETS_PLUGIN (vmds_datasets_plugin_get_type())
+G_DECLARE_FINAL_TYPE(VmdsDatasetsPlugin,
+		     vmds_datasets_plugin,
+		     VMDS,
+		     DATASETS_PLUGIN,
+		     VmdsPlugin)
+
+struct _VmdsDatasetsPlugin {
+	VmdsPlugin parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE(VmdsDatasetsPlugin, vmds_datasets_plugin, VMDS_TYPE_PLUGIN)
+
+/* room in a page for the envelope and the context around the items */
+#define VMDS_DATASETS_PAGE_RESERVE 8192
+#define VMDS_DATASETS_PAGE_ITEMS   (VMDS_DATASETS_MAX_PAGE - VMDS_DATASETS_PAGE_RESERVE)
+
+/* separates the parts of a context's request identity; not valid in JSON text */
+#define VMDS_DATASETS_SEP "\x1f"
+
+/* guest side */
+
+static JsonObject *
+vmds_datasets_plugin_parse_args(const VmdsCall *call,
+				const gchar *const *allowed,
+				const gchar **dataset,
+				GError **error)
+{
+	g_autoptr(JsonObject) obj = vmds_json_parse_object(call->args, call->args_len, error);
+
+	if (obj == NULL)
+		return NULL;
+	if (!vmds_json_object_check_members(obj, allowed, error))
+		return NULL;
+	if (!vmds_json_object_get_string(obj, "dataset", TRUE, dataset, error))
+		return NULL;
+	if (!vmds_datasets_check_name(*dataset, error))
+		return NULL;
+	return g_steal_pointer(&obj);
+}
+
+static GPtrArray *
+vmds_datasets_plugin_parse_keys(JsonObject *obj, GError **error)
+{
+	JsonArray *array = vmds_json_object_get_array(obj, "keys", error);
+	if (array == NULL)
+		return NULL;
+	return vmds_json_array_get_strings(array, "each key", error);
+}
+
+static gboolean
+vmds_datasets_plugin_list(const VmdsCall *call, GString *reply, GError **error)
+{
+	g_autoptr(GPtrArray) datasets = NULL;
+	g_autofree gchar *args = g_strstrip(g_strndup(call->args, call->args_len));
+
+	if (args[0] != '\0') {
+		const gchar *const allowed[] = {NULL};
+		g_autoptr(JsonObject) obj = vmds_json_parse_object(args, strlen(args), error);
+		if (obj == NULL || !vmds_json_object_check_members(obj, allowed, error))
+			return FALSE;
+	}
+	datasets = vmds_datasets_list(call->store, error);
+	if (datasets == NULL)
+		return FALSE;
+	g_string_append(reply, "{\"result\":true,\"datasets\":[");
+	for (guint i = 0; i < datasets->len; i++) {
+		VmdsDataset *dataset = g_ptr_array_index(datasets, i);
+		if (i > 0)
+			g_string_append_c(reply, ',');
+		g_string_append(reply, "{\"name\":");
+		vmds_json_append_string(reply, dataset->name, -1);
+		g_string_append(reply, ",\"description\":");
+		vmds_json_append_string(reply, dataset->description, -1);
+		g_string_append_c(reply, '}');
+	}
+	g_string_append(reply, "]}");
+	return TRUE;
+}
+
+static gboolean
+vmds_datasets_plugin_query(const VmdsCall *call, GString *reply, GError **error)
+{
+	const gchar *const allowed[] = {"dataset", "context", NULL};
+	const gchar *name = NULL;
+	g_autoptr(JsonObject) obj = vmds_datasets_plugin_parse_args(call, allowed, &name, error);
+	g_autoptr(VmdsDataset) dataset = NULL;
+
+	if (obj == NULL)
+		return FALSE;
+	dataset = vmds_datasets_get(call->store, name, error);
+	if (dataset == NULL)
+		return FALSE;
+	g_string_append(reply, "{\"result\":true,\"name\":");
+	vmds_json_append_string(reply, dataset->name, -1);
+	g_string_append(reply, ",\"description\":");
+	vmds_json_append_string(reply, dataset->description, -1);
+	g_string_append_printf(reply,
+			       ",\"host\":\"%s\",\"guest\":\"%s\",\"used\":%" G_GINT64_FORMAT
+			       ",\"omit_from_snapshot_and_clone\":%s}",
+			       vmds_access_to_string(dataset->host),
+			       vmds_access_to_string(dataset->guest),
+			       dataset->used,
+			       dataset->omit_from_snapshot_and_clone ? "true" : "false");
+	return TRUE;
+}
+
+/* the optional `context` member: the cursor it carries, or NULL at the start */
+static gboolean
+vmds_datasets_plugin_get_cursor(JsonObject *obj,
+				const gchar *request,
+				gchar **cursor,
+				GError **error)
+{
+	const gchar *context = NULL;
+
+	if (!vmds_json_object_get_string(obj, "context", FALSE, &context, error))
+		return FALSE;
+	if (context == NULL)
+		return TRUE;
+	*cursor = vmds_datasets_context_parse(request, context, NULL, error);
+	return *cursor != NULL;
+}
+
+static void
+vmds_datasets_plugin_append_context(GString *reply, const gchar *request, const gchar *cursor)
+{
+	g_autofree gchar *context = vmds_datasets_context_new(request, cursor, strlen(cursor));
+	g_string_append(reply, ",\"context\":");
+	vmds_json_append_string(reply, context, -1);
+}
+
+static gboolean
+vmds_datasets_plugin_list_keys(const VmdsCall *call, GString *reply, GError **error)
+{
+	const gchar *const allowed[] = {"dataset", "context", NULL};
+	const gchar *name = NULL;
+	g_autoptr(JsonObject) obj = vmds_datasets_plugin_parse_args(call, allowed, &name, error);
+	g_autofree gchar *request = NULL;
+	g_autofree gchar *after = NULL;
+	g_autoptr(GPtrArray) keys = NULL;
+	gboolean more = FALSE;
+
+	if (obj == NULL)
+		return FALSE;
+	request = g_strjoin(VMDS_DATASETS_SEP, call->command, call->vm, name, NULL);
+	if (!vmds_datasets_plugin_get_cursor(obj, request, &after, error))
+		return FALSE;
+	keys = vmds_datasets_list_keys(call->store,
+				       VMDS_SIDE_GUEST,
+				       name,
+				       after,
+				       VMDS_DATASETS_PAGE_ITEMS,
+				       &more,
+				       error);
+	if (keys == NULL)
+		return FALSE;
+	g_string_append(reply, "{\"result\":true,\"keys\":[");
+	for (guint i = 0; i < keys->len; i++) {
+		if (i > 0)
+			g_string_append_c(reply, ',');
+		vmds_json_append_string(reply, g_ptr_array_index(keys, i), -1);
+	}
+	g_string_append_c(reply, ']');
+	if (more && keys->len > 0)
+		vmds_datasets_plugin_append_context(reply,
+						    request,
+						    g_ptr_array_index(keys, keys->len - 1));
+	g_string_append_c(reply, '}');
+	return TRUE;
+}
+
+static gboolean
+vmds_datasets_plugin_get_entry(const VmdsCall *call, GString *reply, GError **error)
+{
+	const gchar *const allowed[] = {"dataset", "keys", "context", NULL};
+	const gchar *name = NULL;
+	g_autoptr(JsonObject) obj = vmds_datasets_plugin_parse_args(call, allowed, &name, error);
+	g_autoptr(GPtrArray) keys = NULL;
+	g_autoptr(GPtrArray) entries = NULL;
+	g_autoptr(GString) request = NULL;
+	g_autofree gchar *cursor = NULL;
+	guint64 first = 0;
+	guint next = 0;
+
+	if (obj == NULL)
+		return FALSE;
+	keys = vmds_datasets_plugin_parse_keys(obj, error);
+	if (keys == NULL)
+		return FALSE;
+
+	/* a context is bound to the data set and the exact list of keys */
+	request = g_string_new(call->command);
+	g_string_append_printf(request, VMDS_DATASETS_SEP "%s" VMDS_DATASETS_SEP "%s", call->vm, name);
+	for (guint i = 0; i < keys->len; i++) {
+		g_string_append(request, VMDS_DATASETS_SEP);
+		vmds_json_append_string(request, g_ptr_array_index(keys, i), -1);
+	}
+	if (!vmds_datasets_plugin_get_cursor(obj, request->str, &cursor, error))
+		return FALSE;
+	if (cursor != NULL &&
+	    !g_ascii_string_to_unsigned(cursor, 10, 1, keys->len - 1, &first, NULL)) {
+		g_set_error_literal(error,
+				    VMDS_ERROR,
+				    VMDS_ERROR_INVALID_ARGUMENT,
+				    "invalid or stale context");
+		return FALSE;
+	}
+	entries = vmds_datasets_get_entries(call->store,
+					    VMDS_SIDE_GUEST,
+					    name,
+					    keys,
+					    (guint)first,
+					    VMDS_DATASETS_PAGE_ITEMS,
+					    &next,
+					    error);
+	if (entries == NULL)
+		return FALSE;
+	g_string_append(reply, "{\"result\":true,\"entries\":[");
+	for (guint i = 0; i < entries->len; i++) {
+		VmdsEntry *entry = g_ptr_array_index(entries, i);
+		if (i > 0)
+			g_string_append_c(reply, ',');
+		g_string_append_c(reply, '{');
+		vmds_json_append_string(reply, entry->key, -1);
+		g_string_append_c(reply, ':');
+		vmds_json_append_string(reply, entry->value, (gssize)entry->value_len);
+		g_string_append_c(reply, '}');
+	}
+	g_string_append_c(reply, ']');
+	if (next < keys->len) {
+		g_autofree gchar *next_str = g_strdup_printf("%u", next);
+		vmds_datasets_plugin_append_context(reply, request->str, next_str);
+	}
+	g_string_append_c(reply, '}');
+	return TRUE;
+}
+
+static VmdsEntry *
+vmds_datasets_plugin_parse_entry(JsonArray *array, guint idx, GError **error)
+{
+	const gchar *const allowed[] = {"key", "value", "append", NULL};
+	JsonObject *obj = vmds_json_array_get_object(array, idx, "each entry", error);
+	const gchar *key = NULL;
+	const gchar *value = NULL;
+	gboolean append = FALSE;
+
+	if (obj == NULL || !vmds_json_object_check_members(obj, allowed, error) ||
+	    !vmds_json_object_get_string(obj, "key", TRUE, &key, error) ||
+	    !vmds_json_object_get_string(obj, "value", TRUE, &value, error) ||
+	    !vmds_json_object_get_boolean(obj, "append", &append, NULL, error))
+		return NULL;
+	return vmds_entry_new(key, value, strlen(value), append);
+}
+
+static gboolean
+vmds_datasets_plugin_set_entry(const VmdsCall *call, GString *reply, GError **error)
+{
+	const gchar *const allowed[] = {"dataset", "entries", NULL};
+	const gchar *name = NULL;
+	g_autoptr(JsonObject) obj = vmds_datasets_plugin_parse_args(call, allowed, &name, error);
+	g_autoptr(GPtrArray) entries = NULL;
+	JsonArray *array;
+
+	if (obj == NULL)
+		return FALSE;
+	array = vmds_json_object_get_array(obj, "entries", error);
+	if (array == NULL)
+		return FALSE;
+	entries = g_ptr_array_new_with_free_func((GDestroyNotify)vmds_entry_free);
+	for (guint i = 0; i < json_array_get_length(array); i++) {
+		VmdsEntry *entry = vmds_datasets_plugin_parse_entry(array, i, error);
+		if (entry == NULL)
+			return FALSE;
+		g_ptr_array_add(entries, entry);
+	}
+	if (!vmds_datasets_set_entries(call->store, VMDS_SIDE_GUEST, name, entries, error))
+		return FALSE;
+	g_string_append(reply, "{\"result\":true}");
+	return TRUE;
+}
+
+static gboolean
+vmds_datasets_plugin_delete_entry(const VmdsCall *call, GString *reply, GError **error)
+{
+	const gchar *const allowed[] = {"dataset", "keys", NULL};
+	const gchar *name = NULL;
+	g_autoptr(JsonObject) obj = vmds_datasets_plugin_parse_args(call, allowed, &name, error);
+	g_autoptr(GPtrArray) keys = NULL;
+
+	if (obj == NULL)
+		return FALSE;
+	keys = vmds_datasets_plugin_parse_keys(obj, error);
+	if (keys == NULL)
+		return FALSE;
+	if (!vmds_datasets_delete_entries(call->store, VMDS_SIDE_GUEST, name, keys, error))
+		return FALSE;
+	g_string_append(reply, "{\"result\":true}");
+	return TRUE;
+}
+
+/* the command table; the plural names are aliases [vmware: in the docs] */
+static const struct {
+	const gchar *name;
+	gboolean (*func)(const VmdsCall *call, GString *reply, GError **error);
+} vmds_datasets_commands[] = {
+    {"datasets-list", vmds_datasets_plugin_list},
+    {"datasets-query", vmds_datasets_plugin_query},
+    {"datasets-list-keys", vmds_datasets_plugin_list_keys},
+    {"datasets-get-entry", vmds_datasets_plugin_get_entry},
+    {"datasets-get-entries", vmds_datasets_plugin_get_entry},
+    {"datasets-set-entry", vmds_datasets_plugin_set_entry},
+    {"datasets-set-entries", vmds_datasets_plugin_set_entry},
+    {"datasets-delete-entry", vmds_datasets_plugin_delete_entry},
+    {"datasets-delete-entries", vmds_datasets_plugin_delete_entry},
+};
+
+/* every datasets-* reply is `1 ` and an envelope; failures carry error-id */
+static gboolean
+vmds_datasets_plugin_command_cb(VmdsPlugin *plugin, const VmdsCall *call, GString *reply)
+{
+	g_autoptr(GError) error = NULL;
+	gboolean ok = FALSE;
+
+	if (!call->privileged) {
+		g_set_error(&error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_ACCESS_DENIED,
+			    "user %u may not use data sets: run as root or as a member of the "
+			    "configured group",
+			    call->uid);
+	} else {
+		for (guint i = 0; i < G_N_ELEMENTS(vmds_datasets_commands); i++) {
+			if (g_strcmp0(call->command, vmds_datasets_commands[i].name) == 0) {
+				ok = vmds_datasets_commands[i].func(call, reply, &error);
+				break;
+			}
+		}
+	}
+	if (!ok) {
+		if (error == NULL)
+			g_set_error(&error,
+				    VMDS_ERROR,
+				    VMDS_ERROR_INTERNAL,
+				    "command %s failed",
+				    call->command);
+		g_debug("%s on %s failed: %s", call->command, call->vm, error->message);
+		g_string_truncate(reply, 0);
+		g_string_append(reply, "{\"result\":false,\"error-id\":");
+		vmds_json_append_string(reply, vmds_error_to_error_id(error), -1);
+		g_string_append(reply, ",\"error-message\":");
+		vmds_json_append_string(reply, error->message, -1);
+		g_string_append_c(reply, '}');
+	}
+	return TRUE;
+}
+
+/* REST side */
+
+static const gchar *
+vmds_datasets_plugin_param(VmdsRequest *request, const gchar *name)
+{
+	return g_hash_table_lookup(request->params, name);
+}
+
+static JsonObject *
+vmds_datasets_plugin_parse_body(VmdsRequest *request,
+				const gchar *const *allowed,
+				GError **error)
+{
+	g_autoptr(JsonObject) obj = vmds_json_parse_object(request->body, request->body_len, error);
+	if (obj == NULL || !vmds_json_object_check_members(obj, allowed, error))
+		return NULL;
+	return g_steal_pointer(&obj);
+}
+
+/* the members create and update share; @fields says which were given */
+static gboolean
+vmds_datasets_plugin_parse_attributes(JsonObject *obj,
+				      VmdsDataset *dataset,
+				      VmdsDatasetField *fields,
+				      GError **error)
+{
+	const gchar *description = NULL;
+	const gchar *host = NULL;
+	const gchar *guest = NULL;
+	gboolean present = FALSE;
+
+	if (!vmds_json_object_get_string(obj, "description", FALSE, &description, error) ||
+	    !vmds_json_object_get_string(obj, "host", FALSE, &host, error) ||
+	    !vmds_json_object_get_string(obj, "guest", FALSE, &guest, error) ||
+	    !vmds_json_object_get_boolean(obj,
+					  "omit_from_snapshot_and_clone",
+					  &dataset->omit_from_snapshot_and_clone,
+					  &present,
+					  error))
+		return FALSE;
+	*fields = 0;
+	if (present)
+		*fields |= VMDS_DATASET_FIELD_OMIT;
+	if (description != NULL) {
+		g_free(dataset->description);
+		dataset->description = g_strdup(description);
+		*fields |= VMDS_DATASET_FIELD_DESCRIPTION;
+	}
+	if (host != NULL) {
+		if (!vmds_access_from_string(host, &dataset->host, error)) {
+			g_prefix_error(error, "host: ");
+			return FALSE;
+		}
+		*fields |= VMDS_DATASET_FIELD_HOST;
+	}
+	if (guest != NULL) {
+		if (!vmds_access_from_string(guest, &dataset->guest, error)) {
+			g_prefix_error(error, "guest: ");
+			return FALSE;
+		}
+		*fields |= VMDS_DATASET_FIELD_GUEST;
+	}
+	return TRUE;
+}
+
+static gboolean
+vmds_datasets_plugin_rest_create(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
+{
+	const gchar *const allowed[] =
+	    {"name", "description", "host", "guest", "omit_from_snapshot_and_clone", NULL};
+	g_autoptr(JsonObject) obj = vmds_datasets_plugin_parse_body(request, allowed, error);
+	g_autoptr(VmdsDataset) dataset = vmds_dataset_new();
+	VmdsDatasetField fields = 0;
+	const gchar *name = NULL;
+
+	if (obj == NULL || !vmds_json_object_get_string(obj, "name", TRUE, &name, error) ||
+	    !vmds_datasets_plugin_parse_attributes(obj, dataset, &fields, error))
+		return FALSE;
+	if ((fields & VMDS_DATASET_FIELD_HOST) == 0 || (fields & VMDS_DATASET_FIELD_GUEST) == 0) {
+		g_set_error_literal(error,
+				    VMDS_ERROR,
+				    VMDS_ERROR_INVALID_ARGUMENT,
+				    "members 'host' and 'guest' are required");
+		return FALSE;
+	}
+	dataset->name = g_strdup(name);
+	if (!vmds_datasets_create(request->store, dataset, error))
+		return FALSE;
+	request->status = 201;
+	vmds_json_append_string(request->response, dataset->name, -1);
+	return TRUE;
+}
+
+static gboolean
+vmds_datasets_plugin_rest_list(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
+{
+	g_autoptr(GPtrArray) datasets = vmds_datasets_list(request->store, error);
+
+	if (datasets == NULL)
+		return FALSE;
+	g_string_append_c(request->response, '[');
+	for (guint i = 0; i < datasets->len; i++) {
+		VmdsDataset *dataset = g_ptr_array_index(datasets, i);
+		if (i > 0)
+			g_string_append_c(request->response, ',');
+		g_string_append(request->response, "{\"data_set\":");
+		vmds_json_append_string(request->response, dataset->name, -1);
+		g_string_append(request->response, ",\"name\":");
+		vmds_json_append_string(request->response, dataset->name, -1);
+		g_string_append(request->response, ",\"description\":");
+		vmds_json_append_string(request->response, dataset->description, -1);
+		g_string_append_c(request->response, '}');
+	}
+	g_string_append_c(request->response, ']');
+	return TRUE;
+}
+
+static gboolean
+vmds_datasets_plugin_rest_get(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
+{
+	g_autoptr(VmdsDataset) dataset =
+	    vmds_datasets_get(request->store, vmds_datasets_plugin_param(request, "data_set"), error);
+
+	if (dataset == NULL)
+		return FALSE;
+	g_string_append(request->response, "{\"name\":");
+	vmds_json_append_string(request->response, dataset->name, -1);
+	g_string_append(request->response, ",\"description\":");
+	vmds_json_append_string(request->response, dataset->description, -1);
+	g_string_append_printf(request->response,
+			       ",\"host\":\"%s\",\"guest\":\"%s\",\"used\":%" G_GINT64_FORMAT
+			       ",\"omit_from_snapshot_and_clone\":%s}",
+			       vmds_access_to_string(dataset->host),
+			       vmds_access_to_string(dataset->guest),
+			       dataset->used,
+			       dataset->omit_from_snapshot_and_clone ? "true" : "false");
+	return TRUE;
+}
+
+static gboolean
+vmds_datasets_plugin_rest_update(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
+{
+	const gchar *const allowed[] =
+	    {"description", "host", "guest", "omit_from_snapshot_and_clone", NULL};
+	g_autoptr(JsonObject) obj = vmds_datasets_plugin_parse_body(request, allowed, error);
+	g_autoptr(VmdsDataset) values = vmds_dataset_new();
+	VmdsDatasetField fields = 0;
+
+	if (obj == NULL || !vmds_datasets_plugin_parse_attributes(obj, values, &fields, error))
+		return FALSE;
+	if (!vmds_datasets_update(request->store,
+				  vmds_datasets_plugin_param(request, "data_set"),
+				  values,
+				  fields,
+				  error))
+		return FALSE;
+	request->status = 204;
+	return TRUE;
+}
+
+static gboolean
+vmds_datasets_plugin_rest_delete(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
+{
+	const gchar *force_str =
+	    request->query != NULL ? g_hash_table_lookup(request->query, "force") : NULL;
+	gboolean force = FALSE;
+
+	if (force_str != NULL) {
+		if (g_strcmp0(force_str, "true") == 0) {
+			force = TRUE;
+		} else if (g_strcmp0(force_str, "false") != 0) {
+			g_set_error(error,
+				    VMDS_ERROR,
+				    VMDS_ERROR_INVALID_ARGUMENT,
+				    "force must be true or false, not '%s'",
+				    force_str);
+			return FALSE;
+		}
+	}
+	if (!vmds_datasets_delete(request->store,
+				  vmds_datasets_plugin_param(request, "data_set"),
+				  force,
+				  error))
+		return FALSE;
+	request->status = 204;
+	return TRUE;
+}
+
+static gboolean
+vmds_datasets_plugin_rest_list_entries(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
+{
+	g_autoptr(GPtrArray) keys = vmds_datasets_list_keys(request->store,
+							    VMDS_SIDE_HOST,
+							    vmds_datasets_plugin_param(request, "data_set"),
+							    NULL,
+							    0,
+							    NULL,
+							    error);
+
+	if (keys == NULL)
+		return FALSE;
+	g_string_append_c(request->response, '[');
+	for (guint i = 0; i < keys->len; i++) {
+		if (i > 0)
+			g_string_append_c(request->response, ',');
+		vmds_json_append_string(request->response, g_ptr_array_index(keys, i), -1);
+	}
+	g_string_append_c(request->response, ']');
+	return TRUE;
+}
+
+static gboolean
+vmds_datasets_plugin_rest_get_entry(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
+{
+	g_autoptr(GPtrArray) keys = g_ptr_array_new();
+	g_autoptr(GPtrArray) entries = NULL;
+	VmdsEntry *entry;
+
+	g_ptr_array_add(keys, (gpointer)vmds_datasets_plugin_param(request, "key"));
+	entries = vmds_datasets_get_entries(request->store,
+					    VMDS_SIDE_HOST,
+					    vmds_datasets_plugin_param(request, "data_set"),
+					    keys,
+					    0,
+					    0,
+					    NULL,
+					    error);
+	if (entries == NULL)
+		return FALSE;
+	entry = g_ptr_array_index(entries, 0);
+	vmds_json_append_string(request->response, entry->value, (gssize)entry->value_len);
+	return TRUE;
+}
+
+static gboolean
+vmds_datasets_plugin_rest_set_entry(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
+{
+	g_autoptr(JsonNode) body = vmds_json_parse(request->body, request->body_len, error);
+	g_autoptr(GPtrArray) entries =
+	    g_ptr_array_new_with_free_func((GDestroyNotify)vmds_entry_free);
+	const gchar *value;
+
+	if (body == NULL)
+		return FALSE;
+	value = vmds_json_node_get_string(body, "the body", error);
+	if (value == NULL)
+		return FALSE;
+	g_ptr_array_add(entries,
+			vmds_entry_new(vmds_datasets_plugin_param(request, "key"),
+				       value,
+				       strlen(value),
+				       FALSE));
+	if (!vmds_datasets_set_entries(request->store,
+				       VMDS_SIDE_HOST,
+				       vmds_datasets_plugin_param(request, "data_set"),
+				       entries,
+				       error))
+		return FALSE;
+	request->status = 204;
+	return TRUE;
+}
+
+static gboolean
+vmds_datasets_plugin_rest_delete_entry(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
+{
+	g_autoptr(GPtrArray) keys = g_ptr_array_new();
+
+	g_ptr_array_add(keys, (gpointer)vmds_datasets_plugin_param(request, "key"));
+	if (!vmds_datasets_delete_entries(request->store,
+					  VMDS_SIDE_HOST,
+					  vmds_datasets_plugin_param(request, "data_set"),
+					  keys,
+					  error))
+		return FALSE;
+	request->status = 204;
+	return TRUE;
+}
+
+#define VMDS_DATASETS_PATH "/api/vcenter/vm/{vm}/data-sets"
+
+static const struct {
+	const gchar *method;
+	const gchar *pattern;
+	VmdsRouteFunc func;
+} vmds_datasets_routes[] = {
+    {"POST", VMDS_DATASETS_PATH, vmds_datasets_plugin_rest_create},
+    {"GET", VMDS_DATASETS_PATH, vmds_datasets_plugin_rest_list},
+    {"GET", VMDS_DATASETS_PATH "/{data_set}", vmds_datasets_plugin_rest_get},
+    {"PATCH", VMDS_DATASETS_PATH "/{data_set}", vmds_datasets_plugin_rest_update},
+    {"DELETE", VMDS_DATASETS_PATH "/{data_set}", vmds_datasets_plugin_rest_delete},
+    {"GET", VMDS_DATASETS_PATH "/{data_set}/entries", vmds_datasets_plugin_rest_list_entries},
+    {"GET", VMDS_DATASETS_PATH "/{data_set}/entries/{key}", vmds_datasets_plugin_rest_get_entry},
+    {"PUT", VMDS_DATASETS_PATH "/{data_set}/entries/{key}", vmds_datasets_plugin_rest_set_entry},
+    {"DELETE",
+     VMDS_DATASETS_PATH "/{data_set}/entries/{key}",
+     vmds_datasets_plugin_rest_delete_entry},
+};
+
+static gboolean
+vmds_datasets_plugin_startup(VmdsPlugin *plugin, GError **error)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(vmds_datasets_commands); i++)
+		vmds_plugin_add_command(plugin,
+					vmds_datasets_commands[i].name,
+					vmds_datasets_plugin_command_cb,
+					VMDS_COMMAND_FLAG_NONE);
+	for (guint i = 0; i < G_N_ELEMENTS(vmds_datasets_routes); i++)
+		vmds_plugin_add_route(plugin,
+				      vmds_datasets_routes[i].method,
+				      vmds_datasets_routes[i].pattern,
+				      vmds_datasets_routes[i].func);
+	return TRUE;
+}
+
+static void
+vmds_datasets_plugin_init(VmdsDatasetsPlugin *self)
+{
+}
+
+static void
+vmds_datasets_plugin_class_init(VmdsDatasetsPluginClass *klass)
+{
+	VmdsPluginClass *plugin_class = VMDS_PLUGIN_CLASS(klass);
+	plugin_class->startup = vmds_datasets_plugin_startup;
+}
+
+VMDS_PLUGIN_DEFINE(vmds_datasets_plugin)
