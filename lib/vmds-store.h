@@ -13,7 +13,11 @@ G_BEGIN_DECLS
 #define VMDS_TYPE_STORE (vmds_store_get_type())
 G_DECLARE_FINAL_TYPE(VmdsStore, vmds_store, VMDS, STORE, GObject)
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(sqlite3_stmt, sqlite3_finalize)
+/* a statement borrowed from the store's cache (vmds_store_prepare()): the store
+ * finalizes it; g_autoptr(VmdsStoreStmt) only resets it when it goes out of
+ * scope, so a finished read never holds a read transaction open */
+typedef sqlite3_stmt VmdsStoreStmt;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmdsStoreStmt, sqlite3_reset)
 
 /* the newest schema this build writes; older stores are migrated on open */
 #define VMDS_STORE_SCHEMA_VERSION 1

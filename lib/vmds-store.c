@@ -1,0 +1,541 @@
+/*
+ * Copyright (C) 2026 The vmds authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "vmds-store.h"
+
+#include "config.h"
+#include "vmds-error.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+/* how long a statement waits for a lock held by another connection */
+#define VMDS_STORE_BUSY_TIMEOUT_MS 5000
+
+struct _VmdsStore {
+	GObject parent_instance;
+	gchar *path;
+	sqlite3 *db;
+	gint lock_fd;
+	gint schema_version;
+	GHashTable *stmts; /* sql (owned) -> sqlite3_stmt (finalized on removal) */
+};
+
+G_DEFINE_FINAL_TYPE(VmdsStore, vmds_store, G_TYPE_OBJECT)
+
+/*
+ * The schema, one step per version: migrations[N - 1] takes a store from
+ * user_version N - 1 to N. Steps are append only; never edit a released one.
+ *
+ * Keys and values are BLOBs so that length() counts bytes and ORDER BY key is
+ * byte order (memcmp). datasets.used (key bytes + value bytes of the data
+ * set's entries) is kept by triggers, so the VM total is a sum over data sets,
+ * not over entries.
+ */
+static const gchar *const vmds_store_migrations[] = {
+    /* 1: the initial schema */
+    "CREATE TABLE datasets ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT UNIQUE NOT NULL,"
+    "  description TEXT NOT NULL,"
+    "  host INTEGER NOT NULL CHECK (host BETWEEN 0 AND 2),"
+    "  guest INTEGER NOT NULL CHECK (guest BETWEEN 0 AND 2),"
+    "  omit INTEGER NOT NULL CHECK (omit IN (0, 1)),"
+    "  used INTEGER NOT NULL DEFAULT 0"
+    ");"
+    "CREATE TABLE entries ("
+    "  dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,"
+    "  key BLOB NOT NULL CHECK (typeof(key) = 'blob'),"
+    "  value BLOB NOT NULL CHECK (typeof(value) = 'blob'),"
+    "  PRIMARY KEY (dataset_id, key)"
+    ") WITHOUT ROWID;"
+    "CREATE TRIGGER entries_used_insert AFTER INSERT ON entries BEGIN"
+    "  UPDATE datasets SET used = used + length(NEW.key) + length(NEW.value)"
+    "    WHERE id = NEW.dataset_id;"
+    "END;"
+    "CREATE TRIGGER entries_used_update AFTER UPDATE ON entries BEGIN"
+    "  UPDATE datasets SET used = used - length(OLD.key) - length(OLD.value)"
+    "    WHERE id = OLD.dataset_id;"
+    "  UPDATE datasets SET used = used + length(NEW.key) + length(NEW.value)"
+    "    WHERE id = NEW.dataset_id;"
+    "END;"
+    "CREATE TRIGGER entries_used_delete AFTER DELETE ON entries BEGIN"
+    "  UPDATE datasets SET used = used - length(OLD.key) - length(OLD.value)"
+    "    WHERE id = OLD.dataset_id;"
+    "END;",
+};
+G_STATIC_ASSERT(G_N_ELEMENTS(vmds_store_migrations) == VMDS_STORE_SCHEMA_VERSION);
+
+static void
+vmds_store_stmt_free_cb(gpointer data)
+{
+	sqlite3_finalize(data);
+}
+
+/**
+ * vmds_store_set_error:
+ * @self: a #VmdsStore
+ * @rc: the SQLite result code of the call that failed
+ * @error: (nullable): return location for a #GError
+ *
+ * Converts a SQLite failure into %VMDS_ERROR_STORAGE, with SQLite's message
+ * for it. Call it right after the failing call, before any other call on the
+ * store. `SQLITE_FULL`, `SQLITE_IOERR` and every other code are storage errors:
+ * whatever failed, the transaction did not happen.
+ *
+ * Returns: %FALSE, always, so that `return vmds_store_set_error(...)` reads well
+ */
+gboolean
+vmds_store_set_error(VmdsStore *self, gint rc, GError **error)
+{
+	const gchar *msg = sqlite3_errstr(rc);
+
+	g_return_val_if_fail(VMDS_IS_STORE(self), FALSE);
+
+	/* the connection's message is more precise, when it is about this rc */
+	if (self->db != NULL && (sqlite3_extended_errcode(self->db) & 0xff) == (rc & 0xff))
+		msg = sqlite3_errmsg(self->db);
+	g_set_error(error, VMDS_ERROR, VMDS_ERROR_STORAGE, "%s", msg);
+	return FALSE;
+}
+
+static gboolean
+vmds_store_exec(VmdsStore *self, const gchar *sql, const gchar *what, GError **error)
+{
+	gint rc = sqlite3_exec(self->db, sql, NULL, NULL, NULL);
+
+	if (rc != SQLITE_OK) {
+		vmds_store_set_error(self, rc, error);
+		g_prefix_error(error, "failed to %s: ", what);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* runs a statement returning one row of one column; NULL for no row */
+static gboolean
+vmds_store_query_one(VmdsStore *self, const gchar *sql, gchar **text, gint64 *num, GError **error)
+{
+	g_autoptr(VmdsStoreStmt) stmt = vmds_store_prepare(self, sql, error);
+	gint rc;
+
+	if (stmt == NULL)
+		return FALSE;
+	rc = sqlite3_step(stmt);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		vmds_store_set_error(self, rc, error);
+		g_prefix_error(error, "failed to run '%s': ", sql);
+		return FALSE;
+	}
+	if (text != NULL)
+		*text =
+		    rc == SQLITE_ROW ? g_strdup((const gchar *)sqlite3_column_text(stmt, 0)) : NULL;
+	if (num != NULL)
+		*num = rc == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
+	return TRUE;
+}
+
+static gboolean
+vmds_store_migrate(VmdsStore *self, GError **error)
+{
+	gint64 version = 0;
+
+	if (!vmds_store_query_one(self, "PRAGMA user_version", NULL, &version, error))
+		return FALSE;
+	if (version > VMDS_STORE_SCHEMA_VERSION || version < 0) {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_UNSUPPORTED,
+			    "store %s has schema version %" G_GINT64_FORMAT
+			    ", newer than version %d that this build supports",
+			    self->path,
+			    version,
+			    VMDS_STORE_SCHEMA_VERSION);
+		return FALSE;
+	}
+	for (gint64 v = version + 1; v <= VMDS_STORE_SCHEMA_VERSION; v++) {
+		g_autofree gchar *bump =
+		    g_strdup_printf("PRAGMA user_version = %" G_GINT64_FORMAT, v);
+		g_autofree gchar *what =
+		    g_strdup_printf("migrate store to schema version %" G_GINT64_FORMAT, v);
+
+		if (!vmds_store_begin(self, error))
+			return FALSE;
+		if (!vmds_store_exec(self, vmds_store_migrations[v - 1], what, error) ||
+		    !vmds_store_exec(self, bump, what, error)) {
+			vmds_store_rollback(self);
+			return FALSE;
+		}
+		if (!vmds_store_commit(self, error))
+			return FALSE;
+		g_debug("migrated %s to schema version %" G_GINT64_FORMAT, self->path, v);
+	}
+	self->schema_version = VMDS_STORE_SCHEMA_VERSION;
+	return TRUE;
+}
+
+static gboolean
+vmds_store_lock(VmdsStore *self, GError **error)
+{
+	g_autofree gchar *lock_path = g_strdup_printf("%s.lock", self->path);
+
+	self->lock_fd = g_open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (self->lock_fd < 0) {
+		gint errsv = errno;
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_STORAGE,
+			    "failed to open %s: %s",
+			    lock_path,
+			    g_strerror(errsv));
+		return FALSE;
+	}
+	if (flock(self->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+		gint errsv = errno;
+		if (errsv == EWOULDBLOCK) {
+			g_set_error(error,
+				    VMDS_ERROR,
+				    VMDS_ERROR_NOT_ALLOWED_IN_CURRENT_STATE,
+				    "store %s is in use by another process",
+				    self->path);
+		} else {
+			g_set_error(error,
+				    VMDS_ERROR,
+				    VMDS_ERROR_STORAGE,
+				    "failed to lock %s: %s",
+				    lock_path,
+				    g_strerror(errsv));
+		}
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+vmds_store_open_db(VmdsStore *self, GError **error)
+{
+	g_autofree gchar *journal_mode = NULL;
+	gint rc;
+
+	rc = sqlite3_open_v2(self->path,
+			     &self->db,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+			     NULL);
+	if (rc != SQLITE_OK) {
+		vmds_store_set_error(self, rc, error);
+		g_prefix_error(error, "failed to open store %s: ", self->path);
+		return FALSE;
+	}
+	sqlite3_busy_timeout(self->db, VMDS_STORE_BUSY_TIMEOUT_MS);
+
+	/* a commit returns only once the change is on disk: WAL + synchronous=FULL */
+	if (!vmds_store_query_one(self, "PRAGMA journal_mode=WAL", &journal_mode, NULL, error)) {
+		g_prefix_error(error, "failed to open store %s: ", self->path);
+		return FALSE;
+	}
+	if (g_strcmp0(journal_mode, "wal") != 0) {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_STORAGE,
+			    "store %s cannot use write-ahead logging (journal mode is %s)",
+			    self->path,
+			    journal_mode != NULL ? journal_mode : "unknown");
+		return FALSE;
+	}
+	if (!vmds_store_exec(self, "PRAGMA synchronous=FULL", "configure the store", error) ||
+	    !vmds_store_exec(self, "PRAGMA foreign_keys=ON", "configure the store", error)) {
+		g_prefix_error(error, "%s: ", self->path);
+		return FALSE;
+	}
+	return vmds_store_migrate(self, error);
+}
+
+/**
+ * vmds_store_open:
+ * @path: the store file, e.g. `<state-dir>/vms/vm-1/vm-1.dsd`
+ * @error: (nullable): return location for a #GError
+ *
+ * Opens one VM's store, creating it and its directory (mode 0700) if needed,
+ * and migrates its schema to %VMDS_STORE_SCHEMA_VERSION. The store holds an
+ * exclusive lock on `<path>.lock` until it is closed, so no other process (or
+ * other open in this one) serves the same VM at the same time.
+ *
+ * Fails with %VMDS_ERROR_NOT_ALLOWED_IN_CURRENT_STATE when the store is locked,
+ * %VMDS_ERROR_UNSUPPORTED when its schema is newer than this build, and
+ * %VMDS_ERROR_STORAGE when SQLite or the file system fails.
+ *
+ * Returns: (transfer full): a #VmdsStore, or %NULL on error
+ */
+VmdsStore *
+vmds_store_open(const gchar *path, GError **error)
+{
+	g_autoptr(VmdsStore) self = NULL;
+	g_autofree gchar *dir = NULL;
+
+	g_return_val_if_fail(path != NULL && path[0] != '\0', NULL);
+	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+	self = g_object_new(VMDS_TYPE_STORE, NULL);
+	self->path = g_strdup(path);
+
+	dir = g_path_get_dirname(path);
+	if (g_mkdir_with_parents(dir, 0700) < 0) {
+		gint errsv = errno;
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_STORAGE,
+			    "failed to create directory %s: %s",
+			    dir,
+			    g_strerror(errsv));
+		return NULL;
+	}
+	if (!vmds_store_lock(self, error))
+		return NULL;
+	if (!vmds_store_open_db(self, error))
+		return NULL;
+	return g_steal_pointer(&self);
+}
+
+/**
+ * vmds_store_get_path:
+ * @self: a #VmdsStore
+ *
+ * Returns: the path the store was opened with
+ */
+const gchar *
+vmds_store_get_path(VmdsStore *self)
+{
+	g_return_val_if_fail(VMDS_IS_STORE(self), NULL);
+	return self->path;
+}
+
+/**
+ * vmds_store_get_schema_version:
+ * @self: a #VmdsStore
+ *
+ * Returns: the schema version of the open store (after migration, always
+ * %VMDS_STORE_SCHEMA_VERSION)
+ */
+gint
+vmds_store_get_schema_version(VmdsStore *self)
+{
+	g_return_val_if_fail(VMDS_IS_STORE(self), 0);
+	return self->schema_version;
+}
+
+/**
+ * vmds_store_prepare:
+ * @self: a #VmdsStore
+ * @sql: one SQL statement, usually a string literal
+ * @error: (nullable): return location for a #GError
+ *
+ * Returns the prepared statement for @sql from the store's cache, preparing
+ * it on first use. The statement comes back reset and with its bindings
+ * cleared. It belongs to the store: do not finalize it; reset it when done
+ * (`g_autoptr(VmdsStoreStmt)` does that), and do not prepare the same @sql
+ * again while still stepping through its rows, as that resets it.
+ *
+ * Returns: (transfer none): the statement, or %NULL on error
+ */
+sqlite3_stmt *
+vmds_store_prepare(VmdsStore *self, const gchar *sql, GError **error)
+{
+	sqlite3_stmt *stmt;
+	gint rc;
+
+	g_return_val_if_fail(VMDS_IS_STORE(self), NULL);
+	g_return_val_if_fail(sql != NULL, NULL);
+
+	if (self->db == NULL) {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_STORAGE,
+			    "store %s is closed",
+			    self->path != NULL ? self->path : "(none)");
+		return NULL;
+	}
+	stmt = g_hash_table_lookup(self->stmts, sql);
+	if (stmt != NULL) {
+		sqlite3_reset(stmt);
+		sqlite3_clear_bindings(stmt);
+		return stmt;
+	}
+	rc = sqlite3_prepare_v3(self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+	if (rc != SQLITE_OK) {
+		vmds_store_set_error(self, rc, error);
+		g_prefix_error(error, "failed to prepare statement: ");
+		return NULL;
+	}
+	if (stmt == NULL) {
+		g_set_error(
+		    error, VMDS_ERROR, VMDS_ERROR_INTERNAL, "no SQL statement in '%s'", sql);
+		return NULL;
+	}
+	g_hash_table_insert(self->stmts, g_strdup(sql), stmt);
+	return stmt;
+}
+
+/**
+ * vmds_store_step_done:
+ * @self: a #VmdsStore
+ * @stmt: a statement from vmds_store_prepare() that returns no rows
+ * @error: (nullable): return location for a #GError
+ *
+ * Runs @stmt to completion and resets it.
+ *
+ * Returns: %TRUE if it completed, %FALSE with a %VMDS_ERROR_STORAGE error
+ * (also if it returned a row)
+ */
+gboolean
+vmds_store_step_done(VmdsStore *self, sqlite3_stmt *stmt, GError **error)
+{
+	gint rc;
+
+	g_return_val_if_fail(VMDS_IS_STORE(self), FALSE);
+	g_return_val_if_fail(stmt != NULL, FALSE);
+
+	rc = sqlite3_step(stmt);
+	if (rc != SQLITE_DONE) {
+		vmds_store_set_error(self, rc, error);
+		sqlite3_reset(stmt);
+		return FALSE;
+	}
+	sqlite3_reset(stmt);
+	return TRUE;
+}
+
+/**
+ * vmds_store_begin:
+ * @self: a #VmdsStore
+ * @error: (nullable): return location for a #GError
+ *
+ * Starts a write transaction (`BEGIN IMMEDIATE`). Transactions do not nest:
+ * end it with vmds_store_commit() or vmds_store_rollback().
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+vmds_store_begin(VmdsStore *self, GError **error)
+{
+	g_return_val_if_fail(VMDS_IS_STORE(self), FALSE);
+
+	if (self->db == NULL) {
+		g_set_error(
+		    error, VMDS_ERROR, VMDS_ERROR_STORAGE, "store %s is closed", self->path);
+		return FALSE;
+	}
+	g_return_val_if_fail(sqlite3_get_autocommit(self->db), FALSE);
+	return vmds_store_exec(self, "BEGIN IMMEDIATE", "begin a transaction", error);
+}
+
+/**
+ * vmds_store_commit:
+ * @self: a #VmdsStore
+ * @error: (nullable): return location for a #GError
+ *
+ * Commits the transaction started by vmds_store_begin(). It returns once the
+ * change is durable (the store runs in WAL mode with `synchronous=FULL`). On
+ * failure the transaction is rolled back: nothing changed.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+vmds_store_commit(VmdsStore *self, GError **error)
+{
+	g_return_val_if_fail(VMDS_IS_STORE(self), FALSE);
+	g_return_val_if_fail(self->db != NULL, FALSE);
+
+	if (!vmds_store_exec(self, "COMMIT", "commit a transaction", error)) {
+		vmds_store_rollback(self);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/**
+ * vmds_store_rollback:
+ * @self: a #VmdsStore
+ *
+ * Rolls back the open transaction, if any. Never fails: a failed rollback is
+ * logged and SQLite rolls back on its own when the connection closes.
+ */
+void
+vmds_store_rollback(VmdsStore *self)
+{
+	g_autoptr(GError) error_local = NULL;
+
+	g_return_if_fail(VMDS_IS_STORE(self));
+
+	if (self->db == NULL || sqlite3_get_autocommit(self->db))
+		return;
+	if (!vmds_store_exec(self, "ROLLBACK", "roll back a transaction", &error_local))
+		g_warning("%s: %s", self->path, error_local->message);
+}
+
+/**
+ * vmds_store_close:
+ * @self: a #VmdsStore
+ *
+ * Finalizes the cached statements, closes the database and releases the lock.
+ * Later calls on the store fail with %VMDS_ERROR_STORAGE. Safe to call twice;
+ * disposing the store closes it.
+ */
+void
+vmds_store_close(VmdsStore *self)
+{
+	g_return_if_fail(VMDS_IS_STORE(self));
+
+	g_hash_table_remove_all(self->stmts);
+	if (self->db != NULL) {
+		gint rc = sqlite3_close(self->db);
+		if (rc != SQLITE_OK)
+			g_warning("failed to close store %s: %s", self->path, sqlite3_errstr(rc));
+		self->db = NULL;
+	}
+	if (self->lock_fd >= 0) {
+		/* closing the descriptor releases the flock */
+		g_close(self->lock_fd, NULL);
+		self->lock_fd = -1;
+	}
+}
+
+static void
+vmds_store_dispose(GObject *object)
+{
+	VmdsStore *self = VMDS_STORE(object);
+
+	vmds_store_close(self);
+	G_OBJECT_CLASS(vmds_store_parent_class)->dispose(object);
+}
+
+static void
+vmds_store_finalize(GObject *object)
+{
+	VmdsStore *self = VMDS_STORE(object);
+
+	g_hash_table_unref(self->stmts);
+	g_free(self->path);
+	G_OBJECT_CLASS(vmds_store_parent_class)->finalize(object);
+}
+
+static void
+vmds_store_class_init(VmdsStoreClass *klass)
+{
+	GObjectClass *object_class = G_OBJECT_CLASS(klass);
+
+	object_class->dispose = vmds_store_dispose;
+	object_class->finalize = vmds_store_finalize;
+}
+
+static void
+vmds_store_init(VmdsStore *self)
+{
+	self->lock_fd = -1;
+	self->stmts =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, vmds_store_stmt_free_cb);
+}
