@@ -1,0 +1,480 @@
+/*
+ * Copyright (C) 2026 The vmds authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <libsoup/soup.h>
+#include <string.h>
+
+#include "vmds-client.h"
+#include "vmds-error.h"
+
+/*
+ * A synchronous client of the management REST API: one SoupSession, one API
+ * session (POST /api/session with HTTP Basic, then the session header on
+ * every call). The server is the untrusted party: replies are type-checked by
+ * the callers, and this file refuses replies json-glib cannot parse safely.
+ */
+
+/* json-glib's parser recurses; deeper replies are refused before it sees them */
+#define VMDS_CLIENT_MAX_DEPTH	   64
+#define VMDS_CLIENT_SESSION_HEADER "vmware-api-session-id"
+
+struct _VmdsClient {
+	SoupSession *session;
+	gchar *url;	   /* base URL, no trailing '/' */
+	gchar *session_id; /* NULL until logged in */
+	gboolean insecure;
+};
+
+/**
+ * vmds_client_new:
+ * @url: the base URL of the daemon, e.g. `http://127.0.0.1:8976`
+ * @insecure: accept any TLS certificate
+ * @error: a #GError or %NULL
+ *
+ * Returns: a client, not yet logged in, or %NULL if @url is not an http or
+ * https URL
+ */
+VmdsClient *
+vmds_client_new(const gchar *url, gboolean insecure, GError **error)
+{
+	g_autoptr(GUri) uri = NULL;
+	g_autofree gchar *base = NULL;
+	const gchar *scheme = NULL;
+	const gchar *host = NULL;
+	VmdsClient *self = NULL;
+	gsize len;
+
+	g_return_val_if_fail(url != NULL, NULL);
+
+	uri = g_uri_parse(url, G_URI_FLAGS_NONE, error);
+	if (uri == NULL) {
+		g_prefix_error(error, "invalid URL '%s': ", url);
+		return NULL;
+	}
+	scheme = g_uri_get_scheme(uri);
+	host = g_uri_get_host(uri);
+	if (g_ascii_strcasecmp(scheme, "http") != 0 && g_ascii_strcasecmp(scheme, "https") != 0) {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_INVALID_ARGUMENT,
+			    "invalid URL '%s': the scheme is not http or https",
+			    url);
+		return NULL;
+	}
+	if (host == NULL || host[0] == '\0') {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_INVALID_ARGUMENT,
+			    "invalid URL '%s': no host",
+			    url);
+		return NULL;
+	}
+	/* the URL appears in error messages, so it must never hold a password */
+	if (g_uri_get_userinfo(uri) != NULL) {
+		g_set_error_literal(error,
+				    VMDS_ERROR,
+				    VMDS_ERROR_INVALID_ARGUMENT,
+				    "invalid URL: credentials in the URL are not supported, "
+				    "set VMDS_USERNAME and VMDS_PASSWORD");
+		return NULL;
+	}
+	if (g_uri_get_query(uri) != NULL || g_uri_get_fragment(uri) != NULL) {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_INVALID_ARGUMENT,
+			    "invalid URL '%s': a base URL has no query or fragment",
+			    url);
+		return NULL;
+	}
+
+	/* the API paths are appended to the base, which may carry a path prefix */
+	base = g_strdup(url);
+	len = strlen(base);
+	while (len > 0 && base[len - 1] == '/')
+		base[--len] = '\0';
+
+	self = g_new0(VmdsClient, 1);
+	self->url = g_steal_pointer(&base);
+	self->insecure = insecure;
+	self->session = soup_session_new_with_options(
+	    "timeout", VMDS_CLIENT_TIMEOUT, "user-agent", "vmds/" VMDS_VERSION, NULL);
+	return self;
+}
+
+/**
+ * vmds_client_free:
+ * @self: a #VmdsClient
+ *
+ * Frees the client. It does not log out: call vmds_client_logout() first.
+ */
+void
+vmds_client_free(VmdsClient *self)
+{
+	if (self == NULL)
+		return;
+	g_clear_object(&self->session);
+	g_free(self->url);
+	g_free(self->session_id);
+	g_free(self);
+}
+
+/**
+ * vmds_client_get_url:
+ * @self: a #VmdsClient
+ *
+ * Returns: the base URL, without a trailing slash
+ */
+const gchar *
+vmds_client_get_url(VmdsClient *self)
+{
+	g_return_val_if_fail(self != NULL, NULL);
+	return self->url;
+}
+
+static gboolean
+vmds_client_accept_certificate_cb(SoupMessage *msg,
+				  GTlsCertificate *certificate,
+				  GTlsCertificateFlags errors,
+				  gpointer user_data)
+{
+	g_debug("accepting a TLS certificate with errors 0x%x (--insecure)", (guint)errors);
+	return TRUE;
+}
+
+static SoupMessage *
+vmds_client_message_new(
+    VmdsClient *self, const gchar *method, const gchar *path, JsonNode *body, GError **error)
+{
+	g_autofree gchar *url = g_strconcat(self->url, path, NULL);
+	g_autoptr(SoupMessage) msg = soup_message_new(method, url);
+	SoupMessageHeaders *headers = NULL;
+
+	if (msg == NULL) {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_INVALID_ARGUMENT,
+			    "invalid request URL '%s'",
+			    url);
+		return NULL;
+	}
+	/* the API never redirects; following one could carry credentials elsewhere */
+	soup_message_add_flags(msg, SOUP_MESSAGE_NO_REDIRECT);
+	if (self->insecure) {
+		g_signal_connect(
+		    msg, "accept-certificate", G_CALLBACK(vmds_client_accept_certificate_cb), NULL);
+	}
+	headers = soup_message_get_request_headers(msg);
+	soup_message_headers_replace(headers, "Accept", "application/json");
+	if (self->session_id != NULL)
+		soup_message_headers_replace(headers, VMDS_CLIENT_SESSION_HEADER, self->session_id);
+	if (body != NULL) {
+		gchar *text = json_to_string(body, FALSE);
+		g_autoptr(GBytes) bytes = g_bytes_new_take(text, strlen(text));
+		soup_message_set_request_body_from_bytes(msg, "application/json", bytes);
+	}
+	return g_steal_pointer(&msg);
+}
+
+static gboolean
+vmds_client_check_depth(const gchar *data, gsize len, GError **error)
+{
+	gboolean in_string = FALSE;
+	guint depth = 0;
+
+	for (gsize i = 0; i < len; i++) {
+		gchar c = data[i];
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = FALSE;
+			continue;
+		}
+		if (c == '"') {
+			in_string = TRUE;
+		} else if (c == '[' || c == '{') {
+			if (++depth > VMDS_CLIENT_MAX_DEPTH) {
+				g_set_error(error,
+					    VMDS_ERROR,
+					    VMDS_ERROR_INVALID_ARGUMENT,
+					    "JSON nested deeper than %u levels",
+					    (guint)VMDS_CLIENT_MAX_DEPTH);
+				return FALSE;
+			}
+		} else if ((c == ']' || c == '}') && depth > 0) {
+			depth--;
+		}
+	}
+	return TRUE;
+}
+
+static JsonNode *
+vmds_client_parse(GBytes *bytes, GError **error)
+{
+	g_autoptr(JsonParser) parser = json_parser_new_immutable();
+	g_autoptr(GError) error_local = NULL;
+	gsize len = 0;
+	const gchar *data = g_bytes_get_data(bytes, &len);
+	JsonNode *root = NULL;
+
+	if (len == 0) {
+		g_set_error_literal(error,
+				    VMDS_ERROR,
+				    VMDS_ERROR_INVALID_ARGUMENT,
+				    "invalid reply from the server: empty body");
+		return NULL;
+	}
+	if (len > G_MAXSSIZE || !vmds_client_check_depth(data, len, &error_local) ||
+	    !json_parser_load_from_data(parser, data, (gssize)len, &error_local)) {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_INVALID_ARGUMENT,
+			    "invalid reply from the server: %s",
+			    error_local != NULL ? error_local->message : "too large");
+		return NULL;
+	}
+	root = json_parser_steal_root(parser);
+	if (root == NULL) {
+		g_set_error_literal(error,
+				    VMDS_ERROR,
+				    VMDS_ERROR_INVALID_ARGUMENT,
+				    "invalid reply from the server: no JSON value");
+		return NULL;
+	}
+	return root;
+}
+
+static const gchar *
+vmds_client_object_get_string(JsonObject *obj, const gchar *member)
+{
+	JsonNode *node = json_object_get_member(obj, member);
+	if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
+	    json_node_get_value_type(node) != G_TYPE_STRING)
+		return NULL;
+	return json_node_get_string(node);
+}
+
+static gint
+vmds_client_status_to_code(guint status)
+{
+	switch (status) {
+	case SOUP_STATUS_BAD_REQUEST:
+		return VMDS_ERROR_INVALID_ARGUMENT;
+	case SOUP_STATUS_UNAUTHORIZED:
+		return VMDS_ERROR_UNAUTHENTICATED;
+	case SOUP_STATUS_FORBIDDEN:
+		return VMDS_ERROR_ACCESS_DENIED;
+	case SOUP_STATUS_NOT_FOUND:
+		return VMDS_ERROR_NOT_FOUND;
+	default:
+		return VMDS_ERROR_INTERNAL;
+	}
+}
+
+/* the REST error body: {"error_type":"...","messages":[{"default_message":"..."}]} */
+static void
+vmds_client_set_rest_error(SoupMessage *msg, GBytes *bytes, GError **error)
+{
+	guint status = soup_message_get_status(msg);
+	g_autoptr(JsonNode) root = vmds_client_parse(bytes, NULL);
+	const gchar *error_type = NULL;
+	const gchar *message = NULL;
+	const gchar *reason = soup_message_get_reason_phrase(msg);
+
+	if (root != NULL && JSON_NODE_HOLDS_OBJECT(root)) {
+		JsonObject *obj = json_node_get_object(root);
+		JsonNode *messages = json_object_get_member(obj, "messages");
+		error_type = vmds_client_object_get_string(obj, "error_type");
+		if (messages != NULL && JSON_NODE_HOLDS_ARRAY(messages) &&
+		    json_array_get_length(json_node_get_array(messages)) > 0) {
+			JsonNode *first = json_array_get_element(json_node_get_array(messages), 0);
+			if (JSON_NODE_HOLDS_OBJECT(first)) {
+				message = vmds_client_object_get_string(json_node_get_object(first),
+									"default_message");
+			}
+		}
+	}
+	if (reason == NULL || reason[0] == '\0')
+		reason = soup_status_get_phrase(status);
+	if (reason == NULL)
+		reason = "";
+	if (message != NULL && message[0] != '\0') {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    vmds_client_status_to_code(status),
+			    "%s (%s)",
+			    message,
+			    error_type != NULL ? error_type : reason);
+	} else if (error_type != NULL) {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    vmds_client_status_to_code(status),
+			    "the server replied %u %s (%s)",
+			    status,
+			    reason,
+			    error_type);
+	} else {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    vmds_client_status_to_code(status),
+			    "the server replied %u %s",
+			    status,
+			    reason);
+	}
+}
+
+static gboolean
+vmds_client_send(VmdsClient *self, SoupMessage *msg, JsonNode **reply, GError **error)
+{
+	g_autoptr(GError) error_local = NULL;
+	g_autoptr(GBytes) bytes = NULL;
+	guint status;
+
+	bytes = soup_session_send_and_read(self->session, msg, NULL, &error_local);
+	if (bytes == NULL) {
+		g_set_error(error,
+			    G_IO_ERROR,
+			    error_local->domain == G_IO_ERROR ? error_local->code
+							      : G_IO_ERROR_FAILED,
+			    "cannot reach %s: %s",
+			    self->url,
+			    error_local->message);
+		return FALSE;
+	}
+	status = soup_message_get_status(msg);
+	g_debug("%s %s: %u, %" G_GSIZE_FORMAT " bytes",
+		soup_message_get_method(msg),
+		g_uri_get_path(soup_message_get_uri(msg)),
+		status,
+		g_bytes_get_size(bytes));
+	if (!SOUP_STATUS_IS_SUCCESSFUL(status)) {
+		vmds_client_set_rest_error(msg, bytes, error);
+		return FALSE;
+	}
+	if (reply != NULL) {
+		*reply = vmds_client_parse(bytes, error);
+		return *reply != NULL;
+	}
+	return TRUE;
+}
+
+/* the id goes back into a header, so it must be a plain token */
+static gboolean
+vmds_client_session_id_valid(const gchar *id)
+{
+	if (id == NULL || id[0] == '\0' || strlen(id) > 1024)
+		return FALSE;
+	for (const gchar *p = id; *p != '\0'; p++) {
+		if (*p < 0x21 || *p > 0x7e)
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/**
+ * vmds_client_login:
+ * @self: a #VmdsClient
+ * @username: the user name
+ * @password: the password, never logged
+ * @error: a #GError or %NULL
+ *
+ * Creates an API session with HTTP Basic credentials; later calls carry it.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+vmds_client_login(VmdsClient *self, const gchar *username, const gchar *password, GError **error)
+{
+	g_autofree gchar *userpass = g_strdup_printf("%s:%s", username, password);
+	g_autofree gchar *encoded = g_base64_encode((const guchar *)userpass, strlen(userpass));
+	g_autofree gchar *auth = g_strdup_printf("Basic %s", encoded);
+	g_autoptr(SoupMessage) msg = NULL;
+	g_autoptr(JsonNode) reply = NULL;
+	const gchar *id = NULL;
+
+	g_return_val_if_fail(self != NULL, FALSE);
+	g_return_val_if_fail(username != NULL, FALSE);
+	g_return_val_if_fail(password != NULL, FALSE);
+
+	msg = vmds_client_message_new(self, "POST", "/api/session", NULL, error);
+	if (msg == NULL)
+		return FALSE;
+	soup_message_headers_replace(soup_message_get_request_headers(msg), "Authorization", auth);
+	if (!vmds_client_send(self, msg, &reply, error)) {
+		if (error != NULL && *error != NULL && (*error)->domain == VMDS_ERROR)
+			g_prefix_error(error, "cannot log in as '%s': ", username);
+		return FALSE;
+	}
+	if (JSON_NODE_HOLDS_VALUE(reply) && json_node_get_value_type(reply) == G_TYPE_STRING)
+		id = json_node_get_string(reply);
+	if (!vmds_client_session_id_valid(id)) {
+		g_set_error_literal(error,
+				    VMDS_ERROR,
+				    VMDS_ERROR_INVALID_ARGUMENT,
+				    "invalid reply from the server: no session id");
+		return FALSE;
+	}
+	g_free(self->session_id);
+	self->session_id = g_strdup(id);
+	return TRUE;
+}
+
+/**
+ * vmds_client_logout:
+ * @self: a #VmdsClient
+ *
+ * Ends the API session, if any. A failure only matters to the server (the
+ * session expires), so it is logged and otherwise ignored.
+ */
+void
+vmds_client_logout(VmdsClient *self)
+{
+	g_autoptr(GError) error_local = NULL;
+
+	g_return_if_fail(self != NULL);
+
+	if (self->session_id == NULL)
+		return;
+	if (!vmds_client_call(self, "DELETE", "/api/session", NULL, NULL, &error_local))
+		g_debug("failed to end the session: %s", error_local->message);
+	g_clear_pointer(&self->session_id, g_free);
+}
+
+/**
+ * vmds_client_call:
+ * @self: a #VmdsClient
+ * @method: the HTTP method
+ * @path: the path below the base URL, starting with `/`, already percent-encoded
+ * @body: (nullable): the JSON request body
+ * @reply: (out) (optional): the parsed JSON reply body
+ * @error: a #GError or %NULL
+ *
+ * Sends one request. A reply status other than 2xx is an error carrying the
+ * REST error body's message and error type. When @reply is given, the reply
+ * must be JSON; it is not checked further.
+ *
+ * Returns: %TRUE on a 2xx reply
+ */
+gboolean
+vmds_client_call(VmdsClient *self,
+		 const gchar *method,
+		 const gchar *path,
+		 JsonNode *body,
+		 JsonNode **reply,
+		 GError **error)
+{
+	g_autoptr(SoupMessage) msg = NULL;
+
+	g_return_val_if_fail(self != NULL, FALSE);
+	g_return_val_if_fail(method != NULL, FALSE);
+	g_return_val_if_fail(path != NULL && path[0] == '/', FALSE);
+
+	msg = vmds_client_message_new(self, method, path, body, error);
+	if (msg == NULL)
+		return FALSE;
+	return vmds_client_send(self, msg, reply, error);
+}

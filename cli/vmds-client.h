@@ -1,0 +1,40 @@
+/*
+ * Copyright (C) 2026 The vmds authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/* seconds a request may take before the call fails */
+#define VMDS_CLIENT_TIMEOUT 30
+
+typedef struct _VmdsClient VmdsClient;
+
+VmdsClient *
+vmds_client_new(const gchar *url, gboolean insecure, GError **error);
+void
+vmds_client_free(VmdsClient *self);
+const gchar *
+vmds_client_get_url(VmdsClient *self);
+gboolean
+vmds_client_login(VmdsClient *self,
+		  const gchar *username,
+		  const gchar *password,
+		  GError **error);
+void
+vmds_client_logout(VmdsClient *self);
+gboolean
+vmds_client_call(VmdsClient *self,
+		 const gchar *method,
+		 const gchar *path,
+		 JsonNode *body,
+		 JsonNode **reply,
+		 GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmdsClient, vmds_client_free)
+
+G_END_DECLS
