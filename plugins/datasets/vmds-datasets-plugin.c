@@ -35,6 +35,23 @@ G_DEFINE_FINAL_TYPE(VmdsDatasetsPlugin, vmds_datasets_plugin, VMDS_TYPE_PLUGIN)
 /* separates the parts of a context's request identity; not valid in JSON text */
 #define VMDS_DATASETS_SEP "\x1f"
 
+/* the members datasets-query and GET .../data-sets/{data_set} share */
+static void
+vmds_datasets_plugin_append_attributes(GString *out, const VmdsDataset *dataset)
+{
+	g_string_append(out, "\"name\":");
+	vmds_json_append_string(out, dataset->name, -1);
+	g_string_append(out, ",\"description\":");
+	vmds_json_append_string(out, dataset->description, -1);
+	g_string_append_printf(out,
+			       ",\"host\":\"%s\",\"guest\":\"%s\",\"used\":%" G_GINT64_FORMAT
+			       ",\"omit_from_snapshot_and_clone\":%s",
+			       vmds_access_to_string(dataset->host),
+			       vmds_access_to_string(dataset->guest),
+			       dataset->used,
+			       dataset->omit_from_snapshot_and_clone ? "true" : "false");
+}
+
 /* guest side */
 
 static JsonObject *
@@ -108,17 +125,9 @@ vmds_datasets_plugin_query(const VmdsCall *call, GString *reply, GError **error)
 	dataset = vmds_datasets_get(call->store, name, error);
 	if (dataset == NULL)
 		return FALSE;
-	g_string_append(reply, "{\"result\":true,\"name\":");
-	vmds_json_append_string(reply, dataset->name, -1);
-	g_string_append(reply, ",\"description\":");
-	vmds_json_append_string(reply, dataset->description, -1);
-	g_string_append_printf(reply,
-			       ",\"host\":\"%s\",\"guest\":\"%s\",\"used\":%" G_GINT64_FORMAT
-			       ",\"omit_from_snapshot_and_clone\":%s}",
-			       vmds_access_to_string(dataset->host),
-			       vmds_access_to_string(dataset->guest),
-			       dataset->used,
-			       dataset->omit_from_snapshot_and_clone ? "true" : "false");
+	g_string_append(reply, "{\"result\":true,");
+	vmds_datasets_plugin_append_attributes(reply, dataset);
+	g_string_append_c(reply, '}');
 	return TRUE;
 }
 
@@ -497,17 +506,9 @@ vmds_datasets_plugin_rest_get(VmdsPlugin *plugin, VmdsRequest *request, GError *
 
 	if (dataset == NULL)
 		return FALSE;
-	g_string_append(request->response, "{\"name\":");
-	vmds_json_append_string(request->response, dataset->name, -1);
-	g_string_append(request->response, ",\"description\":");
-	vmds_json_append_string(request->response, dataset->description, -1);
-	g_string_append_printf(request->response,
-			       ",\"host\":\"%s\",\"guest\":\"%s\",\"used\":%" G_GINT64_FORMAT
-			       ",\"omit_from_snapshot_and_clone\":%s}",
-			       vmds_access_to_string(dataset->host),
-			       vmds_access_to_string(dataset->guest),
-			       dataset->used,
-			       dataset->omit_from_snapshot_and_clone ? "true" : "false");
+	g_string_append_c(request->response, '{');
+	vmds_datasets_plugin_append_attributes(request->response, dataset);
+	g_string_append_c(request->response, '}');
 	return TRUE;
 }
 

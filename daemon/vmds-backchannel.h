@@ -1,0 +1,38 @@
+/*
+ * Copyright (C) 2026 The vmds authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include "vmds-config.h"
+#include "vmds-inventory.h"
+
+G_BEGIN_DECLS
+
+/* answers one request payload; returns the status (`1 ` or `0 `), text in @reply */
+typedef gboolean (*VmdsBackchannelDispatch)(VmdsVm *vm,
+					    guint32 uid,
+					    gboolean privileged,
+					    guint8 *payload,
+					    gsize payload_len,
+					    GString *reply,
+					    gpointer user_data);
+
+#define VMDS_TYPE_BACKCHANNEL (vmds_backchannel_get_type())
+G_DECLARE_FINAL_TYPE(VmdsBackchannel, vmds_backchannel, VMDS, BACKCHANNEL, GObject)
+
+VmdsBackchannel *
+vmds_backchannel_new(VmdsBackchannelDispatch dispatch, gpointer user_data);
+void
+vmds_backchannel_set_config(VmdsBackchannel *self, const VmdsConfig *config);
+gboolean
+vmds_backchannel_add_vm(VmdsBackchannel *self, VmdsVm *vm, const gchar *path, GError **error);
+void
+vmds_backchannel_remove_vm(VmdsBackchannel *self, VmdsVm *vm);
+guint
+vmds_backchannel_get_connections(VmdsBackchannel *self);
+void
+vmds_backchannel_shutdown(VmdsBackchannel *self);
+
+G_END_DECLS

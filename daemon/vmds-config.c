@@ -1,0 +1,302 @@
+/*
+ * Copyright (C) 2026 The vmds authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <grp.h>
+
+#include "vmds-config.h"
+#include "vmds.h"
+
+/*
+ * vmds.conf is a GKeyFile. Every key of the daemon's own groups is checked:
+ * an unknown key or a value of the wrong type is an error naming it, so a typo
+ * never passes silently. Groups the daemon does not know belong to plugins.
+ */
+
+typedef enum {
+	VMDS_CONFIG_STRING,
+	VMDS_CONFIG_UINT,
+	VMDS_CONFIG_MODE,
+} VmdsConfigType;
+
+static const struct {
+	const gchar *group;
+	const gchar *key;
+	VmdsConfigType type;
+	gsize offset;
+	guint min;
+	guint max;
+} vmds_config_keys[] = {
+    {"daemon", "state-dir", VMDS_CONFIG_STRING, G_STRUCT_OFFSET(VmdsConfig, state_dir)},
+    {"daemon", "run-dir", VMDS_CONFIG_STRING, G_STRUCT_OFFSET(VmdsConfig, run_dir)},
+    {"daemon", "plugin-dir", VMDS_CONFIG_STRING, G_STRUCT_OFFSET(VmdsConfig, plugin_dir)},
+    {"backchannel", "socket-mode", VMDS_CONFIG_MODE, G_STRUCT_OFFSET(VmdsConfig, socket_mode)},
+    {"backchannel", "group", VMDS_CONFIG_STRING, G_STRUCT_OFFSET(VmdsConfig, group)},
+    {"backchannel",
+     "max-connections",
+     VMDS_CONFIG_UINT,
+     G_STRUCT_OFFSET(VmdsConfig, max_connections),
+     1,
+     100000},
+    {"backchannel",
+     "request-timeout",
+     VMDS_CONFIG_UINT,
+     G_STRUCT_OFFSET(VmdsConfig, request_timeout),
+     1,
+     3600},
+    {"backchannel",
+     "idle-timeout",
+     VMDS_CONFIG_UINT,
+     G_STRUCT_OFFSET(VmdsConfig, idle_timeout),
+     1,
+     86400},
+    {"backchannel",
+     "max-request",
+     VMDS_CONFIG_UINT,
+     G_STRUCT_OFFSET(VmdsConfig, max_request),
+     64,
+     16 * 1024 * 1024},
+    {"http", "listen", VMDS_CONFIG_STRING, G_STRUCT_OFFSET(VmdsConfig, http_listen)},
+    {"http", "tls-certificate", VMDS_CONFIG_STRING, G_STRUCT_OFFSET(VmdsConfig, tls_certificate)},
+    {"http", "tls-key", VMDS_CONFIG_STRING, G_STRUCT_OFFSET(VmdsConfig, tls_key)},
+    {"http", "username", VMDS_CONFIG_STRING, G_STRUCT_OFFSET(VmdsConfig, username)},
+    {"http", "password-file", VMDS_CONFIG_STRING, G_STRUCT_OFFSET(VmdsConfig, password_file)},
+    {"http",
+     "session-timeout",
+     VMDS_CONFIG_UINT,
+     G_STRUCT_OFFSET(VmdsConfig, session_timeout),
+     1,
+     7 * 86400},
+    {"http",
+     "max-body",
+     VMDS_CONFIG_UINT,
+     G_STRUCT_OFFSET(VmdsConfig, max_body),
+     1024,
+     256 * 1024 * 1024},
+    {"vsock", "port", VMDS_CONFIG_UINT, G_STRUCT_OFFSET(VmdsConfig, vsock_port), 1, G_MAXUINT32},
+};
+
+static gboolean
+vmds_config_is_own_group(const gchar *group)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(vmds_config_keys); i++) {
+		if (g_strcmp0(vmds_config_keys[i].group, group) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+static gint
+vmds_config_find_key(const gchar *group, const gchar *key)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(vmds_config_keys); i++) {
+		if (g_strcmp0(vmds_config_keys[i].group, group) == 0 &&
+		    g_strcmp0(vmds_config_keys[i].key, key) == 0)
+			return (gint)i;
+	}
+	return -1;
+}
+
+static gboolean
+vmds_config_read_key(VmdsConfig *self, guint idx, GError **error)
+{
+	const gchar *group = vmds_config_keys[idx].group;
+	const gchar *key = vmds_config_keys[idx].key;
+	gpointer field = G_STRUCT_MEMBER_P(self, vmds_config_keys[idx].offset);
+	g_autofree gchar *value = g_key_file_get_string(self->keyfile, group, key, error);
+	guint64 number = 0;
+
+	if (value == NULL)
+		return FALSE;
+	switch (vmds_config_keys[idx].type) {
+	case VMDS_CONFIG_STRING:
+		g_free(*(gchar **)field);
+		*(gchar **)field = g_steal_pointer(&value);
+		return TRUE;
+	case VMDS_CONFIG_MODE:
+		if (!g_ascii_string_to_unsigned(value, 8, 0, 0777, &number, NULL)) {
+			g_set_error(error,
+				    G_KEY_FILE_ERROR,
+				    G_KEY_FILE_ERROR_INVALID_VALUE,
+				    "[%s] %s must be an octal file mode such as 0660, not '%s'",
+				    group,
+				    key,
+				    value);
+			return FALSE;
+		}
+		*(guint *)field = (guint)number;
+		return TRUE;
+	case VMDS_CONFIG_UINT:
+		if (!g_ascii_string_to_unsigned(value,
+						10,
+						vmds_config_keys[idx].min,
+						vmds_config_keys[idx].max,
+						&number,
+						NULL)) {
+			g_set_error(error,
+				    G_KEY_FILE_ERROR,
+				    G_KEY_FILE_ERROR_INVALID_VALUE,
+				    "[%s] %s must be a whole number from %u to %u, not '%s'",
+				    group,
+				    key,
+				    vmds_config_keys[idx].min,
+				    vmds_config_keys[idx].max,
+				    value);
+			return FALSE;
+		}
+		*(guint *)field = (guint)number;
+		return TRUE;
+	default:
+		g_assert_not_reached();
+	}
+}
+
+static VmdsConfig *
+vmds_config_new(void)
+{
+	VmdsConfig *self = g_new0(VmdsConfig, 1);
+	self->keyfile = g_key_file_new();
+	self->socket_mode = 0660;
+	self->gid = (gid_t)-1;
+	self->max_connections = 1024;
+	self->request_timeout = 5;
+	self->idle_timeout = 60;
+	self->max_request = VMDS_PACKET_MAX_REQUEST;
+	self->http_listen = g_strdup_printf("127.0.0.1:%u", (guint)VMDS_DEFAULT_HTTP_PORT);
+	self->username = g_strdup("admin");
+	self->session_timeout = 1800;
+	/* a 1 MiB value as a JSON string, escaped at worst six-fold, and some room */
+	self->max_body = 6 * VMDS_DATASETS_MAX_VALUE + 64 * 1024;
+	return self;
+}
+
+static gboolean
+vmds_config_parse(VmdsConfig *self, GError **error)
+{
+	g_auto(GStrv) groups = g_key_file_get_groups(self->keyfile, NULL);
+
+	for (guint i = 0; groups[i] != NULL; i++) {
+		g_auto(GStrv) keys = NULL;
+		if (!vmds_config_is_own_group(groups[i]))
+			continue;
+		keys = g_key_file_get_keys(self->keyfile, groups[i], NULL, error);
+		if (keys == NULL)
+			return FALSE;
+		for (guint j = 0; keys[j] != NULL; j++) {
+			gint idx = vmds_config_find_key(groups[i], keys[j]);
+			if (idx < 0) {
+				g_set_error(error,
+					    G_KEY_FILE_ERROR,
+					    G_KEY_FILE_ERROR_KEY_NOT_FOUND,
+					    "unknown key '%s' in group [%s]",
+					    keys[j],
+					    groups[i]);
+				return FALSE;
+			}
+			if (!vmds_config_read_key(self, (guint)idx, error))
+				return FALSE;
+		}
+	}
+	if (self->group != NULL && self->group[0] != '\0') {
+		struct group *gr = getgrnam(self->group);
+		if (gr == NULL) {
+			g_set_error(error,
+				    G_KEY_FILE_ERROR,
+				    G_KEY_FILE_ERROR_INVALID_VALUE,
+				    "[backchannel] group: no group named '%s'",
+				    self->group);
+			return FALSE;
+		}
+		self->gid = gr->gr_gid;
+	}
+	if ((self->tls_certificate == NULL) != (self->tls_key == NULL)) {
+		g_set_error_literal(error,
+				    G_KEY_FILE_ERROR,
+				    G_KEY_FILE_ERROR_INVALID_VALUE,
+				    "[http] tls-certificate and tls-key go together");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/**
+ * vmds_config_load_data:
+ * @data: the text of a vmds.conf
+ * @len: its length
+ * @error: a #GError or %NULL
+ *
+ * Returns: (transfer full): the settings, or %NULL with %VMDS_ERROR_INVALID_ARGUMENT
+ */
+VmdsConfig *
+vmds_config_load_data(const gchar *data, gsize len, GError **error)
+{
+	g_autoptr(VmdsConfig) self = vmds_config_new();
+
+	if (!g_key_file_load_from_data(self->keyfile, data, len, G_KEY_FILE_NONE, error) ||
+	    !vmds_config_parse(self, error)) {
+		vmds_error_convert(error);
+		return NULL;
+	}
+	return g_steal_pointer(&self);
+}
+
+/**
+ * vmds_config_load:
+ * @path: (nullable): a vmds.conf
+ * @required: whether a missing file is an error (it is when named with -c)
+ * @error: a #GError or %NULL
+ *
+ * Returns: (transfer full): the settings: the defaults where @path is %NULL
+ * or absent and not @required
+ */
+VmdsConfig *
+vmds_config_load(const gchar *path, gboolean required, GError **error)
+{
+	g_autoptr(VmdsConfig) self = NULL;
+	g_autofree gchar *data = NULL;
+	gsize len = 0;
+	g_autoptr(GError) error_local = NULL;
+
+	if (path == NULL)
+		return vmds_config_new();
+	if (!g_file_get_contents(path, &data, &len, &error_local)) {
+		if (!required && g_error_matches(error_local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+			return vmds_config_new();
+		g_propagate_error(error, g_steal_pointer(&error_local));
+		vmds_error_convert(error);
+		return NULL;
+	}
+	self = vmds_config_load_data(data, len, error);
+	if (self == NULL) {
+		g_prefix_error(error, "%s: ", path);
+		return NULL;
+	}
+	self->path = g_strdup(path);
+	return g_steal_pointer(&self);
+}
+
+/**
+ * vmds_config_free:
+ * @config: (nullable): a #VmdsConfig
+ */
+void
+vmds_config_free(VmdsConfig *config)
+{
+	if (config == NULL)
+		return;
+	g_key_file_unref(config->keyfile);
+	g_free(config->path);
+	g_free(config->state_dir);
+	g_free(config->run_dir);
+	g_free(config->plugin_dir);
+	g_free(config->group);
+	g_free(config->http_listen);
+	g_free(config->tls_certificate);
+	g_free(config->tls_key);
+	g_free(config->username);
+	g_free(config->password_file);
+	g_free(config);
+}

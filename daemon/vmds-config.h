@@ -1,0 +1,54 @@
+/*
+ * Copyright (C) 2026 The vmds authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include <glib.h>
+#include <sys/types.h>
+
+G_BEGIN_DECLS
+
+/**
+ * VmdsConfig:
+ *
+ * The daemon's settings: vmds.conf(5) with the built-in defaults under it.
+ * Command-line options and the VMDS_* environment override the file.
+ */
+typedef struct {
+	GKeyFile *keyfile; /* the whole file, for plugins' own sections */
+	gchar *path;	   /* (nullable): the file it came from */
+	/* [daemon] */
+	gchar *state_dir;
+	gchar *run_dir;
+	gchar *plugin_dir;
+	/* [backchannel] */
+	guint socket_mode;
+	gchar *group;
+	gid_t gid; /* of group, or (gid_t)-1 */
+	guint max_connections;
+	guint request_timeout; /* seconds from a request's first byte to its last */
+	guint idle_timeout;    /* seconds a connection may wait between requests */
+	guint max_request;     /* bytes of one request payload */
+	/* [http] */
+	gchar *http_listen; /* HOST:PORT, or "" for no REST server */
+	gchar *tls_certificate;
+	gchar *tls_key;
+	gchar *username;
+	gchar *password_file;
+	guint session_timeout; /* seconds a session may stay idle */
+	guint max_body;	       /* bytes of one request body */
+	/* [vsock] */
+	guint vsock_port; /* 0: no vsock listener */
+} VmdsConfig;
+
+VmdsConfig *
+vmds_config_load(const gchar *path, gboolean required, GError **error);
+VmdsConfig *
+vmds_config_load_data(const gchar *data, gsize len, GError **error);
+void
+vmds_config_free(VmdsConfig *config);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmdsConfig, vmds_config_free)
+
+G_END_DECLS

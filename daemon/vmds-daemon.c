@@ -1,0 +1,535 @@
+/*
+ * Copyright (C) 2026 The vmds authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <gio/gunixsocketaddress.h>
+#include <glib-unix.h>
+#include <glib/gstdio.h>
+#include <sys/stat.h>
+
+#include "vmds-backchannel.h"
+#include "vmds-daemon.h"
+#include "vmds-http.h"
+#include "vmds-plugin-loader.h"
+#include "vmds-sessions.h"
+#include "vmds-vm-plugin.h"
+
+/*
+ * The daemon: owns the configuration, the VM inventory, the guest
+ * backchannels, the REST server and the plugins, and dispatches each guest
+ * request to the command a plugin registered for it.
+ */
+
+struct _VmdsDaemon {
+	GObject parent_instance;
+	VmdsDaemonOptions options;
+	VmdsConfig *config;
+	VmdsInventory *inventory;
+	VmdsBackchannel *backchannel;
+	VmdsHttp *http;
+	GPtrArray *plugins;   /* of VmdsPlugin */
+	GHashTable *commands; /* name → VmdsCommand, borrowed from the plugins */
+	GMainLoop *loop;
+	gchar *url_file;
+};
+
+G_DEFINE_FINAL_TYPE(VmdsDaemon, vmds_daemon, G_TYPE_OBJECT)
+
+/* the guest hot path: split `name args`, find the command, run it */
+static gboolean
+vmds_daemon_dispatch_cb(VmdsVm *vm,
+			guint32 uid,
+			gboolean privileged,
+			guint8 *payload,
+			gsize payload_len,
+			GString *reply,
+			gpointer user_data)
+{
+	VmdsDaemon *self = VMDS_DAEMON(user_data);
+	gchar *text = (gchar *)payload;
+	gchar *space = memchr(text, ' ', payload_len);
+	VmdsCommand *command;
+	VmdsCall call = {0};
+	gsize name_len = space != NULL ? (gsize)(space - text) : payload_len;
+
+	if (space != NULL)
+		*space = '\0';
+	/* a name with a NUL in it is no command's name */
+	command = strlen(text) == name_len ? g_hash_table_lookup(self->commands, text) : NULL;
+	g_debug("%s: uid %u: %s (%" G_GSIZE_FORMAT " bytes)",
+		vm->id,
+		uid,
+		command != NULL ? command->name : "unknown command",
+		payload_len);
+	if (command == NULL) {
+		g_string_append(reply, "Unknown command");
+		return FALSE;
+	}
+	if ((command->flags & VMDS_COMMAND_FLAG_PRIVILEGED) != 0 && !privileged) {
+		g_string_append(reply, "Permission denied");
+		return FALSE;
+	}
+	call.command = command->name;
+	call.vm = vm->id;
+	call.store = vm->store;
+	call.uid = uid;
+	call.privileged = privileged;
+	call.args = space != NULL ? space + 1 : "";
+	call.args_len = space != NULL ? payload_len - (gsize)(space + 1 - text) : 0;
+	return command->func(command->plugin, &call, reply);
+}
+
+VmdsInventory *
+vmds_daemon_get_inventory(VmdsDaemon *self)
+{
+	return self->inventory;
+}
+
+gchar *
+vmds_daemon_get_socket_path(VmdsDaemon *self, VmdsVm *vm)
+{
+	return vmds_paths_socket(self->config->run_dir, vm->id);
+}
+
+/**
+ * vmds_daemon_create_vm:
+ * @self: a #VmdsDaemon
+ * @name: the VM's name
+ * @cid: its vsock context id, or 0
+ * @error: a #GError or %NULL
+ *
+ * Creates a VM with its store and starts serving its backchannel.
+ *
+ * Returns: (transfer none): the VM
+ */
+VmdsVm *
+vmds_daemon_create_vm(VmdsDaemon *self, const gchar *name, guint32 cid, GError **error)
+{
+	VmdsVm *vm = vmds_inventory_create(self->inventory, name, cid, error);
+	g_autofree gchar *path = NULL;
+	g_autoptr(GError) error_local = NULL;
+
+	if (vm == NULL)
+		return NULL;
+	path = vmds_daemon_get_socket_path(self, vm);
+	if (!vmds_backchannel_add_vm(self->backchannel, vm, path, error)) {
+		g_autofree gchar *id = g_strdup(vm->id);
+		if (!vmds_inventory_remove(self->inventory, id, &error_local))
+			g_warning("cannot undo creating %s: %s", id, error_local->message);
+		vmds_error_convert(error);
+		return NULL;
+	}
+	g_message("created VM %s (%s), backchannel %s", vm->id, vm->name, path);
+	return vm;
+}
+
+/**
+ * vmds_daemon_remove_vm:
+ * @self: a #VmdsDaemon
+ * @id: a VM id
+ * @error: a #GError or %NULL
+ *
+ * Stops serving the VM and removes it, its store and its socket.
+ */
+gboolean
+vmds_daemon_remove_vm(VmdsDaemon *self, const gchar *id, GError **error)
+{
+	VmdsVm *vm = vmds_inventory_lookup(self->inventory, id);
+
+	if (vm != NULL)
+		vmds_backchannel_remove_vm(self->backchannel, vm);
+	if (!vmds_inventory_remove(self->inventory, id, error))
+		return FALSE;
+	g_message("removed VM %s", id);
+	return TRUE;
+}
+
+/* command line over the environment over the config file over the defaults */
+static void
+vmds_daemon_resolve_dirs(VmdsDaemon *self, VmdsConfig *config)
+{
+	if (self->options.state_dir != NULL || g_getenv("VMDS_STATE_DIR") != NULL ||
+	    config->state_dir == NULL) {
+		g_free(config->state_dir);
+		config->state_dir = self->options.state_dir != NULL
+					? g_strdup(self->options.state_dir)
+					: vmds_paths_state_dir();
+	}
+	if (self->options.run_dir != NULL || g_getenv("VMDS_RUN_DIR") != NULL ||
+	    config->run_dir == NULL) {
+		g_free(config->run_dir);
+		config->run_dir = self->options.run_dir != NULL ? g_strdup(self->options.run_dir)
+								: vmds_paths_run_dir();
+	}
+	if (g_getenv("VMDS_PLUGINDIR") != NULL || config->plugin_dir == NULL) {
+		g_free(config->plugin_dir);
+		config->plugin_dir = g_strdup(g_getenv("VMDS_PLUGINDIR") != NULL
+						  ? g_getenv("VMDS_PLUGINDIR")
+						  : VMDS_PLUGINDIR);
+	}
+	if (self->options.http_listen != NULL) {
+		g_free(config->http_listen);
+		config->http_listen = g_strdup(self->options.http_listen);
+	}
+}
+
+static VmdsConfig *
+vmds_daemon_load_config(VmdsDaemon *self, GError **error)
+{
+	g_autofree gchar *path = self->options.config_path != NULL
+				     ? g_strdup(self->options.config_path)
+				     : vmds_paths_config_file();
+	g_autoptr(VmdsConfig) config =
+	    vmds_config_load(path, self->options.config_path != NULL, error);
+
+	if (config == NULL)
+		return NULL;
+	vmds_daemon_resolve_dirs(self, config);
+	return g_steal_pointer(&config);
+}
+
+/* the configured password file, or one generated in the state dir (0600) */
+static gchar *
+vmds_daemon_load_password(VmdsDaemon *self, GError **error)
+{
+	g_autofree gchar *path = self->config->password_file != NULL
+				     ? g_strdup(self->config->password_file)
+				     : g_build_filename(self->config->state_dir,
+							VMDS_ADMIN_PASSWORD_FILE,
+							NULL);
+	g_autofree gchar *data = NULL;
+	GStatBuf st;
+
+	if (self->config->password_file == NULL && !g_file_test(path, G_FILE_TEST_EXISTS)) {
+		g_autofree gchar *secret = vmds_secret_new(18);
+		g_autofree gchar *line = g_strdup_printf("%s\n", secret);
+		if (!g_file_set_contents_full(path,
+					      line,
+					      -1,
+					      G_FILE_SET_CONTENTS_CONSISTENT |
+						  G_FILE_SET_CONTENTS_DURABLE,
+					      0600,
+					      error))
+			return NULL;
+		g_message("generated the REST password of user %s in %s",
+			  self->config->username,
+			  path);
+	}
+	if (g_stat(path, &st) == 0 && (st.st_mode & 077) != 0)
+		g_warning("%s is readable by others (mode %04o): chmod 0600 it",
+			  path,
+			  (guint)(st.st_mode & 07777));
+	if (!g_file_get_contents(path, &data, NULL, error)) {
+		g_prefix_error(error, "cannot read the REST password: ");
+		return NULL;
+	}
+	g_strchomp(data);
+	if (data[0] == '\0') {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_INVALID_ARGUMENT,
+			    "the REST password file %s is empty",
+			    path);
+		return NULL;
+	}
+	return g_steal_pointer(&data);
+}
+
+static gboolean
+vmds_daemon_apply_config(VmdsDaemon *self, GError **error)
+{
+	g_autofree gchar *password = vmds_daemon_load_password(self, error);
+
+	if (password == NULL)
+		return FALSE;
+	vmds_backchannel_set_config(self->backchannel, self->config);
+	vmds_http_set_config(self->http, self->config);
+	vmds_http_set_credentials(self->http, self->config->username, password);
+	memset(password, 0, strlen(password));
+	for (guint i = 0; i < self->plugins->len; i++)
+		vmds_plugin_set_config(g_ptr_array_index(self->plugins, i), self->config->keyfile);
+	return TRUE;
+}
+
+static gboolean
+vmds_daemon_start_plugins(VmdsDaemon *self, GError **error)
+{
+	g_autoptr(GPtrArray) loaded = vmds_plugin_loader_load_dirs(self->config->plugin_dir);
+
+	g_ptr_array_add(self->plugins, vmds_vm_plugin_new(self));
+	g_ptr_array_extend_and_steal(self->plugins, g_steal_pointer(&loaded));
+	for (guint i = 0; i < self->plugins->len; i++) {
+		VmdsPlugin *plugin = g_ptr_array_index(self->plugins, i);
+		GPtrArray *commands;
+		vmds_plugin_set_config(plugin, self->config->keyfile);
+		if (!vmds_plugin_startup(plugin, error)) {
+			g_prefix_error(error, "plugin %s failed to start: ", vmds_plugin_get_name(plugin));
+			return FALSE;
+		}
+		commands = vmds_plugin_get_commands(plugin);
+		for (guint j = 0; j < commands->len; j++) {
+			VmdsCommand *command = g_ptr_array_index(commands, j);
+			if (g_hash_table_contains(self->commands, command->name)) {
+				g_warning("plugin %s: command %s is already registered",
+					  vmds_plugin_get_name(plugin),
+					  command->name);
+				continue;
+			}
+			g_hash_table_insert(self->commands, command->name, command);
+		}
+		vmds_http_add_routes(self->http, vmds_plugin_get_routes(plugin));
+		g_info("plugin %s: %u commands, %u routes",
+		       vmds_plugin_get_name(plugin),
+		       commands->len,
+		       vmds_plugin_get_routes(plugin)->len);
+	}
+	if (self->plugins->len == 1)
+		g_warning("no plugins in %s: guests will get 'Unknown command' for every request",
+			  self->config->plugin_dir);
+	return TRUE;
+}
+
+static gboolean
+vmds_daemon_make_dir(const gchar *path, gint mode, GError **error)
+{
+	if (g_mkdir_with_parents(path, mode) < 0) {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_STORAGE,
+			    "cannot create %s: %s",
+			    path,
+			    g_strerror(errno));
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* systemd's readiness protocol: one datagram to $NOTIFY_SOCKET */
+static void
+vmds_daemon_notify(const gchar *state)
+{
+	const gchar *path = g_getenv("NOTIFY_SOCKET");
+	g_autoptr(GSocket) socket = NULL;
+	g_autoptr(GSocketAddress) address = NULL;
+	g_autoptr(GError) error = NULL;
+
+	if (path == NULL || path[0] == '\0')
+		return;
+	if (path[0] == '@')
+		address = g_unix_socket_address_new_with_type(path + 1,
+							      -1,
+							      G_UNIX_SOCKET_ADDRESS_ABSTRACT);
+	else
+		address = g_unix_socket_address_new(path);
+	socket = g_socket_new(G_SOCKET_FAMILY_UNIX,
+			      G_SOCKET_TYPE_DATAGRAM,
+			      G_SOCKET_PROTOCOL_DEFAULT,
+			      &error);
+	if (socket == NULL ||
+	    g_socket_send_to(socket, address, state, strlen(state), NULL, &error) < 0)
+		g_warning("cannot notify the service manager: %s", error->message);
+}
+
+/**
+ * vmds_daemon_setup:
+ * @self: a #VmdsDaemon
+ * @error: a #GError or %NULL
+ *
+ * Loads the configuration, plugins and VMs, and starts listening. On first
+ * start with an empty state directory it creates VM `vm-1`, so the embedded
+ * default works with no setup.
+ */
+gboolean
+vmds_daemon_setup(VmdsDaemon *self, GError **error)
+{
+	gboolean fresh = FALSE;
+	g_autoptr(GPtrArray) vms = NULL;
+
+	self->config = vmds_daemon_load_config(self, error);
+	if (self->config == NULL)
+		return FALSE;
+	if (!vmds_daemon_make_dir(self->config->state_dir, 0755, error) ||
+	    !vmds_daemon_make_dir(self->config->run_dir, 0755, error))
+		return FALSE;
+	self->inventory = vmds_inventory_load(self->config->state_dir, &fresh, error);
+	if (self->inventory == NULL)
+		return FALSE;
+	self->http = vmds_http_new(self->inventory);
+	if (!vmds_daemon_start_plugins(self, error) || !vmds_daemon_apply_config(self, error))
+		return FALSE;
+	if (fresh && vmds_inventory_create(self->inventory, VMDS_DEFAULT_VM, 0, error) == NULL)
+		return FALSE;
+	vms = vmds_inventory_list(self->inventory);
+	for (guint i = 0; i < vms->len; i++) {
+		VmdsVm *vm = g_ptr_array_index(vms, i);
+		g_autofree gchar *path = vmds_daemon_get_socket_path(self, vm);
+		g_autoptr(GError) error_local = NULL;
+		if (!vmds_backchannel_add_vm(self->backchannel, vm, path, &error_local))
+			g_warning("not serving VM %s: %s", vm->id, error_local->message);
+	}
+	if (self->config->http_listen[0] != '\0') {
+		g_autofree gchar *line = NULL;
+		if (!vmds_http_listen(self->http, self->config, error))
+			return FALSE;
+		line = g_strdup_printf("%s\n", vmds_http_get_url(self->http));
+		self->url_file = g_build_filename(self->config->run_dir, VMDS_URL_FILE, NULL);
+		if (!g_file_set_contents_full(self->url_file,
+					      line,
+					      -1,
+					      G_FILE_SET_CONTENTS_CONSISTENT,
+					      0644,
+					      error))
+			return FALSE;
+	}
+	g_message("vmdsd %s ready: %u VMs, sockets in %s, REST %s",
+		  VMDS_VERSION,
+		  vms->len,
+		  self->config->run_dir,
+		  vmds_http_get_url(self->http) != NULL ? vmds_http_get_url(self->http) : "off");
+	return TRUE;
+}
+
+/**
+ * vmds_daemon_reload:
+ * @self: a #VmdsDaemon
+ * @error: a #GError or %NULL
+ *
+ * Reads the config file again and applies limits, timeouts, the group and
+ * credentials; a bad file leaves the running settings as they were.
+ * Directories and the listen address take a restart.
+ */
+gboolean
+vmds_daemon_reload(VmdsDaemon *self, GError **error)
+{
+	g_autoptr(VmdsConfig) config = vmds_daemon_load_config(self, error);
+	VmdsConfig *old;
+
+	if (config == NULL)
+		return FALSE;
+	if (g_strcmp0(config->state_dir, self->config->state_dir) != 0 ||
+	    g_strcmp0(config->run_dir, self->config->run_dir) != 0 ||
+	    g_strcmp0(config->http_listen, self->config->http_listen) != 0)
+		g_warning("directories and [http] listen change only on restart");
+	g_free(config->state_dir);
+	config->state_dir = g_strdup(self->config->state_dir);
+	g_free(config->run_dir);
+	config->run_dir = g_strdup(self->config->run_dir);
+	old = self->config;
+	self->config = g_steal_pointer(&config);
+	if (!vmds_daemon_apply_config(self, error)) {
+		vmds_config_free(self->config);
+		self->config = old;
+		return FALSE;
+	}
+	vmds_config_free(old);
+	return TRUE;
+}
+
+static gboolean
+vmds_daemon_sigterm_cb(gpointer user_data)
+{
+	VmdsDaemon *self = VMDS_DAEMON(user_data);
+	g_message("stopping on signal");
+	vmds_daemon_stop(self);
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+vmds_daemon_sighup_cb(gpointer user_data)
+{
+	VmdsDaemon *self = VMDS_DAEMON(user_data);
+	g_autoptr(GError) error = NULL;
+
+	vmds_daemon_notify("RELOADING=1");
+	if (!vmds_daemon_reload(self, &error))
+		g_warning("configuration not reloaded: %s", error->message);
+	else
+		g_message("configuration reloaded");
+	vmds_daemon_notify("READY=1");
+	return G_SOURCE_CONTINUE;
+}
+
+/**
+ * vmds_daemon_run:
+ * @self: a #VmdsDaemon
+ *
+ * Serves until SIGTERM, SIGINT or vmds_daemon_stop(), then removes the
+ * sockets and closes the stores.
+ */
+void
+vmds_daemon_run(VmdsDaemon *self)
+{
+	guint sources[] = {
+	    g_unix_signal_add(SIGTERM, vmds_daemon_sigterm_cb, self),
+	    g_unix_signal_add(SIGINT, vmds_daemon_sigterm_cb, self),
+	    g_unix_signal_add(SIGHUP, vmds_daemon_sighup_cb, self),
+	};
+
+	vmds_daemon_notify("READY=1");
+	g_main_loop_run(self->loop);
+	vmds_daemon_notify("STOPPING=1");
+	for (guint i = 0; i < G_N_ELEMENTS(sources); i++)
+		g_source_remove(sources[i]);
+	vmds_backchannel_shutdown(self->backchannel);
+	if (self->url_file != NULL)
+		g_unlink(self->url_file);
+	g_message("stopped");
+}
+
+void
+vmds_daemon_stop(VmdsDaemon *self)
+{
+	g_main_loop_quit(self->loop);
+}
+
+VmdsDaemon *
+vmds_daemon_new(const VmdsDaemonOptions *options)
+{
+	VmdsDaemon *self = g_object_new(VMDS_TYPE_DAEMON, NULL);
+	self->options.config_path = g_strdup(options->config_path);
+	self->options.state_dir = g_strdup(options->state_dir);
+	self->options.run_dir = g_strdup(options->run_dir);
+	self->options.http_listen = g_strdup(options->http_listen);
+	return self;
+}
+
+static void
+vmds_daemon_init(VmdsDaemon *self)
+{
+	self->loop = g_main_loop_new(NULL, FALSE);
+	self->plugins = g_ptr_array_new_with_free_func(g_object_unref);
+	self->commands = g_hash_table_new(g_str_hash, g_str_equal);
+	self->backchannel = vmds_backchannel_new(vmds_daemon_dispatch_cb, self);
+}
+
+static void
+vmds_daemon_finalize(GObject *obj)
+{
+	VmdsDaemon *self = VMDS_DAEMON(obj);
+
+	g_clear_object(&self->backchannel);
+	g_clear_object(&self->http);
+	for (guint i = 0; i < self->plugins->len; i++)
+		vmds_plugin_shutdown(g_ptr_array_index(self->plugins, i));
+	g_hash_table_unref(self->commands);
+	g_ptr_array_unref(self->plugins);
+	g_clear_pointer(&self->inventory, vmds_inventory_free);
+	g_clear_pointer(&self->config, vmds_config_free);
+	g_main_loop_unref(self->loop);
+	g_free(self->url_file);
+	g_free(self->options.config_path);
+	g_free(self->options.state_dir);
+	g_free(self->options.run_dir);
+	g_free(self->options.http_listen);
+	G_OBJECT_CLASS(vmds_daemon_parent_class)->finalize(obj);
+}
+
+static void
+vmds_daemon_class_init(VmdsDaemonClass *klass)
+{
+	G_OBJECT_CLASS(klass)->finalize = vmds_daemon_finalize;
+}

@@ -1,0 +1,48 @@
+/*
+ * Copyright (C) 2026 The vmds authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include "vmds-config.h"
+#include "vmds-inventory.h"
+
+G_BEGIN_DECLS
+
+#define VMDS_TYPE_DAEMON (vmds_daemon_get_type())
+G_DECLARE_FINAL_TYPE(VmdsDaemon, vmds_daemon, VMDS, DAEMON, GObject)
+
+/**
+ * VmdsDaemonOptions:
+ *
+ * What the command line says; each set member overrides the config file.
+ */
+typedef struct {
+	gchar *config_path;
+	gchar *state_dir;
+	gchar *run_dir;
+	gchar *http_listen;
+} VmdsDaemonOptions;
+
+VmdsDaemon *
+vmds_daemon_new(const VmdsDaemonOptions *options);
+gboolean
+vmds_daemon_setup(VmdsDaemon *self, GError **error);
+void
+vmds_daemon_run(VmdsDaemon *self);
+void
+vmds_daemon_stop(VmdsDaemon *self);
+gboolean
+vmds_daemon_reload(VmdsDaemon *self, GError **error);
+
+VmdsInventory *
+vmds_daemon_get_inventory(VmdsDaemon *self);
+gchar *
+vmds_daemon_get_socket_path(VmdsDaemon *self, VmdsVm *vm);
+VmdsVm *
+vmds_daemon_create_vm(VmdsDaemon *self, const gchar *name, guint32 cid, GError **error);
+gboolean
+vmds_daemon_remove_vm(VmdsDaemon *self, const gchar *id, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,470 @@
+/*
+ * Copyright (C) 2026 The vmds authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <libsoup/soup.h>
+
+#include "vmds-http.h"
+#include "vmds-sessions.h"
+
+/*
+ * The REST server (libsoup 3): sessions, routing a request to the plugin
+ * route that matches its method and path, and vSphere-style error bodies.
+ */
+
+#define VMDS_HTTP_SESSION_PATH	 "/api/session"
+#define VMDS_HTTP_SESSION_HEADER "vmware-api-session-id"
+
+struct _VmdsHttp {
+	GObject parent_instance;
+	SoupServer *server;
+	VmdsInventory *inventory; /* not owned */
+	VmdsSessions *sessions;
+	GPtrArray *routes; /* of VmdsRoute, not owned */
+	gchar *username;
+	gchar *password;
+	gchar *url;
+	guint max_body;
+};
+
+G_DEFINE_FINAL_TYPE(VmdsHttp, vmds_http, G_TYPE_OBJECT)
+
+static void
+vmds_http_reply_error(SoupServerMessage *msg, const gchar *area, const GError *error)
+{
+	g_autoptr(GString) body = g_string_new("{\"error_type\":");
+	g_autofree gchar *id = g_strdup_printf("vmds.%s.%s", area, vmds_error_to_error_id(error));
+
+	g_strdelimit(id, "-", '_');
+	vmds_json_append_string(body, vmds_error_to_error_type(error), -1);
+	g_string_append(body, ",\"messages\":[{\"id\":");
+	vmds_json_append_string(body, id, -1);
+	g_string_append(body, ",\"default_message\":");
+	vmds_json_append_string(body, error->message, -1);
+	g_string_append(body, ",\"args\":[]}]}");
+	soup_server_message_set_status(msg, vmds_error_to_http_status(error), NULL);
+	soup_server_message_set_response(msg,
+					 "application/json",
+					 SOUP_MEMORY_COPY,
+					 body->str,
+					 body->len);
+}
+
+static void
+vmds_http_fail(SoupServerMessage *msg, const gchar *area, gint code, const gchar *message)
+{
+	g_autoptr(GError) error = g_error_new_literal(VMDS_ERROR, code, message);
+	vmds_http_reply_error(msg, area, error);
+}
+
+static void
+vmds_http_reply_json(SoupServerMessage *msg, guint status, const gchar *json, gsize len)
+{
+	soup_server_message_set_status(msg, status, NULL);
+	if (len > 0)
+		soup_server_message_set_response(msg,
+						 "application/json",
+						 SOUP_MEMORY_COPY,
+						 json,
+						 len);
+}
+
+/* HTTP Basic credentials against the configured user and password */
+static gboolean
+vmds_http_check_basic(VmdsHttp *self, SoupServerMessage *msg, gchar **user)
+{
+	const gchar *auth =
+	    soup_message_headers_get_one(soup_server_message_get_request_headers(msg),
+					 "Authorization");
+	g_autofree guchar *decoded = NULL;
+	g_autofree gchar *text = NULL;
+	gsize len = 0;
+	gchar *colon;
+
+	if (auth == NULL || g_ascii_strncasecmp(auth, "Basic ", 6) != 0 || self->password == NULL)
+		return FALSE;
+	decoded = g_base64_decode(auth + 6, &len);
+	text = g_strndup((const gchar *)decoded, len);
+	colon = strchr(text, ':');
+	if (colon == NULL || strlen(text) != len)
+		return FALSE;
+	*colon = '\0';
+	/* both compared, always, so timing tells nothing of which was wrong */
+	if (!(vmds_secret_equal(self->username, text) & vmds_secret_equal(self->password, colon + 1)))
+		return FALSE;
+	*user = g_strdup(text);
+	return TRUE;
+}
+
+static void
+vmds_http_handle_session(VmdsHttp *self, SoupServerMessage *msg, const gchar *method)
+{
+	const gchar *id =
+	    soup_message_headers_get_one(soup_server_message_get_request_headers(msg),
+					 VMDS_HTTP_SESSION_HEADER);
+
+	if (g_strcmp0(method, "POST") == 0) {
+		g_autofree gchar *user = NULL;
+		g_autofree gchar *session = NULL;
+		g_autoptr(GString) body = g_string_new(NULL);
+		if (!vmds_http_check_basic(self, msg, &user)) {
+			g_warning("refused a login from %s: wrong user name or password",
+				  soup_server_message_get_remote_host(msg));
+			soup_message_headers_replace(
+			    soup_server_message_get_response_headers(msg),
+			    "WWW-Authenticate",
+			    "Basic realm=\"vmds\"");
+			vmds_http_fail(msg,
+				       "session",
+				       VMDS_ERROR_UNAUTHENTICATED,
+				       "wrong user name or password");
+			return;
+		}
+		session = vmds_sessions_create(self->sessions, user);
+		vmds_json_append_string(body, session, -1);
+		vmds_http_reply_json(msg, 201, body->str, body->len);
+		return;
+	}
+	if (g_strcmp0(method, "DELETE") == 0) {
+		if (id == NULL || !vmds_sessions_remove(self->sessions, id)) {
+			vmds_http_fail(msg, "session", VMDS_ERROR_UNAUTHENTICATED, "no such session");
+			return;
+		}
+		vmds_http_reply_json(msg, 204, NULL, 0);
+		return;
+	}
+	vmds_http_fail(msg,
+		       "session",
+		       VMDS_ERROR_UNSUPPORTED,
+		       "/api/session supports POST and DELETE only");
+}
+
+/* the path segments of @path, without empty ones (a trailing slash is fine) */
+static GPtrArray *
+vmds_http_split_path(const gchar *path)
+{
+	g_auto(GStrv) parts = g_strsplit(path, "/", -1);
+	GPtrArray *segments = g_ptr_array_new_with_free_func(g_free);
+
+	for (guint i = 0; parts[i] != NULL; i++) {
+		if (parts[i][0] != '\0')
+			g_ptr_array_add(segments, g_strdup(parts[i]));
+	}
+	return segments;
+}
+
+/* TRUE when @route's pattern matches @segments; its parameters go into @params */
+static gboolean
+vmds_http_match(VmdsRoute *route, GPtrArray *segments, GHashTable *params, GError **error)
+{
+	g_autoptr(GPtrArray) pattern = vmds_http_split_path(route->pattern);
+
+	if (pattern->len != segments->len)
+		return FALSE;
+	for (guint i = 0; i < pattern->len; i++) {
+		const gchar *p = g_ptr_array_index(pattern, i);
+		const gchar *s = g_ptr_array_index(segments, i);
+		if (p[0] != '{' && g_strcmp0(p, s) != 0)
+			return FALSE;
+	}
+	for (guint i = 0; i < pattern->len; i++) {
+		const gchar *p = g_ptr_array_index(pattern, i);
+		g_autofree gchar *value = NULL;
+		if (p[0] != '{')
+			continue;
+		/* NULL for a bad escape or an escaped NUL */
+		value = g_uri_unescape_string(g_ptr_array_index(segments, i), NULL);
+		if (value == NULL || !g_utf8_validate(value, -1, NULL)) {
+			g_set_error(error,
+				    VMDS_ERROR,
+				    VMDS_ERROR_INVALID_ARGUMENT,
+				    "path segment %u is not valid percent-encoded UTF-8",
+				    i + 1);
+			return TRUE;
+		}
+		g_hash_table_insert(params,
+				    g_strndup(p + 1, strlen(p) - 2),
+				    g_steal_pointer(&value));
+	}
+	return TRUE;
+}
+
+static void
+vmds_http_dispatch(VmdsHttp *self, SoupServerMessage *msg, const gchar *method, GUri *uri)
+{
+	g_autoptr(GPtrArray) segments = vmds_http_split_path(g_uri_get_path(uri));
+	g_autoptr(GHashTable) params = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	g_autoptr(GHashTable) query = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) body = NULL;
+	g_autoptr(GString) response = g_string_new(NULL);
+	VmdsRoute *route = NULL;
+	gboolean path_known = FALSE;
+	VmdsRequest request = {0};
+	const gchar *area;
+
+	for (guint i = 0; i < self->routes->len && route == NULL; i++) {
+		VmdsRoute *candidate = g_ptr_array_index(self->routes, i);
+		g_hash_table_remove_all(params);
+		if (!vmds_http_match(candidate, segments, params, &error))
+			continue;
+		if (error != NULL) {
+			vmds_http_reply_error(msg, "http", error);
+			return;
+		}
+		path_known = TRUE;
+		if (g_strcmp0(candidate->method, method) == 0)
+			route = candidate;
+	}
+	if (route == NULL) {
+		g_autofree gchar *message = NULL;
+		if (path_known) {
+			message = g_strdup_printf("%s is not supported on %s", method, g_uri_get_path(uri));
+			vmds_http_fail(msg, "http", VMDS_ERROR_UNSUPPORTED, message);
+		} else {
+			message = g_strdup_printf("no such resource: %s", g_uri_get_path(uri));
+			vmds_http_fail(msg, "http", VMDS_ERROR_NOT_FOUND, message);
+		}
+		return;
+	}
+	area = route->plugin != NULL ? vmds_plugin_get_name(route->plugin) : "http";
+	if (g_uri_get_query(uri) != NULL) {
+		query = g_uri_parse_params(g_uri_get_query(uri), -1, "&", G_URI_PARAMS_NONE, &error);
+		if (query == NULL) {
+			g_prefix_error(&error, "invalid query: ");
+			vmds_error_convert(&error);
+			vmds_http_reply_error(msg, area, error);
+			return;
+		}
+	}
+	request.vm = g_hash_table_lookup(params, "vm");
+	if (request.vm != NULL) {
+		VmdsVm *vm = vmds_inventory_lookup(self->inventory, request.vm);
+		if (vm == NULL) {
+			g_autofree gchar *message = g_strdup_printf("no VM '%s'", request.vm);
+			vmds_http_fail(msg, area, VMDS_ERROR_NOT_FOUND, message);
+			return;
+		}
+		request.store = vm->store;
+	}
+	body = soup_message_body_flatten(soup_server_message_get_request_body(msg));
+	request.method = method;
+	request.params = params;
+	request.query = query;
+	request.body = g_bytes_get_data(body, &request.body_len);
+	request.body = request.body != NULL ? request.body : "";
+	request.status = 200;
+	request.response = response;
+	if (!route->func(route->plugin, &request, &error)) {
+		if (error == NULL)
+			error = g_error_new(VMDS_ERROR, VMDS_ERROR_INTERNAL, "%s failed", method);
+		g_info("%s %s: %s", method, g_uri_get_path(uri), error->message);
+		vmds_http_reply_error(msg, area, error);
+		return;
+	}
+	vmds_http_reply_json(msg, request.status, response->str, response->len);
+}
+
+static void
+vmds_http_handler_cb(SoupServer *server,
+		     SoupServerMessage *msg,
+		     const gchar *path,
+		     GHashTable *query,
+		     gpointer user_data)
+{
+	VmdsHttp *self = VMDS_HTTP(user_data);
+	const gchar *method = soup_server_message_get_method(msg);
+	GUri *uri = soup_server_message_get_uri(msg);
+	const gchar *session =
+	    soup_message_headers_get_one(soup_server_message_get_request_headers(msg),
+					 VMDS_HTTP_SESSION_HEADER);
+
+	if (soup_server_message_get_status(msg) != 0)
+		return; /* refused by the early handler */
+	if (g_strcmp0(g_uri_get_path(uri), VMDS_HTTP_SESSION_PATH) == 0)
+		vmds_http_handle_session(self, msg, method);
+	else if (!vmds_sessions_check(self->sessions, session))
+		vmds_http_fail(msg,
+			       "session",
+			       VMDS_ERROR_UNAUTHENTICATED,
+			       "this call needs a session: POST /api/session with the user name "
+			       "and password, then send its id in the vmware-api-session-id header");
+	else
+		vmds_http_dispatch(self, msg, method, uri);
+	g_info("%s %s → %u",
+	       method,
+	       g_uri_get_path(uri),
+	       soup_server_message_get_status(msg));
+}
+
+/* a body larger than the cap is refused before it is read */
+static void
+vmds_http_early_cb(SoupServer *server,
+		   SoupServerMessage *msg,
+		   const gchar *path,
+		   GHashTable *query,
+		   gpointer user_data)
+{
+	VmdsHttp *self = VMDS_HTTP(user_data);
+	SoupMessageHeaders *headers = soup_server_message_get_request_headers(msg);
+	goffset len = soup_message_headers_get_content_length(headers);
+	g_autofree gchar *message = NULL;
+
+	if (soup_message_headers_get_encoding(headers) == SOUP_ENCODING_CHUNKED) {
+		vmds_http_fail(msg,
+			       "http",
+			       VMDS_ERROR_INVALID_ARGUMENT,
+			       "chunked request bodies are not accepted: send a Content-Length");
+	} else if (len > (goffset)self->max_body) {
+		message = g_strdup_printf("request body of %" G_GOFFSET_FORMAT
+					  " bytes is larger than %u bytes",
+					  len,
+					  self->max_body);
+		vmds_http_fail(msg, "http", VMDS_ERROR_INVALID_ARGUMENT, message);
+	} else {
+		return;
+	}
+	soup_message_headers_replace(soup_server_message_get_response_headers(msg),
+				     "Connection",
+				     "close");
+}
+
+/**
+ * vmds_http_listen:
+ * @self: a #VmdsHttp
+ * @config: where to listen (`[http] listen`, HOST:PORT; port 0 picks one)
+ *   and the TLS certificate
+ * @error: a #GError or %NULL
+ *
+ * Returns: %TRUE when listening; vmds_http_get_url() then says where
+ */
+gboolean
+vmds_http_listen(VmdsHttp *self, const VmdsConfig *config, GError **error)
+{
+	g_autoptr(GSocketConnectable) connectable = NULL;
+	g_autoptr(GInetAddress) inet = NULL;
+	g_autoptr(GSocketAddress) address = NULL;
+	g_autoptr(GSList) uris = NULL;
+	SoupServerListenOptions options = 0;
+	const gchar *host;
+
+	connectable = g_network_address_parse(config->http_listen, VMDS_DEFAULT_HTTP_PORT, error);
+	if (connectable == NULL) {
+		g_prefix_error(error, "[http] listen: ");
+		return FALSE;
+	}
+	host = g_network_address_get_hostname(G_NETWORK_ADDRESS(connectable));
+	inet = g_strcmp0(host, "localhost") == 0
+		   ? g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4)
+		   : g_inet_address_new_from_string(host);
+	if (inet == NULL) {
+		g_set_error(error,
+			    G_IO_ERROR,
+			    G_IO_ERROR_INVALID_ARGUMENT,
+			    "[http] listen: '%s' is not an IP address",
+			    host);
+		return FALSE;
+	}
+	if (config->tls_certificate != NULL) {
+		g_autoptr(GTlsCertificate) cert =
+		    g_tls_certificate_new_from_files(config->tls_certificate,
+						     config->tls_key,
+						     error);
+		if (cert == NULL)
+			return FALSE;
+		soup_server_set_tls_certificate(self->server, cert);
+		options |= SOUP_SERVER_LISTEN_HTTPS;
+	}
+	address = g_inet_socket_address_new(
+	    inet,
+	    g_network_address_get_port(G_NETWORK_ADDRESS(connectable)));
+	if (!soup_server_listen(self->server, address, options, error)) {
+		g_prefix_error(error, "cannot listen on %s: ", config->http_listen);
+		return FALSE;
+	}
+	uris = soup_server_get_uris(self->server);
+	if (uris != NULL) {
+		GUri *uri = uris->data;
+		g_autofree gchar *literal = g_inet_address_get_family(inet) == G_SOCKET_FAMILY_IPV6
+						? g_strdup_printf("[%s]", host)
+						: g_strdup(host);
+		self->url = g_strdup_printf("%s://%s:%d",
+					    g_uri_get_scheme(uri),
+					    literal,
+					    g_uri_get_port(uri));
+	}
+	g_slist_free_full(g_steal_pointer(&uris), (GDestroyNotify)g_uri_unref);
+	return TRUE;
+}
+
+const gchar *
+vmds_http_get_url(VmdsHttp *self)
+{
+	return self->url;
+}
+
+void
+vmds_http_set_config(VmdsHttp *self, const VmdsConfig *config)
+{
+	vmds_sessions_set_timeout(self->sessions, config->session_timeout);
+	self->max_body = config->max_body;
+}
+
+void
+vmds_http_set_credentials(VmdsHttp *self, const gchar *username, const gchar *password)
+{
+	g_free(self->username);
+	self->username = g_strdup(username);
+	if (self->password != NULL)
+		memset(self->password, 0, strlen(self->password));
+	g_free(self->password);
+	self->password = g_strdup(password);
+}
+
+void
+vmds_http_add_routes(VmdsHttp *self, GPtrArray *routes)
+{
+	g_ptr_array_extend(self->routes, routes, NULL, NULL);
+}
+
+VmdsHttp *
+vmds_http_new(VmdsInventory *inventory)
+{
+	VmdsHttp *self = g_object_new(VMDS_TYPE_HTTP, NULL);
+	self->inventory = inventory;
+	return self;
+}
+
+static void
+vmds_http_init(VmdsHttp *self)
+{
+	self->server = soup_server_new("server-header", "vmdsd/" VMDS_VERSION, NULL);
+	self->sessions = vmds_sessions_new(1800);
+	self->routes = g_ptr_array_new();
+	self->max_body = 6 * VMDS_DATASETS_MAX_VALUE + 64 * 1024;
+	soup_server_add_early_handler(self->server, NULL, vmds_http_early_cb, self, NULL);
+	soup_server_add_handler(self->server, NULL, vmds_http_handler_cb, self, NULL);
+}
+
+static void
+vmds_http_finalize(GObject *obj)
+{
+	VmdsHttp *self = VMDS_HTTP(obj);
+
+	soup_server_disconnect(self->server);
+	g_object_unref(self->server);
+	vmds_sessions_free(self->sessions);
+	g_ptr_array_unref(self->routes);
+	vmds_http_set_credentials(self, NULL, NULL);
+	g_free(self->url);
+	G_OBJECT_CLASS(vmds_http_parent_class)->finalize(obj);
+}
+
+static void
+vmds_http_class_init(VmdsHttpClass *klass)
+{
+	G_OBJECT_CLASS(klass)->finalize = vmds_http_finalize;
+}

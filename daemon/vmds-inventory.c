@@ -1,0 +1,370 @@
+/*
+ * Copyright (C) 2026 The vmds authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+
+#include "vmds-inventory.h"
+
+/*
+ * The VMs this daemon serves. Each lives in its own directory
+ * `<state-dir>/vms/<id>/` holding `vm.ini` (name, cid) and `<id>.dsd` (its
+ * store), so moving the directory moves the VM.
+ */
+
+#define VMDS_VM_INI "vm.ini"
+
+struct _VmdsInventory {
+	gchar *vms_dir;
+	GHashTable *vms; /* id → VmdsVm */
+	guint next_id;
+};
+
+static void
+vmds_vm_clear(VmdsVm *vm)
+{
+	g_free(vm->id);
+	g_free(vm->name);
+	g_free(vm->dir);
+	g_clear_object(&vm->store);
+}
+
+VmdsVm *
+vmds_vm_ref(VmdsVm *vm)
+{
+	return g_rc_box_acquire(vm);
+}
+
+void
+vmds_vm_unref(VmdsVm *vm)
+{
+	g_rc_box_release_full(vm, (GDestroyNotify)vmds_vm_clear);
+}
+
+/* `vm-N` → N, or 0 when @id is not of that form */
+static guint
+vmds_inventory_id_number(const gchar *id)
+{
+	guint64 n = 0;
+	if (!g_str_has_prefix(id, "vm-") ||
+	    !g_ascii_string_to_unsigned(id + 3, 10, 1, G_MAXUINT32 - 1, &n, NULL))
+		return 0;
+	return (guint)n;
+}
+
+static gchar *
+vmds_inventory_store_path(const gchar *dir, const gchar *id)
+{
+	g_autofree gchar *file = g_strdup_printf("%s.dsd", id);
+	return g_build_filename(dir, file, NULL);
+}
+
+static VmdsVm *
+vmds_inventory_open_vm(VmdsInventory *self, const gchar *id, GError **error)
+{
+	g_autoptr(VmdsVm) vm = g_rc_box_new0(VmdsVm);
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+	g_autofree gchar *ini = NULL;
+	g_autofree gchar *store_path = NULL;
+	guint64 cid = 0;
+
+	vm->id = g_strdup(id);
+	vm->dir = g_build_filename(self->vms_dir, id, NULL);
+	ini = g_build_filename(vm->dir, VMDS_VM_INI, NULL);
+	if (!g_key_file_load_from_file(kf, ini, G_KEY_FILE_NONE, error))
+		return NULL;
+	vm->name = g_key_file_get_string(kf, "vm", "name", error);
+	if (vm->name == NULL)
+		return NULL;
+	if (g_key_file_has_key(kf, "vm", "cid", NULL)) {
+		g_autofree gchar *str = g_key_file_get_string(kf, "vm", "cid", error);
+		if (str == NULL ||
+		    !g_ascii_string_to_unsigned(str, 10, 3, G_MAXUINT32 - 1, &cid, error))
+			return NULL;
+	}
+	vm->cid = (guint32)cid;
+	store_path = vmds_inventory_store_path(vm->dir, id);
+	vm->store = vmds_store_open(store_path, error);
+	if (vm->store == NULL)
+		return NULL;
+	return g_steal_pointer(&vm);
+}
+
+/**
+ * vmds_inventory_load:
+ * @state_dir: the daemon's state directory
+ * @fresh: (out): whether the state directory held no inventory yet
+ * @error: a #GError or %NULL
+ *
+ * Opens every VM under `<state_dir>/vms`. A VM that cannot be opened (its
+ * store locked by another host, a broken vm.ini) is left out with a warning,
+ * so one bad VM never keeps the others from being served.
+ *
+ * Returns: (transfer full): the inventory, or %NULL when the directory
+ * cannot be created or read
+ */
+VmdsInventory *
+vmds_inventory_load(const gchar *state_dir, gboolean *fresh, GError **error)
+{
+	g_autoptr(VmdsInventory) self = g_new0(VmdsInventory, 1);
+	g_autoptr(GDir) dir = NULL;
+	const gchar *name;
+
+	self->vms_dir = g_build_filename(state_dir, "vms", NULL);
+	self->vms = g_hash_table_new_full(g_str_hash,
+					  g_str_equal,
+					  NULL,
+					  (GDestroyNotify)vmds_vm_unref);
+	self->next_id = 1;
+	*fresh = !g_file_test(self->vms_dir, G_FILE_TEST_IS_DIR);
+	if (g_mkdir_with_parents(self->vms_dir, 0700) < 0) {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_STORAGE,
+			    "cannot create %s: %s",
+			    self->vms_dir,
+			    g_strerror(errno));
+		return NULL;
+	}
+	dir = g_dir_open(self->vms_dir, 0, error);
+	if (dir == NULL) {
+		vmds_error_convert(error);
+		return NULL;
+	}
+	while ((name = g_dir_read_name(dir)) != NULL) {
+		guint n = vmds_inventory_id_number(name);
+		g_autoptr(GError) error_local = NULL;
+		VmdsVm *vm;
+		if (n == 0)
+			continue;
+		self->next_id = MAX(self->next_id, n + 1);
+		vm = vmds_inventory_open_vm(self, name, &error_local);
+		if (vm == NULL) {
+			g_warning("not serving VM %s: %s", name, error_local->message);
+			continue;
+		}
+		g_hash_table_insert(self->vms, vm->id, vm);
+	}
+	return g_steal_pointer(&self);
+}
+
+void
+vmds_inventory_free(VmdsInventory *self)
+{
+	if (self == NULL)
+		return;
+	g_free(self->vms_dir);
+	g_clear_pointer(&self->vms, g_hash_table_unref);
+	g_free(self);
+}
+
+static gint
+vmds_inventory_compare_cb(gconstpointer a, gconstpointer b)
+{
+	const VmdsVm *vm_a = *(VmdsVm *const *)a;
+	const VmdsVm *vm_b = *(VmdsVm *const *)b;
+	guint na = vmds_inventory_id_number(vm_a->id);
+	guint nb = vmds_inventory_id_number(vm_b->id);
+	return na < nb ? -1 : na > nb ? 1 : 0;
+}
+
+/**
+ * vmds_inventory_list:
+ * @self: a #VmdsInventory
+ *
+ * Returns: (transfer container) (element-type VmdsVm): the VMs in id order
+ */
+GPtrArray *
+vmds_inventory_list(VmdsInventory *self)
+{
+	GPtrArray *vms = g_ptr_array_sized_new(g_hash_table_size(self->vms));
+	GHashTableIter iter;
+	gpointer vm;
+
+	g_hash_table_iter_init(&iter, self->vms);
+	while (g_hash_table_iter_next(&iter, NULL, &vm))
+		g_ptr_array_add(vms, vm);
+	g_ptr_array_sort(vms, vmds_inventory_compare_cb);
+	return vms;
+}
+
+/**
+ * vmds_inventory_lookup:
+ * @self: a #VmdsInventory
+ * @id: a VM id, from a peer: any text
+ *
+ * Returns: (transfer none) (nullable): the VM
+ */
+VmdsVm *
+vmds_inventory_lookup(VmdsInventory *self, const gchar *id)
+{
+	return g_hash_table_lookup(self->vms, id);
+}
+
+/**
+ * vmds_inventory_lookup_cid:
+ * @self: a #VmdsInventory
+ * @cid: a vsock context id
+ *
+ * Returns: (transfer none) (nullable): the VM mapped to @cid
+ */
+VmdsVm *
+vmds_inventory_lookup_cid(VmdsInventory *self, guint32 cid)
+{
+	GHashTableIter iter;
+	VmdsVm *vm;
+
+	if (cid == 0)
+		return NULL;
+	g_hash_table_iter_init(&iter, self->vms);
+	while (g_hash_table_iter_next(&iter, NULL, (gpointer *)&vm)) {
+		if (vm->cid == cid)
+			return vm;
+	}
+	return NULL;
+}
+
+/**
+ * vmds_inventory_create:
+ * @self: a #VmdsInventory
+ * @name: the VM's name: 1 to 255 bytes of UTF-8
+ * @cid: its vsock context id (3 or more), or 0 for none
+ * @error: a #GError or %NULL
+ *
+ * Creates the VM's directory, vm.ini and store, durably.
+ *
+ * Returns: (transfer none): the new VM
+ */
+VmdsVm *
+vmds_inventory_create(VmdsInventory *self, const gchar *name, guint32 cid, GError **error)
+{
+	g_autofree gchar *id = NULL;
+	g_autofree gchar *dir = NULL;
+	g_autofree gchar *ini = NULL;
+	g_autofree gchar *data = NULL;
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+	VmdsVm *vm;
+
+	if (name[0] == '\0' || strlen(name) > VMDS_DATASETS_MAX_NAME ||
+	    !g_utf8_validate(name, -1, NULL)) {
+		g_set_error_literal(error,
+				    VMDS_ERROR,
+				    VMDS_ERROR_INVALID_ARGUMENT,
+				    "a VM name must be 1 to 255 bytes of UTF-8");
+		return NULL;
+	}
+	if (cid != 0 && cid < 3) {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_INVALID_ARGUMENT,
+			    "cid %u is reserved: a guest's cid is 3 or more",
+			    cid);
+		return NULL;
+	}
+	if (vmds_inventory_lookup_cid(self, cid) != NULL) {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_ALREADY_EXISTS,
+			    "cid %u already belongs to VM %s",
+			    cid,
+			    vmds_inventory_lookup_cid(self, cid)->id);
+		return NULL;
+	}
+	id = g_strdup_printf("vm-%u", self->next_id);
+	dir = g_build_filename(self->vms_dir, id, NULL);
+	if (g_mkdir(dir, 0700) < 0) {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_STORAGE,
+			    "cannot create %s: %s",
+			    dir,
+			    g_strerror(errno));
+		return NULL;
+	}
+	self->next_id++;
+	g_key_file_set_string(kf, "vm", "name", name);
+	if (cid != 0)
+		g_key_file_set_uint64(kf, "vm", "cid", cid);
+	data = g_key_file_to_data(kf, NULL, NULL);
+	ini = g_build_filename(dir, VMDS_VM_INI, NULL);
+	if (!g_file_set_contents_full(ini,
+				      data,
+				      -1,
+				      G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+				      0600,
+				      error)) {
+		vmds_error_convert(error);
+		return NULL;
+	}
+	vm = vmds_inventory_open_vm(self, id, error);
+	if (vm == NULL)
+		return NULL;
+	g_hash_table_insert(self->vms, vm->id, vm);
+	return vm;
+}
+
+static gboolean
+vmds_inventory_rm_dir(const gchar *path, GError **error)
+{
+	g_autoptr(GDir) dir = g_dir_open(path, 0, error);
+	const gchar *name;
+
+	if (dir == NULL)
+		return FALSE;
+	while ((name = g_dir_read_name(dir)) != NULL) {
+		g_autofree gchar *file = g_build_filename(path, name, NULL);
+		if (g_unlink(file) < 0) {
+			g_set_error(error,
+				    VMDS_ERROR,
+				    VMDS_ERROR_STORAGE,
+				    "cannot remove %s: %s",
+				    file,
+				    g_strerror(errno));
+			return FALSE;
+		}
+	}
+	if (g_rmdir(path) < 0) {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_STORAGE,
+			    "cannot remove %s: %s",
+			    path,
+			    g_strerror(errno));
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/**
+ * vmds_inventory_remove:
+ * @self: a #VmdsInventory
+ * @id: a VM id
+ * @error: a #GError or %NULL
+ *
+ * Closes the VM's store and removes its directory.
+ *
+ * Returns: %FALSE with %VMDS_ERROR_NOT_FOUND for an unknown VM
+ */
+gboolean
+vmds_inventory_remove(VmdsInventory *self, const gchar *id, GError **error)
+{
+	VmdsVm *vm = vmds_inventory_lookup(self, id);
+	g_autofree gchar *dir = NULL;
+
+	if (vm == NULL) {
+		g_set_error(error, VMDS_ERROR, VMDS_ERROR_NOT_FOUND, "no VM '%s'", id);
+		return FALSE;
+	}
+	dir = g_strdup(vm->dir);
+	vmds_store_close(vm->store);
+	g_hash_table_remove(self->vms, id);
+	if (!vmds_inventory_rm_dir(dir, error)) {
+		vmds_error_convert(error);
+		return FALSE;
+	}
+	return TRUE;
+}

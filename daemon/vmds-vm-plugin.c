@@ -1,0 +1,143 @@
+/*
+ * Copyright (C) 2026 The vmds authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include "vmds-vm-plugin.h"
+
+/*
+ * The VM inventory routes, `/api/vcenter/vm`: built into the daemon (they
+ * create and remove backchannels, which only the daemon owns) but served
+ * like any plugin's routes.
+ */
+
+struct _VmdsVmPlugin {
+	VmdsPlugin parent_instance;
+	VmdsDaemon *daemon; /* not a reference: the daemon owns its plugins */
+};
+
+G_DEFINE_FINAL_TYPE(VmdsVmPlugin, vmds_vm_plugin, VMDS_TYPE_PLUGIN)
+
+static void
+vmds_vm_plugin_append_summary(GString *out, VmdsVm *vm)
+{
+	g_string_append(out, "{\"vm\":");
+	vmds_json_append_string(out, vm->id, -1);
+	g_string_append(out, ",\"name\":");
+	vmds_json_append_string(out, vm->name, -1);
+}
+
+static gboolean
+vmds_vm_plugin_list(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
+{
+	VmdsVmPlugin *self = VMDS_VM_PLUGIN(plugin);
+	g_autoptr(GPtrArray) vms = vmds_inventory_list(vmds_daemon_get_inventory(self->daemon));
+
+	g_string_append_c(request->response, '[');
+	for (guint i = 0; i < vms->len; i++) {
+		if (i > 0)
+			g_string_append_c(request->response, ',');
+		vmds_vm_plugin_append_summary(request->response, g_ptr_array_index(vms, i));
+		g_string_append_c(request->response, '}');
+	}
+	g_string_append_c(request->response, ']');
+	return TRUE;
+}
+
+static gboolean
+vmds_vm_plugin_create(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
+{
+	VmdsVmPlugin *self = VMDS_VM_PLUGIN(plugin);
+	const gchar *const allowed[] = {"name", "cid", NULL};
+	g_autoptr(JsonObject) obj = vmds_json_parse_object(request->body, request->body_len, error);
+	const gchar *name = NULL;
+	JsonNode *cid_node;
+	gint64 cid = 0;
+	VmdsVm *vm;
+
+	if (obj == NULL || !vmds_json_object_check_members(obj, allowed, error) ||
+	    !vmds_json_object_get_string(obj, "name", TRUE, &name, error))
+		return FALSE;
+	cid_node = json_object_get_member(obj, "cid");
+	if (cid_node != NULL) {
+		if (!JSON_NODE_HOLDS_VALUE(cid_node) ||
+		    json_node_get_value_type(cid_node) != G_TYPE_INT64 ||
+		    (cid = json_node_get_int(cid_node)) < 3 || cid >= G_MAXUINT32) {
+			g_set_error_literal(error,
+					    VMDS_ERROR,
+					    VMDS_ERROR_INVALID_ARGUMENT,
+					    "member 'cid' must be a whole number from 3 to 4294967294");
+			return FALSE;
+		}
+	}
+	vm = vmds_daemon_create_vm(self->daemon, name, (guint32)cid, error);
+	if (vm == NULL)
+		return FALSE;
+	request->status = 201;
+	vmds_json_append_string(request->response, vm->id, -1);
+	return TRUE;
+}
+
+static gboolean
+vmds_vm_plugin_get(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
+{
+	VmdsVmPlugin *self = VMDS_VM_PLUGIN(plugin);
+	VmdsVm *vm = vmds_inventory_lookup(vmds_daemon_get_inventory(self->daemon), request->vm);
+	g_autofree gchar *path = vmds_daemon_get_socket_path(self->daemon, vm);
+
+	vmds_vm_plugin_append_summary(request->response, vm);
+	if (vm->cid != 0)
+		g_string_append_printf(request->response, ",\"cid\":%u", vm->cid);
+	g_string_append(request->response, ",\"backchannel\":");
+	vmds_json_append_string(request->response, path, -1);
+	g_string_append_c(request->response, '}');
+	return TRUE;
+}
+
+static gboolean
+vmds_vm_plugin_delete(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
+{
+	VmdsVmPlugin *self = VMDS_VM_PLUGIN(plugin);
+
+	if (!vmds_daemon_remove_vm(self->daemon, request->vm, error))
+		return FALSE;
+	request->status = 204;
+	return TRUE;
+}
+
+static gboolean
+vmds_vm_plugin_startup(VmdsPlugin *plugin, GError **error)
+{
+	vmds_plugin_add_route(plugin, "GET", "/api/vcenter/vm", vmds_vm_plugin_list);
+	vmds_plugin_add_route(plugin, "POST", "/api/vcenter/vm", vmds_vm_plugin_create);
+	vmds_plugin_add_route(plugin, "GET", "/api/vcenter/vm/{vm}", vmds_vm_plugin_get);
+	vmds_plugin_add_route(plugin, "DELETE", "/api/vcenter/vm/{vm}", vmds_vm_plugin_delete);
+	return TRUE;
+}
+
+static void
+vmds_vm_plugin_init(VmdsVmPlugin *self)
+{
+}
+
+static void
+vmds_vm_plugin_class_init(VmdsVmPluginClass *klass)
+{
+	VMDS_PLUGIN_CLASS(klass)->startup = vmds_vm_plugin_startup;
+}
+
+/**
+ * vmds_vm_plugin_new:
+ * @daemon: the daemon whose inventory it serves
+ *
+ * Returns: (transfer full): the built-in `vm` plugin
+ */
+VmdsPlugin *
+vmds_vm_plugin_new(VmdsDaemon *daemon)
+{
+	VmdsVmPlugin *self = g_object_new(VMDS_TYPE_VM_PLUGIN, "name", "vm", NULL);
+	self->daemon = daemon;
+	return VMDS_PLUGIN(self);
+}

@@ -1,0 +1,18 @@
+/*
+ * Copyright (C) 2026 The vmds authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include "vmds-daemon.h"
+
+G_BEGIN_DECLS
+
+#define VMDS_TYPE_VM_PLUGIN (vmds_vm_plugin_get_type())
+G_DECLARE_FINAL_TYPE(VmdsVmPlugin, vmds_vm_plugin, VMDS, VM_PLUGIN, VmdsPlugin)
+
+VmdsPlugin *
+vmds_vm_plugin_new(VmdsDaemon *daemon);
+
+G_END_DECLS

@@ -1,0 +1,113 @@
+/*
+ * Copyright (C) 2026 The vmds authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <locale.h>
+#include <stdlib.h>
+
+#include "vmds-daemon.h"
+
+/* vmdsd: options, logging, then run the daemon object until a signal */
+
+static gboolean
+vmds_vmdsd_verbose_cb(const gchar *option_name,
+		      const gchar *value,
+		      gpointer data,
+		      GError **error)
+{
+	/* -v: info and above of our own domains; -vv: everything, debug too */
+	const gchar *current = g_getenv("G_MESSAGES_DEBUG");
+	g_setenv("G_MESSAGES_DEBUG",
+		 current != NULL ? "all" : "Vmds Vmdsd VmdsDatasets VmdsDaemon",
+		 TRUE);
+	return TRUE;
+}
+
+int
+main(int argc, char *argv[])
+{
+	VmdsDaemonOptions options = {0};
+	gboolean version = FALSE;
+	g_autoptr(GOptionContext) context = g_option_context_new(NULL);
+	g_autoptr(VmdsDaemon) daemon = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *config_path = NULL;
+	g_autofree gchar *state_dir = NULL;
+	g_autofree gchar *run_dir = NULL;
+	g_autofree gchar *http_listen = NULL;
+	const GOptionEntry entries[] = {
+	    {"config",
+	     'c',
+	     0,
+	     G_OPTION_ARG_FILENAME,
+	     &config_path,
+	     "Read settings from FILE (default: /etc/vmds/vmds.conf for root, "
+	     "~/.config/vmds/vmds.conf otherwise)",
+	     "FILE"},
+	    {"state-dir",
+	     0,
+	     0,
+	     G_OPTION_ARG_FILENAME,
+	     &state_dir,
+	     "Keep the VMs' stores in DIR",
+	     "DIR"},
+	    {"run-dir",
+	     0,
+	     0,
+	     G_OPTION_ARG_FILENAME,
+	     &run_dir,
+	     "Put the VMs' backchannel sockets in DIR",
+	     "DIR"},
+	    {"http",
+	     0,
+	     0,
+	     G_OPTION_ARG_STRING,
+	     &http_listen,
+	     "Serve the REST API on HOST:PORT (port 0 picks a free one; empty: no REST)",
+	     "HOST:PORT"},
+	    {"verbose",
+	     'v',
+	     G_OPTION_FLAG_NO_ARG,
+	     G_OPTION_ARG_CALLBACK,
+	     vmds_vmdsd_verbose_cb,
+	     "Log what each request does; twice for debug detail",
+	     NULL},
+	    {"version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL},
+	    {NULL},
+	};
+
+	setlocale(LC_ALL, "");
+	g_option_context_set_summary(context,
+				     "Serve vSphere-style DataSets to guests over per-VM backchannel "
+				     "sockets, and a REST management API.");
+	g_option_context_set_description(context,
+					 "See vmdsd(8) and vmds.conf(5). Signals: SIGTERM and "
+					 "SIGINT stop, SIGHUP reloads the config file.\n");
+	g_option_context_add_main_entries(context, entries, NULL);
+	if (!g_option_context_parse(context, &argc, &argv, &error)) {
+		g_printerr("vmdsd: %s\nTry 'vmdsd --help'.\n", error->message);
+		return EXIT_FAILURE;
+	}
+	if (argc > 1) {
+		g_printerr("vmdsd: unexpected argument '%s'\nTry 'vmdsd --help'.\n", argv[1]);
+		return EXIT_FAILURE;
+	}
+	if (version) {
+		g_print("vmdsd %s\n", VMDS_VERSION);
+		return EXIT_SUCCESS;
+	}
+	options.config_path = config_path;
+	options.state_dir = state_dir;
+	options.run_dir = run_dir;
+	options.http_listen = http_listen;
+	daemon = vmds_daemon_new(&options);
+	if (!vmds_daemon_setup(daemon, &error)) {
+		g_printerr("vmdsd: %s\n", error->message);
+		return EXIT_FAILURE;
+	}
+	vmds_daemon_run(daemon);
+	return EXIT_SUCCESS;
+}
