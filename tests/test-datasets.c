@@ -1,0 +1,1271 @@
+/*
+ * Copyright (C) 2026 The vmds authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+#include "vmds-datasets.h"
+#include "vmds-error.h"
+
+#include <check.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SRunner, srunner_free)
+
+#define assert_error(error, code)                                                                  \
+	ck_assert_msg(g_error_matches(error, VMDS_ERROR, code),                                    \
+		      "expected error %d, got %s",                                                 \
+		      (gint)(code),                                                                \
+		      (error) != NULL ? (error)->message : "no error")
+
+/* the contract of every call: a result or an error, never both, never neither */
+#define assert_ret_error(ret, error) ck_assert_int_eq((ret) == NULL, (error) != NULL)
+#define assert_ok_error(ok, error)   ck_assert_int_eq(!(ok), (error) != NULL)
+
+static gchar *test_dir = NULL;
+static VmdsStore *store = NULL;
+
+static void
+test_datasets_rm_rf(const gchar *path)
+{
+	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+	const gchar *name;
+
+	if (dir == NULL) {
+		g_remove(path);
+		return;
+	}
+	while ((name = g_dir_read_name(dir)) != NULL) {
+		g_autofree gchar *child = g_build_filename(path, name, NULL);
+		test_datasets_rm_rf(child);
+	}
+	g_rmdir(path);
+}
+
+static void
+test_datasets_setup(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *path = NULL;
+
+	test_dir = g_dir_make_tmp("vmds-test-datasets-XXXXXX", &error);
+	ck_assert_ptr_nonnull(test_dir);
+	path = g_build_filename(test_dir, "vm-1", "vm-1.dsd", NULL);
+	store = vmds_store_open(path, &error);
+	ck_assert_msg(store != NULL, "%s", error->message);
+}
+
+static void
+test_datasets_teardown(void)
+{
+	g_clear_object(&store);
+	test_datasets_rm_rf(test_dir);
+	g_clear_pointer(&test_dir, g_free);
+}
+
+static void
+test_datasets_create(const gchar *name, VmdsAccess host, VmdsAccess guest)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VmdsDataset) dataset = vmds_dataset_new();
+	gboolean ok;
+
+	dataset->name = g_strdup(name);
+	g_free(dataset->description);
+	dataset->description = g_strdup_printf("about %s", name);
+	dataset->host = host;
+	dataset->guest = guest;
+	ok = vmds_datasets_create(store, dataset, &error);
+	assert_ok_error(ok, error);
+	ck_assert_msg(ok, "%s", error->message);
+}
+
+static void
+test_datasets_set_access(const gchar *name, VmdsAccess host, VmdsAccess guest)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VmdsDataset) values = vmds_dataset_new();
+
+	values->host = host;
+	values->guest = guest;
+	ck_assert_msg(
+	    vmds_datasets_update(
+		store, name, values, VMDS_DATASET_FIELD_HOST | VMDS_DATASET_FIELD_GUEST, &error),
+	    "%s",
+	    error->message);
+}
+
+static GPtrArray *
+test_datasets_entries_new(void)
+{
+	return g_ptr_array_new_with_free_func((GDestroyNotify)vmds_entry_free);
+}
+
+static void
+test_datasets_entries_add(
+    GPtrArray *entries, const gchar *key, const gchar *value, gsize len, gboolean append)
+{
+	g_ptr_array_add(entries, vmds_entry_new(key, value, len, append));
+}
+
+static GPtrArray *test_datasets_keys_new(const gchar *first, ...) G_GNUC_NULL_TERMINATED;
+
+static GPtrArray *
+test_datasets_keys_new(const gchar *first, ...)
+{
+	GPtrArray *keys = g_ptr_array_new_with_free_func(g_free);
+	va_list args;
+
+	va_start(args, first);
+	for (const gchar *key = first; key != NULL; key = va_arg(args, const gchar *))
+		g_ptr_array_add(keys, g_strdup(key));
+	va_end(args);
+	return keys;
+}
+
+/* sets one entry from the given side */
+static gboolean
+test_datasets_set1(VmdsSide side,
+		   const gchar *dataset,
+		   const gchar *key,
+		   const gchar *value,
+		   gsize len,
+		   gboolean append,
+		   GError **error)
+{
+	g_autoptr(GPtrArray) entries = test_datasets_entries_new();
+	gboolean ok;
+
+	test_datasets_entries_add(entries, key, value, len, append);
+	ok = vmds_datasets_set_entries(store, side, dataset, entries, error);
+	assert_ok_error(ok, *error);
+	return ok;
+}
+
+static void
+test_datasets_set_ok(const gchar *dataset, const gchar *key, const gchar *value)
+{
+	g_autoptr(GError) error = NULL;
+
+	ck_assert_msg(
+	    test_datasets_set1(VMDS_SIDE_HOST, dataset, key, value, strlen(value), FALSE, &error),
+	    "%s",
+	    error->message);
+}
+
+/* the value of @key read by the host, or NULL when there is no such key */
+static gchar *
+test_datasets_get_value(const gchar *dataset, const gchar *key, gsize *len)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) keys = test_datasets_keys_new(key, NULL);
+	g_autoptr(GPtrArray) entries = NULL;
+	VmdsEntry *entry;
+	guint next = 0;
+
+	entries =
+	    vmds_datasets_get_entries(store, VMDS_SIDE_HOST, dataset, keys, 0, 0, &next, &error);
+	assert_ret_error(entries, error);
+	if (entries == NULL) {
+		assert_error(error, VMDS_ERROR_KEY_NOT_FOUND);
+		return NULL;
+	}
+	ck_assert_uint_eq(entries->len, 1);
+	ck_assert_uint_eq(next, 1);
+	entry = g_ptr_array_index(entries, 0);
+	ck_assert_str_eq(entry->key, key);
+	if (len != NULL)
+		*len = entry->value_len;
+	return g_strdup(entry->value);
+}
+
+static gint64
+test_datasets_vm_used(void)
+{
+	g_autoptr(GError) error = NULL;
+	gint64 used = vmds_datasets_vm_used(store, &error);
+
+	ck_assert_msg(used >= 0, "%s", error->message);
+	ck_assert_ptr_null(error);
+	return used;
+}
+
+/* all keys of @dataset, joined by commas, read by the host */
+static gchar *
+test_datasets_all_keys(const gchar *dataset)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) keys = NULL;
+	gboolean more = TRUE;
+
+	keys = vmds_datasets_list_keys(store, VMDS_SIDE_HOST, dataset, NULL, 0, &more, &error);
+	assert_ret_error(keys, error);
+	ck_assert_msg(keys != NULL, "%s", error->message);
+	ck_assert(!more);
+	g_ptr_array_add(keys, NULL);
+	return g_strjoinv(",", (gchar **)keys->pdata);
+}
+
+/* data sets: create, list, get, update, delete */
+
+START_TEST(test_datasets_create_list_get)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) list = NULL;
+	g_autoptr(VmdsDataset) dataset = NULL;
+	const gchar *expected[] = {"B", "a", "b", "\xc3\xa9"};
+
+	test_datasets_create("b", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_ONLY);
+	test_datasets_create("\xc3\xa9", VMDS_ACCESS_NONE, VMDS_ACCESS_NONE);
+	test_datasets_create("a", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_WRITE);
+	test_datasets_create("B", VMDS_ACCESS_READ_ONLY, VMDS_ACCESS_NONE);
+
+	/* byte order: upper case before lower case before UTF-8 */
+	list = vmds_datasets_list(store, &error);
+	assert_ret_error(list, error);
+	ck_assert_uint_eq(list->len, G_N_ELEMENTS(expected));
+	for (guint i = 0; i < list->len; i++) {
+		VmdsDataset *ds = g_ptr_array_index(list, i);
+		ck_assert_str_eq(ds->name, expected[i]);
+	}
+
+	dataset = vmds_datasets_get(store, "b", &error);
+	assert_ret_error(dataset, error);
+	ck_assert_str_eq(dataset->name, "b");
+	ck_assert_str_eq(dataset->description, "about b");
+	ck_assert_int_eq(dataset->host, VMDS_ACCESS_READ_WRITE);
+	ck_assert_int_eq(dataset->guest, VMDS_ACCESS_READ_ONLY);
+	ck_assert(!dataset->omit_from_snapshot_and_clone);
+	ck_assert_int_eq(dataset->used, 0);
+}
+END_TEST
+
+START_TEST(test_datasets_create_empty_list)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) list = vmds_datasets_list(store, &error);
+
+	assert_ret_error(list, error);
+	ck_assert_uint_eq(list->len, 0);
+	ck_assert_int_eq(test_datasets_vm_used(), 0);
+}
+END_TEST
+
+START_TEST(test_datasets_create_duplicate)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VmdsDataset) dataset = vmds_dataset_new();
+	g_autoptr(VmdsDataset) got = NULL;
+
+	test_datasets_create("ds", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_WRITE);
+	dataset->name = g_strdup("ds");
+	g_free(dataset->description);
+	dataset->description = g_strdup("second");
+	ck_assert(!vmds_datasets_create(store, dataset, &error));
+	assert_error(error, VMDS_ERROR_ALREADY_EXISTS);
+	ck_assert_str_eq(error->message, "data set 'ds' already exists");
+
+	/* the first one is untouched */
+	g_clear_error(&error);
+	got = vmds_datasets_get(store, "ds", &error);
+	assert_ret_error(got, error);
+	ck_assert_str_eq(got->description, "about ds");
+	ck_assert_int_eq(got->host, VMDS_ACCESS_READ_WRITE);
+}
+END_TEST
+
+START_TEST(test_datasets_name_limits)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VmdsDataset) dataset = vmds_dataset_new();
+	g_autofree gchar *name255 = g_strnfill(255, 'n');
+	g_autofree gchar *name256 = g_strnfill(256, 'n');
+	const gchar *bad[] = {"", "\xff", "a\xc3", name256};
+
+	test_datasets_create(name255, VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_WRITE);
+	ck_assert(vmds_datasets_check_name(name255, &error));
+	ck_assert(!vmds_datasets_check_name(NULL, &error));
+	assert_error(error, VMDS_ERROR_INVALID_ARGUMENT);
+	g_clear_error(&error);
+
+	for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_autoptr(VmdsDataset) got = NULL;
+
+		g_free(dataset->name);
+		dataset->name = g_strdup(bad[i]);
+		ck_assert(!vmds_datasets_create(store, dataset, &error));
+		assert_error(error, VMDS_ERROR_INVALID_ARGUMENT);
+		g_clear_error(&error);
+
+		got = vmds_datasets_get(store, bad[i], &error);
+		assert_ret_error(got, error);
+		assert_error(error, VMDS_ERROR_INVALID_ARGUMENT);
+		g_clear_error(&error);
+	}
+}
+END_TEST
+
+START_TEST(test_datasets_description_limits)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VmdsDataset) dataset = vmds_dataset_new();
+	g_autoptr(VmdsDataset) got = NULL;
+	g_autofree gchar *d1024 = g_strnfill(1024, 'd');
+	g_autofree gchar *d1025 = g_strnfill(1025, 'd');
+
+	dataset->name = g_strdup("ok");
+	g_free(dataset->description);
+	dataset->description = g_strdup(d1024);
+	ck_assert_msg(vmds_datasets_create(store, dataset, &error), "%s", error->message);
+
+	g_free(dataset->name);
+	dataset->name = g_strdup("too-long");
+	g_free(dataset->description);
+	dataset->description = g_strdup(d1025);
+	ck_assert(!vmds_datasets_create(store, dataset, &error));
+	assert_error(error, VMDS_ERROR_INVALID_ARGUMENT);
+	g_clear_error(&error);
+
+	/* nor can an update exceed it; the old description stays */
+	ck_assert(
+	    !vmds_datasets_update(store, "ok", dataset, VMDS_DATASET_FIELD_DESCRIPTION, &error));
+	assert_error(error, VMDS_ERROR_INVALID_ARGUMENT);
+	g_clear_error(&error);
+	got = vmds_datasets_get(store, "ok", &error);
+	assert_ret_error(got, error);
+	ck_assert_str_eq(got->description, d1024);
+
+	g_clear_pointer(&got, vmds_dataset_free);
+	got = vmds_datasets_get(store, "too-long", &error);
+	assert_ret_error(got, error);
+	assert_error(error, VMDS_ERROR_DATASET_NOT_FOUND);
+}
+END_TEST
+
+START_TEST(test_datasets_update)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VmdsDataset) values = vmds_dataset_new();
+	g_autoptr(VmdsDataset) got = NULL;
+
+	test_datasets_create("ds", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_ONLY);
+
+	/* only the flagged members change */
+	g_free(values->description);
+	values->description = g_strdup("ignored");
+	values->host = VMDS_ACCESS_NONE;
+	values->guest = VMDS_ACCESS_READ_WRITE;
+	values->omit_from_snapshot_and_clone = TRUE;
+	ck_assert(vmds_datasets_update(
+	    store, "ds", values, VMDS_DATASET_FIELD_GUEST | VMDS_DATASET_FIELD_OMIT, &error));
+	got = vmds_datasets_get(store, "ds", &error);
+	assert_ret_error(got, error);
+	ck_assert_str_eq(got->description, "about ds");
+	ck_assert_int_eq(got->host, VMDS_ACCESS_READ_WRITE);
+	ck_assert_int_eq(got->guest, VMDS_ACCESS_READ_WRITE);
+	ck_assert(got->omit_from_snapshot_and_clone);
+	g_clear_pointer(&got, vmds_dataset_free);
+
+	ck_assert(vmds_datasets_update(
+	    store, "ds", values, VMDS_DATASET_FIELD_DESCRIPTION | VMDS_DATASET_FIELD_HOST, &error));
+	got = vmds_datasets_get(store, "ds", &error);
+	assert_ret_error(got, error);
+	ck_assert_str_eq(got->description, "ignored");
+	ck_assert_int_eq(got->host, VMDS_ACCESS_NONE);
+	g_clear_pointer(&got, vmds_dataset_free);
+
+	/* nothing flagged: a no-op that still needs the data set */
+	ck_assert(vmds_datasets_update(store, "ds", values, 0, &error));
+	ck_assert(!vmds_datasets_update(store, "nope", values, VMDS_DATASET_FIELD_HOST, &error));
+	assert_error(error, VMDS_ERROR_DATASET_NOT_FOUND);
+	ck_assert_str_eq(error->message, "no data set 'nope'");
+	g_clear_error(&error);
+
+	/* an access mode out of range */
+	values->host = (VmdsAccess)3;
+	ck_assert(!vmds_datasets_update(store, "ds", values, VMDS_DATASET_FIELD_HOST, &error));
+	assert_error(error, VMDS_ERROR_INVALID_ARGUMENT);
+}
+END_TEST
+
+START_TEST(test_datasets_get_missing)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VmdsDataset) got = vmds_datasets_get(store, "x", &error);
+
+	assert_ret_error(got, error);
+	assert_error(error, VMDS_ERROR_DATASET_NOT_FOUND);
+	ck_assert_str_eq(error->message, "no data set 'x'");
+}
+END_TEST
+
+START_TEST(test_datasets_delete)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VmdsDataset) got = NULL;
+	g_autofree gchar *keys = NULL;
+	g_autofree gchar *value = NULL;
+
+	test_datasets_create("empty", VMDS_ACCESS_NONE, VMDS_ACCESS_NONE);
+	test_datasets_create("full", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_NONE);
+	test_datasets_set_ok("full", "k1", "v1");
+	test_datasets_set_ok("full", "k2", "v2");
+
+	/* an empty data set goes without force, whatever its access modes */
+	ck_assert(vmds_datasets_delete(store, "empty", FALSE, &error));
+	got = vmds_datasets_get(store, "empty", &error);
+	assert_ret_error(got, error);
+	assert_error(error, VMDS_ERROR_DATASET_NOT_FOUND);
+	g_clear_error(&error);
+
+	/* a full one needs force; without it nothing changes */
+	ck_assert(!vmds_datasets_delete(store, "full", FALSE, &error));
+	assert_error(error, VMDS_ERROR_RESOURCE_IN_USE);
+	ck_assert_str_eq(error->message, "data set 'full' is not empty");
+	g_clear_error(&error);
+	keys = test_datasets_all_keys("full");
+	ck_assert_str_eq(keys, "k1,k2");
+	ck_assert_int_eq(test_datasets_vm_used(), 8);
+
+	ck_assert(vmds_datasets_delete(store, "full", TRUE, &error));
+	ck_assert_ptr_null(error);
+	ck_assert_int_eq(test_datasets_vm_used(), 0);
+
+	/* its entries went with it: the same name comes back empty */
+	test_datasets_create("full", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_NONE);
+	value = test_datasets_get_value("full", "k1", NULL);
+	ck_assert_ptr_null(value);
+
+	ck_assert(!vmds_datasets_delete(store, "nope", TRUE, &error));
+	assert_error(error, VMDS_ERROR_DATASET_NOT_FOUND);
+	g_clear_error(&error);
+	ck_assert(!vmds_datasets_delete(store, "", TRUE, &error));
+	assert_error(error, VMDS_ERROR_INVALID_ARGUMENT);
+}
+END_TEST
+
+START_TEST(test_datasets_used)
+{
+	g_autoptr(VmdsDataset) got = NULL;
+	g_autoptr(GError) error = NULL;
+
+	test_datasets_create("a", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_NONE);
+	test_datasets_create("b", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_NONE);
+	test_datasets_set_ok("a", "abc", "12345");
+	/* bytes, not characters: "é" is 2 bytes, "€" 3 */
+	test_datasets_set_ok("b", "\xc3\xa9", "\xe2\x82\xac");
+	got = vmds_datasets_get(store, "a", &error);
+	ck_assert_int_eq(got->used, 8);
+	g_clear_pointer(&got, vmds_dataset_free);
+	got = vmds_datasets_get(store, "b", &error);
+	ck_assert_int_eq(got->used, 5);
+	ck_assert_int_eq(test_datasets_vm_used(), 13);
+
+	/* replacing counts the new value only */
+	test_datasets_set_ok("a", "abc", "1");
+	ck_assert_int_eq(test_datasets_vm_used(), 9);
+}
+END_TEST
+
+START_TEST(test_datasets_access_strings)
+{
+	g_autoptr(GError) error = NULL;
+	VmdsAccess access = VMDS_ACCESS_NONE;
+
+	ck_assert_str_eq(vmds_access_to_string(VMDS_ACCESS_NONE), "NONE");
+	ck_assert_str_eq(vmds_access_to_string(VMDS_ACCESS_READ_ONLY), "READ_ONLY");
+	ck_assert_str_eq(vmds_access_to_string(VMDS_ACCESS_READ_WRITE), "READ_WRITE");
+	ck_assert(vmds_access_from_string("READ_ONLY", &access, &error));
+	ck_assert_int_eq(access, VMDS_ACCESS_READ_ONLY);
+	ck_assert(vmds_access_from_string("READ_WRITE", &access, &error));
+	ck_assert_int_eq(access, VMDS_ACCESS_READ_WRITE);
+	ck_assert(vmds_access_from_string("NONE", &access, &error));
+	ck_assert_int_eq(access, VMDS_ACCESS_NONE);
+	ck_assert(!vmds_access_from_string("read_only", &access, &error));
+	assert_error(error, VMDS_ERROR_INVALID_ARGUMENT);
+}
+END_TEST
+
+/* access: side x mode x operation, one loop iteration each */
+
+enum { TEST_OP_LIST_KEYS, TEST_OP_GET, TEST_OP_SET, TEST_OP_DELETE, TEST_OP_LAST };
+
+START_TEST(test_datasets_access_matrix)
+{
+	g_autoptr(GError) error = NULL;
+	VmdsSide side = _i / (3 * TEST_OP_LAST) == 0 ? VMDS_SIDE_GUEST : VMDS_SIDE_HOST;
+	VmdsAccess mode = (VmdsAccess)((_i / TEST_OP_LAST) % 3);
+	/* the other side gets the opposite, so a mix-up shows */
+	VmdsAccess other =
+	    mode == VMDS_ACCESS_READ_WRITE ? VMDS_ACCESS_NONE : VMDS_ACCESS_READ_WRITE;
+	gint op = _i % TEST_OP_LAST;
+	gboolean allowed = op == TEST_OP_LIST_KEYS || op == TEST_OP_GET
+			       ? mode != VMDS_ACCESS_NONE
+			       : mode == VMDS_ACCESS_READ_WRITE;
+	gboolean ok = FALSE;
+	g_autofree gchar *value = NULL;
+	g_autofree gchar *keys_after = NULL;
+
+	test_datasets_create("ds", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_WRITE);
+	test_datasets_set_ok("ds", "k", "v");
+	if (side == VMDS_SIDE_GUEST)
+		test_datasets_set_access("ds", other, mode);
+	else
+		test_datasets_set_access("ds", mode, other);
+
+	if (op == TEST_OP_LIST_KEYS) {
+		gboolean more = TRUE;
+		g_autoptr(GPtrArray) keys =
+		    vmds_datasets_list_keys(store, side, "ds", NULL, 0, &more, &error);
+		assert_ret_error(keys, error);
+		ok = keys != NULL;
+		if (ok) {
+			ck_assert_uint_eq(keys->len, 1);
+			ck_assert_str_eq(g_ptr_array_index(keys, 0), "k");
+		}
+	} else if (op == TEST_OP_GET) {
+		g_autoptr(GPtrArray) keys = test_datasets_keys_new("k", NULL);
+		g_autoptr(GPtrArray) entries = NULL;
+		guint next = 0;
+
+		entries = vmds_datasets_get_entries(store, side, "ds", keys, 0, 0, &next, &error);
+		assert_ret_error(entries, error);
+		ok = entries != NULL;
+		if (ok) {
+			VmdsEntry *entry = g_ptr_array_index(entries, 0);
+			ck_assert_uint_eq(entries->len, 1);
+			ck_assert_str_eq(entry->value, "v");
+		}
+	} else if (op == TEST_OP_SET) {
+		ok = test_datasets_set1(side, "ds", "k", "new", 3, FALSE, &error);
+	} else {
+		g_autoptr(GPtrArray) keys = test_datasets_keys_new("k", NULL);
+		ok = vmds_datasets_delete_entries(store, side, "ds", keys, &error);
+		assert_ok_error(ok, error);
+	}
+
+	ck_assert_msg(ok == allowed,
+		      "side %d mode %d op %d: expected %s, got %s",
+		      side,
+		      mode,
+		      op,
+		      allowed ? "allowed" : "denied",
+		      error != NULL ? error->message : "allowed");
+	if (!allowed) {
+		assert_error(error, VMDS_ERROR_ACCESS_DENIED);
+		ck_assert_ptr_nonnull(strstr(error->message, "'ds'"));
+		ck_assert_ptr_nonnull(
+		    strstr(error->message, side == VMDS_SIDE_GUEST ? "guest" : "host"));
+	}
+
+	/* the data afterwards, as a READ_WRITE host sees it */
+	test_datasets_set_access("ds", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_WRITE);
+	keys_after = test_datasets_all_keys("ds");
+	value = test_datasets_get_value("ds", "k", NULL);
+	if (allowed && op == TEST_OP_DELETE) {
+		ck_assert_str_eq(keys_after, "");
+		ck_assert_ptr_null(value);
+	} else if (allowed && op == TEST_OP_SET) {
+		ck_assert_str_eq(value, "new");
+	} else {
+		ck_assert_str_eq(keys_after, "k");
+		ck_assert_str_eq(value, "v");
+	}
+}
+END_TEST
+
+START_TEST(test_datasets_access_order)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) keys = test_datasets_keys_new("missing", NULL);
+	g_autoptr(GPtrArray) entries = NULL;
+	g_autoptr(GPtrArray) list = NULL;
+	gboolean more = FALSE;
+	guint next = 0;
+
+	/* existence comes before access */
+	list = vmds_datasets_list_keys(store, VMDS_SIDE_GUEST, "nope", NULL, 0, &more, &error);
+	assert_ret_error(list, error);
+	assert_error(error, VMDS_ERROR_DATASET_NOT_FOUND);
+	ck_assert_str_eq(error->message, "no data set 'nope'");
+	g_clear_error(&error);
+
+	/* access comes before the keys: a denied caller learns nothing about them */
+	test_datasets_create("ds", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_NONE);
+	entries =
+	    vmds_datasets_get_entries(store, VMDS_SIDE_GUEST, "ds", keys, 0, 0, &next, &error);
+	assert_ret_error(entries, error);
+	assert_error(error, VMDS_ERROR_ACCESS_DENIED);
+	g_clear_error(&error);
+	test_datasets_set_access("ds", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_ONLY);
+	ck_assert(!vmds_datasets_delete_entries(store, VMDS_SIDE_GUEST, "ds", keys, &error));
+	assert_error(error, VMDS_ERROR_ACCESS_DENIED);
+	g_clear_error(&error);
+	entries =
+	    vmds_datasets_get_entries(store, VMDS_SIDE_GUEST, "ds", keys, 0, 0, &next, &error);
+	assert_ret_error(entries, error);
+	assert_error(error, VMDS_ERROR_KEY_NOT_FOUND);
+	ck_assert_str_eq(error->message, "no key 'missing' in data set 'ds'");
+}
+END_TEST
+
+/* limits */
+
+START_TEST(test_datasets_key_limits)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *key4096 = g_strnfill(4096, 'k');
+	g_autofree gchar *key4097 = g_strnfill(4097, 'k');
+	g_autofree gchar *value = NULL;
+	g_autoptr(GPtrArray) keys = NULL;
+	g_autoptr(GPtrArray) entries = NULL;
+	guint next = 0;
+
+	test_datasets_create("ds", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_WRITE);
+	ck_assert(test_datasets_set1(VMDS_SIDE_GUEST, "ds", key4096, "v", 1, FALSE, &error));
+	value = test_datasets_get_value("ds", key4096, NULL);
+	ck_assert_str_eq(value, "v");
+	ck_assert_int_eq(test_datasets_vm_used(), 4097);
+
+	ck_assert(!test_datasets_set1(VMDS_SIDE_GUEST, "ds", key4097, "v", 1, FALSE, &error));
+	assert_error(error, VMDS_ERROR_TOO_LARGE);
+	ck_assert_str_eq(error->message, "key of 4097 bytes is longer than 4096 bytes");
+	g_clear_error(&error);
+	ck_assert(vmds_datasets_check_key(key4096, &error));
+	ck_assert(!vmds_datasets_check_key(key4097, &error));
+	assert_error(error, VMDS_ERROR_TOO_LARGE);
+	g_clear_error(&error);
+
+	/* reads and deletes check keys the same way */
+	keys = test_datasets_keys_new(key4097, NULL);
+	entries = vmds_datasets_get_entries(store, VMDS_SIDE_HOST, "ds", keys, 0, 0, &next, &error);
+	assert_ret_error(entries, error);
+	assert_error(error, VMDS_ERROR_TOO_LARGE);
+	g_clear_error(&error);
+	ck_assert(!vmds_datasets_delete_entries(store, VMDS_SIDE_HOST, "ds", keys, &error));
+	assert_error(error, VMDS_ERROR_TOO_LARGE);
+	g_clear_error(&error);
+
+	/* empty and invalid UTF-8 keys are bad arguments */
+	ck_assert(!test_datasets_set1(VMDS_SIDE_GUEST, "ds", "", "v", 1, FALSE, &error));
+	assert_error(error, VMDS_ERROR_INVALID_ARGUMENT);
+	g_clear_error(&error);
+	ck_assert(!test_datasets_set1(VMDS_SIDE_GUEST, "ds", "a\xfe", "v", 1, FALSE, &error));
+	assert_error(error, VMDS_ERROR_INVALID_ARGUMENT);
+	g_clear_error(&error);
+	ck_assert_int_eq(test_datasets_vm_used(), 4097);
+}
+END_TEST
+
+START_TEST(test_datasets_value_limits)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *big = g_strnfill(VMDS_DATASETS_MAX_VALUE + 1, 'v');
+	g_autofree gchar *value = NULL;
+	g_autoptr(GPtrArray) entries = NULL;
+	gsize len = 0;
+
+	test_datasets_create("ds", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_WRITE);
+
+	/* exactly 1,048,576 bytes fit, one more does not */
+	ck_assert(test_datasets_set1(VMDS_SIDE_GUEST, "ds", "max", big, 1048576, FALSE, &error));
+	value = test_datasets_get_value("ds", "max", &len);
+	ck_assert_uint_eq(len, 1048576);
+	g_clear_pointer(&value, g_free);
+	ck_assert(!test_datasets_set1(VMDS_SIDE_GUEST, "ds", "over", big, 1048577, FALSE, &error));
+	assert_error(error, VMDS_ERROR_TOO_LARGE);
+	g_clear_error(&error);
+	value = test_datasets_get_value("ds", "over", NULL);
+	ck_assert_ptr_null(value);
+
+	/* one byte appended to the full value fails and keeps the old */
+	ck_assert(!test_datasets_set1(VMDS_SIDE_GUEST, "ds", "max", "x", 1, TRUE, &error));
+	assert_error(error, VMDS_ERROR_TOO_LARGE);
+	g_clear_error(&error);
+	value = test_datasets_get_value("ds", "max", &len);
+	ck_assert_uint_eq(len, 1048576);
+	g_clear_pointer(&value, g_free);
+
+	/* built by appends of 64 KiB: 16 fit, one more byte does not */
+	for (guint i = 0; i < 16; i++) {
+		ck_assert_msg(
+		    test_datasets_set1(VMDS_SIDE_GUEST, "ds", "chunks", big, 65536, TRUE, &error),
+		    "%s",
+		    error->message);
+	}
+	value = test_datasets_get_value("ds", "chunks", &len);
+	ck_assert_uint_eq(len, 1048576);
+	g_clear_pointer(&value, g_free);
+	ck_assert(!test_datasets_set1(VMDS_SIDE_GUEST, "ds", "chunks", "x", 1, TRUE, &error));
+	assert_error(error, VMDS_ERROR_TOO_LARGE);
+	g_clear_error(&error);
+	value = test_datasets_get_value("ds", "chunks", &len);
+	ck_assert_uint_eq(len, 1048576);
+	g_clear_pointer(&value, g_free);
+
+	/* within one call: a set to the limit then an append of one byte */
+	entries = test_datasets_entries_new();
+	test_datasets_entries_add(entries, "one-call", big, 1048576, FALSE);
+	test_datasets_entries_add(entries, "one-call", "x", 1, TRUE);
+	ck_assert(!vmds_datasets_set_entries(store, VMDS_SIDE_GUEST, "ds", entries, &error));
+	assert_error(error, VMDS_ERROR_TOO_LARGE);
+	g_clear_error(&error);
+	value = test_datasets_get_value("ds", "one-call", NULL);
+	ck_assert_ptr_null(value);
+	g_clear_pointer(&entries, g_ptr_array_unref);
+
+	/* the limit is on the final value: too large on the way is fine */
+	entries = test_datasets_entries_new();
+	test_datasets_entries_add(entries, "final", big, 1048577, TRUE);
+	test_datasets_entries_add(entries, "final", "small", 5, FALSE);
+	ck_assert_msg(vmds_datasets_set_entries(store, VMDS_SIDE_GUEST, "ds", entries, &error),
+		      "%s",
+		      error->message);
+	value = test_datasets_get_value("ds", "final", NULL);
+	ck_assert_str_eq(value, "small");
+}
+END_TEST
+
+START_TEST(test_datasets_quota)
+{
+	g_autoptr(GError) error = NULL;
+	/* key (3 bytes) + value = 1 MiB per entry, 100 entries = the quota */
+	g_autofree gchar *value = g_strnfill(1048573, 'q');
+	g_autofree gchar *got = NULL;
+	g_autoptr(VmdsDataset) ds = NULL;
+
+	test_datasets_create("q1", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_WRITE);
+	test_datasets_create("q2", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_WRITE);
+	for (guint call = 0; call < 10; call++) {
+		g_autoptr(GPtrArray) entries = test_datasets_entries_new();
+
+		for (guint i = 0; i < 10; i++) {
+			g_autofree gchar *key = g_strdup_printf("k%02u", call * 10 + i);
+			test_datasets_entries_add(entries, key, value, 1048573, FALSE);
+		}
+		ck_assert_msg(vmds_datasets_set_entries(
+				  store, VMDS_SIDE_GUEST, call < 5 ? "q1" : "q2", entries, &error),
+			      "call %u: %s",
+			      call,
+			      error->message);
+	}
+	ck_assert_int_eq(test_datasets_vm_used(), 104857600);
+	ds = vmds_datasets_get(store, "q1", &error);
+	ck_assert_int_eq(ds->used, 50 * 1048576);
+
+	/* one byte more, in either data set, is over */
+	ck_assert(!test_datasets_set1(VMDS_SIDE_GUEST, "q1", "z", "", 0, FALSE, &error));
+	assert_error(error, VMDS_ERROR_QUOTA_EXCEEDED);
+	g_clear_error(&error);
+	ck_assert(!test_datasets_set1(VMDS_SIDE_HOST, "q2", "k99", "q", 1, TRUE, &error));
+	assert_error(error, VMDS_ERROR_QUOTA_EXCEEDED);
+	g_clear_error(&error);
+	ck_assert_int_eq(test_datasets_vm_used(), 104857600);
+	got = test_datasets_get_value("q1", "z", NULL);
+	ck_assert_ptr_null(got);
+
+	/* shrinking one value by a byte makes room for a one-byte key */
+	ck_assert(test_datasets_set1(VMDS_SIDE_GUEST, "q1", "k00", value, 1048572, FALSE, &error));
+	ck_assert_int_eq(test_datasets_vm_used(), 104857599);
+	ck_assert_msg(test_datasets_set1(VMDS_SIDE_GUEST, "q2", "z", "", 0, FALSE, &error),
+		      "%s",
+		      error->message);
+	ck_assert_int_eq(test_datasets_vm_used(), 104857600);
+}
+END_TEST
+
+/* all or nothing */
+
+START_TEST(test_datasets_atomic_set)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *big = g_strnfill(VMDS_DATASETS_MAX_VALUE + 1, 'b');
+	g_autofree gchar *key4097 = g_strnfill(4097, 'k');
+	g_autofree gchar *value = NULL;
+	g_autoptr(GPtrArray) entries = NULL;
+
+	test_datasets_create("ds", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_WRITE);
+	test_datasets_set_ok("ds", "old", "before");
+
+	/* the second entry fails validation: the first is not applied */
+	entries = test_datasets_entries_new();
+	test_datasets_entries_add(entries, "old", "after", 5, FALSE);
+	test_datasets_entries_add(entries, "first", "1", 1, FALSE);
+	test_datasets_entries_add(entries, key4097, "2", 1, FALSE);
+	ck_assert(!vmds_datasets_set_entries(store, VMDS_SIDE_GUEST, "ds", entries, &error));
+	assert_error(error, VMDS_ERROR_TOO_LARGE);
+	g_clear_error(&error);
+	g_clear_pointer(&entries, g_ptr_array_unref);
+
+	/* the second entry fails inside the transaction: rolled back */
+	entries = test_datasets_entries_new();
+	test_datasets_entries_add(entries, "old", "after", 5, FALSE);
+	test_datasets_entries_add(entries, "first", "1", 1, FALSE);
+	test_datasets_entries_add(entries, "second", big, VMDS_DATASETS_MAX_VALUE + 1, FALSE);
+	ck_assert(!vmds_datasets_set_entries(store, VMDS_SIDE_GUEST, "ds", entries, &error));
+	assert_error(error, VMDS_ERROR_TOO_LARGE);
+	g_clear_error(&error);
+	g_clear_pointer(&entries, g_ptr_array_unref);
+
+	value = test_datasets_get_value("ds", "old", NULL);
+	ck_assert_str_eq(value, "before");
+	g_clear_pointer(&value, g_free);
+	value = test_datasets_get_value("ds", "first", NULL);
+	ck_assert_ptr_null(value);
+	ck_assert_int_eq(test_datasets_vm_used(), 9);
+
+	/* no entries at all, or no such data set */
+	entries = test_datasets_entries_new();
+	ck_assert(!vmds_datasets_set_entries(store, VMDS_SIDE_GUEST, "ds", entries, &error));
+	assert_error(error, VMDS_ERROR_INVALID_ARGUMENT);
+	g_clear_error(&error);
+	test_datasets_entries_add(entries, "k", "v", 1, FALSE);
+	ck_assert(!vmds_datasets_set_entries(store, VMDS_SIDE_GUEST, "nope", entries, &error));
+	assert_error(error, VMDS_ERROR_DATASET_NOT_FOUND);
+	ck_assert_str_eq(error->message, "no data set 'nope'");
+}
+END_TEST
+
+START_TEST(test_datasets_atomic_delete)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) keys = NULL;
+	g_autofree gchar *all = NULL;
+
+	test_datasets_create("ds", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_WRITE);
+	test_datasets_set_ok("ds", "a", "1");
+	test_datasets_set_ok("ds", "b", "2");
+	test_datasets_set_ok("ds", "c", "3");
+
+	/* one missing key: nothing deleted, the first missing one named */
+	keys = test_datasets_keys_new("a", "x", "b", "y", NULL);
+	ck_assert(!vmds_datasets_delete_entries(store, VMDS_SIDE_GUEST, "ds", keys, &error));
+	assert_error(error, VMDS_ERROR_KEY_NOT_FOUND);
+	ck_assert_str_eq(error->message, "no key 'x' in data set 'ds'");
+	g_clear_error(&error);
+	all = test_datasets_all_keys("ds");
+	ck_assert_str_eq(all, "a,b,c");
+	g_clear_pointer(&all, g_free);
+	g_clear_pointer(&keys, g_ptr_array_unref);
+
+	keys = test_datasets_keys_new("c", "a", NULL);
+	ck_assert(vmds_datasets_delete_entries(store, VMDS_SIDE_GUEST, "ds", keys, &error));
+	ck_assert_ptr_null(error);
+	all = test_datasets_all_keys("ds");
+	ck_assert_str_eq(all, "b");
+	ck_assert_int_eq(test_datasets_vm_used(), 2);
+	g_clear_pointer(&keys, g_ptr_array_unref);
+
+	keys = g_ptr_array_new_with_free_func(g_free);
+	ck_assert(!vmds_datasets_delete_entries(store, VMDS_SIDE_GUEST, "ds", keys, &error));
+	assert_error(error, VMDS_ERROR_INVALID_ARGUMENT);
+}
+END_TEST
+
+/* append */
+
+START_TEST(test_datasets_append)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) entries = NULL;
+	g_autofree gchar *value = NULL;
+	gsize len = 0;
+
+	test_datasets_create("ds", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_WRITE);
+
+	/* append creates an absent entry */
+	ck_assert(
+	    test_datasets_set1(VMDS_SIDE_GUEST, "ds", "new", "new value 3", 11, TRUE, &error));
+	ck_assert(test_datasets_set1(
+	    VMDS_SIDE_GUEST, "ds", "new", ". We added more data", 20, TRUE, &error));
+	value = test_datasets_get_value("ds", "new", NULL);
+	ck_assert_str_eq(value, "new value 3. We added more data");
+	g_clear_pointer(&value, g_free);
+
+	/* in order within one call */
+	entries = test_datasets_entries_new();
+	test_datasets_entries_add(entries, "seq", "a", 1, FALSE);
+	test_datasets_entries_add(entries, "seq", "b", 1, TRUE);
+	test_datasets_entries_add(entries, "other", "o", 1, FALSE);
+	test_datasets_entries_add(entries, "seq", "c", 1, TRUE);
+	test_datasets_entries_add(entries, "last", "x", 1, TRUE);
+	test_datasets_entries_add(entries, "last", "y", 1, FALSE);
+	ck_assert(vmds_datasets_set_entries(store, VMDS_SIDE_GUEST, "ds", entries, &error));
+	value = test_datasets_get_value("ds", "seq", NULL);
+	ck_assert_str_eq(value, "abc");
+	g_clear_pointer(&value, g_free);
+	value = test_datasets_get_value("ds", "last", NULL);
+	ck_assert_str_eq(value, "y");
+	g_clear_pointer(&value, g_free);
+
+	/* empty values are values; bytes pass untouched, NUL included */
+	ck_assert(test_datasets_set1(VMDS_SIDE_GUEST, "ds", "empty", "", 0, TRUE, &error));
+	value = test_datasets_get_value("ds", "empty", &len);
+	ck_assert_str_eq(value, "");
+	ck_assert_uint_eq(len, 0);
+	g_clear_pointer(&value, g_free);
+	ck_assert(test_datasets_set1(VMDS_SIDE_GUEST, "ds", "nul", "a\0b", 3, FALSE, &error));
+	ck_assert(test_datasets_set1(VMDS_SIDE_GUEST, "ds", "nul", "\0\xc3\xa9", 3, TRUE, &error));
+	{
+		g_autoptr(GPtrArray) keys = test_datasets_keys_new("nul", NULL);
+		g_autoptr(GPtrArray) got = NULL;
+		VmdsEntry *entry;
+		guint next = 0;
+
+		got = vmds_datasets_get_entries(
+		    store, VMDS_SIDE_GUEST, "ds", keys, 0, 0, &next, &error);
+		assert_ret_error(got, error);
+		entry = g_ptr_array_index(got, 0);
+		ck_assert_uint_eq(entry->value_len, 6);
+		ck_assert_mem_eq(entry->value, "a\0b\0\xc3\xa9", 7);
+	}
+	/* key bytes 3 + 3 + 5 + 4 + 5 + 3, values 31 + 3 + 1 + 1 + 0 + 6 */
+	ck_assert_int_eq(test_datasets_vm_used(), 23 + 42);
+}
+END_TEST
+
+/* paging */
+
+START_TEST(test_datasets_list_keys_order)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) keys = NULL;
+	g_autofree gchar *all = NULL;
+	gboolean more = TRUE;
+	const gchar *input[] = {"b", "a", "\xc3\xa9", "B", "aa", "Z", "a b"};
+
+	test_datasets_create("ds", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_WRITE);
+	all = test_datasets_all_keys("ds");
+	ck_assert_str_eq(all, "");
+	g_clear_pointer(&all, g_free);
+	for (guint i = 0; i < G_N_ELEMENTS(input); i++)
+		test_datasets_set_ok("ds", input[i], "v");
+	all = test_datasets_all_keys("ds");
+	ck_assert_str_eq(all, "B,Z,a,a b,aa,b,\xc3\xa9");
+
+	/* strictly after, whether or not @after exists */
+	keys = vmds_datasets_list_keys(store, VMDS_SIDE_GUEST, "ds", "a", 0, &more, &error);
+	assert_ret_error(keys, error);
+	ck_assert_uint_eq(keys->len, 4);
+	ck_assert_str_eq(g_ptr_array_index(keys, 0), "a b");
+	ck_assert(!more);
+	g_clear_pointer(&keys, g_ptr_array_unref);
+	keys = vmds_datasets_list_keys(store, VMDS_SIDE_GUEST, "ds", "a0", 0, &more, &error);
+	assert_ret_error(keys, error);
+	ck_assert_uint_eq(keys->len, 3);
+	ck_assert_str_eq(g_ptr_array_index(keys, 0), "aa");
+	g_clear_pointer(&keys, g_ptr_array_unref);
+	keys = vmds_datasets_list_keys(store, VMDS_SIDE_GUEST, "ds", "\xc3\xa9", 0, &more, &error);
+	assert_ret_error(keys, error);
+	ck_assert_uint_eq(keys->len, 0);
+	ck_assert(!more);
+}
+END_TEST
+
+/* pages through 50 keys "key-000".."key-049": each costs 9 + 1 = 10 bytes */
+static void
+test_datasets_list_keys_pages(gsize max_bytes, guint per_page)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *after = NULL;
+	guint seen = 0;
+	guint pages = 0;
+	gboolean more = TRUE;
+
+	while (more) {
+		g_autoptr(GPtrArray) keys = NULL;
+
+		keys = vmds_datasets_list_keys(
+		    store, VMDS_SIDE_GUEST, "ds", after, max_bytes, &more, &error);
+		assert_ret_error(keys, error);
+		ck_assert_uint_ge(keys->len, 1);
+		ck_assert_uint_eq(keys->len, MIN(per_page, 50 - seen));
+		for (guint i = 0; i < keys->len; i++) {
+			g_autofree gchar *expected = g_strdup_printf("key-%03u", seen++);
+			ck_assert_str_eq(g_ptr_array_index(keys, i), expected);
+		}
+		ck_assert_int_eq(more, seen < 50);
+		g_free(after);
+		after = g_strdup(g_ptr_array_index(keys, keys->len - 1));
+		pages++;
+		ck_assert_uint_le(pages, 50);
+	}
+	ck_assert_uint_eq(seen, 50);
+	ck_assert_uint_eq(pages, (50 + per_page - 1) / per_page);
+}
+
+START_TEST(test_datasets_list_keys_paging)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) entries = test_datasets_entries_new();
+	g_autoptr(GPtrArray) keys = NULL;
+	gboolean more = FALSE;
+
+	test_datasets_create("ds", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_ONLY);
+	for (guint i = 0; i < 50; i++) {
+		g_autofree gchar *key = g_strdup_printf("key-%03u", 49 - i);
+		test_datasets_entries_add(entries, key, "v", 1, FALSE);
+	}
+	ck_assert(vmds_datasets_set_entries(store, VMDS_SIDE_HOST, "ds", entries, &error));
+
+	test_datasets_list_keys_pages(30, 3); /* exactly 3 x 10 bytes */
+	test_datasets_list_keys_pages(29, 2);
+	test_datasets_list_keys_pages(5, 1); /* too small for any: still one */
+	test_datasets_list_keys_pages(1000, 50);
+	test_datasets_list_keys_pages(0, 50); /* no limit */
+
+	/* sizes are JSON sizes: `"a\"b"` is 6 bytes, + 1 */
+	test_datasets_create("esc", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_ONLY);
+	test_datasets_set_ok("esc", "a\"b", "v");
+	test_datasets_set_ok("esc", "a\"c", "v");
+	keys = vmds_datasets_list_keys(store, VMDS_SIDE_GUEST, "esc", NULL, 14, &more, &error);
+	assert_ret_error(keys, error);
+	ck_assert_uint_eq(keys->len, 2);
+	ck_assert(!more);
+	g_clear_pointer(&keys, g_ptr_array_unref);
+	keys = vmds_datasets_list_keys(store, VMDS_SIDE_GUEST, "esc", NULL, 13, &more, &error);
+	assert_ret_error(keys, error);
+	ck_assert_uint_eq(keys->len, 1);
+	ck_assert(more);
+}
+END_TEST
+
+START_TEST(test_datasets_get_entries_paging)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) esc = NULL;
+	g_autoptr(GPtrArray) got = NULL;
+	const guint budgets[] = {60, 59, 1, 0, 200};
+	const guint per_page[] = {3, 2, 1, 11, 10};
+	guint next = 0;
+
+	test_datasets_create("ds", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_ONLY);
+	for (guint i = 0; i < 10; i++) {
+		g_autofree gchar *key = g_strdup_printf("k%u", i);
+		g_autofree gchar *value = g_strdup_printf("%u123456789", i);
+		test_datasets_set_ok("ds", key, value);
+	}
+	/* request order, with a duplicate: k9 k8 ... k0 k5 */
+	for (guint i = 0; i < 10; i++)
+		g_ptr_array_add(keys, g_strdup_printf("k%u", 9 - i));
+	g_ptr_array_add(keys, g_strdup("k5"));
+
+	/* each entry costs 4 (key) + 12 (value) + 4 = 20 bytes */
+	for (guint b = 0; b < G_N_ELEMENTS(budgets); b++) {
+		guint first = 0;
+		guint pages = 0;
+
+		while (first < keys->len) {
+			g_autoptr(GPtrArray) entries = vmds_datasets_get_entries(
+			    store, VMDS_SIDE_GUEST, "ds", keys, first, budgets[b], &next, &error);
+			assert_ret_error(entries, error);
+			ck_assert_uint_ge(entries->len, 1);
+			ck_assert_uint_eq(entries->len, MIN(per_page[b], keys->len - first));
+			for (guint i = 0; i < entries->len; i++) {
+				VmdsEntry *entry = g_ptr_array_index(entries, i);
+				const gchar *key = g_ptr_array_index(keys, first + i);
+				g_autofree gchar *expected = g_strdup_printf("%c123456789", key[1]);
+				ck_assert_str_eq(entry->key, key);
+				ck_assert_str_eq(entry->value, expected);
+			}
+			ck_assert_uint_eq(next, first + entries->len);
+			first = next;
+			ck_assert_uint_le(++pages, keys->len);
+		}
+		ck_assert_uint_eq(first, keys->len);
+		ck_assert_uint_eq(pages, (keys->len + per_page[b] - 1) / per_page[b]);
+	}
+
+	/* a missing key fails the whole call, whatever page is asked */
+	g_ptr_array_add(keys, g_strdup("zz"));
+	g_ptr_array_add(keys, g_strdup("yy"));
+	got = vmds_datasets_get_entries(store, VMDS_SIDE_GUEST, "ds", keys, 0, 60, &next, &error);
+	assert_ret_error(got, error);
+	assert_error(error, VMDS_ERROR_KEY_NOT_FOUND);
+	ck_assert_str_eq(error->message, "no key 'zz' in data set 'ds'");
+	g_clear_error(&error);
+
+	/* a first index past the end is a bad context, not a crash */
+	got = vmds_datasets_get_entries(store, VMDS_SIDE_GUEST, "ds", keys, 99, 0, &next, &error);
+	assert_ret_error(got, error);
+	assert_error(error, VMDS_ERROR_INVALID_ARGUMENT);
+	g_clear_error(&error);
+
+	/* JSON sizes: `"q\""` 5 + `"a\nb"` 6 + 4 = 15 each */
+	test_datasets_set_ok("ds", "q\"", "a\nb");
+	test_datasets_set_ok("ds", "r\"", "a\nb");
+	esc = test_datasets_keys_new("q\"", "r\"", NULL);
+	got = vmds_datasets_get_entries(store, VMDS_SIDE_GUEST, "ds", esc, 0, 30, &next, &error);
+	assert_ret_error(got, error);
+	ck_assert_uint_eq(got->len, 2);
+	ck_assert_uint_eq(next, 2);
+	g_clear_pointer(&got, g_ptr_array_unref);
+	got = vmds_datasets_get_entries(store, VMDS_SIDE_GUEST, "ds", esc, 0, 29, &next, &error);
+	assert_ret_error(got, error);
+	ck_assert_uint_eq(got->len, 1);
+	ck_assert_uint_eq(next, 1);
+	g_clear_pointer(&got, g_ptr_array_unref);
+
+	/* no keys at all */
+	g_ptr_array_set_size(esc, 0);
+	got = vmds_datasets_get_entries(store, VMDS_SIDE_GUEST, "ds", esc, 0, 0, &next, &error);
+	assert_ret_error(got, error);
+	assert_error(error, VMDS_ERROR_INVALID_ARGUMENT);
+}
+END_TEST
+
+/* contexts */
+
+START_TEST(test_datasets_context_round_trip)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *ctx = vmds_datasets_context_new("list-keys\nds", "key-003", 7);
+	g_autofree gchar *ctx_bin = vmds_datasets_context_new("r", "a\0b", 3);
+	g_autofree gchar *ctx_empty = vmds_datasets_context_new("r", "", 0);
+	g_autofree gchar *cursor = NULL;
+	gsize len = 0;
+
+	ck_assert_ptr_nonnull(ctx);
+	cursor = vmds_datasets_context_parse("list-keys\nds", ctx, &len, &error);
+	assert_ret_error(cursor, error);
+	ck_assert_str_eq(cursor, "key-003");
+	ck_assert_uint_eq(len, 7);
+	g_clear_pointer(&cursor, g_free);
+
+	cursor = vmds_datasets_context_parse("r", ctx_bin, &len, &error);
+	assert_ret_error(cursor, error);
+	ck_assert_uint_eq(len, 3);
+	ck_assert_mem_eq(cursor, "a\0b", 4);
+	g_clear_pointer(&cursor, g_free);
+
+	cursor = vmds_datasets_context_parse("r", ctx_empty, &len, &error);
+	assert_ret_error(cursor, error);
+	ck_assert_uint_eq(len, 0);
+	ck_assert_str_eq(cursor, "");
+}
+END_TEST
+
+START_TEST(test_datasets_context_other_request)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *ctx = vmds_datasets_context_new("list-keys\nds1", "key-003", 7);
+	g_autofree gchar *cursor = NULL;
+
+	/* even a prefix or extension of the request does not match */
+	const gchar *others[] = {"list-keys\nds2", "list-keys\nds", "list-keys\nds1 ", ""};
+
+	for (guint i = 0; i < G_N_ELEMENTS(others); i++) {
+		cursor = vmds_datasets_context_parse(others[i], ctx, NULL, &error);
+		assert_ret_error(cursor, error);
+		assert_error(error, VMDS_ERROR_INVALID_ARGUMENT);
+		ck_assert_str_eq(error->message, "invalid or stale context");
+		g_clear_error(&error);
+	}
+}
+END_TEST
+
+START_TEST(test_datasets_context_tampered)
+{
+	g_autoptr(GError) error = NULL;
+	/* 7 + 32 bytes: 52 base64 characters, every bit significant */
+	g_autofree gchar *ctx = vmds_datasets_context_new("req", "key-003", 7);
+	g_autofree gchar *huge = g_strnfill(100000, 'A');
+	g_autofree gchar *truncated = g_strndup(ctx, strlen(ctx) - 4);
+	const gchar *garbage[] = {"", "!!!!", "abc", "AAAA", "AAAA====", "A=AA", huge, truncated};
+
+	ck_assert_uint_eq(strlen(ctx), 52);
+	for (gsize i = 0; i < strlen(ctx); i++) {
+		g_autofree gchar *bad = g_strdup(ctx);
+		g_autofree gchar *cursor = NULL;
+
+		bad[i] = bad[i] == 'A' ? 'B' : 'A';
+		cursor = vmds_datasets_context_parse("req", bad, NULL, &error);
+		assert_ret_error(cursor, error);
+		assert_error(error, VMDS_ERROR_INVALID_ARGUMENT);
+		g_clear_error(&error);
+	}
+	for (guint i = 0; i < G_N_ELEMENTS(garbage); i++) {
+		g_autofree gchar *cursor =
+		    vmds_datasets_context_parse("req", garbage[i], NULL, &error);
+		assert_ret_error(cursor, error);
+		assert_error(error, VMDS_ERROR_INVALID_ARGUMENT);
+		g_clear_error(&error);
+	}
+}
+END_TEST
+
+static Suite *
+test_datasets_suite(void)
+{
+	Suite *s = suite_create("datasets");
+	TCase *tc;
+
+	tc = tcase_create("datasets");
+	tcase_add_checked_fixture(tc, test_datasets_setup, test_datasets_teardown);
+	tcase_add_test(tc, test_datasets_create_list_get);
+	tcase_add_test(tc, test_datasets_create_empty_list);
+	tcase_add_test(tc, test_datasets_create_duplicate);
+	tcase_add_test(tc, test_datasets_name_limits);
+	tcase_add_test(tc, test_datasets_description_limits);
+	tcase_add_test(tc, test_datasets_update);
+	tcase_add_test(tc, test_datasets_get_missing);
+	tcase_add_test(tc, test_datasets_delete);
+	tcase_add_test(tc, test_datasets_used);
+	tcase_add_test(tc, test_datasets_access_strings);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("access");
+	tcase_add_checked_fixture(tc, test_datasets_setup, test_datasets_teardown);
+	tcase_add_loop_test(tc, test_datasets_access_matrix, 0, 2 * 3 * TEST_OP_LAST);
+	tcase_add_test(tc, test_datasets_access_order);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("limits");
+	tcase_add_checked_fixture(tc, test_datasets_setup, test_datasets_teardown);
+	tcase_add_test(tc, test_datasets_key_limits);
+	tcase_add_test(tc, test_datasets_value_limits);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("quota");
+	tcase_set_timeout(tc, 120);
+	tcase_add_checked_fixture(tc, test_datasets_setup, test_datasets_teardown);
+	tcase_add_test(tc, test_datasets_quota);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("atomic");
+	tcase_add_checked_fixture(tc, test_datasets_setup, test_datasets_teardown);
+	tcase_add_test(tc, test_datasets_atomic_set);
+	tcase_add_test(tc, test_datasets_atomic_delete);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("append");
+	tcase_add_checked_fixture(tc, test_datasets_setup, test_datasets_teardown);
+	tcase_add_test(tc, test_datasets_append);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("paging");
+	tcase_add_checked_fixture(tc, test_datasets_setup, test_datasets_teardown);
+	tcase_add_test(tc, test_datasets_list_keys_order);
+	tcase_add_test(tc, test_datasets_list_keys_paging);
+	tcase_add_test(tc, test_datasets_get_entries_paging);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("contexts");
+	tcase_add_test(tc, test_datasets_context_round_trip);
+	tcase_add_test(tc, test_datasets_context_other_request);
+	tcase_add_test(tc, test_datasets_context_tampered);
+	suite_add_tcase(s, tc);
+
+	return s;
+}
+
+int
+main(void)
+{
+	g_autoptr(SRunner) runner = srunner_create(test_datasets_suite());
+
+	srunner_run_all(runner, CK_ENV);
+	return srunner_ntests_failed(runner) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
