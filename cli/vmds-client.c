@@ -32,16 +32,18 @@ struct _VmdsClient {
 /**
  * vmds_client_new:
  * @url: the base URL of the daemon, e.g. `http://127.0.0.1:8976`
+ * @ca_file: (nullable): PEM certificates to trust instead of the system's
  * @insecure: accept any TLS certificate
  * @error: a #GError or %NULL
  *
  * Returns: a client, not yet logged in, or %NULL if @url is not an http or
- * https URL
+ * https URL or @ca_file cannot be loaded
  */
 VmdsClient *
-vmds_client_new(const gchar *url, gboolean insecure, GError **error)
+vmds_client_new(const gchar *url, const gchar *ca_file, gboolean insecure, GError **error)
 {
 	g_autoptr(GUri) uri = NULL;
+	g_autoptr(GTlsDatabase) database = NULL;
 	g_autofree gchar *base = NULL;
 	const gchar *scheme = NULL;
 	const gchar *host = NULL;
@@ -91,6 +93,16 @@ vmds_client_new(const gchar *url, gboolean insecure, GError **error)
 		return NULL;
 	}
 
+	if (ca_file != NULL) {
+		/* GTlsFileDatabase wants an absolute path */
+		g_autofree gchar *ca_path = g_canonicalize_filename(ca_file, NULL);
+		database = g_tls_file_database_new(ca_path, error);
+		if (database == NULL) {
+			g_prefix_error(error, "cannot load CA certificates from %s: ", ca_file);
+			return NULL;
+		}
+	}
+
 	/* the API paths are appended to the base, which may carry a path prefix */
 	base = g_strdup(url);
 	len = strlen(base);
@@ -102,6 +114,8 @@ vmds_client_new(const gchar *url, gboolean insecure, GError **error)
 	self->insecure = insecure;
 	self->session = soup_session_new_with_options(
 	    "timeout", VMDS_CLIENT_TIMEOUT, "user-agent", "vmds/" VMDS_VERSION, NULL);
+	if (database != NULL)
+		soup_session_set_tls_database(self->session, database);
 	return self;
 }
 

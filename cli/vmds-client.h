@@ -15,7 +15,7 @@ G_BEGIN_DECLS
 typedef struct _VmdsClient VmdsClient;
 
 VmdsClient *
-vmds_client_new(const gchar *url, gboolean insecure, GError **error);
+vmds_client_new(const gchar *url, const gchar *ca_file, gboolean insecure, GError **error);
 void
 vmds_client_free(VmdsClient *self);
 const gchar *

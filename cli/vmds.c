@@ -51,7 +51,8 @@ typedef struct {
 	gboolean version;
 	gchar *vm;
 	gchar *url;
-	GOptionEntry global_entries[7];
+	gchar *cacert;
+	GOptionEntry global_entries[8];
 	/* command options, validated and normalised by vmds_cli_option_cb() */
 	gchar *values[VMDS_CLI_OPTION_LAST];
 	guint given;
@@ -229,6 +230,13 @@ vmds_cli_new(void)
 	     &self->url,
 	     "The daemon's base URL (default: $VMDS_URL, else the one vmdsd advertises)",
 	     "URL"},
+	    {"cacert",
+	     '\0',
+	     G_OPTION_FLAG_NONE,
+	     G_OPTION_ARG_FILENAME,
+	     &self->cacert,
+	     "Trust the CA certificates in FILE (PEM) for https URLs, not the system's",
+	     "FILE"},
 	    {"insecure",
 	     '\0',
 	     G_OPTION_FLAG_NONE,
@@ -263,6 +271,7 @@ vmds_cli_free(VmdsCli *self)
 		g_free(self->values[i]);
 	g_free(self->vm);
 	g_free(self->url);
+	g_free(self->cacert);
 	g_free(self->command);
 	g_free(self);
 }
@@ -395,7 +404,7 @@ vmds_cli_get_client(VmdsCli *self, GError **error)
 	if (self->client != NULL)
 		return self->client;
 	url = vmds_cli_get_url(self);
-	client = vmds_client_new(url, self->insecure, error);
+	client = vmds_client_new(url, self->cacert, self->insecure, error);
 	if (client == NULL)
 		return NULL;
 	if (!vmds_cli_get_credentials(&username, &password, error))
@@ -406,14 +415,10 @@ vmds_cli_get_client(VmdsCli *self, GError **error)
 	return self->client;
 }
 
-/* one path segment: '/' becomes %2F; "." and ".." would be removed as dot segments */
+/* one path segment, checked by vmds_cli_check_segment(): '/' becomes %2F */
 static gchar *
 vmds_cli_escape(const gchar *segment)
 {
-	if (g_strcmp0(segment, ".") == 0)
-		return g_strdup("%2E");
-	if (g_strcmp0(segment, "..") == 0)
-		return g_strdup("%2E%2E");
 	return g_uri_escape_string(segment, NULL, FALSE);
 }
 
@@ -704,7 +709,7 @@ vmds_cli_add_dataset_members(VmdsCli *self, JsonBuilder *builder, gboolean defau
 		json_builder_add_string_value(builder, guest);
 	}
 	if (omit != NULL) {
-		json_builder_set_member_name(builder, VMDS_CLI_OMIT);
+		json_builder_set_member_name(builder, "omit_from_snapshot_and_clone");
 		json_builder_add_boolean_value(builder, g_strcmp0(omit, "true") == 0);
 	}
 }
@@ -1178,6 +1183,23 @@ vmds_cli_expand_flags(gchar **args)
 	}
 }
 
+/*
+ * A VM, data set or key travels as one path segment. Empty, "." and ".." are
+ * refused: URL parsing drops dot segments even when percent-encoded, so the
+ * request would reach another resource.
+ */
+static gboolean
+vmds_cli_check_segment(const gchar *segment, GError **error)
+{
+	if (segment[0] == '\0')
+		return vmds_cli_usage_error(error, "an empty VM, data set or key cannot be used");
+	if (g_strcmp0(segment, ".") == 0 || g_strcmp0(segment, "..") == 0) {
+		return vmds_cli_usage_error(
+		    error, "'%s' cannot be used as a VM, data set or key in a URL", segment);
+	}
+	return TRUE;
+}
+
 /* the first option among @given that @cmd does not take, or NULL */
 static const gchar *
 vmds_cli_stray_option(const VmdsCliCommand *cmd, guint given)
@@ -1278,10 +1300,14 @@ vmds_cli_run(VmdsCli *self, gchar **argv, GError **error)
 					    cmd->name,
 					    cmd->args);
 	}
-	/* names and keys are path segments; only an entry's VALUE may be empty */
-	for (guint i = 0; i < n_args && i < 2; i++) {
-		if (positional[i][0] == '\0')
-			return vmds_cli_usage_error(error, "argument %u is empty", i + 1);
+	/* names and keys are path segments; an entry's VALUE is the third argument */
+	if (cmd->func != vmds_cli_cmd_help) {
+		for (guint i = 0; i < n_args && i < 2; i++) {
+			if (!vmds_cli_check_segment(positional[i], error))
+				return FALSE;
+		}
+		if (!vmds_cli_check_segment(vmds_cli_get_vm(self), error))
+			return FALSE;
 	}
 	return cmd->func(self, positional, error);
 }
