@@ -1,0 +1,141 @@
+/*
+ * Copyright (C) 2026 The vmds authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <check.h>
+
+#include "vmds.h"
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SRunner, srunner_free)
+
+static void
+test_json_assert_refused(const gchar *text, gsize len)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonObject) obj = vmds_json_parse_object(text, len, &error);
+
+	ck_assert_msg(obj == NULL, "accepted: %s", text);
+	ck_assert(g_error_matches(error, VMDS_ERROR, VMDS_ERROR_INVALID_ARGUMENT));
+}
+
+START_TEST(test_json_parse_refuses)
+{
+	g_autoptr(GString) deep = g_string_new(NULL);
+
+	test_json_assert_refused("", 0);
+	test_json_assert_refused("[]", 2);
+	test_json_assert_refused("\"x\"", 3);
+	test_json_assert_refused("{\"a\":", 5);
+	test_json_assert_refused("{\"a\":\"\xff\"}", 9);
+	test_json_assert_refused("{\"a\":\"x\\u0000y\"}", 16);
+	for (guint i = 0; i < VMDS_JSON_MAX_DEPTH + 1; i++)
+		g_string_append(deep, "[");
+	g_string_prepend(deep, "{\"a\":");
+	test_json_assert_refused(deep->str, deep->len);
+}
+END_TEST
+
+START_TEST(test_json_parse_object)
+{
+	const gchar *text = "{\"dataset\":\"ds\",\"keys\":[\"a\",\"b\"],\"append\":true,\"n\":1}";
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonObject) obj = vmds_json_parse_object(text, strlen(text), &error);
+	g_autoptr(GPtrArray) keys = NULL;
+	const gchar *str = NULL;
+	gboolean flag = FALSE;
+	gboolean present = FALSE;
+	JsonArray *array;
+
+	ck_assert_ptr_nonnull(obj);
+	ck_assert(vmds_json_object_get_string(obj, "dataset", TRUE, &str, &error));
+	ck_assert_str_eq(str, "ds");
+	ck_assert(vmds_json_object_get_string(obj, "absent", FALSE, &str, &error));
+	ck_assert_ptr_null(str);
+	ck_assert(vmds_json_object_get_boolean(obj, "append", &flag, &present, &error));
+	ck_assert(flag && present);
+	array = vmds_json_object_get_array(obj, "keys", &error);
+	ck_assert_ptr_nonnull(array);
+	keys = vmds_json_array_get_strings(array, "each key", &error);
+	ck_assert_uint_eq(keys->len, 2);
+	ck_assert_str_eq(g_ptr_array_index(keys, 1), "b");
+
+	/* wrong types are errors, never criticals */
+	ck_assert(!vmds_json_object_get_string(obj, "n", TRUE, &str, &error));
+	ck_assert(g_error_matches(error, VMDS_ERROR, VMDS_ERROR_INVALID_ARGUMENT));
+	g_clear_error(&error);
+	ck_assert(!vmds_json_object_get_string(obj, "absent", TRUE, &str, &error));
+	g_clear_error(&error);
+	ck_assert(!vmds_json_object_get_boolean(obj, "dataset", &flag, NULL, &error));
+	g_clear_error(&error);
+	ck_assert_ptr_null(vmds_json_object_get_array(obj, "dataset", &error));
+	g_clear_error(&error);
+	ck_assert_ptr_null(vmds_json_array_get_object(array, 0, "each entry", &error));
+	g_clear_error(&error);
+}
+END_TEST
+
+START_TEST(test_json_members)
+{
+	const gchar *const allowed[] = {"dataset", NULL};
+	const gchar *text = "{\"dataset\":\"ds\",\"datset\":1}";
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonObject) obj = vmds_json_parse_object(text, strlen(text), &error);
+
+	ck_assert(!vmds_json_object_check_members(obj, allowed, &error));
+	ck_assert_str_eq(error->message, "unknown member 'datset'");
+}
+END_TEST
+
+START_TEST(test_json_empty_array)
+{
+	const gchar *text = "{\"keys\":[]}";
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonObject) obj = vmds_json_parse_object(text, strlen(text), &error);
+
+	ck_assert_ptr_null(vmds_json_object_get_array(obj, "keys", &error));
+	ck_assert(g_error_matches(error, VMDS_ERROR, VMDS_ERROR_INVALID_ARGUMENT));
+}
+END_TEST
+
+START_TEST(test_json_append_string)
+{
+	/* guest-rpc.md §6: compact, `"` `\` and controls escaped, other UTF-8 as is */
+	const gchar *input = "a\"b\\c\n\t\x01\x1f h\xc3\xa9 \xe2\x9c\x93";
+	const gchar *expected = "\"a\\\"b\\\\c\\n\\t\\u0001\\u001f h\xc3\xa9 \xe2\x9c\x93\"";
+	g_autoptr(GString) out = g_string_new(NULL);
+
+	vmds_json_append_string(out, input, -1);
+	ck_assert_str_eq(out->str, expected);
+	ck_assert_uint_eq(vmds_json_string_size(input, strlen(input)), strlen(expected));
+	g_string_truncate(out, 0);
+	vmds_json_append_string(out, "", 0);
+	ck_assert_str_eq(out->str, "\"\"");
+}
+END_TEST
+
+static Suite *
+test_json_suite(void)
+{
+	Suite *s = suite_create("json");
+	TCase *tc = tcase_create("parse");
+	tcase_add_test(tc, test_json_parse_refuses);
+	tcase_add_test(tc, test_json_parse_object);
+	tcase_add_test(tc, test_json_members);
+	tcase_add_test(tc, test_json_empty_array);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("write");
+	tcase_add_test(tc, test_json_append_string);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	g_autoptr(SRunner) runner = srunner_create(test_json_suite());
+	srunner_run_all(runner, CK_ENV);
+	return srunner_ntests_failed(runner) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
