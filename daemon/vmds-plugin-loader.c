@@ -3,14 +3,14 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#include "vmds-plugin-loader.h"
+
 #include "config.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include "vmds-plugin-loader.h"
 
 /*
  * Loads plugin modules the way NetworkManager does: only files owned by root
@@ -42,7 +42,8 @@ vmds_plugin_loader_check_file(const gchar *path, GError **error)
 		return FALSE;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		g_set_error(error, VMDS_ERROR, VMDS_ERROR_INVALID_ARGUMENT, "%s is not a file", path);
+		g_set_error(
+		    error, VMDS_ERROR, VMDS_ERROR_INVALID_ARGUMENT, "%s is not a file", path);
 		return FALSE;
 	}
 	if (st.st_uid != 0 && st.st_uid != geteuid()) {
@@ -83,6 +84,17 @@ vmds_plugin_loader_open(const gchar *path, GError **error)
 	GModule *module;
 	GType type;
 
+	if (!g_str_has_prefix(basename, VMDS_PLUGIN_PREFIX) || !g_str_has_suffix(basename, ".so") ||
+	    strlen(basename) <= strlen(VMDS_PLUGIN_PREFIX ".so")) {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_INVALID_ARGUMENT,
+			    "%s is not named " VMDS_PLUGIN_PREFIX "NAME.so",
+			    path);
+		return NULL;
+	}
+	name = g_strndup(basename + strlen(VMDS_PLUGIN_PREFIX),
+			 strlen(basename) - strlen(VMDS_PLUGIN_PREFIX ".so"));
 	if (!vmds_plugin_loader_check_file(path, error))
 		return NULL;
 	module = g_module_open(path, G_MODULE_BIND_LOCAL);
@@ -130,9 +142,23 @@ vmds_plugin_loader_open(const gchar *path, GError **error)
 			    g_type_name(type));
 		return NULL;
 	}
-	name = g_strndup(basename + strlen(VMDS_PLUGIN_PREFIX),
-			 strlen(basename) - strlen(VMDS_PLUGIN_PREFIX) - strlen(".so"));
 	return g_object_new(type, "name", name, NULL);
+}
+
+/* the plugin of @plugins that has the name @path's file name gives */
+static VmdsPlugin *
+vmds_plugin_loader_find(GPtrArray *plugins, const gchar *path)
+{
+	g_autofree gchar *basename = g_path_get_basename(path);
+
+	for (guint i = 0; i < plugins->len; i++) {
+		VmdsPlugin *plugin = g_ptr_array_index(plugins, i);
+		g_autofree gchar *file =
+		    g_strdup_printf(VMDS_PLUGIN_PREFIX "%s.so", vmds_plugin_get_name(plugin));
+		if (g_strcmp0(file, basename) == 0)
+			return plugin;
+	}
+	return NULL;
 }
 
 /**
@@ -170,24 +196,18 @@ vmds_plugin_loader_load_dirs(const gchar *dirs)
 		}
 		g_ptr_array_sort(files, vmds_plugin_loader_compare_cb);
 		for (guint j = 0; j < files->len; j++) {
+			const gchar *file = g_ptr_array_index(files, j);
 			g_autoptr(GError) error_local = NULL;
-			VmdsPlugin *plugin =
-			    vmds_plugin_loader_open(g_ptr_array_index(files, j), &error_local);
-			gboolean dup = FALSE;
-			if (plugin == NULL) {
-				g_warning("plugin not loaded: %s", error_local->message);
+			VmdsPlugin *plugin;
+			/* two copies of one plugin would register its types twice */
+			if (vmds_plugin_loader_find(plugins, file) != NULL) {
+				g_info("a plugin of that name is loaded already; ignoring %s",
+				       file);
 				continue;
 			}
-			for (guint k = 0; k < plugins->len; k++) {
-				if (g_strcmp0(vmds_plugin_get_name(g_ptr_array_index(plugins, k)),
-					      vmds_plugin_get_name(plugin)) == 0)
-					dup = TRUE;
-			}
-			if (dup) {
-				g_info("plugin %s already loaded; ignoring %s",
-				       vmds_plugin_get_name(plugin),
-				       (const gchar *)g_ptr_array_index(files, j));
-				g_object_unref(plugin);
+			plugin = vmds_plugin_loader_open(file, &error_local);
+			if (plugin == NULL) {
+				g_warning("plugin not loaded: %s", error_local->message);
 				continue;
 			}
 			g_ptr_array_add(plugins, plugin);

@@ -4,11 +4,10 @@
  */
 
 #include "config.h"
+#include "vmds-plugin-loader.h"
 
 #include <check.h>
 #include <glib/gstdio.h>
-
-#include "vmds-plugin-loader.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SRunner, srunner_free)
 
@@ -52,12 +51,12 @@ test_plugin_loader_copy(const gchar *src, const gchar *name, gint mode)
 
 START_TEST(test_plugin_loader_datasets)
 {
-	g_autofree gchar *path = test_plugin_loader_copy(g_getenv("VMDS_TEST_PLUGIN"), "ds", 0644);
 	g_autoptr(GError) error = NULL;
-	g_autoptr(VmdsPlugin) plugin = vmds_plugin_loader_open(path, &error);
+	g_autoptr(VmdsPlugin) plugin =
+	    vmds_plugin_loader_open(g_getenv("VMDS_TEST_PLUGIN"), &error);
 
 	ck_assert_msg(plugin != NULL, "%s", error != NULL ? error->message : "");
-	ck_assert_str_eq(vmds_plugin_get_name(plugin), "ds");
+	ck_assert_str_eq(vmds_plugin_get_name(plugin), "datasets");
 	ck_assert(vmds_plugin_startup(plugin, &error));
 	/* guest-rpc.md §5: six commands and three plural aliases; nine routes */
 	ck_assert_uint_eq(vmds_plugin_get_commands(plugin)->len, 9);
@@ -78,11 +77,18 @@ END_TEST
 
 START_TEST(test_plugin_loader_not_a_plugin)
 {
-	/* a shared library without the plugin symbols */
-	g_autofree gchar *path = test_plugin_loader_copy(g_getenv("VMDS_TEST_NOT_PLUGIN"), "no", 0644);
 	g_autoptr(GError) error = NULL;
-	g_autoptr(VmdsPlugin) plugin = vmds_plugin_loader_open(path, &error);
+	g_autoptr(VmdsPlugin) misnamed =
+	    vmds_plugin_loader_open(g_getenv("VMDS_TEST_NOT_PLUGIN"), &error);
+	g_autofree gchar *path = NULL;
+	g_autoptr(VmdsPlugin) plugin = NULL;
 
+	ck_assert_ptr_null(misnamed);
+	ck_assert(g_error_matches(error, VMDS_ERROR, VMDS_ERROR_INVALID_ARGUMENT));
+	g_clear_error(&error);
+	/* a shared library without the plugin symbols */
+	path = test_plugin_loader_copy(g_getenv("VMDS_TEST_NOT_PLUGIN"), "no", 0644);
+	plugin = vmds_plugin_loader_open(path, &error);
 	ck_assert_ptr_null(plugin);
 	ck_assert(g_error_matches(error, VMDS_ERROR, VMDS_ERROR_INVALID_ARGUMENT));
 }
@@ -90,16 +96,16 @@ END_TEST
 
 START_TEST(test_plugin_loader_dirs)
 {
-	g_autofree gchar *a = test_plugin_loader_copy(g_getenv("VMDS_TEST_PLUGIN"), "a", 0644);
-	g_autofree gchar *b = test_plugin_loader_copy(g_getenv("VMDS_TEST_PLUGIN"), "b", 0666);
-	g_autofree gchar *dirs = g_strdup_printf("/nonexistent:%s", test_dir);
-	g_autoptr(GPtrArray) plugins = NULL;
+	g_autofree gchar *plugin_dir = g_path_get_dirname(g_getenv("VMDS_TEST_PLUGIN"));
+	g_autofree gchar *bad = test_plugin_loader_copy(g_getenv("VMDS_TEST_PLUGIN"), "bad", 0666);
+	g_autofree gchar *dirs =
+	    g_strdup_printf("/nonexistent:%s:%s:%s", test_dir, plugin_dir, plugin_dir);
+	g_autoptr(GPtrArray) plugins = vmds_plugin_loader_load_dirs(dirs);
 
-	/* the bad one and the missing directory are skipped with a warning */
-	g_test_log_set_fatal_handler(NULL, NULL);
-	plugins = vmds_plugin_loader_load_dirs(dirs);
+	/* the missing directory and the bad file are skipped with a warning,
+	 * and the second copy of datasets is not opened */
 	ck_assert_uint_eq(plugins->len, 1);
-	ck_assert_str_eq(vmds_plugin_get_name(g_ptr_array_index(plugins, 0)), "a");
+	ck_assert_str_eq(vmds_plugin_get_name(g_ptr_array_index(plugins, 0)), "datasets");
 }
 END_TEST
 
