@@ -4,16 +4,15 @@
  */
 
 #include "config.h"
+#include "vmds-channel.h"
+#include "vmds-packet.h"
+#include "vmds-paths.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#include "vmds-channel.h"
-#include "vmds-packet.h"
-#include "vmds-paths.h"
 
 /*
  * vmtoolsd: the guest's thin client, compatible with open-vm-tools'
@@ -123,13 +122,15 @@ vmtoolsd_send(const guint8 *request, gsize len)
 	}
 	fd = vmds_channel_connect(address, VMTOOLSD_CONNECT_TIMEOUT_MS, &error);
 	if (fd < 0) {
-		fprintf(stderr, "vmtoolsd: cannot reach vmdsd at %s: %s\n", channel, error->message);
+		fprintf(
+		    stderr, "vmtoolsd: cannot reach vmdsd at %s: %s\n", channel, error->message);
 		return EXIT_FAILURE;
 	}
 	reply = vmds_channel_call(fd, request, len, TRUE, VMTOOLSD_CALL_TIMEOUT_MS, &error);
 	close(fd);
 	if (reply == NULL) {
-		fprintf(stderr, "vmtoolsd: no reply from vmdsd at %s: %s\n", channel, error->message);
+		fprintf(
+		    stderr, "vmtoolsd: no reply from vmdsd at %s: %s\n", channel, error->message);
 		return EXIT_FAILURE;
 	}
 	text = g_bytes_get_data(reply, &text_len);
@@ -231,7 +232,9 @@ main(int argc, char *argv[])
 	if (cmd == NULL && cmdfile == NULL)
 		return vmtoolsd_exec_daemon(argv);
 	if (other != NULL) {
-		fprintf(stderr, "vmtoolsd: unexpected argument '%s' with --cmd or --cmdfile\n\n", other);
+		fprintf(stderr,
+			"vmtoolsd: unexpected argument '%s' with --cmd or --cmdfile\n\n",
+			other);
 		vmtoolsd_usage(stderr);
 		return EXIT_FAILURE;
 	}

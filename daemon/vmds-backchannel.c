@@ -3,6 +3,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#include "vmds-backchannel.h"
+
 #include "config.h"
 
 #include <errno.h>
@@ -12,8 +14,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include "vmds-backchannel.h"
 
 /*
  * The guest side of the daemon: one listening unix socket per VM (the socket
@@ -57,8 +57,7 @@ typedef struct {
 	gboolean close_after_write;
 } VmdsConnection;
 
-static void
-vmds_connection_read_header(VmdsConnection *conn);
+static void vmds_connection_read_header(VmdsConnection *conn);
 
 static void
 vmds_connection_free(VmdsConnection *conn)
@@ -113,7 +112,8 @@ vmds_connection_write_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 
 /* sends `1 text` or `0 text`; then closes, or waits for the next request */
 static void
-vmds_connection_reply(VmdsConnection *conn, gboolean ok, const gchar *text, gsize len, gboolean close)
+vmds_connection_reply(
+    VmdsConnection *conn, gboolean ok, const gchar *text, gsize len, gboolean close)
 {
 	GOutputStream *out = g_io_stream_get_output_stream(G_IO_STREAM(conn->conn));
 	g_autoptr(GString) payload = g_string_sized_new(len + 2);
@@ -121,11 +121,8 @@ vmds_connection_reply(VmdsConnection *conn, gboolean ok, const gchar *text, gsiz
 	g_string_append(payload, ok ? "1 " : "0 ");
 	g_string_append_len(payload, text, (gssize)len);
 	g_byte_array_set_size(conn->out, 0);
-	vmds_packet_encode(conn->out,
-			   VMDS_PACKET_TYPE_DATA,
-			   (const guint8 *)payload->str,
-			   payload->len,
-			   FALSE);
+	vmds_packet_encode(
+	    conn->out, VMDS_PACKET_TYPE_DATA, (const guint8 *)payload->str, payload->len, FALSE);
 	conn->close_after_write = close;
 	vmds_connection_set_timeout(conn, conn->self->request_timeout);
 	g_output_stream_write_all_async(out,
@@ -322,10 +319,8 @@ vmds_backchannel_listen(VmdsBackchannel *self, const gchar *path, GError **error
 	g_autoptr(GSocket) socket = NULL;
 	g_autoptr(GSocketAddress) address = g_unix_socket_address_new(path);
 
-	socket = g_socket_new(G_SOCKET_FAMILY_UNIX,
-			      G_SOCKET_TYPE_STREAM,
-			      G_SOCKET_PROTOCOL_DEFAULT,
-			      error);
+	socket = g_socket_new(
+	    G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, error);
 	if (socket == NULL)
 		return NULL;
 	/* a socket left by a daemon that was killed; the store lock proves it gone */
@@ -382,10 +377,8 @@ vmds_backchannel_add_vm(VmdsBackchannel *self, VmdsVm *vm, const gchar *path, GE
 		g_unlink(path);
 		return FALSE;
 	}
-	g_object_set_data_full(G_OBJECT(service),
-			       "vmds-vm",
-			       vmds_vm_ref(vm),
-			       (GDestroyNotify)vmds_vm_unref);
+	g_object_set_data_full(
+	    G_OBJECT(service), "vmds-vm", vmds_vm_ref(vm), (GDestroyNotify)vmds_vm_unref);
 	g_signal_connect(service, "incoming", G_CALLBACK(vmds_backchannel_incoming_cb), self);
 	g_socket_service_start(service);
 	g_hash_table_insert(self->paths, vm, g_strdup(path));

@@ -22,17 +22,12 @@ typedef gboolean (*VmdsBackchannelDispatch)(VmdsVm *vm,
 #define VMDS_TYPE_BACKCHANNEL (vmds_backchannel_get_type())
 G_DECLARE_FINAL_TYPE(VmdsBackchannel, vmds_backchannel, VMDS, BACKCHANNEL, GObject)
 
-VmdsBackchannel *
-vmds_backchannel_new(VmdsBackchannelDispatch dispatch, gpointer user_data);
-void
-vmds_backchannel_set_config(VmdsBackchannel *self, const VmdsConfig *config);
+VmdsBackchannel *vmds_backchannel_new(VmdsBackchannelDispatch dispatch, gpointer user_data);
+void vmds_backchannel_set_config(VmdsBackchannel *self, const VmdsConfig *config);
 gboolean
 vmds_backchannel_add_vm(VmdsBackchannel *self, VmdsVm *vm, const gchar *path, GError **error);
-void
-vmds_backchannel_remove_vm(VmdsBackchannel *self, VmdsVm *vm);
-guint
-vmds_backchannel_get_connections(VmdsBackchannel *self);
-void
-vmds_backchannel_shutdown(VmdsBackchannel *self);
+void vmds_backchannel_remove_vm(VmdsBackchannel *self, VmdsVm *vm);
+guint vmds_backchannel_get_connections(VmdsBackchannel *self);
+void vmds_backchannel_shutdown(VmdsBackchannel *self);
 
 G_END_DECLS

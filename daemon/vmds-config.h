@@ -43,12 +43,9 @@ typedef struct {
 	guint vsock_port; /* 0: no vsock listener */
 } VmdsConfig;
 
-VmdsConfig *
-vmds_config_load(const gchar *path, gboolean required, GError **error);
-VmdsConfig *
-vmds_config_load_data(const gchar *data, gsize len, GError **error);
-void
-vmds_config_free(VmdsConfig *config);
+VmdsConfig *vmds_config_load(const gchar *path, gboolean required, GError **error);
+VmdsConfig *vmds_config_load_data(const gchar *data, gsize len, GError **error);
+void vmds_config_free(VmdsConfig *config);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmdsConfig, vmds_config_free)
 
 G_END_DECLS

@@ -3,20 +3,20 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#include "vmds-daemon.h"
+
 #include "config.h"
+#include "vmds-backchannel.h"
+#include "vmds-http.h"
+#include "vmds-plugin-loader.h"
+#include "vmds-sessions.h"
+#include "vmds-vm-plugin.h"
 
 #include <errno.h>
 #include <gio/gunixsocketaddress.h>
 #include <glib-unix.h>
 #include <glib/gstdio.h>
 #include <sys/stat.h>
-
-#include "vmds-backchannel.h"
-#include "vmds-daemon.h"
-#include "vmds-http.h"
-#include "vmds-plugin-loader.h"
-#include "vmds-sessions.h"
-#include "vmds-vm-plugin.h"
 
 /*
  * The daemon: owns the configuration, the VM inventory, the guest
@@ -167,9 +167,9 @@ vmds_daemon_resolve_dirs(VmdsDaemon *self, VmdsConfig *config)
 	}
 	if (g_getenv("VMDS_PLUGINDIR") != NULL || config->plugin_dir == NULL) {
 		g_free(config->plugin_dir);
-		config->plugin_dir = g_strdup(g_getenv("VMDS_PLUGINDIR") != NULL
-						  ? g_getenv("VMDS_PLUGINDIR")
-						  : VMDS_PLUGINDIR);
+		config->plugin_dir =
+		    g_strdup(g_getenv("VMDS_PLUGINDIR") != NULL ? g_getenv("VMDS_PLUGINDIR")
+								: VMDS_PLUGINDIR);
 	}
 	if (self->options.http_listen != NULL) {
 		g_free(config->http_listen);
@@ -196,11 +196,10 @@ vmds_daemon_load_config(VmdsDaemon *self, GError **error)
 static gchar *
 vmds_daemon_load_password(VmdsDaemon *self, GError **error)
 {
-	g_autofree gchar *path = self->config->password_file != NULL
-				     ? g_strdup(self->config->password_file)
-				     : g_build_filename(self->config->state_dir,
-							VMDS_ADMIN_PASSWORD_FILE,
-							NULL);
+	g_autofree gchar *path =
+	    self->config->password_file != NULL
+		? g_strdup(self->config->password_file)
+		: g_build_filename(self->config->state_dir, VMDS_ADMIN_PASSWORD_FILE, NULL);
 	g_autofree gchar *data = NULL;
 	GStatBuf st;
 
@@ -215,9 +214,8 @@ vmds_daemon_load_password(VmdsDaemon *self, GError **error)
 					      0600,
 					      error))
 			return NULL;
-		g_message("generated the REST password of user %s in %s",
-			  self->config->username,
-			  path);
+		g_message(
+		    "generated the REST password of user %s in %s", self->config->username, path);
 	}
 	if (g_stat(path, &st) == 0 && (st.st_mode & 077) != 0)
 		g_warning("%s is readable by others (mode %04o): chmod 0600 it",
@@ -267,7 +265,8 @@ vmds_daemon_start_plugins(VmdsDaemon *self, GError **error)
 		GPtrArray *commands;
 		vmds_plugin_set_config(plugin, self->config->keyfile);
 		if (!vmds_plugin_startup(plugin, error)) {
-			g_prefix_error(error, "plugin %s failed to start: ", vmds_plugin_get_name(plugin));
+			g_prefix_error(
+			    error, "plugin %s failed to start: ", vmds_plugin_get_name(plugin));
 			return FALSE;
 		}
 		commands = vmds_plugin_get_commands(plugin);
@@ -320,15 +319,12 @@ vmds_daemon_notify(const gchar *state)
 	if (path == NULL || path[0] == '\0')
 		return;
 	if (path[0] == '@')
-		address = g_unix_socket_address_new_with_type(path + 1,
-							      -1,
-							      G_UNIX_SOCKET_ADDRESS_ABSTRACT);
+		address = g_unix_socket_address_new_with_type(
+		    path + 1, -1, G_UNIX_SOCKET_ADDRESS_ABSTRACT);
 	else
 		address = g_unix_socket_address_new(path);
-	socket = g_socket_new(G_SOCKET_FAMILY_UNIX,
-			      G_SOCKET_TYPE_DATAGRAM,
-			      G_SOCKET_PROTOCOL_DEFAULT,
-			      &error);
+	socket = g_socket_new(
+	    G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_DEFAULT, &error);
 	if (socket == NULL ||
 	    g_socket_send_to(socket, address, state, strlen(state), NULL, &error) < 0)
 		g_warning("cannot notify the service manager: %s", error->message);
@@ -377,12 +373,8 @@ vmds_daemon_setup(VmdsDaemon *self, GError **error)
 			return FALSE;
 		line = g_strdup_printf("%s\n", vmds_http_get_url(self->http));
 		self->url_file = g_build_filename(self->config->run_dir, VMDS_URL_FILE, NULL);
-		if (!g_file_set_contents_full(self->url_file,
-					      line,
-					      -1,
-					      G_FILE_SET_CONTENTS_CONSISTENT,
-					      0644,
-					      error))
+		if (!g_file_set_contents_full(
+			self->url_file, line, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, error))
 			return FALSE;
 	}
 	g_message("vmdsd %s ready: %u VMs, sockets in %s, REST %s",

@@ -25,24 +25,15 @@ typedef struct {
 	gchar *http_listen;
 } VmdsDaemonOptions;
 
-VmdsDaemon *
-vmds_daemon_new(const VmdsDaemonOptions *options);
-gboolean
-vmds_daemon_setup(VmdsDaemon *self, GError **error);
-void
-vmds_daemon_run(VmdsDaemon *self);
-void
-vmds_daemon_stop(VmdsDaemon *self);
-gboolean
-vmds_daemon_reload(VmdsDaemon *self, GError **error);
+VmdsDaemon *vmds_daemon_new(const VmdsDaemonOptions *options);
+gboolean vmds_daemon_setup(VmdsDaemon *self, GError **error);
+void vmds_daemon_run(VmdsDaemon *self);
+void vmds_daemon_stop(VmdsDaemon *self);
+gboolean vmds_daemon_reload(VmdsDaemon *self, GError **error);
 
-VmdsInventory *
-vmds_daemon_get_inventory(VmdsDaemon *self);
-gchar *
-vmds_daemon_get_socket_path(VmdsDaemon *self, VmdsVm *vm);
-VmdsVm *
-vmds_daemon_create_vm(VmdsDaemon *self, const gchar *name, guint32 cid, GError **error);
-gboolean
-vmds_daemon_remove_vm(VmdsDaemon *self, const gchar *id, GError **error);
+VmdsInventory *vmds_daemon_get_inventory(VmdsDaemon *self);
+gchar *vmds_daemon_get_socket_path(VmdsDaemon *self, VmdsVm *vm);
+VmdsVm *vmds_daemon_create_vm(VmdsDaemon *self, const gchar *name, guint32 cid, GError **error);
+gboolean vmds_daemon_remove_vm(VmdsDaemon *self, const gchar *id, GError **error);
 
 G_END_DECLS

@@ -3,12 +3,12 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#include "vmds-http.h"
+
 #include "config.h"
+#include "vmds-sessions.h"
 
 #include <libsoup/soup.h>
-
-#include "vmds-http.h"
-#include "vmds-sessions.h"
 
 /*
  * The REST server (libsoup 3): sessions, routing a request to the plugin
@@ -46,11 +46,8 @@ vmds_http_reply_error(SoupServerMessage *msg, const gchar *area, const GError *e
 	vmds_json_append_string(body, error->message, -1);
 	g_string_append(body, ",\"args\":[]}]}");
 	soup_server_message_set_status(msg, vmds_error_to_http_status(error), NULL);
-	soup_server_message_set_response(msg,
-					 "application/json",
-					 SOUP_MEMORY_COPY,
-					 body->str,
-					 body->len);
+	soup_server_message_set_response(
+	    msg, "application/json", SOUP_MEMORY_COPY, body->str, body->len);
 }
 
 static void
@@ -65,20 +62,16 @@ vmds_http_reply_json(SoupServerMessage *msg, guint status, const gchar *json, gs
 {
 	soup_server_message_set_status(msg, status, NULL);
 	if (len > 0)
-		soup_server_message_set_response(msg,
-						 "application/json",
-						 SOUP_MEMORY_COPY,
-						 json,
-						 len);
+		soup_server_message_set_response(
+		    msg, "application/json", SOUP_MEMORY_COPY, json, len);
 }
 
 /* HTTP Basic credentials against the configured user and password */
 static gboolean
 vmds_http_check_basic(VmdsHttp *self, SoupServerMessage *msg, gchar **user)
 {
-	const gchar *auth =
-	    soup_message_headers_get_one(soup_server_message_get_request_headers(msg),
-					 "Authorization");
+	const gchar *auth = soup_message_headers_get_one(
+	    soup_server_message_get_request_headers(msg), "Authorization");
 	g_autofree guchar *decoded = NULL;
 	g_autofree gchar *text = NULL;
 	gsize len = 0;
@@ -93,7 +86,8 @@ vmds_http_check_basic(VmdsHttp *self, SoupServerMessage *msg, gchar **user)
 		return FALSE;
 	*colon = '\0';
 	/* both compared, always, so timing tells nothing of which was wrong */
-	if (!(vmds_secret_equal(self->username, text) & vmds_secret_equal(self->password, colon + 1)))
+	if (!(vmds_secret_equal(self->username, text) &
+	      vmds_secret_equal(self->password, colon + 1)))
 		return FALSE;
 	*user = g_strdup(text);
 	return TRUE;
@@ -102,9 +96,8 @@ vmds_http_check_basic(VmdsHttp *self, SoupServerMessage *msg, gchar **user)
 static void
 vmds_http_handle_session(VmdsHttp *self, SoupServerMessage *msg, const gchar *method)
 {
-	const gchar *id =
-	    soup_message_headers_get_one(soup_server_message_get_request_headers(msg),
-					 VMDS_HTTP_SESSION_HEADER);
+	const gchar *id = soup_message_headers_get_one(soup_server_message_get_request_headers(msg),
+						       VMDS_HTTP_SESSION_HEADER);
 
 	if (g_strcmp0(method, "POST") == 0) {
 		g_autofree gchar *user = NULL;
@@ -113,10 +106,9 @@ vmds_http_handle_session(VmdsHttp *self, SoupServerMessage *msg, const gchar *me
 		if (!vmds_http_check_basic(self, msg, &user)) {
 			g_warning("refused a login from %s: wrong user name or password",
 				  soup_server_message_get_remote_host(msg));
-			soup_message_headers_replace(
-			    soup_server_message_get_response_headers(msg),
-			    "WWW-Authenticate",
-			    "Basic realm=\"vmds\"");
+			soup_message_headers_replace(soup_server_message_get_response_headers(msg),
+						     "WWW-Authenticate",
+						     "Basic realm=\"vmds\"");
 			vmds_http_fail(msg,
 				       "session",
 				       VMDS_ERROR_UNAUTHENTICATED,
@@ -130,16 +122,15 @@ vmds_http_handle_session(VmdsHttp *self, SoupServerMessage *msg, const gchar *me
 	}
 	if (g_strcmp0(method, "DELETE") == 0) {
 		if (id == NULL || !vmds_sessions_remove(self->sessions, id)) {
-			vmds_http_fail(msg, "session", VMDS_ERROR_UNAUTHENTICATED, "no such session");
+			vmds_http_fail(
+			    msg, "session", VMDS_ERROR_UNAUTHENTICATED, "no such session");
 			return;
 		}
 		vmds_http_reply_json(msg, 204, NULL, 0);
 		return;
 	}
-	vmds_http_fail(msg,
-		       "session",
-		       VMDS_ERROR_UNSUPPORTED,
-		       "/api/session supports POST and DELETE only");
+	vmds_http_fail(
+	    msg, "session", VMDS_ERROR_UNSUPPORTED, "/api/session supports POST and DELETE only");
 }
 
 /* the path segments of @path, without empty ones (a trailing slash is fine) */
@@ -156,38 +147,50 @@ vmds_http_split_path(const gchar *path)
 	return segments;
 }
 
-/* TRUE when @route's pattern matches @segments; its parameters go into @params */
+/*
+ * TRUE when @route's pattern matches @path; its parameters go into @params.
+ * libsoup hands over the path percent-decoded, so a `{name}` parameter is
+ * one segment, and a final `{name*}` takes the rest of the path as it is:
+ * a key sent as `a%2Fb` arrives as `a/b` and is still one key.
+ */
 static gboolean
-vmds_http_match(VmdsRoute *route, GPtrArray *segments, GHashTable *params, GError **error)
+vmds_http_match(VmdsRoute *route, const gchar *path, GHashTable *params, GError **error)
 {
 	g_autoptr(GPtrArray) pattern = vmds_http_split_path(route->pattern);
+	const gchar *p = path;
 
-	if (pattern->len != segments->len)
-		return FALSE;
 	for (guint i = 0; i < pattern->len; i++) {
-		const gchar *p = g_ptr_array_index(pattern, i);
-		const gchar *s = g_ptr_array_index(segments, i);
-		if (p[0] != '{' && g_strcmp0(p, s) != 0)
+		const gchar *seg = g_ptr_array_index(pattern, i);
+		gsize seg_len = strlen(seg);
+		const gchar *end;
+		while (*p == '/')
+			p++;
+		if (*p == '\0')
 			return FALSE;
+		if (seg[0] == '{' && seg[seg_len - 2] == '*') {
+			g_hash_table_insert(params, g_strndup(seg + 1, seg_len - 3), g_strdup(p));
+			p += strlen(p);
+			break;
+		}
+		end = strchr(p, '/');
+		if (end == NULL)
+			end = p + strlen(p);
+		if (seg[0] == '{')
+			g_hash_table_insert(params,
+					    g_strndup(seg + 1, seg_len - 2),
+					    g_strndup(p, (gsize)(end - p)));
+		else if ((gsize)(end - p) != seg_len || strncmp(p, seg, seg_len) != 0)
+			return FALSE;
+		p = end;
 	}
-	for (guint i = 0; i < pattern->len; i++) {
-		const gchar *p = g_ptr_array_index(pattern, i);
-		g_autofree gchar *value = NULL;
-		if (p[0] != '{')
-			continue;
-		/* NULL for a bad escape or an escaped NUL */
-		value = g_uri_unescape_string(g_ptr_array_index(segments, i), NULL);
-		if (value == NULL || !g_utf8_validate(value, -1, NULL)) {
-			g_set_error(error,
+	/* one trailing slash is fine: `/data-sets/` is `/data-sets` */
+	if (!(p[0] == '\0' || (p[0] == '/' && p[1] == '\0')))
+		return FALSE;
+	if (!g_utf8_validate(path, -1, NULL)) {
+		g_set_error_literal(error,
 				    VMDS_ERROR,
 				    VMDS_ERROR_INVALID_ARGUMENT,
-				    "path segment %u is not valid percent-encoded UTF-8",
-				    i + 1);
-			return TRUE;
-		}
-		g_hash_table_insert(params,
-				    g_strndup(p + 1, strlen(p) - 2),
-				    g_steal_pointer(&value));
+				    "the path is not valid percent-encoded UTF-8");
 	}
 	return TRUE;
 }
@@ -195,8 +198,8 @@ vmds_http_match(VmdsRoute *route, GPtrArray *segments, GHashTable *params, GErro
 static void
 vmds_http_dispatch(VmdsHttp *self, SoupServerMessage *msg, const gchar *method, GUri *uri)
 {
-	g_autoptr(GPtrArray) segments = vmds_http_split_path(g_uri_get_path(uri));
-	g_autoptr(GHashTable) params = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	g_autoptr(GHashTable) params =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	g_autoptr(GHashTable) query = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GBytes) body = NULL;
@@ -209,7 +212,7 @@ vmds_http_dispatch(VmdsHttp *self, SoupServerMessage *msg, const gchar *method, 
 	for (guint i = 0; i < self->routes->len && route == NULL; i++) {
 		VmdsRoute *candidate = g_ptr_array_index(self->routes, i);
 		g_hash_table_remove_all(params);
-		if (!vmds_http_match(candidate, segments, params, &error))
+		if (!vmds_http_match(candidate, g_uri_get_path(uri), params, &error))
 			continue;
 		if (error != NULL) {
 			vmds_http_reply_error(msg, "http", error);
@@ -222,7 +225,8 @@ vmds_http_dispatch(VmdsHttp *self, SoupServerMessage *msg, const gchar *method, 
 	if (route == NULL) {
 		g_autofree gchar *message = NULL;
 		if (path_known) {
-			message = g_strdup_printf("%s is not supported on %s", method, g_uri_get_path(uri));
+			message = g_strdup_printf(
+			    "%s is not supported on %s", method, g_uri_get_path(uri));
 			vmds_http_fail(msg, "http", VMDS_ERROR_UNSUPPORTED, message);
 		} else {
 			message = g_strdup_printf("no such resource: %s", g_uri_get_path(uri));
@@ -232,7 +236,8 @@ vmds_http_dispatch(VmdsHttp *self, SoupServerMessage *msg, const gchar *method, 
 	}
 	area = route->plugin != NULL ? vmds_plugin_get_name(route->plugin) : "http";
 	if (g_uri_get_query(uri) != NULL) {
-		query = g_uri_parse_params(g_uri_get_query(uri), -1, "&", G_URI_PARAMS_NONE, &error);
+		query =
+		    g_uri_parse_params(g_uri_get_query(uri), -1, "&", G_URI_PARAMS_NONE, &error);
 		if (query == NULL) {
 			g_prefix_error(&error, "invalid query: ");
 			vmds_error_convert(&error);
@@ -278,26 +283,23 @@ vmds_http_handler_cb(SoupServer *server,
 	VmdsHttp *self = VMDS_HTTP(user_data);
 	const gchar *method = soup_server_message_get_method(msg);
 	GUri *uri = soup_server_message_get_uri(msg);
-	const gchar *session =
-	    soup_message_headers_get_one(soup_server_message_get_request_headers(msg),
-					 VMDS_HTTP_SESSION_HEADER);
+	const gchar *session = soup_message_headers_get_one(
+	    soup_server_message_get_request_headers(msg), VMDS_HTTP_SESSION_HEADER);
 
 	if (soup_server_message_get_status(msg) != 0)
 		return; /* refused by the early handler */
 	if (g_strcmp0(g_uri_get_path(uri), VMDS_HTTP_SESSION_PATH) == 0)
 		vmds_http_handle_session(self, msg, method);
 	else if (!vmds_sessions_check(self->sessions, session))
-		vmds_http_fail(msg,
-			       "session",
-			       VMDS_ERROR_UNAUTHENTICATED,
-			       "this call needs a session: POST /api/session with the user name "
-			       "and password, then send its id in the vmware-api-session-id header");
+		vmds_http_fail(
+		    msg,
+		    "session",
+		    VMDS_ERROR_UNAUTHENTICATED,
+		    "this call needs a session: POST /api/session with the user name "
+		    "and password, then send its id in the vmware-api-session-id header");
 	else
 		vmds_http_dispatch(self, msg, method, uri);
-	g_info("%s %s → %u",
-	       method,
-	       g_uri_get_path(uri),
-	       soup_server_message_get_status(msg));
+	g_info("%s %s → %u", method, g_uri_get_path(uri), soup_server_message_get_status(msg));
 }
 
 /* a body larger than the cap is refused before it is read */
@@ -327,9 +329,8 @@ vmds_http_early_cb(SoupServer *server,
 	} else {
 		return;
 	}
-	soup_message_headers_replace(soup_server_message_get_response_headers(msg),
-				     "Connection",
-				     "close");
+	soup_message_headers_replace(
+	    soup_server_message_get_response_headers(msg), "Connection", "close");
 }
 
 /**
@@ -357,9 +358,8 @@ vmds_http_listen(VmdsHttp *self, const VmdsConfig *config, GError **error)
 		return FALSE;
 	}
 	host = g_network_address_get_hostname(G_NETWORK_ADDRESS(connectable));
-	inet = g_strcmp0(host, "localhost") == 0
-		   ? g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4)
-		   : g_inet_address_new_from_string(host);
+	inet = g_strcmp0(host, "localhost") == 0 ? g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4)
+						 : g_inet_address_new_from_string(host);
 	if (inet == NULL) {
 		g_set_error(error,
 			    G_IO_ERROR,
@@ -369,18 +369,15 @@ vmds_http_listen(VmdsHttp *self, const VmdsConfig *config, GError **error)
 		return FALSE;
 	}
 	if (config->tls_certificate != NULL) {
-		g_autoptr(GTlsCertificate) cert =
-		    g_tls_certificate_new_from_files(config->tls_certificate,
-						     config->tls_key,
-						     error);
+		g_autoptr(GTlsCertificate) cert = g_tls_certificate_new_from_files(
+		    config->tls_certificate, config->tls_key, error);
 		if (cert == NULL)
 			return FALSE;
 		soup_server_set_tls_certificate(self->server, cert);
 		options |= SOUP_SERVER_LISTEN_HTTPS;
 	}
 	address = g_inet_socket_address_new(
-	    inet,
-	    g_network_address_get_port(G_NETWORK_ADDRESS(connectable)));
+	    inet, g_network_address_get_port(G_NETWORK_ADDRESS(connectable)));
 	if (!soup_server_listen(self->server, address, options, error)) {
 		g_prefix_error(error, "cannot listen on %s: ", config->http_listen);
 		return FALSE;
@@ -391,10 +388,8 @@ vmds_http_listen(VmdsHttp *self, const VmdsConfig *config, GError **error)
 		g_autofree gchar *literal = g_inet_address_get_family(inet) == G_SOCKET_FAMILY_IPV6
 						? g_strdup_printf("[%s]", host)
 						: g_strdup(host);
-		self->url = g_strdup_printf("%s://%s:%d",
-					    g_uri_get_scheme(uri),
-					    literal,
-					    g_uri_get_port(uri));
+		self->url = g_strdup_printf(
+		    "%s://%s:%d", g_uri_get_scheme(uri), literal, g_uri_get_port(uri));
 	}
 	g_slist_free_full(g_steal_pointer(&uris), (GDestroyNotify)g_uri_unref);
 	return TRUE;

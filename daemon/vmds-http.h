@@ -13,17 +13,11 @@ G_BEGIN_DECLS
 #define VMDS_TYPE_HTTP (vmds_http_get_type())
 G_DECLARE_FINAL_TYPE(VmdsHttp, vmds_http, VMDS, HTTP, GObject)
 
-VmdsHttp *
-vmds_http_new(VmdsInventory *inventory);
-void
-vmds_http_set_config(VmdsHttp *self, const VmdsConfig *config);
-void
-vmds_http_set_credentials(VmdsHttp *self, const gchar *username, const gchar *password);
-void
-vmds_http_add_routes(VmdsHttp *self, GPtrArray *routes);
-gboolean
-vmds_http_listen(VmdsHttp *self, const VmdsConfig *config, GError **error);
-const gchar *
-vmds_http_get_url(VmdsHttp *self);
+VmdsHttp *vmds_http_new(VmdsInventory *inventory);
+void vmds_http_set_config(VmdsHttp *self, const VmdsConfig *config);
+void vmds_http_set_credentials(VmdsHttp *self, const gchar *username, const gchar *password);
+void vmds_http_add_routes(VmdsHttp *self, GPtrArray *routes);
+gboolean vmds_http_listen(VmdsHttp *self, const VmdsConfig *config, GError **error);
+const gchar *vmds_http_get_url(VmdsHttp *self);
 
 G_END_DECLS

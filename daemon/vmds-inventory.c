@@ -3,12 +3,12 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#include "vmds-inventory.h"
+
 #include "config.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
-
-#include "vmds-inventory.h"
 
 /*
  * The VMs this daemon serves. Each lives in its own directory
@@ -115,10 +115,8 @@ vmds_inventory_load(const gchar *state_dir, gboolean *fresh, GError **error)
 	const gchar *name;
 
 	self->vms_dir = g_build_filename(state_dir, "vms", NULL);
-	self->vms = g_hash_table_new_full(g_str_hash,
-					  g_str_equal,
-					  NULL,
-					  (GDestroyNotify)vmds_vm_unref);
+	self->vms =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)vmds_vm_unref);
 	self->next_id = 1;
 	*fresh = !g_file_test(self->vms_dir, G_FILE_TEST_IS_DIR);
 	if (g_mkdir_with_parents(self->vms_dir, 0700) < 0) {

@@ -27,29 +27,20 @@ typedef struct {
 	VmdsStore *store;
 } VmdsVm;
 
-VmdsVm *
-vmds_vm_ref(VmdsVm *vm);
-void
-vmds_vm_unref(VmdsVm *vm);
+VmdsVm *vmds_vm_ref(VmdsVm *vm);
+void vmds_vm_unref(VmdsVm *vm);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmdsVm, vmds_vm_unref)
 
 typedef struct _VmdsInventory VmdsInventory;
 
-VmdsInventory *
-vmds_inventory_load(const gchar *state_dir, gboolean *fresh, GError **error);
-void
-vmds_inventory_free(VmdsInventory *self);
+VmdsInventory *vmds_inventory_load(const gchar *state_dir, gboolean *fresh, GError **error);
+void vmds_inventory_free(VmdsInventory *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmdsInventory, vmds_inventory_free)
 
-GPtrArray *
-vmds_inventory_list(VmdsInventory *self);
-VmdsVm *
-vmds_inventory_lookup(VmdsInventory *self, const gchar *id);
-VmdsVm *
-vmds_inventory_lookup_cid(VmdsInventory *self, guint32 cid);
-VmdsVm *
-vmds_inventory_create(VmdsInventory *self, const gchar *name, guint32 cid, GError **error);
-gboolean
-vmds_inventory_remove(VmdsInventory *self, const gchar *id, GError **error);
+GPtrArray *vmds_inventory_list(VmdsInventory *self);
+VmdsVm *vmds_inventory_lookup(VmdsInventory *self, const gchar *id);
+VmdsVm *vmds_inventory_lookup_cid(VmdsInventory *self, guint32 cid);
+VmdsVm *vmds_inventory_create(VmdsInventory *self, const gchar *name, guint32 cid, GError **error);
+gboolean vmds_inventory_remove(VmdsInventory *self, const gchar *id, GError **error);
 
 G_END_DECLS

@@ -12,9 +12,7 @@ G_BEGIN_DECLS
 /* plugin modules are named libvmds-plugin-<name>.so */
 #define VMDS_PLUGIN_PREFIX "libvmds-plugin-"
 
-VmdsPlugin *
-vmds_plugin_loader_open(const gchar *path, GError **error);
-GPtrArray *
-vmds_plugin_loader_load_dirs(const gchar *dirs);
+VmdsPlugin *vmds_plugin_loader_open(const gchar *path, GError **error);
+GPtrArray *vmds_plugin_loader_load_dirs(const gchar *dirs);
 
 G_END_DECLS

@@ -11,24 +11,16 @@ G_BEGIN_DECLS
 
 typedef struct _VmdsSessions VmdsSessions;
 
-VmdsSessions *
-vmds_sessions_new(guint timeout);
-void
-vmds_sessions_free(VmdsSessions *self);
+VmdsSessions *vmds_sessions_new(guint timeout);
+void vmds_sessions_free(VmdsSessions *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmdsSessions, vmds_sessions_free)
 
-void
-vmds_sessions_set_timeout(VmdsSessions *self, guint timeout);
-gchar *
-vmds_sessions_create(VmdsSessions *self, const gchar *user);
-gboolean
-vmds_sessions_check(VmdsSessions *self, const gchar *id);
-gboolean
-vmds_sessions_remove(VmdsSessions *self, const gchar *id);
+void vmds_sessions_set_timeout(VmdsSessions *self, guint timeout);
+gchar *vmds_sessions_create(VmdsSessions *self, const gchar *user);
+gboolean vmds_sessions_check(VmdsSessions *self, const gchar *id);
+gboolean vmds_sessions_remove(VmdsSessions *self, const gchar *id);
 
-gboolean
-vmds_secret_equal(const gchar *a, const gchar *b);
-gchar *
-vmds_secret_new(gsize bytes);
+gboolean vmds_secret_equal(const gchar *a, const gchar *b);
+gchar *vmds_secret_new(gsize bytes);
 
 G_END_DECLS

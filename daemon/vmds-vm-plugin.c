@@ -3,9 +3,9 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#include "config.h"
-
 #include "vmds-vm-plugin.h"
+
+#include "config.h"
 
 /*
  * The VM inventory routes, `/api/vcenter/vm`: built into the daemon (they
@@ -65,10 +65,11 @@ vmds_vm_plugin_create(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
 		if (!JSON_NODE_HOLDS_VALUE(cid_node) ||
 		    json_node_get_value_type(cid_node) != G_TYPE_INT64 ||
 		    (cid = json_node_get_int(cid_node)) < 3 || cid >= G_MAXUINT32) {
-			g_set_error_literal(error,
-					    VMDS_ERROR,
-					    VMDS_ERROR_INVALID_ARGUMENT,
-					    "member 'cid' must be a whole number from 3 to 4294967294");
+			g_set_error_literal(
+			    error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_INVALID_ARGUMENT,
+			    "member 'cid' must be a whole number from 3 to 4294967294");
 			return FALSE;
 		}
 	}

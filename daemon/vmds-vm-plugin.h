@@ -12,7 +12,6 @@ G_BEGIN_DECLS
 #define VMDS_TYPE_VM_PLUGIN (vmds_vm_plugin_get_type())
 G_DECLARE_FINAL_TYPE(VmdsVmPlugin, vmds_vm_plugin, VMDS, VM_PLUGIN, VmdsPlugin)
 
-VmdsPlugin *
-vmds_vm_plugin_new(VmdsDaemon *daemon);
+VmdsPlugin *vmds_vm_plugin_new(VmdsDaemon *daemon);
 
 G_END_DECLS

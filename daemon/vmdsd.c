@@ -4,19 +4,15 @@
  */
 
 #include "config.h"
+#include "vmds-daemon.h"
 
 #include <locale.h>
 #include <stdlib.h>
 
-#include "vmds-daemon.h"
-
 /* vmdsd: options, logging, then run the daemon object until a signal */
 
 static gboolean
-vmds_vmdsd_verbose_cb(const gchar *option_name,
-		      const gchar *value,
-		      gpointer data,
-		      GError **error)
+vmds_vmdsd_verbose_cb(const gchar *option_name, const gchar *value, gpointer data, GError **error)
 {
 	/* -v: info and above of our own domains; -vv: everything, debug too */
 	const gchar *current = g_getenv("G_MESSAGES_DEBUG");
@@ -80,9 +76,10 @@ main(int argc, char *argv[])
 	};
 
 	setlocale(LC_ALL, "");
-	g_option_context_set_summary(context,
-				     "Serve vSphere-style DataSets to guests over per-VM backchannel "
-				     "sockets, and a REST management API.");
+	g_option_context_set_summary(
+	    context,
+	    "Serve vSphere-style DataSets to guests over per-VM backchannel "
+	    "sockets, and a REST management API.");
 	g_option_context_set_description(context,
 					 "See vmdsd(8) and vmds.conf(5). Signals: SIGTERM and "
 					 "SIGINT stop, SIGHUP reloads the config file.\n");

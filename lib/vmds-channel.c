@@ -3,7 +3,10 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#include "vmds-channel.h"
+
 #include "config.h"
+#include "vmds-packet.h"
 
 #include <errno.h>
 #include <gio/gio.h>
@@ -13,9 +16,6 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
-
-#include "vmds-channel.h"
-#include "vmds-packet.h"
 
 /*
  * The client side of the guest channel: plain blocking sockets with poll()
@@ -49,7 +49,8 @@ vmds_channel_address_parse(const gchar *text, GError **error)
 
 	if (g_str_has_prefix(text, "unix:")) {
 		const gchar *path = text + strlen("unix:");
-		if (path[0] == '\0' || strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+		if (path[0] == '\0' ||
+		    strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
 			g_set_error(error,
 				    G_IO_ERROR,
 				    G_IO_ERROR_INVALID_ARGUMENT,
@@ -108,8 +109,8 @@ vmds_channel_address_free(VmdsChannelAddress *address)
 static gboolean
 vmds_channel_set_errno(GError **error, gint errsv, const gchar *what)
 {
-	g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errsv), "%s: %s", what,
-		    g_strerror(errsv));
+	g_set_error(
+	    error, G_IO_ERROR, g_io_error_from_errno(errsv), "%s: %s", what, g_strerror(errsv));
 	return FALSE;
 }
 

@@ -3,13 +3,13 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#include "vmds-error.h"
+
 #include "config.h"
 
 #include <gio/gio.h>
 
-#include "vmds-error.h"
-
-G_DEFINE_QUARK(vmds-error-quark, vmds_error)
+G_DEFINE_QUARK(vmds - error - quark, vmds_error)
 
 /* the table and the enum cannot drift apart */
 static const struct {

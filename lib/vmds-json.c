@@ -3,12 +3,12 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#include "vmds-json.h"
+
 #include "config.h"
+#include "vmds-error.h"
 
 #include <string.h>
-
-#include "vmds-error.h"
-#include "vmds-json.h"
 
 /*
  * Everything a peer sends is hostile: these accessors check the type of each
@@ -178,11 +178,8 @@ vmds_json_node_get_string(JsonNode *node, const gchar *what, GError **error)
 {
 	if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
 	    json_node_get_value_type(node) != G_TYPE_STRING) {
-		g_set_error(error,
-			    VMDS_ERROR,
-			    VMDS_ERROR_INVALID_ARGUMENT,
-			    "%s must be a string",
-			    what);
+		g_set_error(
+		    error, VMDS_ERROR, VMDS_ERROR_INVALID_ARGUMENT, "%s must be a string", what);
 		return NULL;
 	}
 	return json_node_get_string(node);
@@ -200,11 +197,8 @@ vmds_json_node_get_string(JsonNode *node, const gchar *what, GError **error)
  * string, or is absent and @required
  */
 gboolean
-vmds_json_object_get_string(JsonObject *obj,
-			    const gchar *member,
-			    gboolean required,
-			    const gchar **value,
-			    GError **error)
+vmds_json_object_get_string(
+    JsonObject *obj, const gchar *member, gboolean required, const gchar **value, GError **error)
 {
 	JsonNode *node;
 	g_autofree gchar *what = NULL;
@@ -217,11 +211,8 @@ vmds_json_object_get_string(JsonObject *obj,
 	if (node == NULL) {
 		if (!required)
 			return TRUE;
-		g_set_error(error,
-			    VMDS_ERROR,
-			    VMDS_ERROR_INVALID_ARGUMENT,
-			    "missing member '%s'",
-			    member);
+		g_set_error(
+		    error, VMDS_ERROR, VMDS_ERROR_INVALID_ARGUMENT, "missing member '%s'", member);
 		return FALSE;
 	}
 	what = g_strdup_printf("member '%s'", member);
@@ -241,11 +232,8 @@ vmds_json_object_get_string(JsonObject *obj,
  * present and not a boolean
  */
 gboolean
-vmds_json_object_get_boolean(JsonObject *obj,
-			     const gchar *member,
-			     gboolean *value,
-			     gboolean *present,
-			     GError **error)
+vmds_json_object_get_boolean(
+    JsonObject *obj, const gchar *member, gboolean *value, gboolean *present, GError **error)
 {
 	JsonNode *node;
 
@@ -287,11 +275,8 @@ vmds_json_object_get_array(JsonObject *obj, const gchar *member, GError **error)
 
 	node = json_object_get_member(obj, member);
 	if (node == NULL) {
-		g_set_error(error,
-			    VMDS_ERROR,
-			    VMDS_ERROR_INVALID_ARGUMENT,
-			    "missing member '%s'",
-			    member);
+		g_set_error(
+		    error, VMDS_ERROR, VMDS_ERROR_INVALID_ARGUMENT, "missing member '%s'", member);
 		return NULL;
 	}
 	if (!JSON_NODE_HOLDS_ARRAY(node)) {
@@ -330,9 +315,8 @@ vmds_json_array_get_strings(JsonArray *array, const gchar *what, GError **error)
 	g_autoptr(GPtrArray) strings = g_ptr_array_sized_new(len);
 
 	for (guint i = 0; i < len; i++) {
-		const gchar *str = vmds_json_node_get_string(json_array_get_element(array, i),
-							     what,
-							     error);
+		const gchar *str =
+		    vmds_json_node_get_string(json_array_get_element(array, i), what, error);
 		if (str == NULL)
 			return NULL;
 		g_ptr_array_add(strings, (gpointer)str);
@@ -356,11 +340,8 @@ vmds_json_array_get_object(JsonArray *array, guint idx, const gchar *what, GErro
 	JsonNode *node = json_array_get_element(array, idx);
 
 	if (node == NULL || !JSON_NODE_HOLDS_OBJECT(node)) {
-		g_set_error(error,
-			    VMDS_ERROR,
-			    VMDS_ERROR_INVALID_ARGUMENT,
-			    "%s must be an object",
-			    what);
+		g_set_error(
+		    error, VMDS_ERROR, VMDS_ERROR_INVALID_ARGUMENT, "%s must be an object", what);
 		return NULL;
 	}
 	return json_node_get_object(node);

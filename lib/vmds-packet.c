@@ -3,12 +3,12 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#include "vmds-packet.h"
+
 #include "config.h"
+#include "vmds-error.h"
 
 #include <string.h>
-
-#include "vmds-error.h"
-#include "vmds-packet.h"
 
 /*
  * The DataMap framing of guest RPC packets (guest-rpc.md §2): a big-endian
@@ -105,7 +105,8 @@ vmds_packet_decode(const guint8 *body, gsize len, VmdsPacket *packet, GError **e
 				((guint64)vmds_packet_get_u32(body + pos + 4) << 32);
 			pos += 8;
 			if (field == VMDS_PACKET_FIELD_TYPE) {
-				if (value != VMDS_PACKET_TYPE_DATA && value != VMDS_PACKET_TYPE_PING)
+				if (value != VMDS_PACKET_TYPE_DATA &&
+				    value != VMDS_PACKET_TYPE_PING)
 					return vmds_packet_malformed(error, "unknown packet type");
 				packet->type = (VmdsPacketType)value;
 			} else if (field == VMDS_PACKET_FIELD_FAST_CLOSE) {
@@ -120,7 +121,8 @@ vmds_packet_decode(const guint8 *body, gsize len, VmdsPacket *packet, GError **e
 			n = vmds_packet_get_u32(body + pos);
 			pos += 4;
 			if (n == 0 || n > G_MAXINT32)
-				return vmds_packet_malformed(error, "string length must be positive");
+				return vmds_packet_malformed(error,
+							     "string length must be positive");
 			if (len - pos < n)
 				return vmds_packet_malformed(error, "string runs past the packet");
 			if (field == VMDS_PACKET_FIELD_PAYLOAD) {
@@ -128,7 +130,8 @@ vmds_packet_decode(const guint8 *body, gsize len, VmdsPacket *packet, GError **e
 				packet->payload_len = n;
 			} else if (field == VMDS_PACKET_FIELD_TYPE ||
 				   field == VMDS_PACKET_FIELD_FAST_CLOSE) {
-				return vmds_packet_malformed(error, "integer field sent as a string");
+				return vmds_packet_malformed(error,
+							     "integer field sent as a string");
 			}
 			pos += n;
 		} else {

@@ -3,9 +3,9 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#include "config.h"
-
 #include "vmds-plugin.h"
+
+#include "config.h"
 
 /*
  * The base class of every plugin. A plugin is one feature across both
@@ -119,7 +119,8 @@ vmds_plugin_add_command(VmdsPlugin *self,
  * @self: a #VmdsPlugin
  * @method: the HTTP method, e.g. `GET`
  * @pattern: the path, with `{name}` for a parameter segment, e.g.
- *   `/api/vcenter/vm/{vm}/data-sets/{data_set}`
+ *   `/api/vcenter/vm/{vm}/data-sets/{data_set}`, and a last `{name*}` for
+ *   a parameter that takes the rest of the path, slashes and all
  * @func: its handler
  *
  * Registers a REST route; call from startup().
@@ -256,12 +257,13 @@ vmds_plugin_class_init(VmdsPluginClass *klass)
 	object_class->get_property = vmds_plugin_get_property;
 	object_class->set_property = vmds_plugin_set_property;
 	object_class->finalize = vmds_plugin_finalize;
-	g_object_class_install_property(
-	    object_class,
-	    PROP_NAME,
-	    g_param_spec_string("name",
-				NULL,
-				NULL,
-				NULL,
-				G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
+	g_object_class_install_property(object_class,
+					PROP_NAME,
+					g_param_spec_string("name",
+							    NULL,
+							    NULL,
+							    NULL,
+							    G_PARAM_READWRITE |
+								G_PARAM_CONSTRUCT_ONLY |
+								G_PARAM_STATIC_STRINGS));
 }

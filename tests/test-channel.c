@@ -4,19 +4,19 @@
  */
 
 #include "config.h"
+#include "vmds.h"
 
 #include <check.h>
 #include <gio/gio.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "vmds.h"
-
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SRunner, srunner_free)
 
 START_TEST(test_channel_address)
 {
-	g_autoptr(VmdsChannelAddress) unix_addr = vmds_channel_address_parse("unix:/run/x.sock", NULL);
+	g_autoptr(VmdsChannelAddress) unix_addr =
+	    vmds_channel_address_parse("unix:/run/x.sock", NULL);
 	g_autoptr(VmdsChannelAddress) vsock_addr = vmds_channel_address_parse("vsock:2:976", NULL);
 	g_autofree gchar *text = NULL;
 	const gchar *bad[] = {

@@ -4,11 +4,10 @@
  */
 
 #include "config.h"
-
-#include <check.h>
-
 #include "vmds-config.h"
 #include "vmds.h"
+
+#include <check.h>
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SRunner, srunner_free)
 

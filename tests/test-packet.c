@@ -4,17 +4,17 @@
  */
 
 #include "config.h"
+#include "vmds.h"
 
 #include <check.h>
-
-#include "vmds.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SRunner, srunner_free)
 
 /* guest-rpc.md §2: `info-get guestinfo.x` with FAST_CLOSE, 68 bytes */
-static const gchar *vector_request = "00000040 00000001 00000001 00000001 00000000 00000002 00000002 "
-				     "00000014 696e666f 2d676574 20677565 7374696e 666f2e78 00000001 "
-				     "00000003 00000001 00000000";
+static const gchar *vector_request =
+    "00000040 00000001 00000001 00000001 00000000 00000002 00000002 "
+    "00000014 696e666f 2d676574 20677565 7374696e 666f2e78 00000001 "
+    "00000003 00000001 00000000";
 /* guest-rpc.md §2: reply payload `1 hello`, 39 bytes */
 static const gchar *vector_reply = "00000023 00000001 00000001 00000001 00000000 00000002 00000002 "
 				   "00000007 31206865 6c6c6f";
@@ -44,7 +44,8 @@ START_TEST(test_packet_vector_request)
 	VmdsPacket packet;
 
 	ck_assert_uint_eq(expected->len, 68);
-	vmds_packet_encode(out, VMDS_PACKET_TYPE_DATA, (const guint8 *)"info-get guestinfo.x", 20, TRUE);
+	vmds_packet_encode(
+	    out, VMDS_PACKET_TYPE_DATA, (const guint8 *)"info-get guestinfo.x", 20, TRUE);
 	ck_assert_uint_eq(out->len, expected->len);
 	ck_assert_mem_eq(out->data, expected->data, expected->len);
 
@@ -122,8 +123,8 @@ START_TEST(test_packet_unknown_field_ignored)
 {
 	/* TYPE=PING, then an INT64 and a STRING with field id 9 */
 	g_autoptr(GByteArray) body = test_packet_from_hex("00000001 00000001 00000002 00000000 "
-							   "00000001 00000009 00000005 00000000 "
-							   "00000002 00000009 00000002 4142");
+							  "00000001 00000009 00000005 00000000 "
+							  "00000002 00000009 00000002 4142");
 	VmdsPacket packet;
 
 	ck_assert(vmds_packet_decode(body->data, body->len, &packet, NULL));
@@ -136,7 +137,7 @@ START_TEST(test_packet_int64_word_order)
 {
 	/* FAST_CLOSE = 1 in the high word only is still non-zero; low word first */
 	g_autoptr(GByteArray) body = test_packet_from_hex("00000001 00000001 00000001 00000000 "
-							   "00000001 00000003 00000000 00000001");
+							  "00000001 00000003 00000000 00000001");
 	VmdsPacket packet;
 
 	ck_assert(vmds_packet_decode(body->data, body->len, &packet, NULL));

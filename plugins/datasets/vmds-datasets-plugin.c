@@ -4,7 +4,6 @@
  */
 
 #include "config.h"
-
 #include "vmds.h"
 
 /*
@@ -16,11 +15,7 @@
  */
 
 #define VMDS_TYPE_DATASETS_PLUGIN (vmds_datasets_plugin_get_type())
-G_DECLARE_FINAL_TYPE(VmdsDatasetsPlugin,
-		     vmds_datasets_plugin,
-		     VMDS,
-		     DATASETS_PLUGIN,
-		     VmdsPlugin)
+G_DECLARE_FINAL_TYPE(VmdsDatasetsPlugin, vmds_datasets_plugin, VMDS, DATASETS_PLUGIN, VmdsPlugin)
 
 struct _VmdsDatasetsPlugin {
 	VmdsPlugin parent_instance;
@@ -172,13 +167,8 @@ vmds_datasets_plugin_list_keys(const VmdsCall *call, GString *reply, GError **er
 	request = g_strjoin(VMDS_DATASETS_SEP, call->command, call->vm, name, NULL);
 	if (!vmds_datasets_plugin_get_cursor(obj, request, &after, error))
 		return FALSE;
-	keys = vmds_datasets_list_keys(call->store,
-				       VMDS_SIDE_GUEST,
-				       name,
-				       after,
-				       VMDS_DATASETS_PAGE_ITEMS,
-				       &more,
-				       error);
+	keys = vmds_datasets_list_keys(
+	    call->store, VMDS_SIDE_GUEST, name, after, VMDS_DATASETS_PAGE_ITEMS, &more, error);
 	if (keys == NULL)
 		return FALSE;
 	g_string_append(reply, "{\"result\":true,\"keys\":[");
@@ -189,9 +179,8 @@ vmds_datasets_plugin_list_keys(const VmdsCall *call, GString *reply, GError **er
 	}
 	g_string_append_c(reply, ']');
 	if (more && keys->len > 0)
-		vmds_datasets_plugin_append_context(reply,
-						    request,
-						    g_ptr_array_index(keys, keys->len - 1));
+		vmds_datasets_plugin_append_context(
+		    reply, request, g_ptr_array_index(keys, keys->len - 1));
 	g_string_append_c(reply, '}');
 	return TRUE;
 }
@@ -217,7 +206,8 @@ vmds_datasets_plugin_get_entry(const VmdsCall *call, GString *reply, GError **er
 
 	/* a context is bound to the data set and the exact list of keys */
 	request = g_string_new(call->command);
-	g_string_append_printf(request, VMDS_DATASETS_SEP "%s" VMDS_DATASETS_SEP "%s", call->vm, name);
+	g_string_append_printf(
+	    request, VMDS_DATASETS_SEP "%s" VMDS_DATASETS_SEP "%s", call->vm, name);
 	for (guint i = 0; i < keys->len; i++) {
 		g_string_append(request, VMDS_DATASETS_SEP);
 		vmds_json_append_string(request, g_ptr_array_index(keys, i), -1);
@@ -226,10 +216,8 @@ vmds_datasets_plugin_get_entry(const VmdsCall *call, GString *reply, GError **er
 		return FALSE;
 	if (cursor != NULL &&
 	    !g_ascii_string_to_unsigned(cursor, 10, 1, keys->len - 1, &first, NULL)) {
-		g_set_error_literal(error,
-				    VMDS_ERROR,
-				    VMDS_ERROR_INVALID_ARGUMENT,
-				    "invalid or stale context");
+		g_set_error_literal(
+		    error, VMDS_ERROR, VMDS_ERROR_INVALID_ARGUMENT, "invalid or stale context");
 		return FALSE;
 	}
 	entries = vmds_datasets_get_entries(call->store,
@@ -390,9 +378,7 @@ vmds_datasets_plugin_param(VmdsRequest *request, const gchar *name)
 }
 
 static JsonObject *
-vmds_datasets_plugin_parse_body(VmdsRequest *request,
-				const gchar *const *allowed,
-				GError **error)
+vmds_datasets_plugin_parse_body(VmdsRequest *request, const gchar *const *allowed, GError **error)
 {
 	g_autoptr(JsonObject) obj = vmds_json_parse_object(request->body, request->body_len, error);
 	if (obj == NULL || !vmds_json_object_check_members(obj, allowed, error))
@@ -449,8 +435,8 @@ vmds_datasets_plugin_parse_attributes(JsonObject *obj,
 static gboolean
 vmds_datasets_plugin_rest_create(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
 {
-	const gchar *const allowed[] =
-	    {"name", "description", "host", "guest", "omit_from_snapshot_and_clone", NULL};
+	const gchar *const allowed[] = {
+	    "name", "description", "host", "guest", "omit_from_snapshot_and_clone", NULL};
 	g_autoptr(JsonObject) obj = vmds_datasets_plugin_parse_body(request, allowed, error);
 	g_autoptr(VmdsDataset) dataset = vmds_dataset_new();
 	VmdsDatasetField fields = 0;
@@ -464,6 +450,15 @@ vmds_datasets_plugin_rest_create(VmdsPlugin *plugin, VmdsRequest *request, GErro
 				    VMDS_ERROR,
 				    VMDS_ERROR_INVALID_ARGUMENT,
 				    "members 'host' and 'guest' are required");
+		return FALSE;
+	}
+	/* a name with a slash could never be named in a path again */
+	if (strchr(name, '/') != NULL) {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_INVALID_ARGUMENT,
+			    "data set name '%s' contains '/'",
+			    name);
 		return FALSE;
 	}
 	dataset->name = g_strdup(name);
@@ -501,8 +496,8 @@ vmds_datasets_plugin_rest_list(VmdsPlugin *plugin, VmdsRequest *request, GError 
 static gboolean
 vmds_datasets_plugin_rest_get(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
 {
-	g_autoptr(VmdsDataset) dataset =
-	    vmds_datasets_get(request->store, vmds_datasets_plugin_param(request, "data_set"), error);
+	g_autoptr(VmdsDataset) dataset = vmds_datasets_get(
+	    request->store, vmds_datasets_plugin_param(request, "data_set"), error);
 
 	if (dataset == NULL)
 		return FALSE;
@@ -515,8 +510,8 @@ vmds_datasets_plugin_rest_get(VmdsPlugin *plugin, VmdsRequest *request, GError *
 static gboolean
 vmds_datasets_plugin_rest_update(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
 {
-	const gchar *const allowed[] =
-	    {"description", "host", "guest", "omit_from_snapshot_and_clone", NULL};
+	const gchar *const allowed[] = {
+	    "description", "host", "guest", "omit_from_snapshot_and_clone", NULL};
 	g_autoptr(JsonObject) obj = vmds_datasets_plugin_parse_body(request, allowed, error);
 	g_autoptr(VmdsDataset) values = vmds_dataset_new();
 	VmdsDatasetField fields = 0;
@@ -552,10 +547,8 @@ vmds_datasets_plugin_rest_delete(VmdsPlugin *plugin, VmdsRequest *request, GErro
 			return FALSE;
 		}
 	}
-	if (!vmds_datasets_delete(request->store,
-				  vmds_datasets_plugin_param(request, "data_set"),
-				  force,
-				  error))
+	if (!vmds_datasets_delete(
+		request->store, vmds_datasets_plugin_param(request, "data_set"), force, error))
 		return FALSE;
 	request->status = 204;
 	return TRUE;
@@ -564,13 +557,14 @@ vmds_datasets_plugin_rest_delete(VmdsPlugin *plugin, VmdsRequest *request, GErro
 static gboolean
 vmds_datasets_plugin_rest_list_entries(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
 {
-	g_autoptr(GPtrArray) keys = vmds_datasets_list_keys(request->store,
-							    VMDS_SIDE_HOST,
-							    vmds_datasets_plugin_param(request, "data_set"),
-							    NULL,
-							    0,
-							    NULL,
-							    error);
+	g_autoptr(GPtrArray) keys =
+	    vmds_datasets_list_keys(request->store,
+				    VMDS_SIDE_HOST,
+				    vmds_datasets_plugin_param(request, "data_set"),
+				    NULL,
+				    0,
+				    NULL,
+				    error);
 
 	if (keys == NULL)
 		return FALSE;
@@ -620,11 +614,10 @@ vmds_datasets_plugin_rest_set_entry(VmdsPlugin *plugin, VmdsRequest *request, GE
 	value = vmds_json_node_get_string(body, "the body", error);
 	if (value == NULL)
 		return FALSE;
-	g_ptr_array_add(entries,
-			vmds_entry_new(vmds_datasets_plugin_param(request, "key"),
-				       value,
-				       strlen(value),
-				       FALSE));
+	g_ptr_array_add(
+	    entries,
+	    vmds_entry_new(
+		vmds_datasets_plugin_param(request, "key"), value, strlen(value), FALSE));
 	if (!vmds_datasets_set_entries(request->store,
 				       VMDS_SIDE_HOST,
 				       vmds_datasets_plugin_param(request, "data_set"),
@@ -664,10 +657,10 @@ static const struct {
     {"PATCH", VMDS_DATASETS_PATH "/{data_set}", vmds_datasets_plugin_rest_update},
     {"DELETE", VMDS_DATASETS_PATH "/{data_set}", vmds_datasets_plugin_rest_delete},
     {"GET", VMDS_DATASETS_PATH "/{data_set}/entries", vmds_datasets_plugin_rest_list_entries},
-    {"GET", VMDS_DATASETS_PATH "/{data_set}/entries/{key}", vmds_datasets_plugin_rest_get_entry},
-    {"PUT", VMDS_DATASETS_PATH "/{data_set}/entries/{key}", vmds_datasets_plugin_rest_set_entry},
+    {"GET", VMDS_DATASETS_PATH "/{data_set}/entries/{key*}", vmds_datasets_plugin_rest_get_entry},
+    {"PUT", VMDS_DATASETS_PATH "/{data_set}/entries/{key*}", vmds_datasets_plugin_rest_set_entry},
     {"DELETE",
-     VMDS_DATASETS_PATH "/{data_set}/entries/{key}",
+     VMDS_DATASETS_PATH "/{data_set}/entries/{key*}",
      vmds_datasets_plugin_rest_delete_entry},
 };
 
