@@ -11,6 +11,7 @@
 #include <gio/gio.h>
 #include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
+#include <linux/vm_sockets.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -31,6 +32,8 @@ struct _VmdsBackchannel {
 	GHashTable *listeners; /* VmdsVm* → GSocketService */
 	GHashTable *paths;     /* VmdsVm* → socket path */
 	GHashTable *conns;     /* the open VmdsConnections */
+	GSocketService *vsock; /* (nullable): the vsock listener, when configured */
+	VmdsBackchannelLookup lookup_cid;
 	/* settings, updated on reload */
 	guint socket_mode;
 	gid_t gid;
@@ -270,6 +273,27 @@ vmds_backchannel_is_privileged(VmdsBackchannel *self, gint fd, uid_t uid, gid_t 
 	return FALSE;
 }
 
+static void
+vmds_backchannel_accept(VmdsBackchannel *self,
+			GSocketConnection *connection,
+			VmdsVm *vm,
+			guint32 uid,
+			gboolean privileged)
+{
+	VmdsConnection *conn = g_new0(VmdsConnection, 1);
+
+	conn->self = self;
+	conn->vm = vmds_vm_ref(vm);
+	conn->conn = g_object_ref(connection);
+	conn->cancellable = g_cancellable_new();
+	conn->out = g_byte_array_new();
+	conn->uid = uid;
+	conn->privileged = privileged;
+	g_hash_table_add(self->conns, conn);
+	vmds_connection_read_header(conn);
+}
+
+/* a guest on a VM's unix socket: the socket names the VM, SO_PEERCRED the caller */
 static gboolean
 vmds_backchannel_incoming_cb(GSocketService *service,
 			     GSocketConnection *connection,
@@ -281,7 +305,7 @@ vmds_backchannel_incoming_cb(GSocketService *service,
 	gint fd = g_socket_get_fd(g_socket_connection_get_socket(connection));
 	struct ucred cred = {0};
 	socklen_t len = sizeof(cred);
-	VmdsConnection *conn;
+	gboolean privileged;
 
 	if (g_hash_table_size(self->conns) >= self->max_connections) {
 		g_warning("refused a connection to %s: %u connections is the limit",
@@ -295,20 +319,93 @@ vmds_backchannel_incoming_cb(GSocketService *service,
 			  g_strerror(errno));
 		return TRUE;
 	}
-	conn = g_new0(VmdsConnection, 1);
-	conn->self = self;
-	conn->vm = vmds_vm_ref(vm);
-	conn->conn = g_object_ref(connection);
-	conn->cancellable = g_cancellable_new();
-	conn->out = g_byte_array_new();
-	conn->uid = cred.uid;
-	conn->privileged = vmds_backchannel_is_privileged(self, fd, cred.uid, cred.gid);
-	g_hash_table_add(self->conns, conn);
+	privileged = vmds_backchannel_is_privileged(self, fd, cred.uid, cred.gid);
 	g_debug("%s: connection from uid %u (%s)",
 		vm->id,
 		cred.uid,
-		conn->privileged ? "privileged" : "unprivileged");
-	vmds_connection_read_header(conn);
+		privileged ? "privileged" : "unprivileged");
+	vmds_backchannel_accept(self, connection, vm, cred.uid, privileged);
+	return TRUE;
+}
+
+/*
+ * A guest over vsock: its CID names the VM (an unknown CID is refused), and
+ * [vmware] a source port below 1024 proves root in the guest; any other
+ * peer is an ordinary user.
+ */
+static gboolean
+vmds_backchannel_vsock_incoming_cb(GSocketService *service,
+				   GSocketConnection *connection,
+				   GObject *source_object,
+				   gpointer user_data)
+{
+	VmdsBackchannel *self = VMDS_BACKCHANNEL(user_data);
+	gint fd = g_socket_get_fd(g_socket_connection_get_socket(connection));
+	struct sockaddr_vm peer = {0};
+	socklen_t len = sizeof(peer);
+	VmdsVm *vm;
+
+	if (g_hash_table_size(self->conns) >= self->max_connections) {
+		g_warning("refused a vsock connection: %u connections is the limit",
+			  self->max_connections);
+		return TRUE;
+	}
+	if (getpeername(fd, (struct sockaddr *)&peer, &len) < 0 || peer.svm_family != AF_VSOCK) {
+		g_warning("refused a vsock connection: no peer address: %s", g_strerror(errno));
+		return TRUE;
+	}
+	vm = self->lookup_cid(peer.svm_cid, self->dispatch_data);
+	if (vm == NULL) {
+		g_warning("refused a vsock connection from cid %u: no VM has that cid",
+			  peer.svm_cid);
+		return TRUE;
+	}
+	g_debug("%s: vsock connection from cid %u port %u", vm->id, peer.svm_cid, peer.svm_port);
+	vmds_backchannel_accept(self, connection, vm, G_MAXUINT32, peer.svm_port < 1024);
+	return TRUE;
+}
+
+/**
+ * vmds_backchannel_listen_vsock:
+ * @self: a #VmdsBackchannel
+ * @port: the vsock port, e.g. 976
+ * @error: a #GError or %NULL
+ *
+ * Listens on AF_VSOCK @port for every CID; a peer is served as the VM whose
+ * cid it has. Only ever called when configured: it accepts, never connects.
+ */
+gboolean
+vmds_backchannel_listen_vsock(VmdsBackchannel *self, guint32 port, GError **error)
+{
+	struct sockaddr_vm addr = {
+	    .svm_family = AF_VSOCK, .svm_cid = VMADDR_CID_ANY, .svm_port = port};
+	g_autoptr(GSocket) listener = NULL;
+	gint fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, 128) < 0) {
+		gint errsv = errno;
+		if (fd >= 0)
+			close(fd);
+		g_set_error(error,
+			    G_IO_ERROR,
+			    g_io_error_from_errno(errsv),
+			    "cannot listen on vsock port %u: %s",
+			    port,
+			    g_strerror(errsv));
+		return FALSE;
+	}
+	listener = g_socket_new_from_fd(fd, error);
+	if (listener == NULL) {
+		close(fd);
+		return FALSE;
+	}
+	g_clear_object(&self->vsock);
+	self->vsock = g_socket_service_new();
+	if (!g_socket_listener_add_socket(G_SOCKET_LISTENER(self->vsock), listener, NULL, error))
+		return FALSE;
+	g_signal_connect(
+	    self->vsock, "incoming", G_CALLBACK(vmds_backchannel_vsock_incoming_cb), self);
+	g_socket_service_start(self->vsock);
 	return TRUE;
 }
 
@@ -446,6 +543,11 @@ vmds_backchannel_shutdown(VmdsBackchannel *self)
 	}
 	g_hash_table_remove_all(self->listeners);
 	g_hash_table_remove_all(self->paths);
+	if (self->vsock != NULL) {
+		g_socket_service_stop(self->vsock);
+		g_socket_listener_close(G_SOCKET_LISTENER(self->vsock));
+		g_clear_object(&self->vsock);
+	}
 	g_hash_table_iter_init(&iter, self->conns);
 	while (g_hash_table_iter_next(&iter, &conn, NULL))
 		g_cancellable_cancel(((VmdsConnection *)conn)->cancellable);
@@ -473,15 +575,19 @@ vmds_backchannel_set_config(VmdsBackchannel *self, const VmdsConfig *config)
 /**
  * vmds_backchannel_new:
  * @dispatch: answers each request
- * @user_data: for @dispatch
+ * @lookup_cid: finds the VM of a vsock peer
+ * @user_data: for @dispatch and @lookup_cid
  *
  * Returns: (transfer full): a backchannel serving no VM yet
  */
 VmdsBackchannel *
-vmds_backchannel_new(VmdsBackchannelDispatch dispatch, gpointer user_data)
+vmds_backchannel_new(VmdsBackchannelDispatch dispatch,
+		     VmdsBackchannelLookup lookup_cid,
+		     gpointer user_data)
 {
 	VmdsBackchannel *self = g_object_new(VMDS_TYPE_BACKCHANNEL, NULL);
 	self->dispatch = dispatch;
+	self->lookup_cid = lookup_cid;
 	self->dispatch_data = user_data;
 	return self;
 }

@@ -19,13 +19,19 @@ typedef gboolean (*VmdsBackchannelDispatch)(VmdsVm *vm,
 					    GString *reply,
 					    gpointer user_data);
 
+/* the VM of a vsock peer's context id, or NULL */
+typedef VmdsVm *(*VmdsBackchannelLookup)(guint32 cid, gpointer user_data);
+
 #define VMDS_TYPE_BACKCHANNEL (vmds_backchannel_get_type())
 G_DECLARE_FINAL_TYPE(VmdsBackchannel, vmds_backchannel, VMDS, BACKCHANNEL, GObject)
 
-VmdsBackchannel *vmds_backchannel_new(VmdsBackchannelDispatch dispatch, gpointer user_data);
+VmdsBackchannel *vmds_backchannel_new(VmdsBackchannelDispatch dispatch,
+				      VmdsBackchannelLookup lookup_cid,
+				      gpointer user_data);
 void vmds_backchannel_set_config(VmdsBackchannel *self, const VmdsConfig *config);
 gboolean
 vmds_backchannel_add_vm(VmdsBackchannel *self, VmdsVm *vm, const gchar *path, GError **error);
+gboolean vmds_backchannel_listen_vsock(VmdsBackchannel *self, guint32 port, GError **error);
 void vmds_backchannel_remove_vm(VmdsBackchannel *self, VmdsVm *vm);
 guint vmds_backchannel_get_connections(VmdsBackchannel *self);
 void vmds_backchannel_shutdown(VmdsBackchannel *self);

@@ -83,6 +83,13 @@ vmds_daemon_dispatch_cb(VmdsVm *vm,
 	return command->func(command->plugin, &call, reply);
 }
 
+static VmdsVm *
+vmds_daemon_lookup_cid_cb(guint32 cid, gpointer user_data)
+{
+	VmdsDaemon *self = VMDS_DAEMON(user_data);
+	return vmds_inventory_lookup_cid(self->inventory, cid);
+}
+
 VmdsInventory *
 vmds_daemon_get_inventory(VmdsDaemon *self)
 {
@@ -367,6 +374,9 @@ vmds_daemon_setup(VmdsDaemon *self, GError **error)
 		if (!vmds_backchannel_add_vm(self->backchannel, vm, path, &error_local))
 			g_warning("not serving VM %s: %s", vm->id, error_local->message);
 	}
+	if (self->config->vsock_port != 0 &&
+	    !vmds_backchannel_listen_vsock(self->backchannel, self->config->vsock_port, error))
+		return FALSE;
 	if (self->config->http_listen[0] != '\0') {
 		g_autofree gchar *line = NULL;
 		if (!vmds_http_listen(self->http, self->config, error))
@@ -495,7 +505,8 @@ vmds_daemon_init(VmdsDaemon *self)
 	self->loop = g_main_loop_new(NULL, FALSE);
 	self->plugins = g_ptr_array_new_with_free_func(g_object_unref);
 	self->commands = g_hash_table_new(g_str_hash, g_str_equal);
-	self->backchannel = vmds_backchannel_new(vmds_daemon_dispatch_cb, self);
+	self->backchannel =
+	    vmds_backchannel_new(vmds_daemon_dispatch_cb, vmds_daemon_lookup_cid_cb, self);
 }
 
 static void
