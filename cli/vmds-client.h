@@ -16,24 +16,17 @@ typedef struct _VmdsClient VmdsClient;
 
 VmdsClient *
 vmds_client_new(const gchar *url, const gchar *ca_file, gboolean insecure, GError **error);
-void
-vmds_client_free(VmdsClient *self);
-const gchar *
-vmds_client_get_url(VmdsClient *self);
+void vmds_client_free(VmdsClient *self);
+const gchar *vmds_client_get_url(VmdsClient *self);
 gboolean
-vmds_client_login(VmdsClient *self,
-		  const gchar *username,
-		  const gchar *password,
-		  GError **error);
-void
-vmds_client_logout(VmdsClient *self);
-gboolean
-vmds_client_call(VmdsClient *self,
-		 const gchar *method,
-		 const gchar *path,
-		 JsonNode *body,
-		 JsonNode **reply,
-		 GError **error);
+vmds_client_login(VmdsClient *self, const gchar *username, const gchar *password, GError **error);
+void vmds_client_logout(VmdsClient *self);
+gboolean vmds_client_call(VmdsClient *self,
+			  const gchar *method,
+			  const gchar *path,
+			  JsonNode *body,
+			  JsonNode **reply,
+			  GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmdsClient, vmds_client_free)
 

@@ -4,15 +4,16 @@
  */
 
 #include "config.h"
-#include "vmds-channel.h"
-#include "vmds-packet.h"
-#include "vmds-paths.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "vmds-channel.h"
+#include "vmds-packet.h"
+#include "vmds-paths.h"
 
 /*
  * vmtoolsd: the guest's thin client, compatible with open-vm-tools'

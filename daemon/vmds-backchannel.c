@@ -3,8 +3,6 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#include "vmds-backchannel.h"
-
 #include "config.h"
 
 #include <errno.h>
@@ -15,6 +13,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "vmds-backchannel.h"
 
 /*
  * The guest side of the daemon: one listening unix socket per VM (the socket

@@ -3,12 +3,12 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#include "vmds-config.h"
-
 #include "config.h"
-#include "vmds.h"
 
 #include <grp.h>
+
+#include "vmds-config.h"
+#include "vmds.h"
 
 /*
  * vmds.conf is a GKeyFile. Every key of the daemon's own groups is checked:

@@ -3,20 +3,20 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#include "vmds-daemon.h"
-
 #include "config.h"
-#include "vmds-backchannel.h"
-#include "vmds-http.h"
-#include "vmds-plugin-loader.h"
-#include "vmds-sessions.h"
-#include "vmds-vm-plugin.h"
 
 #include <errno.h>
 #include <gio/gunixsocketaddress.h>
 #include <glib-unix.h>
 #include <glib/gstdio.h>
 #include <sys/stat.h>
+
+#include "vmds-backchannel.h"
+#include "vmds-daemon.h"
+#include "vmds-http.h"
+#include "vmds-plugin-loader.h"
+#include "vmds-sessions.h"
+#include "vmds-vm-plugin.h"
 
 /*
  * The daemon: owns the configuration, the VM inventory, the guest

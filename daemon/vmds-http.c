@@ -3,12 +3,12 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#include "vmds-http.h"
-
 #include "config.h"
-#include "vmds-sessions.h"
 
 #include <libsoup/soup.h>
+
+#include "vmds-http.h"
+#include "vmds-sessions.h"
 
 /*
  * The REST server (libsoup 3): sessions, routing a request to the plugin

@@ -3,12 +3,12 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#include "vmds-inventory.h"
-
 #include "config.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
+
+#include "vmds-inventory.h"
 
 /*
  * The VMs this daemon serves. Each lives in its own directory

@@ -3,14 +3,14 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#include "vmds-plugin-loader.h"
-
 #include "config.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "vmds-plugin-loader.h"
 
 /*
  * Loads plugin modules the way NetworkManager does: only files owned by root

@@ -3,11 +3,11 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#include "vmds-sessions.h"
-
 #include "config.h"
 
 #include <sys/random.h>
+
+#include "vmds-sessions.h"
 
 /*
  * REST sessions: `POST /api/session` makes one, the

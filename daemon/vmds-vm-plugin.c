@@ -3,9 +3,9 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#include "vmds-vm-plugin.h"
-
 #include "config.h"
+
+#include "vmds-vm-plugin.h"
 
 /*
  * The VM inventory routes, `/api/vcenter/vm`: built into the daemon (they

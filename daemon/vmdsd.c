@@ -4,10 +4,11 @@
  */
 
 #include "config.h"
-#include "vmds-daemon.h"
 
 #include <locale.h>
 #include <stdlib.h>
+
+#include "vmds-daemon.h"
 
 /* vmdsd: options, logging, then run the daemon object until a signal */
 

@@ -3,10 +3,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#include "vmds-channel.h"
-
 #include "config.h"
-#include "vmds-packet.h"
 
 #include <errno.h>
 #include <gio/gio.h>
@@ -16,6 +13,9 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+#include "vmds-channel.h"
+#include "vmds-packet.h"
 
 /*
  * The client side of the guest channel: plain blocking sockets with poll()

@@ -36,22 +36,17 @@ typedef struct {
 	guint32 port;
 } VmdsChannelAddress;
 
-VmdsChannelAddress *
-vmds_channel_address_parse(const gchar *text, GError **error);
-gchar *
-vmds_channel_address_to_string(const VmdsChannelAddress *address);
-void
-vmds_channel_address_free(VmdsChannelAddress *address);
+VmdsChannelAddress *vmds_channel_address_parse(const gchar *text, GError **error);
+gchar *vmds_channel_address_to_string(const VmdsChannelAddress *address);
+void vmds_channel_address_free(VmdsChannelAddress *address);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmdsChannelAddress, vmds_channel_address_free)
 
-gint
-vmds_channel_connect(const VmdsChannelAddress *address, guint timeout_ms, GError **error);
-GBytes *
-vmds_channel_call(gint fd,
-		  const guint8 *request,
-		  gsize request_len,
-		  gboolean fast_close,
-		  guint timeout_ms,
-		  GError **error);
+gint vmds_channel_connect(const VmdsChannelAddress *address, guint timeout_ms, GError **error);
+GBytes *vmds_channel_call(gint fd,
+			  const guint8 *request,
+			  gsize request_len,
+			  gboolean fast_close,
+			  guint timeout_ms,
+			  GError **error);
 
 G_END_DECLS

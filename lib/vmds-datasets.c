@@ -3,14 +3,14 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#include "vmds-datasets.h"
-
 #include "config.h"
-#include "vmds-error.h"
-#include "vmds-json.h"
 
 #include <string.h>
 #include <sys/random.h>
+
+#include "vmds-datasets.h"
+#include "vmds-error.h"
+#include "vmds-json.h"
 
 /* a context holds a cursor (at most a key) and a MAC; longer is not ours */
 #define VMDS_DATASETS_MAX_CONTEXT 8192

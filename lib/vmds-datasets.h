@@ -53,84 +53,58 @@ typedef struct {
 	gboolean append;
 } VmdsEntry;
 
-VmdsDataset *
-vmds_dataset_new(void);
-void
-vmds_dataset_free(VmdsDataset *dataset);
+VmdsDataset *vmds_dataset_new(void);
+void vmds_dataset_free(VmdsDataset *dataset);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmdsDataset, vmds_dataset_free)
 
-VmdsEntry *
-vmds_entry_new(const gchar *key, const gchar *value, gsize value_len, gboolean append);
-void
-vmds_entry_free(VmdsEntry *entry);
+VmdsEntry *vmds_entry_new(const gchar *key, const gchar *value, gsize value_len, gboolean append);
+void vmds_entry_free(VmdsEntry *entry);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmdsEntry, vmds_entry_free)
 
-const gchar *
-vmds_access_to_string(VmdsAccess access);
-gboolean
-vmds_access_from_string(const gchar *str, VmdsAccess *access, GError **error);
+const gchar *vmds_access_to_string(VmdsAccess access);
+gboolean vmds_access_from_string(const gchar *str, VmdsAccess *access, GError **error);
 
-gboolean
-vmds_datasets_check_name(const gchar *name, GError **error);
-gboolean
-vmds_datasets_check_key(const gchar *key, GError **error);
+gboolean vmds_datasets_check_name(const gchar *name, GError **error);
+gboolean vmds_datasets_check_key(const gchar *key, GError **error);
 
 /* data sets (never governed by access modes; the guest cannot call these but list/get) */
-GPtrArray *
-vmds_datasets_list(VmdsStore *store, GError **error);
-VmdsDataset *
-vmds_datasets_get(VmdsStore *store, const gchar *name, GError **error);
-gboolean
-vmds_datasets_create(VmdsStore *store, const VmdsDataset *dataset, GError **error);
-gboolean
-vmds_datasets_update(VmdsStore *store,
-		     const gchar *name,
-		     const VmdsDataset *values,
-		     VmdsDatasetField fields,
-		     GError **error);
-gboolean
-vmds_datasets_delete(VmdsStore *store, const gchar *name, gboolean force, GError **error);
-gint64
-vmds_datasets_vm_used(VmdsStore *store, GError **error);
+GPtrArray *vmds_datasets_list(VmdsStore *store, GError **error);
+VmdsDataset *vmds_datasets_get(VmdsStore *store, const gchar *name, GError **error);
+gboolean vmds_datasets_create(VmdsStore *store, const VmdsDataset *dataset, GError **error);
+gboolean vmds_datasets_update(VmdsStore *store,
+			      const gchar *name,
+			      const VmdsDataset *values,
+			      VmdsDatasetField fields,
+			      GError **error);
+gboolean vmds_datasets_delete(VmdsStore *store, const gchar *name, gboolean force, GError **error);
+gint64 vmds_datasets_vm_used(VmdsStore *store, GError **error);
 
 /* entries (governed by the side's access mode) */
-GPtrArray *
-vmds_datasets_list_keys(VmdsStore *store,
-			VmdsSide side,
-			const gchar *dataset,
-			const gchar *after,
-			gsize max_bytes,
-			gboolean *more,
-			GError **error);
-GPtrArray *
-vmds_datasets_get_entries(VmdsStore *store,
-			  VmdsSide side,
-			  const gchar *dataset,
-			  GPtrArray *keys,
-			  guint first,
-			  gsize max_bytes,
-			  guint *next,
-			  GError **error);
-gboolean
-vmds_datasets_set_entries(VmdsStore *store,
-			  VmdsSide side,
-			  const gchar *dataset,
-			  GPtrArray *entries,
-			  GError **error);
-gboolean
-vmds_datasets_delete_entries(VmdsStore *store,
-			     VmdsSide side,
-			     const gchar *dataset,
-			     GPtrArray *keys,
-			     GError **error);
+GPtrArray *vmds_datasets_list_keys(VmdsStore *store,
+				   VmdsSide side,
+				   const gchar *dataset,
+				   const gchar *after,
+				   gsize max_bytes,
+				   gboolean *more,
+				   GError **error);
+GPtrArray *vmds_datasets_get_entries(VmdsStore *store,
+				     VmdsSide side,
+				     const gchar *dataset,
+				     GPtrArray *keys,
+				     guint first,
+				     gsize max_bytes,
+				     guint *next,
+				     GError **error);
+gboolean vmds_datasets_set_entries(
+    VmdsStore *store, VmdsSide side, const gchar *dataset, GPtrArray *entries, GError **error);
+gboolean vmds_datasets_delete_entries(
+    VmdsStore *store, VmdsSide side, const gchar *dataset, GPtrArray *keys, GError **error);
 
 /* paging contexts: opaque, bound to the request they came from */
-gchar *
-vmds_datasets_context_new(const gchar *request, const gchar *cursor, gsize cursor_len);
-gchar *
-vmds_datasets_context_parse(const gchar *request,
-			    const gchar *context,
-			    gsize *cursor_len,
-			    GError **error);
+gchar *vmds_datasets_context_new(const gchar *request, const gchar *cursor, gsize cursor_len);
+gchar *vmds_datasets_context_parse(const gchar *request,
+				   const gchar *context,
+				   gsize *cursor_len,
+				   GError **error);
 
 G_END_DECLS

@@ -3,13 +3,16 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#include "vmds-error.h"
-
 #include "config.h"
 
 #include <gio/gio.h>
 
-G_DEFINE_QUARK(vmds - error - quark, vmds_error)
+#include "vmds-error.h"
+
+/* the first argument is stringified: it is the quark's name */
+/* clang-format off */
+G_DEFINE_QUARK(vmds-error-quark, vmds_error)
+/* clang-format on */
 
 /* the table and the enum cannot drift apart */
 static const struct {

@@ -35,15 +35,10 @@ typedef enum {
 	VMDS_ERROR_LAST
 } VmdsError;
 
-GQuark
-vmds_error_quark(void);
-const gchar *
-vmds_error_to_error_id(const GError *error);
-const gchar *
-vmds_error_to_error_type(const GError *error);
-guint
-vmds_error_to_http_status(const GError *error);
-void
-vmds_error_convert(GError **error);
+GQuark vmds_error_quark(void);
+const gchar *vmds_error_to_error_id(const GError *error);
+const gchar *vmds_error_to_error_type(const GError *error);
+guint vmds_error_to_http_status(const GError *error);
+void vmds_error_convert(GError **error);
 
 G_END_DECLS

@@ -3,12 +3,12 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#include "vmds-json.h"
-
 #include "config.h"
-#include "vmds-error.h"
 
 #include <string.h>
+
+#include "vmds-error.h"
+#include "vmds-json.h"
 
 /*
  * Everything a peer sends is hostile: these accessors check the type of each

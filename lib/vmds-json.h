@@ -12,36 +12,21 @@ G_BEGIN_DECLS
 /* deeper input is refused before json-glib sees it (its parser recurses) */
 #define VMDS_JSON_MAX_DEPTH 32
 
-JsonNode *
-vmds_json_parse(const gchar *text, gsize len, GError **error);
-JsonObject *
-vmds_json_parse_object(const gchar *text, gsize len, GError **error);
+JsonNode *vmds_json_parse(const gchar *text, gsize len, GError **error);
+JsonObject *vmds_json_parse_object(const gchar *text, gsize len, GError **error);
 gboolean
 vmds_json_object_check_members(JsonObject *obj, const gchar *const *allowed, GError **error);
-gboolean
-vmds_json_object_get_string(JsonObject *obj,
-			    const gchar *member,
-			    gboolean required,
-			    const gchar **value,
-			    GError **error);
-gboolean
-vmds_json_object_get_boolean(JsonObject *obj,
-			     const gchar *member,
-			     gboolean *value,
-			     gboolean *present,
-			     GError **error);
-JsonArray *
-vmds_json_object_get_array(JsonObject *obj, const gchar *member, GError **error);
-GPtrArray *
-vmds_json_array_get_strings(JsonArray *array, const gchar *what, GError **error);
+gboolean vmds_json_object_get_string(
+    JsonObject *obj, const gchar *member, gboolean required, const gchar **value, GError **error);
+gboolean vmds_json_object_get_boolean(
+    JsonObject *obj, const gchar *member, gboolean *value, gboolean *present, GError **error);
+JsonArray *vmds_json_object_get_array(JsonObject *obj, const gchar *member, GError **error);
+GPtrArray *vmds_json_array_get_strings(JsonArray *array, const gchar *what, GError **error);
 JsonObject *
 vmds_json_array_get_object(JsonArray *array, guint idx, const gchar *what, GError **error);
-const gchar *
-vmds_json_node_get_string(JsonNode *node, const gchar *what, GError **error);
+const gchar *vmds_json_node_get_string(JsonNode *node, const gchar *what, GError **error);
 
-void
-vmds_json_append_string(GString *out, const gchar *str, gssize len);
-gsize
-vmds_json_string_size(const gchar *str, gsize len);
+void vmds_json_append_string(GString *out, const gchar *str, gssize len);
+gsize vmds_json_string_size(const gchar *str, gsize len);
 
 G_END_DECLS

@@ -3,12 +3,12 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#include "vmds-packet.h"
-
 #include "config.h"
-#include "vmds-error.h"
 
 #include <string.h>
+
+#include "vmds-error.h"
+#include "vmds-packet.h"
 
 /*
  * The DataMap framing of guest RPC packets (guest-rpc.md §2): a big-endian

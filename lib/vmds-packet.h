@@ -38,15 +38,12 @@ typedef struct {
 	gboolean fast_close;
 } VmdsPacket;
 
-guint32
-vmds_packet_read_length(const guint8 *header);
-gboolean
-vmds_packet_decode(const guint8 *body, gsize len, VmdsPacket *packet, GError **error);
-void
-vmds_packet_encode(GByteArray *out,
-		   VmdsPacketType type,
-		   const guint8 *payload,
-		   gsize payload_len,
-		   gboolean fast_close);
+guint32 vmds_packet_read_length(const guint8 *header);
+gboolean vmds_packet_decode(const guint8 *body, gsize len, VmdsPacket *packet, GError **error);
+void vmds_packet_encode(GByteArray *out,
+			VmdsPacketType type,
+			const guint8 *payload,
+			gsize payload_len,
+			gboolean fast_close);
 
 G_END_DECLS

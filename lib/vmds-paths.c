@@ -3,11 +3,11 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#include "vmds-paths.h"
-
 #include "config.h"
 
 #include <unistd.h>
+
+#include "vmds-paths.h"
 
 /*
  * Defaults work with no configuration: root gets the system directories, an

@@ -17,13 +17,9 @@ G_BEGIN_DECLS
 #define VMDS_ADMIN_PASSWORD_FILE "admin-password"
 #define VMDS_URL_FILE		 "vmdsd.url"
 
-gchar *
-vmds_paths_state_dir(void);
-gchar *
-vmds_paths_run_dir(void);
-gchar *
-vmds_paths_config_file(void);
-gchar *
-vmds_paths_socket(const gchar *run_dir, const gchar *vm);
+gchar *vmds_paths_state_dir(void);
+gchar *vmds_paths_run_dir(void);
+gchar *vmds_paths_config_file(void);
+gchar *vmds_paths_socket(const gchar *run_dir, const gchar *vm);
 
 G_END_DECLS

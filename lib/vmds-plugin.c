@@ -3,9 +3,9 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#include "vmds-plugin.h"
-
 #include "config.h"
+
+#include "vmds-plugin.h"
 
 /*
  * The base class of every plugin. A plugin is one feature across both

@@ -98,30 +98,21 @@ typedef struct {
 	VmdsPlugin *plugin;
 } VmdsRoute;
 
-const gchar *
-vmds_plugin_get_name(VmdsPlugin *self);
-GKeyFile *
-vmds_plugin_get_config(VmdsPlugin *self);
-void
-vmds_plugin_set_config(VmdsPlugin *self, GKeyFile *config);
-void
-vmds_plugin_add_command(VmdsPlugin *self,
-			const gchar *name,
-			VmdsCommandFunc func,
-			VmdsCommandFlags flags);
-void
-vmds_plugin_add_route(VmdsPlugin *self,
-		      const gchar *method,
-		      const gchar *pattern,
-		      VmdsRouteFunc func);
-GPtrArray *
-vmds_plugin_get_commands(VmdsPlugin *self);
-GPtrArray *
-vmds_plugin_get_routes(VmdsPlugin *self);
-gboolean
-vmds_plugin_startup(VmdsPlugin *self, GError **error);
-void
-vmds_plugin_shutdown(VmdsPlugin *self);
+const gchar *vmds_plugin_get_name(VmdsPlugin *self);
+GKeyFile *vmds_plugin_get_config(VmdsPlugin *self);
+void vmds_plugin_set_config(VmdsPlugin *self, GKeyFile *config);
+void vmds_plugin_add_command(VmdsPlugin *self,
+			     const gchar *name,
+			     VmdsCommandFunc func,
+			     VmdsCommandFlags flags);
+void vmds_plugin_add_route(VmdsPlugin *self,
+			   const gchar *method,
+			   const gchar *pattern,
+			   VmdsRouteFunc func);
+GPtrArray *vmds_plugin_get_commands(VmdsPlugin *self);
+GPtrArray *vmds_plugin_get_routes(VmdsPlugin *self);
+gboolean vmds_plugin_startup(VmdsPlugin *self, GError **error);
+void vmds_plugin_shutdown(VmdsPlugin *self);
 
 /**
  * VMDS_PLUGIN_DEFINE:

@@ -3,16 +3,16 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#include "vmds-store.h"
-
 #include "config.h"
-#include "vmds-error.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
 #include <sys/file.h>
 #include <unistd.h>
+
+#include "vmds-error.h"
+#include "vmds-store.h"
 
 /* how long a statement waits for a lock held by another connection */
 #define VMDS_STORE_BUSY_TIMEOUT_MS 5000

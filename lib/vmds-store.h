@@ -22,25 +22,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmdsStoreStmt, sqlite3_reset)
 /* the newest schema this build writes; older stores are migrated on open */
 #define VMDS_STORE_SCHEMA_VERSION 1
 
-VmdsStore *
-vmds_store_open(const gchar *path, GError **error);
-const gchar *
-vmds_store_get_path(VmdsStore *self);
-gint
-vmds_store_get_schema_version(VmdsStore *self);
-sqlite3_stmt *
-vmds_store_prepare(VmdsStore *self, const gchar *sql, GError **error);
-gboolean
-vmds_store_step_done(VmdsStore *self, sqlite3_stmt *stmt, GError **error);
-gboolean
-vmds_store_begin(VmdsStore *self, GError **error);
-gboolean
-vmds_store_commit(VmdsStore *self, GError **error);
-void
-vmds_store_rollback(VmdsStore *self);
-gboolean
-vmds_store_set_error(VmdsStore *self, gint rc, GError **error);
-void
-vmds_store_close(VmdsStore *self);
+VmdsStore *vmds_store_open(const gchar *path, GError **error);
+const gchar *vmds_store_get_path(VmdsStore *self);
+gint vmds_store_get_schema_version(VmdsStore *self);
+sqlite3_stmt *vmds_store_prepare(VmdsStore *self, const gchar *sql, GError **error);
+gboolean vmds_store_step_done(VmdsStore *self, sqlite3_stmt *stmt, GError **error);
+gboolean vmds_store_begin(VmdsStore *self, GError **error);
+gboolean vmds_store_commit(VmdsStore *self, GError **error);
+void vmds_store_rollback(VmdsStore *self);
+gboolean vmds_store_set_error(VmdsStore *self, gint rc, GError **error);
+void vmds_store_close(VmdsStore *self);
 
 G_END_DECLS

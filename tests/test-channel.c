@@ -4,12 +4,13 @@
  */
 
 #include "config.h"
-#include "vmds.h"
 
 #include <check.h>
 #include <gio/gio.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "vmds.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SRunner, srunner_free)
 

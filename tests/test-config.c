@@ -4,10 +4,11 @@
  */
 
 #include "config.h"
-#include "vmds-config.h"
-#include "vmds.h"
 
 #include <check.h>
+
+#include "vmds-config.h"
+#include "vmds.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SRunner, srunner_free)
 

@@ -4,12 +4,13 @@
  */
 
 #include "config.h"
-#include "vmds-datasets.h"
-#include "vmds-error.h"
 
 #include <check.h>
 #include <glib/gstdio.h>
 #include <string.h>
+
+#include "vmds-datasets.h"
+#include "vmds-error.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SRunner, srunner_free)
 

@@ -4,10 +4,11 @@
  */
 
 #include "config.h"
-#include "vmds.h"
 
 #include <check.h>
 #include <gio/gio.h>
+
+#include "vmds.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SRunner, srunner_free)
 
@@ -48,6 +49,13 @@ START_TEST(test_error_map)
 }
 END_TEST
 
+START_TEST(test_error_quark)
+{
+	/* clients that match errors by domain name rely on it */
+	ck_assert_str_eq(g_quark_to_string(VMDS_ERROR), "vmds-error-quark");
+}
+END_TEST
+
 START_TEST(test_error_foreign)
 {
 	g_autoptr(GError) error = g_error_new_literal(G_IO_ERROR, G_IO_ERROR_NO_SPACE, "disk full");
@@ -71,6 +79,7 @@ test_error_suite(void)
 	Suite *s = suite_create("error");
 	TCase *tc = tcase_create("map");
 	tcase_add_test(tc, test_error_map);
+	tcase_add_test(tc, test_error_quark);
 	tcase_add_test(tc, test_error_foreign);
 	suite_add_tcase(s, tc);
 	return s;

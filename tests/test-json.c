@@ -4,9 +4,10 @@
  */
 
 #include "config.h"
-#include "vmds.h"
 
 #include <check.h>
+
+#include "vmds.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SRunner, srunner_free)
 

@@ -4,10 +4,11 @@
  */
 
 #include "config.h"
-#include "vmds-plugin-loader.h"
 
 #include <check.h>
 #include <glib/gstdio.h>
+
+#include "vmds-plugin-loader.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SRunner, srunner_free)
 

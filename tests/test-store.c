@@ -4,14 +4,15 @@
  */
 
 #include "config.h"
-#include "vmds-error.h"
-#include "vmds-store.h"
 
 #include <check.h>
 #include <glib/gstdio.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "vmds-error.h"
+#include "vmds-store.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SRunner, srunner_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(sqlite3, sqlite3_close)
