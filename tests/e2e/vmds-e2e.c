@@ -1,0 +1,925 @@
+/*
+ * Copyright (C) 2026 The vmds authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <gio/gunixsocketaddress.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "vmds-e2e.h"
+#include "vmds-packet.h"
+
+/* safety nets only: every wait ends as soon as its event happens */
+#define VMDS_E2E_READY_TIMEOUT_S 60
+#define VMDS_E2E_IO_TIMEOUT_MS	 60000
+
+struct _VmdsE2e {
+	gchar *tmp;
+	gchar *state_dir;
+	gchar *run_dir;
+	gchar *config_path;
+	gchar *log_path;
+	gchar *notify_path;
+	GSocket *notify;
+	GSubprocess *daemon;
+	gchar *url;
+	gchar *password;
+	SoupSession *soup;
+	gchar *session;
+};
+
+/* fixtures still alive when a failed test exits the forked child */
+static GPtrArray *vmds_e2e_live = NULL;
+
+static const gchar *
+vmds_e2e_getenv(const gchar *name)
+{
+	const gchar *value = g_getenv(name);
+	ck_assert_msg(
+	    value != NULL && value[0] != '\0', "$%s is not set (run through meson test)", name);
+	return value;
+}
+
+static gint
+vmds_e2e_rm_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	if (flag == FTW_DP)
+		g_rmdir(path);
+	else
+		g_unlink(path);
+	return 0;
+}
+
+static void
+vmds_e2e_atexit_cb(void)
+{
+	while (vmds_e2e_live != NULL && vmds_e2e_live->len > 0)
+		vmds_e2e_free(g_ptr_array_index(vmds_e2e_live, vmds_e2e_live->len - 1));
+}
+
+/* the daemon dies with the test process, even when a failed test exits early */
+static void
+vmds_e2e_child_setup_cb(gpointer user_data)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* a file size limit (the storage-error tests) fails writes, not the daemon */
+	signal(SIGXFSZ, SIG_IGN);
+}
+
+/**
+ * vmds_e2e_new:
+ * @config: (nullable): the text of the daemon's config file
+ *
+ * Makes a fresh temp directory and starts vmdsd in it.
+ */
+VmdsE2e *
+vmds_e2e_new(const gchar *config)
+{
+	VmdsE2e *self = g_new0(VmdsE2e, 1);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GSocketAddress) address = NULL;
+
+	self->tmp = g_dir_make_tmp("vmds-e2e-XXXXXX", &error);
+	ck_assert_msg(self->tmp != NULL, "%s", error != NULL ? error->message : "");
+	/* traversable by the unprivileged users of the access tests */
+	ck_assert_int_eq(g_chmod(self->tmp, 0755), 0);
+	self->state_dir = g_build_filename(self->tmp, "state", NULL);
+	self->run_dir = g_build_filename(self->tmp, "run", NULL);
+	self->config_path = g_build_filename(self->tmp, "vmds.conf", NULL);
+	self->log_path = g_build_filename(self->tmp, "vmdsd.log", NULL);
+	self->notify_path = g_build_filename(self->tmp, "notify.sock", NULL);
+	ck_assert(g_file_set_contents(self->config_path, config != NULL ? config : "", -1, NULL));
+
+	self->notify = g_socket_new(
+	    G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_DEFAULT, &error);
+	ck_assert_msg(self->notify != NULL, "%s", error != NULL ? error->message : "");
+	address = g_unix_socket_address_new(self->notify_path);
+	ck_assert_msg(g_socket_bind(self->notify, address, FALSE, &error),
+		      "%s",
+		      error != NULL ? error->message : "");
+
+	if (vmds_e2e_live == NULL) {
+		vmds_e2e_live = g_ptr_array_new();
+		atexit(vmds_e2e_atexit_cb);
+	}
+	g_ptr_array_add(vmds_e2e_live, self);
+	vmds_e2e_start(self);
+	return self;
+}
+
+/**
+ * vmds_e2e_free:
+ * @self: (nullable): a fixture
+ *
+ * Kills the daemon if it still runs and removes the temp directory.
+ */
+void
+vmds_e2e_free(VmdsE2e *self)
+{
+	if (self == NULL)
+		return;
+	if (vmds_e2e_live != NULL)
+		g_ptr_array_remove(vmds_e2e_live, self);
+	if (self->daemon != NULL) {
+		g_subprocess_force_exit(self->daemon);
+		g_subprocess_wait(self->daemon, NULL, NULL);
+		g_clear_object(&self->daemon);
+	}
+	g_clear_object(&self->notify);
+	g_clear_object(&self->soup);
+	if (self->tmp != NULL && g_getenv("VMDS_E2E_KEEP") == NULL)
+		nftw(self->tmp, vmds_e2e_rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	g_free(self->tmp);
+	g_free(self->state_dir);
+	g_free(self->run_dir);
+	g_free(self->config_path);
+	g_free(self->log_path);
+	g_free(self->notify_path);
+	g_free(self->url);
+	g_free(self->password);
+	g_free(self->session);
+	g_free(self);
+}
+
+/* the environment of every child: nothing of the developer's own setup */
+static gchar **
+vmds_e2e_environ(VmdsE2e *self)
+{
+	gchar **env = g_get_environ();
+	const gchar *const drop[] = {"VMDS_STATE_DIR",
+				     "VMDS_RUN_DIR",
+				     "VMDS_CONFIG",
+				     "VMDS_URL",
+				     "VMDS_USERNAME",
+				     "VMDS_PASSWORD",
+				     "VMDS_VM",
+				     "VMTOOLSD_CHANNEL",
+				     "VMTOOLSD_CONFIG",
+				     "NOTIFY_SOCKET",
+				     "XDG_CONFIG_HOME",
+				     "XDG_STATE_HOME",
+				     "XDG_RUNTIME_DIR",
+				     "G_MESSAGES_DEBUG"};
+
+	for (guint i = 0; i < G_N_ELEMENTS(drop); i++)
+		env = g_environ_unsetenv(env, drop[i]);
+	env = g_environ_setenv(env, "HOME", self->tmp, TRUE);
+	env = g_environ_setenv(env, "VMTOOLSD_CONFIG", "/nonexistent/vmtoolsd.conf", TRUE);
+	return env;
+}
+
+/**
+ * vmds_e2e_try_start:
+ * @self: a fixture whose daemon is not running
+ * @status: (out): the exit status when the daemon exited before it was ready
+ *
+ * Returns: %TRUE once the daemon said READY=1
+ */
+gboolean
+vmds_e2e_try_start(VmdsE2e *self, gint *status)
+{
+	g_autoptr(GSubprocessLauncher) launcher =
+	    g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
+	g_auto(GStrv) env = vmds_e2e_environ(self);
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *url_file = g_build_filename(self->run_dir, "vmdsd.url", NULL);
+	g_autofree gchar *password_file = NULL;
+	g_autofree gchar *url = NULL;
+	gint64 deadline = g_get_monotonic_time() + VMDS_E2E_READY_TIMEOUT_S * G_USEC_PER_SEC;
+	gboolean ready = FALSE;
+	gint log_fd;
+
+	ck_assert(self->daemon == NULL);
+	env = g_environ_setenv(env, "NOTIFY_SOCKET", self->notify_path, TRUE);
+	env = g_environ_setenv(env, "VMDS_PLUGINDIR", vmds_e2e_getenv("VMDS_PLUGINDIR"), TRUE);
+	g_subprocess_launcher_set_environ(launcher, env);
+	log_fd = g_open(self->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	ck_assert_int_ge(log_fd, 0);
+	g_subprocess_launcher_take_stdout_fd(launcher, dup(log_fd));
+	g_subprocess_launcher_take_stderr_fd(launcher, log_fd);
+	g_subprocess_launcher_set_child_setup(launcher, vmds_e2e_child_setup_cb, NULL, NULL);
+	self->daemon = g_subprocess_launcher_spawn(launcher,
+						   &error,
+						   vmds_e2e_getenv("VMDSD"),
+						   "-c",
+						   self->config_path,
+						   "--state-dir",
+						   self->state_dir,
+						   "--run-dir",
+						   self->run_dir,
+						   "--http",
+						   "127.0.0.1:0",
+						   NULL);
+	ck_assert_msg(self->daemon != NULL, "cannot start vmdsd: %s", error->message);
+
+	/* readiness: READY=1 on the notify socket; a daemon that exits early ends the wait */
+	while (!ready) {
+		gchar buf[512];
+		gssize n;
+
+		ck_assert_msg(g_get_monotonic_time() < deadline, "vmdsd never said READY=1");
+		if (!g_socket_condition_timed_wait(self->notify, G_IO_IN, 100000, NULL, NULL)) {
+			if (g_subprocess_get_identifier(self->daemon) == NULL) {
+				g_subprocess_wait(self->daemon, NULL, NULL);
+				*status = g_subprocess_get_if_exited(self->daemon)
+					      ? g_subprocess_get_exit_status(self->daemon)
+					      : 128 + g_subprocess_get_term_sig(self->daemon);
+				g_clear_object(&self->daemon);
+				return FALSE;
+			}
+			continue;
+		}
+		n = g_socket_receive(self->notify, buf, sizeof(buf) - 1, NULL, &error);
+		ck_assert_msg(n >= 0, "%s", error != NULL ? error->message : "");
+		buf[n] = '\0';
+		ready = strstr(buf, "READY=1") != NULL;
+	}
+
+	ck_assert_msg(
+	    g_file_get_contents(url_file, &url, NULL, &error), "no URL file: %s", error->message);
+	g_free(self->url);
+	self->url = g_strdup(g_strstrip(url));
+	ck_assert(g_str_has_prefix(self->url, "http://127.0.0.1:"));
+	if (self->password == NULL) {
+		password_file = g_build_filename(self->state_dir, "admin-password", NULL);
+		ck_assert_msg(g_file_get_contents(password_file, &self->password, NULL, &error),
+			      "no admin-password: %s",
+			      error->message);
+		g_strstrip(self->password);
+	}
+	/* sessions live in the daemon's memory */
+	g_clear_pointer(&self->session, g_free);
+	*status = 0;
+	return TRUE;
+}
+
+void
+vmds_e2e_start(VmdsE2e *self)
+{
+	gint status = 0;
+	if (!vmds_e2e_try_start(self, &status)) {
+		g_autofree gchar *log = vmds_e2e_read_log(self);
+		ck_abort_msg("vmdsd exited with status %d before it was ready:\n%s", status, log);
+	}
+}
+
+/* SIGTERM, and the daemon exits 0 */
+void
+vmds_e2e_stop(VmdsE2e *self)
+{
+	g_autoptr(GError) error = NULL;
+
+	ck_assert(self->daemon != NULL);
+	g_subprocess_send_signal(self->daemon, SIGTERM);
+	ck_assert(g_subprocess_wait(self->daemon, NULL, &error));
+	ck_assert_msg(g_subprocess_get_if_exited(self->daemon) &&
+			  g_subprocess_get_exit_status(self->daemon) == 0,
+		      "vmdsd did not exit 0 on SIGTERM");
+	g_clear_object(&self->daemon);
+}
+
+/* kill -9: no chance to clean up */
+void
+vmds_e2e_kill(VmdsE2e *self)
+{
+	ck_assert(self->daemon != NULL);
+	g_subprocess_send_signal(self->daemon, SIGKILL);
+	ck_assert(g_subprocess_wait(self->daemon, NULL, NULL));
+	ck_assert(g_subprocess_get_if_signaled(self->daemon));
+	ck_assert_int_eq(g_subprocess_get_term_sig(self->daemon), SIGKILL);
+	g_clear_object(&self->daemon);
+}
+
+void
+vmds_e2e_restart(VmdsE2e *self)
+{
+	if (self->daemon != NULL)
+		vmds_e2e_stop(self);
+	vmds_e2e_start(self);
+}
+
+const gchar *
+vmds_e2e_get_tmp(VmdsE2e *self)
+{
+	return self->tmp;
+}
+
+const gchar *
+vmds_e2e_get_state_dir(VmdsE2e *self)
+{
+	return self->state_dir;
+}
+
+const gchar *
+vmds_e2e_get_run_dir(VmdsE2e *self)
+{
+	return self->run_dir;
+}
+
+const gchar *
+vmds_e2e_get_url(VmdsE2e *self)
+{
+	return self->url;
+}
+
+const gchar *
+vmds_e2e_get_password(VmdsE2e *self)
+{
+	return self->password;
+}
+
+gchar *
+vmds_e2e_socket_path(VmdsE2e *self, const gchar *vm)
+{
+	g_autofree gchar *name = g_strdup_printf("%s.sock", vm != NULL ? vm : "vm-1");
+	return g_build_filename(self->run_dir, name, NULL);
+}
+
+gchar *
+vmds_e2e_channel(VmdsE2e *self, const gchar *vm)
+{
+	g_autofree gchar *path = vmds_e2e_socket_path(self, vm);
+	return g_strdup_printf("unix:%s", path);
+}
+
+/* a file in the temp directory, readable by anyone */
+gchar *
+vmds_e2e_write_file(VmdsE2e *self, const gchar *name, const gchar *data, gsize len)
+{
+	gchar *path = g_build_filename(self->tmp, name, NULL);
+	ck_assert(g_file_set_contents(path, data, (gssize)len, NULL));
+	ck_assert_int_eq(g_chmod(path, 0644), 0);
+	return path;
+}
+
+gchar *
+vmds_e2e_read_log(VmdsE2e *self)
+{
+	gchar *log = NULL;
+	if (!g_file_get_contents(self->log_path, &log, NULL, NULL))
+		return g_strdup("(no log)");
+	return log;
+}
+
+/* processes */
+
+void
+vmds_e2e_run_free(VmdsE2eRun *run)
+{
+	if (run == NULL)
+		return;
+	g_free(run->out);
+	g_free(run->err);
+	g_free(run);
+}
+
+static gchar *
+vmds_e2e_bytes_steal(GBytes *bytes, gsize *len)
+{
+	gsize n = 0;
+	const guint8 *data = bytes != NULL ? g_bytes_get_data(bytes, &n) : NULL;
+	gchar *ret = g_malloc(n + 1);
+
+	if (n > 0)
+		memcpy(ret, data, n);
+	ret[n] = '\0';
+	*len = n;
+	return ret;
+}
+
+/**
+ * vmds_e2e_run:
+ * @self: a fixture
+ * @argv: the program and its arguments
+ * @env: (nullable): `NAME=VALUE` to set, or `NAME` to unset, over the base
+ *   environment (channel and REST of this fixture's daemon)
+ * @input: (nullable): standard input
+ * @input_len: its length
+ *
+ * Returns: what the process wrote, and its exit status
+ */
+VmdsE2eRun *
+vmds_e2e_run(VmdsE2e *self,
+	     const gchar *const *argv,
+	     const gchar *const *env,
+	     const gchar *input,
+	     gsize input_len)
+{
+	g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(
+	    G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+	    G_SUBPROCESS_FLAGS_STDERR_PIPE);
+	g_auto(GStrv) environ = vmds_e2e_environ(self);
+	g_autofree gchar *channel = vmds_e2e_channel(self, NULL);
+	g_autoptr(GSubprocess) proc = NULL;
+	g_autoptr(GBytes) in = g_bytes_new(input != NULL ? input : "", input_len);
+	g_autoptr(GBytes) out = NULL;
+	g_autoptr(GBytes) err = NULL;
+	g_autoptr(GError) error = NULL;
+	VmdsE2eRun *run = g_new0(VmdsE2eRun, 1);
+
+	environ = g_environ_setenv(environ, "VMTOOLSD_CHANNEL", channel, TRUE);
+	environ = g_environ_setenv(environ, "VMDS_STATE_DIR", self->state_dir, TRUE);
+	environ = g_environ_setenv(environ, "VMDS_RUN_DIR", self->run_dir, TRUE);
+	if (self->url != NULL)
+		environ = g_environ_setenv(environ, "VMDS_URL", self->url, TRUE);
+	for (guint i = 0; env != NULL && env[i] != NULL; i++) {
+		const gchar *eq = strchr(env[i], '=');
+		g_autofree gchar *name = NULL;
+		if (eq == NULL) {
+			environ = g_environ_unsetenv(environ, env[i]);
+			continue;
+		}
+		name = g_strndup(env[i], (gsize)(eq - env[i]));
+		environ = g_environ_setenv(environ, name, eq + 1, TRUE);
+	}
+	g_subprocess_launcher_set_environ(launcher, environ);
+	g_subprocess_launcher_set_cwd(launcher, self->tmp);
+	proc = g_subprocess_launcher_spawnv(launcher, argv, &error);
+	ck_assert_msg(proc != NULL, "cannot run %s: %s", argv[0], error->message);
+	ck_assert_msg(g_subprocess_communicate(proc, in, NULL, &out, &err, &error),
+		      "%s: %s",
+		      argv[0],
+		      error->message);
+	run->out = vmds_e2e_bytes_steal(out, &run->out_len);
+	run->err = vmds_e2e_bytes_steal(err, &run->err_len);
+	run->status = g_subprocess_get_if_exited(proc) ? g_subprocess_get_exit_status(proc)
+						       : 128 + g_subprocess_get_term_sig(proc);
+	return run;
+}
+
+VmdsE2eRun *
+vmds_e2e_vmtoolsd_argv(VmdsE2e *self, const gchar *const *args, const gchar *const *env)
+{
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+
+	g_ptr_array_add(argv, (gpointer)vmds_e2e_getenv("VMTOOLSD"));
+	for (guint i = 0; args[i] != NULL; i++)
+		g_ptr_array_add(argv, (gpointer)args[i]);
+	g_ptr_array_add(argv, NULL);
+	return vmds_e2e_run(self, (const gchar *const *)argv->pdata, env, NULL, 0);
+}
+
+/* `vmtoolsd --cmd CMD` */
+VmdsE2eRun *
+vmds_e2e_vmtoolsd(VmdsE2e *self, const gchar *cmd)
+{
+	const gchar *const args[] = {"--cmd", cmd, NULL};
+	return vmds_e2e_vmtoolsd_argv(self, args, NULL);
+}
+
+VmdsE2eRun *
+vmds_e2e_vmds_input(VmdsE2e *self, const gchar *const *args, const gchar *input, gsize len)
+{
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+
+	g_ptr_array_add(argv, (gpointer)vmds_e2e_getenv("VMDS_CLI"));
+	for (guint i = 0; args[i] != NULL; i++)
+		g_ptr_array_add(argv, (gpointer)args[i]);
+	g_ptr_array_add(argv, NULL);
+	return vmds_e2e_run(self, (const gchar *const *)argv->pdata, NULL, input, len);
+}
+
+/* the admin CLI, with the credentials of this fixture's daemon */
+VmdsE2eRun *
+vmds_e2e_vmds(VmdsE2e *self, const gchar *const *args)
+{
+	return vmds_e2e_vmds_input(self, args, NULL, 0);
+}
+
+/* `sh -c SCRIPT`; $VMTOOLSD and $VMDS_CLI name the binaries */
+VmdsE2eRun *
+vmds_e2e_shell(VmdsE2e *self, const gchar *script)
+{
+	const gchar *const argv[] = {"/bin/sh", "-c", script, NULL};
+	return vmds_e2e_run(self, argv, NULL, NULL, 0);
+}
+
+/* REST */
+
+void
+vmds_e2e_reply_free(VmdsE2eReply *reply)
+{
+	if (reply == NULL)
+		return;
+	g_free(reply->body);
+	g_free(reply);
+}
+
+/**
+ * vmds_e2e_http:
+ * @self: a fixture
+ * @method: the HTTP method
+ * @path: the path and query, percent-encoded, e.g. `/api/vcenter/vm`
+ * @headers: (nullable): name, value, name, value, ..., %NULL
+ * @body: (nullable): the JSON body
+ * @body_len: its length
+ *
+ * One HTTP request with no session unless @headers carry one.
+ */
+VmdsE2eReply *
+vmds_e2e_http(VmdsE2e *self,
+	      const gchar *method,
+	      const gchar *path,
+	      const gchar *const *headers,
+	      const gchar *body,
+	      gsize body_len)
+{
+	g_autofree gchar *text = g_strconcat(self->url, path, NULL);
+	g_autoptr(GUri) uri = g_uri_parse(text, SOUP_HTTP_URI_FLAGS, NULL);
+	g_autoptr(SoupMessage) msg = NULL;
+	g_autoptr(GBytes) reply_body = NULL;
+	g_autoptr(GError) error = NULL;
+	VmdsE2eReply *reply = g_new0(VmdsE2eReply, 1);
+
+	ck_assert_msg(uri != NULL, "bad URL %s", text);
+	if (self->soup == NULL)
+		self->soup = soup_session_new_with_options("timeout", 120, NULL);
+	msg = soup_message_new_from_uri(method, uri);
+	for (guint i = 0; headers != NULL && headers[i] != NULL; i += 2)
+		soup_message_headers_replace(
+		    soup_message_get_request_headers(msg), headers[i], headers[i + 1]);
+	if (body != NULL) {
+		g_autoptr(GBytes) bytes = g_bytes_new(body, body_len);
+		soup_message_set_request_body_from_bytes(msg, "application/json", bytes);
+	}
+	reply_body = soup_session_send_and_read(self->soup, msg, NULL, &error);
+	ck_assert_msg(reply_body != NULL, "%s %s: %s", method, path, error->message);
+	reply->status = soup_message_get_status(msg);
+	reply->body = vmds_e2e_bytes_steal(reply_body, &reply->body_len);
+	return reply;
+}
+
+static const gchar *
+vmds_e2e_session(VmdsE2e *self)
+{
+	g_autofree gchar *credentials = NULL;
+	g_autofree gchar *encoded = NULL;
+	g_autofree gchar *auth = NULL;
+	g_autoptr(VmdsE2eReply) reply = NULL;
+	g_autoptr(JsonNode) node = NULL;
+
+	if (self->session != NULL)
+		return self->session;
+	credentials = g_strdup_printf("admin:%s", self->password);
+	encoded = g_base64_encode((const guchar *)credentials, strlen(credentials));
+	auth = g_strdup_printf("Basic %s", encoded);
+	{
+		const gchar *const headers[] = {"Authorization", auth, NULL};
+		reply = vmds_e2e_http(self, "POST", "/api/session", headers, NULL, 0);
+	}
+	ck_assert_msg(reply->status == 201, "login: HTTP %u %s", reply->status, reply->body);
+	node = json_from_string(reply->body, NULL);
+	ck_assert_msg(node != NULL && JSON_NODE_HOLDS_VALUE(node) &&
+			  json_node_get_value_type(node) == G_TYPE_STRING,
+		      "login: the session id is not a JSON string: %s",
+		      reply->body);
+	self->session = g_strdup(json_node_get_string(node));
+	return self->session;
+}
+
+/* a REST call in this fixture's session (logged in on first use) */
+VmdsE2eReply *
+vmds_e2e_rest_len(
+    VmdsE2e *self, const gchar *method, const gchar *path, const gchar *body, gsize body_len)
+{
+	const gchar *const headers[] = {"vmware-api-session-id", vmds_e2e_session(self), NULL};
+	return vmds_e2e_http(self, method, path, headers, body, body_len);
+}
+
+VmdsE2eReply *
+vmds_e2e_rest(VmdsE2e *self, const gchar *method, const gchar *path, const gchar *body)
+{
+	return vmds_e2e_rest_len(self, method, path, body, body != NULL ? strlen(body) : 0);
+}
+
+/*
+ * The error_type of a vSphere-style error body, after checking its whole
+ * shape: {"error_type":T,"messages":[{"id":"vmds.…","default_message":M,"args":[]}]}.
+ * NULL when the body is not of that shape.
+ */
+gchar *
+vmds_e2e_error_type(const VmdsE2eReply *reply)
+{
+	g_autoptr(JsonNode) node = json_from_string(reply->body, NULL);
+	JsonObject *obj;
+	JsonNode *type;
+	JsonNode *messages;
+	JsonObject *msg;
+
+	if (node == NULL || !JSON_NODE_HOLDS_OBJECT(node))
+		return NULL;
+	obj = json_node_get_object(node);
+	type = json_object_get_member(obj, "error_type");
+	messages = json_object_get_member(obj, "messages");
+	if (json_object_get_size(obj) != 2 || type == NULL || !JSON_NODE_HOLDS_VALUE(type) ||
+	    json_node_get_value_type(type) != G_TYPE_STRING || messages == NULL ||
+	    !JSON_NODE_HOLDS_ARRAY(messages) ||
+	    json_array_get_length(json_node_get_array(messages)) < 1)
+		return NULL;
+	if (!JSON_NODE_HOLDS_OBJECT(json_array_get_element(json_node_get_array(messages), 0)))
+		return NULL;
+	msg = json_array_get_object_element(json_node_get_array(messages), 0);
+	if (!json_object_has_member(msg, "id") || !json_object_has_member(msg, "default_message") ||
+	    !json_object_has_member(msg, "args") ||
+	    !JSON_NODE_HOLDS_VALUE(json_object_get_member(msg, "id")) ||
+	    !g_str_has_prefix(json_object_get_string_member(msg, "id"), "vmds.") ||
+	    !JSON_NODE_HOLDS_VALUE(json_object_get_member(msg, "default_message")) ||
+	    strlen(json_object_get_string_member(msg, "default_message")) == 0 ||
+	    !JSON_NODE_HOLDS_ARRAY(json_object_get_member(msg, "args")))
+		return NULL;
+	return g_strdup(json_node_get_string(type));
+}
+
+/* raw guest protocol */
+
+/* a blocking connection to a VM's backchannel */
+gint
+vmds_e2e_connect(VmdsE2e *self, const gchar *vm)
+{
+	g_autofree gchar *path = vmds_e2e_socket_path(self, vm);
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	gint fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert(strlen(path) < sizeof(sun.sun_path));
+	g_strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
+	ck_assert_msg(connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0,
+		      "connect %s: %s",
+		      path,
+		      g_strerror(errno));
+	return fd;
+}
+
+void
+vmds_e2e_send(gint fd, const guint8 *data, gsize len)
+{
+	gsize done = 0;
+
+	while (done < len) {
+		gssize n = send(fd, data + done, len - done, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		ck_assert_msg(n > 0, "send: %s", g_strerror(errno));
+		done += (gsize)n;
+	}
+}
+
+/* one DATA packet carrying @text */
+void
+vmds_e2e_send_request(gint fd, const gchar *text, gsize len, gboolean fast_close)
+{
+	g_autoptr(GByteArray) packet = g_byte_array_new();
+
+	vmds_packet_encode(packet, VMDS_PACKET_TYPE_DATA, (const guint8 *)text, len, fast_close);
+	vmds_e2e_send(fd, packet->data, packet->len);
+}
+
+/* reads exactly @len bytes; FALSE on EOF (or reset) before the first byte */
+static gboolean
+vmds_e2e_read_exact(gint fd, guint8 *buf, gsize len)
+{
+	gsize done = 0;
+
+	while (done < len) {
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		gssize n;
+		gint rc = poll(&pfd, 1, VMDS_E2E_IO_TIMEOUT_MS);
+		if (rc < 0 && errno == EINTR)
+			continue;
+		ck_assert_msg(rc == 1, "no reply within %d ms", VMDS_E2E_IO_TIMEOUT_MS);
+		n = recv(fd, buf + done, len - done, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0 || (n < 0 && errno == ECONNRESET)) {
+			ck_assert_msg(done == 0, "connection closed inside a packet");
+			return FALSE;
+		}
+		ck_assert_msg(n > 0, "recv: %s", g_strerror(errno));
+		done += (gsize)n;
+	}
+	return TRUE;
+}
+
+/**
+ * vmds_e2e_read_reply:
+ * @fd: a connection
+ * @len: (out) (optional): the payload length
+ *
+ * Returns: the payload of the next reply packet, NUL-terminated, or %NULL
+ * when the server closed the connection
+ */
+gchar *
+vmds_e2e_read_reply(gint fd, gsize *len)
+{
+	guint8 header[VMDS_PACKET_HEADER_SIZE];
+	g_autofree guint8 *body = NULL;
+	g_autoptr(GError) error = NULL;
+	VmdsPacket packet;
+	guint32 n;
+	gchar *ret;
+
+	if (!vmds_e2e_read_exact(fd, header, sizeof(header)))
+		return NULL;
+	n = vmds_packet_read_length(header);
+	ck_assert_uint_le(n, 16 * 1024 * 1024);
+	body = g_malloc(n + 1);
+	ck_assert_msg(vmds_e2e_read_exact(fd, body, n), "connection closed inside a packet");
+	ck_assert_msg(
+	    vmds_packet_decode(body, n, &packet, &error), "bad reply: %s", error->message);
+	ck_assert_int_eq(packet.type, VMDS_PACKET_TYPE_DATA);
+	ret = g_malloc(packet.payload_len + 1);
+	memcpy(ret, packet.payload, packet.payload_len);
+	ret[packet.payload_len] = '\0';
+	if (len != NULL)
+		*len = packet.payload_len;
+	return ret;
+}
+
+/* TRUE when the server closes the connection (EOF) without sending more */
+gboolean
+vmds_e2e_wait_closed(gint fd)
+{
+	guint8 byte;
+	return !vmds_e2e_read_exact(fd, &byte, 1);
+}
+
+/* helpers for tests */
+
+/* @text as a JSON string literal: `"` `\` and control characters escaped */
+gchar *
+vmds_e2e_json_string(const gchar *text, gssize len)
+{
+	g_autoptr(JsonNode) node = json_node_alloc();
+	g_autofree gchar *copy = g_strndup(text, len < 0 ? strlen(text) : (gsize)len);
+
+	json_node_init_string(node, copy);
+	return json_to_string(node, FALSE);
+}
+
+void
+vmds_e2e_create_dataset(
+    VmdsE2e *self, const gchar *vm, const gchar *name, const gchar *host, const gchar *guest)
+{
+	g_autofree gchar *name_json = vmds_e2e_json_string(name, -1);
+	g_autofree gchar *path =
+	    g_strdup_printf("/api/vcenter/vm/%s/data-sets", vm != NULL ? vm : "vm-1");
+	g_autofree gchar *body = g_strdup_printf(
+	    "{\"name\":%s,\"description\":\"test\",\"host\":\"%s\",\"guest\":\"%s\"}",
+	    name_json,
+	    host,
+	    guest);
+	g_autoptr(VmdsE2eReply) reply = vmds_e2e_rest(self, "POST", path, body);
+
+	vmds_e2e_assert_reply(reply, 201, name_json);
+}
+
+static gchar *
+vmds_e2e_entry_path(const gchar *dataset, const gchar *key)
+{
+	g_autofree gchar *ds = g_uri_escape_string(dataset, NULL, FALSE);
+	g_autofree gchar *k = g_uri_escape_string(key, NULL, FALSE);
+	return g_strdup_printf("/api/vcenter/vm/vm-1/data-sets/%s/entries/%s", ds, k);
+}
+
+/* PUT an entry of vm-1 over REST: 204 */
+void
+vmds_e2e_put(VmdsE2e *self, const gchar *dataset, const gchar *key, const gchar *value)
+{
+	g_autofree gchar *path = vmds_e2e_entry_path(dataset, key);
+	g_autofree gchar *body = vmds_e2e_json_string(value, -1);
+	g_autoptr(VmdsE2eReply) reply = vmds_e2e_rest(self, "PUT", path, body);
+
+	vmds_e2e_assert_reply(reply, 204, "");
+}
+
+/* the keys of a data set of vm-1 as the REST body, `["a","b"]` */
+gchar *
+vmds_e2e_keys(VmdsE2e *self, const gchar *dataset)
+{
+	g_autofree gchar *ds = g_uri_escape_string(dataset, NULL, FALSE);
+	g_autofree gchar *path = g_strdup_printf("/api/vcenter/vm/vm-1/data-sets/%s/entries", ds);
+	g_autoptr(VmdsE2eReply) reply = vmds_e2e_rest(self, "GET", path, NULL);
+
+	ck_assert_msg(reply->status == 200, "GET %s: %u %s", path, reply->status, reply->body);
+	return g_strdup(reply->body);
+}
+
+/*
+ * Everything observable about vm-1's data sets, as text: the list, each data
+ * set's attributes (with `used`), and where the host may read, its keys and
+ * values. Equal dumps before and after a refused call prove it changed nothing.
+ */
+gchar *
+vmds_e2e_dump(VmdsE2e *self, const gchar *dataset)
+{
+	g_autoptr(GString) out = g_string_new(NULL);
+	g_autoptr(VmdsE2eReply) list =
+	    vmds_e2e_rest(self, "GET", "/api/vcenter/vm/vm-1/data-sets", NULL);
+	g_autoptr(JsonNode) node = NULL;
+	JsonArray *array;
+
+	ck_assert_uint_eq(list->status, 200);
+	g_string_append_printf(out, "%s\n", list->body);
+	node = json_from_string(list->body, NULL);
+	ck_assert(node != NULL && JSON_NODE_HOLDS_ARRAY(node));
+	array = json_node_get_array(node);
+	for (guint i = 0; i < json_array_get_length(array); i++) {
+		JsonObject *obj = json_array_get_object_element(array, i);
+		const gchar *name = json_object_get_string_member(obj, "data_set");
+		g_autofree gchar *ds = g_uri_escape_string(name, NULL, FALSE);
+		g_autofree gchar *info_path =
+		    g_strdup_printf("/api/vcenter/vm/vm-1/data-sets/%s", ds);
+		g_autofree gchar *keys_path = g_strdup_printf("%s/entries", info_path);
+		g_autoptr(VmdsE2eReply) info = NULL;
+		g_autoptr(VmdsE2eReply) keys = NULL;
+		g_autoptr(JsonNode) keys_node = NULL;
+
+		if (dataset != NULL && g_strcmp0(dataset, name) != 0)
+			continue;
+		info = vmds_e2e_rest(self, "GET", info_path, NULL);
+		ck_assert_uint_eq(info->status, 200);
+		g_string_append_printf(out, "%s\n", info->body);
+		keys = vmds_e2e_rest(self, "GET", keys_path, NULL);
+		g_string_append_printf(out, "%u %s\n", keys->status, keys->body);
+		if (keys->status != 200)
+			continue;
+		keys_node = json_from_string(keys->body, NULL);
+		ck_assert(keys_node != NULL && JSON_NODE_HOLDS_ARRAY(keys_node));
+		for (guint j = 0; j < json_array_get_length(json_node_get_array(keys_node)); j++) {
+			const gchar *key =
+			    json_array_get_string_element(json_node_get_array(keys_node), j);
+			g_autofree gchar *path = vmds_e2e_entry_path(name, key);
+			g_autoptr(VmdsE2eReply) value = vmds_e2e_rest(self, "GET", path, NULL);
+			ck_assert_uint_eq(value->status, 200);
+			g_string_append_printf(out, "%s=%s\n", key, value->body);
+		}
+	}
+	return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
+gboolean
+vmds_e2e_is_root(void)
+{
+	return geteuid() == 0;
+}
+
+GPid
+vmds_e2e_get_pid(VmdsE2e *self)
+{
+	const gchar *id = self->daemon != NULL ? g_subprocess_get_identifier(self->daemon) : NULL;
+	ck_assert(id != NULL);
+	return (GPid)g_ascii_strtoll(id, NULL, 10);
+}
+
+/* success: exactly JSON and a newline on stdout, nothing on stderr, exit 0 */
+void
+vmds_e2e_assert_ok(const VmdsE2eRun *run, const gchar *json)
+{
+	g_autofree gchar *expected = g_strdup_printf("%s\n", json);
+	vmds_e2e_assert_run(run, 0, expected, "");
+}
+
+/*
+ * A DataSets failure envelope on stdout, exit 1: exactly
+ * {"result":false,"error-id":ID,"error-message":"..."} and a newline.
+ */
+void
+vmds_e2e_assert_failure(const VmdsE2eRun *run, const gchar *error_id)
+{
+	g_autofree gchar *prefix =
+	    g_strdup_printf("{\"result\":false,\"error-id\":\"%s\",\"error-message\":\"", error_id);
+	g_autoptr(JsonNode) node = NULL;
+	JsonObject *obj;
+
+	ck_assert_msg(run->status == 1 && run->err[0] == '\0',
+		      "exit %d, stderr [%s], stdout [%s]; expected %s",
+		      run->status,
+		      run->err,
+		      run->out,
+		      error_id);
+	ck_assert_msg(g_str_has_prefix(run->out, prefix) && g_str_has_suffix(run->out, "\"}\n"),
+		      "stdout [%s] is not a %s envelope",
+		      run->out,
+		      error_id);
+	ck_assert_msg(strchr(run->out, '\n') == run->out + run->out_len - 1, "more than one line");
+	node = json_from_string(run->out, NULL);
+	ck_assert(node != NULL && JSON_NODE_HOLDS_OBJECT(node));
+	obj = json_node_get_object(node);
+	ck_assert_uint_eq(json_object_get_size(obj), 3);
+	ck_assert_str_ne(json_object_get_string_member(obj, "error-message"), "");
+}
