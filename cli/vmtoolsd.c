@@ -84,6 +84,12 @@ vmtoolsd_channel(void)
 	}
 	run_dir = vmds_paths_run_dir();
 	socket = vmds_paths_socket(run_dir, VMDS_DEFAULT_VM);
+	/* an ordinary user reaches a daemon of its own, else the system's */
+	if (geteuid() != 0 && g_getenv("VMDS_RUN_DIR") == NULL &&
+	    !g_file_test(socket, G_FILE_TEST_EXISTS)) {
+		g_free(socket);
+		socket = vmds_paths_socket(VMDS_SYSTEM_RUN_DIR, VMDS_DEFAULT_VM);
+	}
 	return g_strdup_printf("unix:%s", socket);
 }
 

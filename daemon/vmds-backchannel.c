@@ -33,6 +33,7 @@ struct _VmdsBackchannel {
 	GHashTable *paths;     /* VmdsVm* → socket path */
 	GHashTable *conns;     /* the open VmdsConnections */
 	GSocketService *vsock; /* (nullable): the vsock listener, when configured */
+	gboolean stopping;
 	VmdsBackchannelLookup lookup_cid;
 	/* settings, updated on reload */
 	guint socket_mode;
@@ -58,6 +59,7 @@ typedef struct {
 	gsize body_len;
 	GByteArray *out;
 	gboolean close_after_write;
+	gboolean writing; /* a reply is on its way: let it finish */
 } VmdsConnection;
 
 static void vmds_connection_read_header(VmdsConnection *conn);
@@ -101,12 +103,13 @@ vmds_connection_write_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 	VmdsConnection *conn = user_data;
 	g_autoptr(GError) error = NULL;
 
+	conn->writing = FALSE;
 	if (!g_output_stream_write_all_finish(G_OUTPUT_STREAM(source), res, NULL, &error)) {
 		g_debug("cannot reply to %s: %s", conn->vm->id, error->message);
 		vmds_connection_free(conn);
 		return;
 	}
-	if (conn->close_after_write) {
+	if (conn->close_after_write || conn->self->stopping) {
 		vmds_connection_free(conn);
 		return;
 	}
@@ -127,6 +130,7 @@ vmds_connection_reply(
 	vmds_packet_encode(
 	    conn->out, VMDS_PACKET_TYPE_DATA, (const guint8 *)payload->str, payload->len, FALSE);
 	conn->close_after_write = close;
+	conn->writing = TRUE;
 	vmds_connection_set_timeout(conn, conn->self->request_timeout);
 	g_output_stream_write_all_async(out,
 					conn->out->data,
@@ -255,8 +259,8 @@ vmds_connection_read_header(VmdsConnection *conn)
 static gboolean
 vmds_backchannel_is_privileged(VmdsBackchannel *self, gint fd, uid_t uid, gid_t gid)
 {
-	gid_t groups[256];
-	socklen_t len = sizeof(groups);
+	g_autofree gid_t *groups = NULL;
+	socklen_t len = 64 * sizeof(gid_t);
 
 	if (uid == 0 || uid == geteuid())
 		return TRUE;
@@ -264,8 +268,15 @@ vmds_backchannel_is_privileged(VmdsBackchannel *self, gint fd, uid_t uid, gid_t 
 		return FALSE;
 	if (gid == self->gid)
 		return TRUE;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
-		return FALSE;
+	groups = g_new(gid_t, len / sizeof(gid_t));
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0) {
+		/* ERANGE says how many there are; the kernel caps them at 65536 */
+		if (errno != ERANGE || len > 65536 * sizeof(gid_t))
+			return FALSE;
+		groups = g_renew(gid_t, groups, len / sizeof(gid_t));
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
+			return FALSE;
+	}
 	for (guint i = 0; i < len / sizeof(gid_t); i++) {
 		if (groups[i] == self->gid)
 			return TRUE;
@@ -523,7 +534,7 @@ vmds_backchannel_get_connections(VmdsBackchannel *self)
  * @self: a #VmdsBackchannel
  *
  * Stops listening, removes every socket, and closes every connection; a
- * request being answered is finished first.
+ * reply being sent is sent first (its change is already durable).
  */
 void
 vmds_backchannel_shutdown(VmdsBackchannel *self)
@@ -548,10 +559,13 @@ vmds_backchannel_shutdown(VmdsBackchannel *self)
 		g_socket_listener_close(G_SOCKET_LISTENER(self->vsock));
 		g_clear_object(&self->vsock);
 	}
+	self->stopping = TRUE;
 	g_hash_table_iter_init(&iter, self->conns);
-	while (g_hash_table_iter_next(&iter, &conn, NULL))
-		g_cancellable_cancel(((VmdsConnection *)conn)->cancellable);
-	/* each cancelled read or write completes, and frees its connection */
+	while (g_hash_table_iter_next(&iter, &conn, NULL)) {
+		if (!((VmdsConnection *)conn)->writing)
+			g_cancellable_cancel(((VmdsConnection *)conn)->cancellable);
+	}
+	/* each cancelled read and each finished write frees its connection */
 	while (g_hash_table_size(self->conns) > 0)
 		g_main_context_iteration(NULL, TRUE);
 }

@@ -12,15 +12,28 @@
 
 /* vmdsd: options, logging, then run the daemon object until a signal */
 
+static guint vmds_vmdsd_verbosity = 0;
+
 static gboolean
 vmds_vmdsd_verbose_cb(const gchar *option_name, const gchar *value, gpointer data, GError **error)
 {
-	/* -v: info and above of our own domains; -vv: everything, debug too */
-	const gchar *current = g_getenv("G_MESSAGES_DEBUG");
-	g_setenv("G_MESSAGES_DEBUG",
-		 current != NULL ? "all" : "Vmds Vmdsd VmdsDatasets VmdsDaemon",
-		 TRUE);
+	vmds_vmdsd_verbosity++;
 	return TRUE;
+}
+
+/* -v shows info messages, -vv debug ones too; the default writer does the
+ * rest (the journal under systemd, else stderr) */
+static GLogWriterOutput
+vmds_vmdsd_log_writer_cb(GLogLevelFlags log_level,
+			 const GLogField *fields,
+			 gsize n_fields,
+			 gpointer user_data)
+{
+	if ((log_level & G_LOG_LEVEL_DEBUG) != 0 && vmds_vmdsd_verbosity < 2)
+		return G_LOG_WRITER_HANDLED;
+	if ((log_level & G_LOG_LEVEL_INFO) != 0 && vmds_vmdsd_verbosity < 1)
+		return G_LOG_WRITER_HANDLED;
+	return g_log_writer_default(log_level, fields, n_fields, user_data);
 }
 
 int
@@ -41,7 +54,7 @@ main(int argc, char *argv[])
 	     0,
 	     G_OPTION_ARG_FILENAME,
 	     &config_path,
-	     "Read settings from FILE (default: /etc/vmds/vmds.conf for root, "
+	     "Read settings from FILE (default: " VMDS_SYSCONFDIR "/vmds.conf for root, "
 	     "~/.config/vmds/vmds.conf otherwise)",
 	     "FILE"},
 	    {"state-dir",
@@ -92,6 +105,10 @@ main(int argc, char *argv[])
 	if (argc > 1) {
 		g_printerr("vmdsd: unexpected argument '%s'\nTry 'vmdsd --help'.\n", argv[1]);
 		return EXIT_FAILURE;
+	}
+	if (vmds_vmdsd_verbosity > 0 || g_getenv("G_MESSAGES_DEBUG") == NULL) {
+		g_log_set_debug_enabled(TRUE);
+		g_log_set_writer_func(vmds_vmdsd_log_writer_cb, NULL, NULL);
 	}
 	if (version) {
 		g_print("vmdsd %s\n", VMDS_VERSION);
