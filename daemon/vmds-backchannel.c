@@ -176,8 +176,9 @@ vmds_connection_handle(VmdsConnection *conn)
 		return;
 	}
 	/* the packet is decoded: its bytes after the payload may be overwritten,
-	 * and the body has one spare byte, so the payload can be NUL-terminated */
-	payload = conn->body + (packet.payload - conn->body);
+	 * and the body has one spare byte, so the payload can be NUL-terminated;
+	 * a DATA packet without PAYLOAD is the empty command */
+	payload = packet.payload != NULL ? conn->body + (packet.payload - conn->body) : conn->body;
 	payload[packet.payload_len] = '\0';
 	reply = g_string_sized_new(256);
 	ok = conn->self->dispatch(conn->vm,

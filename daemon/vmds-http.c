@@ -8,11 +8,12 @@
 #include <libsoup/soup.h>
 
 #include "vmds-http.h"
+#include "vmds-router.h"
 #include "vmds-sessions.h"
 
 /*
- * The REST server (libsoup 3): sessions, routing a request to the plugin
- * route that matches its method and path, and vSphere-style error bodies.
+ * The REST server (libsoup 3): TLS, the body cap, sessions; the router
+ * does the rest.
  */
 
 #define VMDS_HTTP_SESSION_PATH	 "/api/session"
@@ -21,9 +22,8 @@
 struct _VmdsHttp {
 	GObject parent_instance;
 	SoupServer *server;
-	VmdsInventory *inventory; /* not owned */
+	VmdsRouter *router;
 	VmdsSessions *sessions;
-	GPtrArray *routes; /* of VmdsRoute, not owned */
 	gchar *username;
 	gchar *password;
 	gchar *url;
@@ -33,21 +33,20 @@ struct _VmdsHttp {
 G_DEFINE_FINAL_TYPE(VmdsHttp, vmds_http, G_TYPE_OBJECT)
 
 static void
+vmds_http_reply_json(SoupServerMessage *msg, guint status, const gchar *json, gsize len)
+{
+	soup_server_message_set_status(msg, status, NULL);
+	if (len > 0)
+		soup_server_message_set_response(
+		    msg, "application/json", SOUP_MEMORY_COPY, json, len);
+}
+
+static void
 vmds_http_reply_error(SoupServerMessage *msg, const gchar *area, const GError *error)
 {
-	g_autoptr(GString) body = g_string_new("{\"error_type\":");
-	g_autofree gchar *id = g_strdup_printf("vmds.%s.%s", area, vmds_error_to_error_id(error));
-
-	g_strdelimit(id, "-", '_');
-	vmds_json_append_string(body, vmds_error_to_error_type(error), -1);
-	g_string_append(body, ",\"messages\":[{\"id\":");
-	vmds_json_append_string(body, id, -1);
-	g_string_append(body, ",\"default_message\":");
-	vmds_json_append_string(body, error->message, -1);
-	g_string_append(body, ",\"args\":[]}]}");
-	soup_server_message_set_status(msg, vmds_error_to_http_status(error), NULL);
-	soup_server_message_set_response(
-	    msg, "application/json", SOUP_MEMORY_COPY, body->str, body->len);
+	g_autoptr(GString) body = g_string_new(NULL);
+	guint status = vmds_router_error_body(body, area, error);
+	vmds_http_reply_json(msg, status, body->str, body->len);
 }
 
 static void
@@ -55,15 +54,6 @@ vmds_http_fail(SoupServerMessage *msg, const gchar *area, gint code, const gchar
 {
 	g_autoptr(GError) error = g_error_new_literal(VMDS_ERROR, code, message);
 	vmds_http_reply_error(msg, area, error);
-}
-
-static void
-vmds_http_reply_json(SoupServerMessage *msg, guint status, const gchar *json, gsize len)
-{
-	soup_server_message_set_status(msg, status, NULL);
-	if (len > 0)
-		soup_server_message_set_response(
-		    msg, "application/json", SOUP_MEMORY_COPY, json, len);
 }
 
 /* HTTP Basic credentials against the configured user and password */
@@ -133,144 +123,23 @@ vmds_http_handle_session(VmdsHttp *self, SoupServerMessage *msg, const gchar *me
 	    msg, "session", VMDS_ERROR_UNSUPPORTED, "/api/session supports POST and DELETE only");
 }
 
-/* the path segments of @path, without empty ones (a trailing slash is fine) */
-static GPtrArray *
-vmds_http_split_path(const gchar *path)
-{
-	g_auto(GStrv) parts = g_strsplit(path, "/", -1);
-	GPtrArray *segments = g_ptr_array_new_with_free_func(g_free);
-
-	for (guint i = 0; parts[i] != NULL; i++) {
-		if (parts[i][0] != '\0')
-			g_ptr_array_add(segments, g_strdup(parts[i]));
-	}
-	return segments;
-}
-
-/*
- * TRUE when @route's pattern matches @path; its parameters go into @params.
- * libsoup hands over the path percent-decoded, so a `{name}` parameter is
- * one segment, and a final `{name*}` takes the rest of the path as it is:
- * a key sent as `a%2Fb` arrives as `a/b` and is still one key.
- */
-static gboolean
-vmds_http_match(VmdsRoute *route, const gchar *path, GHashTable *params, GError **error)
-{
-	g_autoptr(GPtrArray) pattern = vmds_http_split_path(route->pattern);
-	const gchar *p = path;
-
-	for (guint i = 0; i < pattern->len; i++) {
-		const gchar *seg = g_ptr_array_index(pattern, i);
-		gsize seg_len = strlen(seg);
-		const gchar *end;
-		while (*p == '/')
-			p++;
-		if (*p == '\0')
-			return FALSE;
-		if (seg[0] == '{' && seg[seg_len - 2] == '*') {
-			g_hash_table_insert(params, g_strndup(seg + 1, seg_len - 3), g_strdup(p));
-			p += strlen(p);
-			break;
-		}
-		end = strchr(p, '/');
-		if (end == NULL)
-			end = p + strlen(p);
-		if (seg[0] == '{')
-			g_hash_table_insert(params,
-					    g_strndup(seg + 1, seg_len - 2),
-					    g_strndup(p, (gsize)(end - p)));
-		else if ((gsize)(end - p) != seg_len || strncmp(p, seg, seg_len) != 0)
-			return FALSE;
-		p = end;
-	}
-	/* one trailing slash is fine: `/data-sets/` is `/data-sets` */
-	if (!(p[0] == '\0' || (p[0] == '/' && p[1] == '\0')))
-		return FALSE;
-	if (!g_utf8_validate(path, -1, NULL)) {
-		g_set_error_literal(error,
-				    VMDS_ERROR,
-				    VMDS_ERROR_INVALID_ARGUMENT,
-				    "the path is not valid percent-encoded UTF-8");
-	}
-	return TRUE;
-}
-
 static void
 vmds_http_dispatch(VmdsHttp *self, SoupServerMessage *msg, const gchar *method, GUri *uri)
 {
-	g_autoptr(GHashTable) params =
-	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	g_autoptr(GHashTable) query = NULL;
-	g_autoptr(GError) error = NULL;
-	g_autoptr(GBytes) body = NULL;
+	g_autoptr(GBytes) body =
+	    soup_message_body_flatten(soup_server_message_get_request_body(msg));
 	g_autoptr(GString) response = g_string_new(NULL);
-	VmdsRoute *route = NULL;
-	gboolean path_known = FALSE;
-	VmdsRequest request = {0};
-	const gchar *area;
+	gsize len = 0;
+	const gchar *data = g_bytes_get_data(body, &len);
+	guint status = vmds_router_handle(self->router,
+					  method,
+					  g_uri_get_path(uri),
+					  g_uri_get_query(uri),
+					  data != NULL ? data : "",
+					  len,
+					  response);
 
-	for (guint i = 0; i < self->routes->len && route == NULL; i++) {
-		VmdsRoute *candidate = g_ptr_array_index(self->routes, i);
-		g_hash_table_remove_all(params);
-		if (!vmds_http_match(candidate, g_uri_get_path(uri), params, &error))
-			continue;
-		if (error != NULL) {
-			vmds_http_reply_error(msg, "http", error);
-			return;
-		}
-		path_known = TRUE;
-		if (g_strcmp0(candidate->method, method) == 0)
-			route = candidate;
-	}
-	if (route == NULL) {
-		g_autofree gchar *message = NULL;
-		if (path_known) {
-			message = g_strdup_printf(
-			    "%s is not supported on %s", method, g_uri_get_path(uri));
-			vmds_http_fail(msg, "http", VMDS_ERROR_UNSUPPORTED, message);
-		} else {
-			message = g_strdup_printf("no such resource: %s", g_uri_get_path(uri));
-			vmds_http_fail(msg, "http", VMDS_ERROR_NOT_FOUND, message);
-		}
-		return;
-	}
-	area = route->plugin != NULL ? vmds_plugin_get_name(route->plugin) : "http";
-	if (g_uri_get_query(uri) != NULL) {
-		query =
-		    g_uri_parse_params(g_uri_get_query(uri), -1, "&", G_URI_PARAMS_NONE, &error);
-		if (query == NULL) {
-			g_prefix_error(&error, "invalid query: ");
-			vmds_error_convert(&error);
-			vmds_http_reply_error(msg, area, error);
-			return;
-		}
-	}
-	request.vm = g_hash_table_lookup(params, "vm");
-	if (request.vm != NULL) {
-		VmdsVm *vm = vmds_inventory_lookup(self->inventory, request.vm);
-		if (vm == NULL) {
-			g_autofree gchar *message = g_strdup_printf("no VM '%s'", request.vm);
-			vmds_http_fail(msg, area, VMDS_ERROR_NOT_FOUND, message);
-			return;
-		}
-		request.store = vm->store;
-	}
-	body = soup_message_body_flatten(soup_server_message_get_request_body(msg));
-	request.method = method;
-	request.params = params;
-	request.query = query;
-	request.body = g_bytes_get_data(body, &request.body_len);
-	request.body = request.body != NULL ? request.body : "";
-	request.status = 200;
-	request.response = response;
-	if (!route->func(route->plugin, &request, &error)) {
-		if (error == NULL)
-			error = g_error_new(VMDS_ERROR, VMDS_ERROR_INTERNAL, "%s failed", method);
-		g_info("%s %s: %s", method, g_uri_get_path(uri), error->message);
-		vmds_http_reply_error(msg, area, error);
-		return;
-	}
-	vmds_http_reply_json(msg, request.status, response->str, response->len);
+	vmds_http_reply_json(msg, status, response->str, response->len);
 }
 
 static void
@@ -422,14 +291,14 @@ vmds_http_set_credentials(VmdsHttp *self, const gchar *username, const gchar *pa
 void
 vmds_http_add_routes(VmdsHttp *self, GPtrArray *routes)
 {
-	g_ptr_array_extend(self->routes, routes, NULL, NULL);
+	vmds_router_add_routes(self->router, routes);
 }
 
 VmdsHttp *
 vmds_http_new(VmdsInventory *inventory)
 {
 	VmdsHttp *self = g_object_new(VMDS_TYPE_HTTP, NULL);
-	self->inventory = inventory;
+	self->router = vmds_router_new(inventory);
 	return self;
 }
 
@@ -438,7 +307,6 @@ vmds_http_init(VmdsHttp *self)
 {
 	self->server = soup_server_new("server-header", "vmdsd/" VMDS_VERSION, NULL);
 	self->sessions = vmds_sessions_new(1800);
-	self->routes = g_ptr_array_new();
 	self->max_body = 6 * VMDS_DATASETS_MAX_VALUE + 64 * 1024;
 	soup_server_add_early_handler(self->server, NULL, vmds_http_early_cb, self, NULL);
 	soup_server_add_handler(self->server, NULL, vmds_http_handler_cb, self, NULL);
@@ -452,7 +320,7 @@ vmds_http_finalize(GObject *obj)
 	soup_server_disconnect(self->server);
 	g_object_unref(self->server);
 	vmds_sessions_free(self->sessions);
-	g_ptr_array_unref(self->routes);
+	vmds_router_free(self->router);
 	vmds_http_set_credentials(self, NULL, NULL);
 	g_free(self->url);
 	G_OBJECT_CLASS(vmds_http_parent_class)->finalize(obj);
