@@ -90,6 +90,19 @@ vmds_e2e_child_setup_cb(gpointer user_data)
 VmdsE2e *
 vmds_e2e_new(const gchar *config)
 {
+	return vmds_e2e_new_on(config, NULL);
+}
+
+/**
+ * vmds_e2e_new_on:
+ * @config: (nullable): the text of the daemon's config file
+ * @state_dir: (nullable): another fixture's state directory, to share it
+ *
+ * Like vmds_e2e_new(), on a given state directory.
+ */
+VmdsE2e *
+vmds_e2e_new_on(const gchar *config, const gchar *state_dir)
+{
 	VmdsE2e *self = g_new0(VmdsE2e, 1);
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GSocketAddress) address = NULL;
@@ -98,7 +111,8 @@ vmds_e2e_new(const gchar *config)
 	ck_assert_msg(self->tmp != NULL, "%s", error != NULL ? error->message : "");
 	/* traversable by the unprivileged users of the access tests */
 	ck_assert_int_eq(g_chmod(self->tmp, 0755), 0);
-	self->state_dir = g_build_filename(self->tmp, "state", NULL);
+	self->state_dir =
+	    state_dir != NULL ? g_strdup(state_dir) : g_build_filename(self->tmp, "state", NULL);
 	self->run_dir = g_build_filename(self->tmp, "run", NULL);
 	self->config_path = g_build_filename(self->tmp, "vmds.conf", NULL);
 	self->log_path = g_build_filename(self->tmp, "vmdsd.log", NULL);

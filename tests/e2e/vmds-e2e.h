@@ -40,6 +40,7 @@ typedef struct {
 } VmdsE2eReply;
 
 VmdsE2e *vmds_e2e_new(const gchar *config);
+VmdsE2e *vmds_e2e_new_on(const gchar *config, const gchar *state_dir);
 void vmds_e2e_free(VmdsE2e *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmdsE2e, vmds_e2e_free)
 
