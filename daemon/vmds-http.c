@@ -93,9 +93,25 @@ vmds_http_handle_session(VmdsHttp *self, SoupServerMessage *msg, const gchar *me
 		g_autofree gchar *user = NULL;
 		g_autofree gchar *session = NULL;
 		g_autoptr(GString) body = g_string_new(NULL);
+		const gchar *client = soup_server_message_get_remote_host(msg);
+		guint retry_after = 0;
+		if (client == NULL)
+			client = "unknown";
+		if (!vmds_sessions_login_allowed(self->sessions, client, &retry_after)) {
+			g_autofree gchar *message = g_strdup_printf(
+			    "too many failed logins: try again in %u seconds", retry_after);
+			g_autofree gchar *retry = g_strdup_printf("%u", retry_after);
+			soup_message_headers_replace(
+			    soup_server_message_get_response_headers(msg), "Retry-After", retry);
+			vmds_http_fail(msg, "session", VMDS_ERROR_UNAUTHENTICATED, message);
+			return;
+		}
 		if (!vmds_http_check_basic(self, msg, &user)) {
-			g_warning("refused a login from %s: wrong user name or password",
-				  soup_server_message_get_remote_host(msg));
+			/* the offered name and password are never logged */
+			g_warning("refused a login from %s: wrong user name or password "
+				  "(%u failures in a row)",
+				  client,
+				  vmds_sessions_login_failed(self->sessions, client));
 			soup_message_headers_replace(soup_server_message_get_response_headers(msg),
 						     "WWW-Authenticate",
 						     "Basic realm=\"vmds\"");
@@ -105,6 +121,7 @@ vmds_http_handle_session(VmdsHttp *self, SoupServerMessage *msg, const gchar *me
 				       "wrong user name or password");
 			return;
 		}
+		vmds_sessions_login_succeeded(self->sessions, client);
 		session = vmds_sessions_create(self->sessions, user);
 		vmds_json_append_string(body, session, -1);
 		vmds_http_reply_json(msg, 201, body->str, body->len);

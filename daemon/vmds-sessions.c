@@ -15,8 +15,22 @@
  * the timeout is gone.
  */
 
+/* failed logins a client may make before it has to wait */
+#define VMDS_SESSIONS_FREE_FAILURES 5
+/* the longest wait, seconds; each further failure doubles it up to this */
+#define VMDS_SESSIONS_MAX_BACKOFF 300
+/* how many clients' failures are remembered at once */
+#define VMDS_SESSIONS_MAX_CLIENTS 4096
+
+typedef struct {
+	guint failures;
+	gint64 last;	      /* monotonic µs of the last failure */
+	gint64 blocked_until; /* monotonic µs */
+} VmdsSessionsClient;
+
 struct _VmdsSessions {
 	GHashTable *sessions; /* id → last use, monotonic µs */
+	GHashTable *clients;  /* client address → VmdsSessionsClient */
 	guint timeout;	      /* seconds */
 };
 
@@ -69,6 +83,7 @@ vmds_sessions_new(guint timeout)
 {
 	VmdsSessions *self = g_new0(VmdsSessions, 1);
 	self->sessions = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	self->clients = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	self->timeout = timeout;
 	return self;
 }
@@ -79,6 +94,7 @@ vmds_sessions_free(VmdsSessions *self)
 	if (self == NULL)
 		return;
 	g_hash_table_unref(self->sessions);
+	g_hash_table_unref(self->clients);
 	g_free(self);
 }
 
@@ -154,4 +170,74 @@ gboolean
 vmds_sessions_remove(VmdsSessions *self, const gchar *id)
 {
 	return g_hash_table_remove(self->sessions, id);
+}
+
+/**
+ * vmds_sessions_login_allowed:
+ * @self: a #VmdsSessions
+ * @client: the client's address
+ * @retry_after: (out): seconds until it may try again, when not allowed
+ *
+ * Brute force is slowed per client: after %VMDS_SESSIONS_FREE_FAILURES
+ * failed logins, each further attempt must wait 1, 2, 4, ... seconds (at
+ * most %VMDS_SESSIONS_MAX_BACKOFF) after the last failure.
+ *
+ * Returns: whether @client may try to log in now
+ */
+gboolean
+vmds_sessions_login_allowed(VmdsSessions *self, const gchar *client, guint *retry_after)
+{
+	VmdsSessionsClient *c = g_hash_table_lookup(self->clients, client);
+	gint64 now = g_get_monotonic_time();
+
+	if (c == NULL || now >= c->blocked_until)
+		return TRUE;
+	*retry_after = (guint)((c->blocked_until - now + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC);
+	return FALSE;
+}
+
+/**
+ * vmds_sessions_login_failed:
+ * @self: a #VmdsSessions
+ * @client: the client's address
+ *
+ * Returns: how many logins @client has failed in a row
+ */
+guint
+vmds_sessions_login_failed(VmdsSessions *self, const gchar *client)
+{
+	VmdsSessionsClient *c = g_hash_table_lookup(self->clients, client);
+	gint64 now = g_get_monotonic_time();
+
+	if (c == NULL) {
+		/* a flood of addresses must not grow this without bound */
+		if (g_hash_table_size(self->clients) >= VMDS_SESSIONS_MAX_CLIENTS)
+			g_hash_table_remove_all(self->clients);
+		c = g_new0(VmdsSessionsClient, 1);
+		g_hash_table_insert(self->clients, g_strdup(client), c);
+	} else if (now - c->last > (gint64)VMDS_SESSIONS_MAX_BACKOFF * 2 * G_USEC_PER_SEC) {
+		/* quiet for long enough: start afresh */
+		c->failures = 0;
+	}
+	c->failures++;
+	c->last = now;
+	if (c->failures >= VMDS_SESSIONS_FREE_FAILURES) {
+		guint shift = MIN(c->failures - VMDS_SESSIONS_FREE_FAILURES, 9);
+		guint wait = MIN(1u << shift, (guint)VMDS_SESSIONS_MAX_BACKOFF);
+		c->blocked_until = now + (gint64)wait * G_USEC_PER_SEC;
+	}
+	return c->failures;
+}
+
+/**
+ * vmds_sessions_login_succeeded:
+ * @self: a #VmdsSessions
+ * @client: the client's address
+ *
+ * Forgets @client's failures.
+ */
+void
+vmds_sessions_login_succeeded(VmdsSessions *self, const gchar *client)
+{
+	g_hash_table_remove(self->clients, client);
 }

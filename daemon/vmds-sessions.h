@@ -20,6 +20,10 @@ gchar *vmds_sessions_create(VmdsSessions *self, const gchar *user);
 gboolean vmds_sessions_check(VmdsSessions *self, const gchar *id);
 gboolean vmds_sessions_remove(VmdsSessions *self, const gchar *id);
 
+gboolean vmds_sessions_login_allowed(VmdsSessions *self, const gchar *client, guint *retry_after);
+guint vmds_sessions_login_failed(VmdsSessions *self, const gchar *client);
+void vmds_sessions_login_succeeded(VmdsSessions *self, const gchar *client);
+
 gboolean vmds_secret_equal(const gchar *a, const gchar *b);
 gchar *vmds_secret_new(gsize bytes);
 
