@@ -35,6 +35,8 @@ struct _VmdsBackchannel {
 	GSocketService *vsock; /* (nullable): the vsock listener, when configured */
 	gboolean stopping;
 	VmdsBackchannelLookup lookup_cid;
+	GQueue pending; /* VmdsConnections with a request read and not yet answered */
+	guint batch_id; /* the idle source that answers them */
 	/* settings, updated on reload */
 	guint socket_mode;
 	gid_t gid;
@@ -60,6 +62,12 @@ typedef struct {
 	GByteArray *out;
 	gboolean close_after_write;
 	gboolean writing; /* a reply is on its way: let it finish */
+	/* the request being answered, within body */
+	guint8 *payload;
+	gsize payload_len;
+	gboolean fast_close;
+	gboolean ok;
+	GString *reply;
 } VmdsConnection;
 
 static void vmds_connection_read_header(VmdsConnection *conn);
@@ -75,6 +83,7 @@ vmds_connection_free(VmdsConnection *conn)
 	vmds_vm_unref(conn->vm);
 	g_free(conn->body);
 	g_byte_array_unref(conn->out);
+	g_string_free(conn->reply, TRUE);
 	g_hash_table_remove(conn->self->conns, conn);
 	g_free(conn);
 }
@@ -148,13 +157,94 @@ vmds_connection_fail(VmdsConnection *conn, const gchar *text)
 }
 
 static void
+vmds_connection_dispatch(VmdsConnection *conn)
+{
+	g_string_truncate(conn->reply, 0);
+	conn->ok = conn->self->dispatch(conn->vm,
+					conn->uid,
+					conn->privileged,
+					conn->payload,
+					conn->payload_len,
+					conn->reply,
+					conn->self->dispatch_data);
+}
+
+/*
+ * Group commit: the requests of one VM that arrived while the main loop was
+ * busy are answered together, their transactions savepoints in one, so they
+ * share one fsync; each still succeeds or fails whole, and no reply is sent
+ * before the group is durable. Should the group fail to commit, each request
+ * is answered again on its own, so every reply tells the truth.
+ */
+static void
+vmds_backchannel_answer(VmdsBackchannel *self, VmdsVm *vm, GPtrArray *conns)
+{
+	g_autoptr(GError) error = NULL;
+	gboolean batch = conns->len > 1 && vmds_store_batch_begin(vm->store, &error);
+
+	for (guint i = 0; i < conns->len; i++)
+		vmds_connection_dispatch(g_ptr_array_index(conns, i));
+	if (batch && !vmds_store_batch_end(vm->store, &error)) {
+		g_warning("%s: a group of %u requests failed to commit, answering each on its "
+			  "own: %s",
+			  vm->id,
+			  conns->len,
+			  error->message);
+		for (guint i = 0; i < conns->len; i++)
+			vmds_connection_dispatch(g_ptr_array_index(conns, i));
+	}
+	for (guint i = 0; i < conns->len; i++) {
+		VmdsConnection *conn = g_ptr_array_index(conns, i);
+		vmds_connection_reply(
+		    conn, conn->ok, conn->reply->str, conn->reply->len, conn->fast_close);
+	}
+}
+
+static gboolean
+vmds_backchannel_batch_cb(gpointer user_data)
+{
+	VmdsBackchannel *self = VMDS_BACKCHANNEL(user_data);
+	g_autoptr(GHashTable) groups =
+	    g_hash_table_new_full(NULL, NULL, NULL, (GDestroyNotify)g_ptr_array_unref);
+	g_autoptr(GPtrArray) order = g_ptr_array_new();
+	VmdsConnection *conn;
+
+	self->batch_id = 0;
+	while ((conn = g_queue_pop_head(&self->pending)) != NULL) {
+		GPtrArray *group = g_hash_table_lookup(groups, conn->vm);
+		if (group == NULL) {
+			group = g_ptr_array_new();
+			g_hash_table_insert(groups, conn->vm, group);
+			g_ptr_array_add(order, conn->vm);
+		}
+		g_ptr_array_add(group, conn);
+	}
+	for (guint i = 0; i < order->len; i++) {
+		VmdsVm *vm = g_ptr_array_index(order, i);
+		vmds_backchannel_answer(self, vm, g_hash_table_lookup(groups, vm));
+	}
+	return G_SOURCE_REMOVE;
+}
+
+/* answered when the main loop has read what else is ready */
+static void
+vmds_backchannel_queue(VmdsBackchannel *self, VmdsConnection *conn)
+{
+	if (conn->timeout_id != 0) {
+		g_source_remove(conn->timeout_id);
+		conn->timeout_id = 0;
+	}
+	g_queue_push_tail(&self->pending, conn);
+	if (self->batch_id == 0)
+		self->batch_id =
+		    g_idle_add_full(G_PRIORITY_DEFAULT_IDLE, vmds_backchannel_batch_cb, self, NULL);
+}
+
+static void
 vmds_connection_handle(VmdsConnection *conn)
 {
 	VmdsPacket packet;
 	g_autoptr(GError) error = NULL;
-	g_autoptr(GString) reply = NULL;
-	guint8 *payload;
-	gboolean ok;
 
 	if (!vmds_packet_decode(conn->body, conn->body_len, &packet, &error)) {
 		g_info("%s: %s", conn->vm->id, error->message);
@@ -178,17 +268,12 @@ vmds_connection_handle(VmdsConnection *conn)
 	/* the packet is decoded: its bytes after the payload may be overwritten,
 	 * and the body has one spare byte, so the payload can be NUL-terminated;
 	 * a DATA packet without PAYLOAD is the empty command */
-	payload = packet.payload != NULL ? conn->body + (packet.payload - conn->body) : conn->body;
-	payload[packet.payload_len] = '\0';
-	reply = g_string_sized_new(256);
-	ok = conn->self->dispatch(conn->vm,
-				  conn->uid,
-				  conn->privileged,
-				  payload,
-				  packet.payload_len,
-				  reply,
-				  conn->self->dispatch_data);
-	vmds_connection_reply(conn, ok, reply->str, reply->len, packet.fast_close);
+	conn->payload =
+	    packet.payload != NULL ? conn->body + (packet.payload - conn->body) : conn->body;
+	conn->payload[packet.payload_len] = '\0';
+	conn->payload_len = packet.payload_len;
+	conn->fast_close = packet.fast_close;
+	vmds_backchannel_queue(conn->self, conn);
 }
 
 static void
@@ -299,6 +384,7 @@ vmds_backchannel_accept(VmdsBackchannel *self,
 	conn->conn = g_object_ref(connection);
 	conn->cancellable = g_cancellable_new();
 	conn->out = g_byte_array_new();
+	conn->reply = g_string_sized_new(256);
 	conn->uid = uid;
 	conn->privileged = privileged;
 	g_hash_table_add(self->conns, conn);
@@ -561,6 +647,11 @@ vmds_backchannel_shutdown(VmdsBackchannel *self)
 		g_clear_object(&self->vsock);
 	}
 	self->stopping = TRUE;
+	/* requests read but not answered yet are answered now */
+	if (self->batch_id != 0) {
+		g_source_remove(self->batch_id);
+		vmds_backchannel_batch_cb(self);
+	}
 	g_hash_table_iter_init(&iter, self->conns);
 	while (g_hash_table_iter_next(&iter, &conn, NULL)) {
 		if (!((VmdsConnection *)conn)->writing)

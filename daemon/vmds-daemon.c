@@ -65,6 +65,9 @@ vmds_daemon_dispatch_cb(VmdsVm *vm,
 		uid,
 		command != NULL ? command->name : "unknown command",
 		payload_len);
+	/* the payload stays whole: a request may be answered twice (group commit) */
+	if (space != NULL)
+		*space = ' ';
 	if (command == NULL) {
 		g_string_append(reply, "Unknown command");
 		return FALSE;

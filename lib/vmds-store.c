@@ -24,6 +24,7 @@ struct _VmdsStore {
 	gint lock_fd;
 	gint schema_version;
 	GHashTable *stmts; /* sql (owned) -> sqlite3_stmt (finalized on removal) */
+	gboolean batch;	   /* a group commit is open: transactions are savepoints in it */
 };
 
 G_DEFINE_FINAL_TYPE(VmdsStore, vmds_store, G_TYPE_OBJECT)
@@ -409,12 +410,29 @@ vmds_store_step_done(VmdsStore *self, sqlite3_stmt *stmt, GError **error)
 	return TRUE;
 }
 
+/* inside a batch the batch's transaction must still be open: SQLite rolls a
+ * transaction back by itself on some errors (SQLITE_FULL, IOERR), and a
+ * savepoint outside it would commit on its own */
+static gboolean
+vmds_store_check_batch(VmdsStore *self, GError **error)
+{
+	if (!sqlite3_get_autocommit(self->db))
+		return TRUE;
+	g_set_error(error,
+		    VMDS_ERROR,
+		    VMDS_ERROR_STORAGE,
+		    "store %s: the group transaction was rolled back",
+		    self->path);
+	return FALSE;
+}
+
 /**
  * vmds_store_begin:
  * @self: a #VmdsStore
  * @error: (nullable): return location for a #GError
  *
- * Starts a write transaction (`BEGIN IMMEDIATE`). Transactions do not nest:
+ * Starts a write transaction (`BEGIN IMMEDIATE`), or within a batch (see
+ * vmds_store_batch_begin()) a savepoint. Transactions do not nest otherwise:
  * end it with vmds_store_commit() or vmds_store_rollback().
  *
  * Returns: %TRUE on success
@@ -429,6 +447,10 @@ vmds_store_begin(VmdsStore *self, GError **error)
 		    error, VMDS_ERROR, VMDS_ERROR_STORAGE, "store %s is closed", self->path);
 		return FALSE;
 	}
+	if (self->batch) {
+		return vmds_store_check_batch(self, error) &&
+		       vmds_store_exec(self, "SAVEPOINT vmds_txn", "begin a savepoint", error);
+	}
 	g_return_val_if_fail(sqlite3_get_autocommit(self->db), FALSE);
 	return vmds_store_exec(self, "BEGIN IMMEDIATE", "begin a transaction", error);
 }
@@ -439,8 +461,10 @@ vmds_store_begin(VmdsStore *self, GError **error)
  * @error: (nullable): return location for a #GError
  *
  * Commits the transaction started by vmds_store_begin(). It returns once the
- * change is durable (the store runs in WAL mode with `synchronous=FULL`). On
- * failure the transaction is rolled back: nothing changed.
+ * change is durable (the store runs in WAL mode with `synchronous=FULL`) —
+ * or, within a batch, once it is part of the batch, which
+ * vmds_store_batch_end() makes durable. On failure the transaction is rolled
+ * back: nothing changed.
  *
  * Returns: %TRUE on success
  */
@@ -450,6 +474,13 @@ vmds_store_commit(VmdsStore *self, GError **error)
 	g_return_val_if_fail(VMDS_IS_STORE(self), FALSE);
 	g_return_val_if_fail(self->db != NULL, FALSE);
 
+	if (self->batch) {
+		if (vmds_store_check_batch(self, error) &&
+		    vmds_store_exec(self, "RELEASE vmds_txn", "release a savepoint", error))
+			return TRUE;
+		vmds_store_rollback(self);
+		return FALSE;
+	}
 	if (!vmds_store_exec(self, "COMMIT", "commit a transaction", error)) {
 		vmds_store_rollback(self);
 		return FALSE;
@@ -461,20 +492,75 @@ vmds_store_commit(VmdsStore *self, GError **error)
  * vmds_store_rollback:
  * @self: a #VmdsStore
  *
- * Rolls back the open transaction, if any. Never fails: a failed rollback is
- * logged and SQLite rolls back on its own when the connection closes.
+ * Rolls back the open transaction (within a batch: its savepoint), if any.
+ * Never fails: a failed rollback is logged and SQLite rolls back on its own
+ * when the connection closes.
  */
 void
 vmds_store_rollback(VmdsStore *self)
 {
 	g_autoptr(GError) error_local = NULL;
+	const gchar *sql = self->batch ? "ROLLBACK TO vmds_txn; RELEASE vmds_txn" : "ROLLBACK";
 
 	g_return_if_fail(VMDS_IS_STORE(self));
 
 	if (self->db == NULL || sqlite3_get_autocommit(self->db))
 		return;
-	if (!vmds_store_exec(self, "ROLLBACK", "roll back a transaction", &error_local))
+	if (!vmds_store_exec(self, sql, "roll back a transaction", &error_local))
 		g_warning("%s: %s", self->path, error_local->message);
+}
+
+/**
+ * vmds_store_batch_begin:
+ * @self: a #VmdsStore
+ * @error: (nullable): return location for a #GError
+ *
+ * Opens a group commit: until vmds_store_batch_end(), every transaction is a
+ * savepoint inside one transaction, so many writes share one fsync. Each
+ * still succeeds or fails whole; none is durable before the batch ends.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+vmds_store_batch_begin(VmdsStore *self, GError **error)
+{
+	g_return_val_if_fail(VMDS_IS_STORE(self), FALSE);
+	g_return_val_if_fail(!self->batch, FALSE);
+
+	if (!vmds_store_begin(self, error))
+		return FALSE;
+	self->batch = TRUE;
+	return TRUE;
+}
+
+/**
+ * vmds_store_batch_end:
+ * @self: a #VmdsStore
+ * @error: (nullable): return location for a #GError
+ *
+ * Commits the group and returns once it is durable. On failure all of the
+ * group is rolled back: the caller must not report any of it as done.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+vmds_store_batch_end(VmdsStore *self, GError **error)
+{
+	g_return_val_if_fail(VMDS_IS_STORE(self), FALSE);
+	g_return_val_if_fail(self->batch, FALSE);
+
+	if (self->db == NULL) {
+		self->batch = FALSE;
+		g_set_error(
+		    error, VMDS_ERROR, VMDS_ERROR_STORAGE, "store %s is closed", self->path);
+		return FALSE;
+	}
+	if (!vmds_store_check_batch(self, error)) {
+		self->batch = FALSE;
+		return FALSE;
+	}
+	self->batch = FALSE;
+	return vmds_store_commit(self, error);
 }
 
 /**

@@ -311,6 +311,66 @@ START_TEST(test_store_transactions)
 }
 END_TEST
 
+START_TEST(test_store_batch)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VmdsStore) store = vmds_store_open(test_path, &error);
+	g_autoptr(VmdsStore) reopened = NULL;
+	g_autofree gchar *names = NULL;
+
+	ck_assert_msg(store != NULL, "%s", error->message);
+	ck_assert(vmds_store_batch_begin(store, &error));
+	/* three transactions in one group: the middle one rolls back alone */
+	ck_assert(vmds_store_begin(store, &error));
+	test_store_exec(store,
+			"INSERT INTO datasets (name, description, host, guest, omit) "
+			"VALUES ('one', '', 0, 0, 0)");
+	ck_assert(vmds_store_commit(store, &error));
+	ck_assert(vmds_store_begin(store, &error));
+	test_store_exec(store,
+			"INSERT INTO datasets (name, description, host, guest, omit) "
+			"VALUES ('two', '', 0, 0, 0)");
+	vmds_store_rollback(store);
+	ck_assert(vmds_store_begin(store, &error));
+	test_store_exec(store,
+			"INSERT INTO datasets (name, description, host, guest, omit) "
+			"VALUES ('three', '', 0, 0, 0)");
+	ck_assert(vmds_store_commit(store, &error));
+	ck_assert_msg(vmds_store_batch_end(store, &error), "%s", error->message);
+
+	/* what the group committed is on disk, what rolled back is not */
+	vmds_store_close(store);
+	reopened = vmds_store_open(test_path, &error);
+	names = test_store_query_text(reopened, "SELECT group_concat(name, ',') FROM datasets");
+	ck_assert_str_eq(names, "one,three");
+}
+END_TEST
+
+START_TEST(test_store_batch_lost)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VmdsStore) store = vmds_store_open(test_path, &error);
+
+	/* SQLite may roll a whole transaction back by itself (disk full): what
+	 * follows in the group must fail, not commit on its own */
+	ck_assert(vmds_store_batch_begin(store, &error));
+	test_store_exec(store,
+			"INSERT INTO datasets (name, description, host, guest, omit) "
+			"VALUES ('lost', '', 0, 0, 0)");
+	test_store_exec(store, "ROLLBACK");
+	ck_assert(!vmds_store_begin(store, &error));
+	ck_assert(g_error_matches(error, VMDS_ERROR, VMDS_ERROR_STORAGE));
+	g_clear_error(&error);
+	ck_assert(!vmds_store_batch_end(store, &error));
+	ck_assert(g_error_matches(error, VMDS_ERROR, VMDS_ERROR_STORAGE));
+	g_clear_error(&error);
+	ck_assert_int_eq(test_store_query_int(store, "SELECT count(*) FROM datasets"), 0);
+	/* and the store works as before */
+	ck_assert(vmds_store_begin(store, &error));
+	ck_assert(vmds_store_commit(store, &error));
+}
+END_TEST
+
 START_TEST(test_store_prepare_cache)
 {
 	g_autoptr(GError) error = NULL;
@@ -400,6 +460,8 @@ test_store_suite(void)
 	tc = tcase_create("statements");
 	tcase_add_checked_fixture(tc, test_store_setup, test_store_teardown);
 	tcase_add_test(tc, test_store_transactions);
+	tcase_add_test(tc, test_store_batch);
+	tcase_add_test(tc, test_store_batch_lost);
 	tcase_add_test(tc, test_store_prepare_cache);
 	tcase_add_test(tc, test_store_sql_errors);
 	suite_add_tcase(s, tc);
