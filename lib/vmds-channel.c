@@ -6,7 +6,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <gio/gio.h>
 #include <linux/vm_sockets.h>
 #include <poll.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include <unistd.h>
 
 #include "vmds-channel.h"
+#include "vmds-error.h"
 #include "vmds-packet.h"
 
 /*
@@ -38,7 +38,7 @@ vmds_channel_parse_u32(const gchar *text, guint32 *value)
  * @error: a #GError or %NULL
  *
  * Returns: (transfer full): the address, or %NULL with
- * %G_IO_ERROR_INVALID_ARGUMENT saying what form is expected
+ * %VMDS_ERROR_INVALID_ARGUMENT saying what form is expected
  */
 VmdsChannelAddress *
 vmds_channel_address_parse(const gchar *text, GError **error)
@@ -52,8 +52,8 @@ vmds_channel_address_parse(const gchar *text, GError **error)
 		if (path[0] == '\0' ||
 		    strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
 			g_set_error(error,
-				    G_IO_ERROR,
-				    G_IO_ERROR_INVALID_ARGUMENT,
+				    VMDS_ERROR,
+				    VMDS_ERROR_INVALID_ARGUMENT,
 				    "invalid channel address '%s': the socket path must be 1 to "
 				    "107 bytes",
 				    text);
@@ -72,8 +72,8 @@ vmds_channel_address_parse(const gchar *text, GError **error)
 		}
 	}
 	g_set_error(error,
-		    G_IO_ERROR,
-		    G_IO_ERROR_INVALID_ARGUMENT,
+		    VMDS_ERROR,
+		    VMDS_ERROR_INVALID_ARGUMENT,
 		    "invalid channel address '%s': expected unix:PATH or vsock:CID:PORT",
 		    text);
 	return NULL;
@@ -110,7 +110,7 @@ static gboolean
 vmds_channel_set_errno(GError **error, gint errsv, const gchar *what)
 {
 	g_set_error(
-	    error, G_IO_ERROR, g_io_error_from_errno(errsv), "%s: %s", what, g_strerror(errsv));
+	    error, G_FILE_ERROR, g_file_error_from_errno(errsv), "%s: %s", what, g_strerror(errsv));
 	return FALSE;
 }
 
@@ -123,7 +123,7 @@ vmds_channel_wait(gint fd, gshort events, gint64 deadline, GError **error)
 		gint64 left = (deadline - g_get_monotonic_time()) / 1000;
 		gint rc;
 		if (left <= 0) {
-			g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "timed out");
+			return vmds_channel_set_errno(error, ETIMEDOUT, "no answer");
 			return FALSE;
 		}
 		rc = poll(&pfd, 1, (gint)MIN(left, G_MAXINT));
@@ -140,7 +140,7 @@ vmds_channel_wait(gint fd, gshort events, gint64 deadline, GError **error)
  * @timeout_ms: how long the connection may take
  * @error: a #GError or %NULL
  *
- * Returns: a connected socket, or -1 with a %G_IO_ERROR saying why
+ * Returns: a connected socket, or -1 with a %G_FILE_ERROR (from errno) saying why
  */
 gint
 vmds_channel_connect(const VmdsChannelAddress *address, guint timeout_ms, GError **error)
@@ -218,8 +218,8 @@ vmds_channel_read_all(gint fd, guint8 *buf, gsize len, gint64 deadline, GError *
 			len -= (gsize)n;
 		} else if (n == 0) {
 			g_set_error_literal(error,
-					    G_IO_ERROR,
-					    G_IO_ERROR_CONNECTION_CLOSED,
+					    G_FILE_ERROR,
+					    G_FILE_ERROR_PIPE,
 					    "connection closed before the reply was complete");
 			return FALSE;
 		} else if (errno == EAGAIN || errno == EINTR) {
@@ -269,8 +269,8 @@ vmds_channel_call(gint fd,
 		len = vmds_packet_read_length(header);
 		if (len > VMDS_CHANNEL_MAX_REPLY + VMDS_PACKET_OVERHEAD) {
 			g_set_error(error,
-				    G_IO_ERROR,
-				    G_IO_ERROR_MESSAGE_TOO_LARGE,
+				    VMDS_ERROR,
+				    VMDS_ERROR_TOO_LARGE,
 				    "reply of %u bytes is larger than %u bytes",
 				    len,
 				    (guint)VMDS_CHANNEL_MAX_REPLY);
