@@ -572,7 +572,10 @@ vmds_e2e_http(VmdsE2e *self,
 		soup_message_set_request_body_from_bytes(msg, "application/json", bytes);
 	}
 	reply_body = soup_session_send_and_read(self->soup, msg, NULL, &error);
-	ck_assert_msg(reply_body != NULL, "%s %s: %s", method, path, error->message);
+	if (reply_body == NULL) {
+		g_autofree gchar *log = vmds_e2e_read_log(self);
+		ck_abort_msg("%s %s: %s; vmdsd's log:\n%s", method, text, error->message, log);
+	}
 	reply->status = soup_message_get_status(msg);
 	reply->body = vmds_e2e_bytes_steal(reply_body, &reply->body_len);
 	return reply;
