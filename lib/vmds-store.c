@@ -17,6 +17,14 @@
 /* how long a statement waits for a lock held by another connection */
 #define VMDS_STORE_BUSY_TIMEOUT_MS 5000
 
+/* a group commit: transactions are savepoints in one transaction, which is
+ * begun by the first of them, so a group of reads costs nothing */
+typedef enum {
+	VMDS_STORE_BATCH_NONE,
+	VMDS_STORE_BATCH_ARMED,
+	VMDS_STORE_BATCH_OPEN,
+} VmdsStoreBatch;
+
 struct _VmdsStore {
 	GObject parent_instance;
 	gchar *path;
@@ -24,7 +32,7 @@ struct _VmdsStore {
 	gint lock_fd;
 	gint schema_version;
 	GHashTable *stmts; /* sql (owned) -> sqlite3_stmt (finalized on removal) */
-	gboolean batch;	   /* a group commit is open: transactions are savepoints in it */
+	VmdsStoreBatch batch;
 };
 
 G_DEFINE_FINAL_TYPE(VmdsStore, vmds_store, G_TYPE_OBJECT)
@@ -447,7 +455,12 @@ vmds_store_begin(VmdsStore *self, GError **error)
 		    error, VMDS_ERROR, VMDS_ERROR_STORAGE, "store %s is closed", self->path);
 		return FALSE;
 	}
-	if (self->batch) {
+	if (self->batch == VMDS_STORE_BATCH_ARMED) {
+		if (!vmds_store_exec(self, "BEGIN IMMEDIATE", "begin a transaction", error))
+			return FALSE;
+		self->batch = VMDS_STORE_BATCH_OPEN;
+	}
+	if (self->batch == VMDS_STORE_BATCH_OPEN) {
 		return vmds_store_check_batch(self, error) &&
 		       vmds_store_exec(self, "SAVEPOINT vmds_txn", "begin a savepoint", error);
 	}
@@ -474,7 +487,7 @@ vmds_store_commit(VmdsStore *self, GError **error)
 	g_return_val_if_fail(VMDS_IS_STORE(self), FALSE);
 	g_return_val_if_fail(self->db != NULL, FALSE);
 
-	if (self->batch) {
+	if (self->batch == VMDS_STORE_BATCH_OPEN) {
 		if (vmds_store_check_batch(self, error) &&
 		    vmds_store_exec(self, "RELEASE vmds_txn", "release a savepoint", error))
 			return TRUE;
@@ -500,7 +513,9 @@ void
 vmds_store_rollback(VmdsStore *self)
 {
 	g_autoptr(GError) error_local = NULL;
-	const gchar *sql = self->batch ? "ROLLBACK TO vmds_txn; RELEASE vmds_txn" : "ROLLBACK";
+	const gchar *sql = self->batch == VMDS_STORE_BATCH_OPEN
+			       ? "ROLLBACK TO vmds_txn; RELEASE vmds_txn"
+			       : "ROLLBACK";
 
 	g_return_if_fail(VMDS_IS_STORE(self));
 
@@ -516,8 +531,9 @@ vmds_store_rollback(VmdsStore *self)
  * @error: (nullable): return location for a #GError
  *
  * Opens a group commit: until vmds_store_batch_end(), every transaction is a
- * savepoint inside one transaction, so many writes share one fsync. Each
- * still succeeds or fails whole; none is durable before the batch ends.
+ * savepoint inside one transaction (begun by the first of them), so many
+ * writes share one fsync. Each still succeeds or fails whole; none is
+ * durable before the batch ends.
  *
  * Returns: %TRUE on success
  */
@@ -525,11 +541,14 @@ gboolean
 vmds_store_batch_begin(VmdsStore *self, GError **error)
 {
 	g_return_val_if_fail(VMDS_IS_STORE(self), FALSE);
-	g_return_val_if_fail(!self->batch, FALSE);
+	g_return_val_if_fail(self->batch == VMDS_STORE_BATCH_NONE, FALSE);
 
-	if (!vmds_store_begin(self, error))
+	if (self->db == NULL) {
+		g_set_error(
+		    error, VMDS_ERROR, VMDS_ERROR_STORAGE, "store %s is closed", self->path);
 		return FALSE;
-	self->batch = TRUE;
+	}
+	self->batch = VMDS_STORE_BATCH_ARMED;
 	return TRUE;
 }
 
@@ -546,20 +565,21 @@ vmds_store_batch_begin(VmdsStore *self, GError **error)
 gboolean
 vmds_store_batch_end(VmdsStore *self, GError **error)
 {
-	g_return_val_if_fail(VMDS_IS_STORE(self), FALSE);
-	g_return_val_if_fail(self->batch, FALSE);
+	VmdsStoreBatch batch = self->batch;
 
+	g_return_val_if_fail(VMDS_IS_STORE(self), FALSE);
+	g_return_val_if_fail(batch != VMDS_STORE_BATCH_NONE, FALSE);
+
+	self->batch = VMDS_STORE_BATCH_NONE;
+	if (batch == VMDS_STORE_BATCH_ARMED)
+		return TRUE; /* nothing was written */
 	if (self->db == NULL) {
-		self->batch = FALSE;
 		g_set_error(
 		    error, VMDS_ERROR, VMDS_ERROR_STORAGE, "store %s is closed", self->path);
 		return FALSE;
 	}
-	if (!vmds_store_check_batch(self, error)) {
-		self->batch = FALSE;
+	if (!vmds_store_check_batch(self, error))
 		return FALSE;
-	}
-	self->batch = FALSE;
 	return vmds_store_commit(self, error);
 }
 

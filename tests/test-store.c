@@ -354,10 +354,14 @@ START_TEST(test_store_batch_lost)
 	/* SQLite may roll a whole transaction back by itself (disk full): what
 	 * follows in the group must fail, not commit on its own */
 	ck_assert(vmds_store_batch_begin(store, &error));
+	ck_assert(vmds_store_begin(store, &error));
 	test_store_exec(store,
 			"INSERT INTO datasets (name, description, host, guest, omit) "
 			"VALUES ('lost', '', 0, 0, 0)");
 	test_store_exec(store, "ROLLBACK");
+	ck_assert(!vmds_store_commit(store, &error));
+	ck_assert(g_error_matches(error, VMDS_ERROR, VMDS_ERROR_STORAGE));
+	g_clear_error(&error);
 	ck_assert(!vmds_store_begin(store, &error));
 	ck_assert(g_error_matches(error, VMDS_ERROR, VMDS_ERROR_STORAGE));
 	g_clear_error(&error);
@@ -366,6 +370,20 @@ START_TEST(test_store_batch_lost)
 	g_clear_error(&error);
 	ck_assert_int_eq(test_store_query_int(store, "SELECT count(*) FROM datasets"), 0);
 	/* and the store works as before */
+	ck_assert(vmds_store_begin(store, &error));
+	ck_assert(vmds_store_commit(store, &error));
+}
+END_TEST
+
+START_TEST(test_store_batch_of_reads)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VmdsStore) store = vmds_store_open(test_path, &error);
+
+	/* a group that writes nothing opens no transaction */
+	ck_assert(vmds_store_batch_begin(store, &error));
+	ck_assert_int_eq(test_store_query_int(store, "SELECT count(*) FROM datasets"), 0);
+	ck_assert(vmds_store_batch_end(store, &error));
 	ck_assert(vmds_store_begin(store, &error));
 	ck_assert(vmds_store_commit(store, &error));
 }
@@ -462,6 +480,7 @@ test_store_suite(void)
 	tcase_add_test(tc, test_store_transactions);
 	tcase_add_test(tc, test_store_batch);
 	tcase_add_test(tc, test_store_batch_lost);
+	tcase_add_test(tc, test_store_batch_of_reads);
 	tcase_add_test(tc, test_store_prepare_cache);
 	tcase_add_test(tc, test_store_sql_errors);
 	suite_add_tcase(s, tc);
