@@ -510,6 +510,73 @@ START_TEST(test_limits_paging_entries)
 }
 END_TEST
 
+static void
+setup_timeouts(void)
+{
+	e2e = vmds_e2e_new("[backchannel]\nrequest-timeout=1\nidle-timeout=1\n");
+}
+
+/*
+ * A slow or silent peer cannot hold a slot: a request that does not arrive
+ * whole, and an idle connection, are closed by the server (the waits end on
+ * the close; the fixture's timeout is only a safety net).
+ */
+START_TEST(test_limits_timeouts)
+{
+	gint partial = vmds_e2e_connect(e2e, NULL);
+	gint idle = -1;
+
+	/* a header announcing 100 bytes, and 6 of them */
+	vmds_e2e_send(partial, (const guint8 *)"\x00\x00\x00\x64\x00\x00\x00\x01\x00\x00", 10);
+	ck_assert(vmds_e2e_wait_closed(partial));
+	close(partial);
+	idle = vmds_e2e_connect(e2e, NULL);
+	ck_assert(vmds_e2e_wait_closed(idle));
+	close(idle);
+	guest_ok("datasets-list", "{\"result\":true,\"datasets\":[]}");
+}
+END_TEST
+
+static void
+setup_slots(void)
+{
+	/* the default idle timeout (60 s) outlasts the safety net: a close is the cap's */
+	e2e = vmds_e2e_new("[backchannel]\nmax-connections=2\n");
+}
+
+/* the number of connections is capped; closed ones free their slots */
+START_TEST(test_limits_slots)
+{
+	gint first = vmds_e2e_connect(e2e, NULL);
+	gint second = vmds_e2e_connect(e2e, NULL);
+	gint extra = -1;
+	g_autoptr(VmdsE2eRun) run = NULL;
+
+	/* a round trip on each proves the daemon holds both */
+	vmds_e2e_send_request(first, "nope", 4, FALSE);
+	vmds_e2e_send_request(second, "nope", 4, FALSE);
+	{
+		g_autofree gchar *r1 = vmds_e2e_read_reply(first, NULL);
+		g_autofree gchar *r2 = vmds_e2e_read_reply(second, NULL);
+		ck_assert_str_eq(r1, "0 Unknown command");
+		ck_assert_str_eq(r2, "0 Unknown command");
+	}
+	extra = vmds_e2e_connect(e2e, NULL);
+	ck_assert(vmds_e2e_wait_closed(extra));
+	close(extra);
+	close(first);
+	close(second);
+	/* served again once the daemon has seen the closes: ask until it answers */
+	for (guint i = 0; i < 600; i++) {
+		g_clear_pointer(&run, vmds_e2e_run_free);
+		run = vmds_e2e_vmtoolsd(e2e, "datasets-list");
+		if (run->status == 0)
+			break;
+	}
+	vmds_e2e_assert_ok(run, "{\"result\":true,\"datasets\":[]}");
+}
+END_TEST
+
 static Suite *
 limits_suite(void)
 {
@@ -529,6 +596,18 @@ limits_suite(void)
 	tcase_set_timeout(tc, 240);
 	tcase_add_test(tc, test_limits_paging_keys);
 	tcase_add_test(tc, test_limits_paging_entries);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("timeouts");
+	tcase_add_checked_fixture(tc, setup_timeouts, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_limits_timeouts);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("slots");
+	tcase_add_checked_fixture(tc, setup_slots, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_limits_slots);
 	suite_add_tcase(s, tc);
 	return s;
 }
