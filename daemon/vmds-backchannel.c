@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "vmds-backchannel.h"
+#include "vmds-connection.h"
 
 /*
  * The guest side of the daemon: one listening unix socket per VM (the socket
@@ -33,7 +34,6 @@ struct _VmdsBackchannel {
 	GHashTable *paths;     /* VmdsVm* → socket path */
 	GHashTable *conns;     /* the open VmdsConnections */
 	GSocketService *vsock; /* (nullable): the vsock listener, when configured */
-	gboolean stopping;
 	VmdsBackchannelLookup lookup_cid;
 	GQueue pending; /* VmdsConnections with a request read and not yet answered */
 	guint batch_id; /* the idle source that answers them */
@@ -41,132 +41,39 @@ struct _VmdsBackchannel {
 	guint socket_mode;
 	gid_t gid;
 	guint max_connections;
-	guint request_timeout;
-	guint idle_timeout;
-	guint max_request;
+	VmdsConnectionLimits limits;
 };
 
 G_DEFINE_FINAL_TYPE(VmdsBackchannel, vmds_backchannel, G_TYPE_OBJECT)
 
+/* a request of @conn, as its VM's group answers it */
 typedef struct {
-	VmdsBackchannel *self; /* not a reference: the backchannel outlives the main loop */
-	VmdsVm *vm;
-	GSocketConnection *conn;
-	GCancellable *cancellable;
-	guint timeout_id;
-	guint32 uid;
-	gboolean privileged;
-	guint8 header[VMDS_PACKET_HEADER_SIZE];
-	guint8 *body;
-	gsize body_len;
-	GByteArray *out;
-	gboolean close_after_write;
-	gboolean writing; /* a reply is on its way: let it finish */
-	/* the request being answered, within body */
-	guint8 *payload;
-	gsize payload_len;
-	gboolean fast_close;
+	VmdsConnection *conn;
 	gboolean ok;
 	GString *reply;
-} VmdsConnection;
-
-static void vmds_connection_read_header(VmdsConnection *conn);
+} VmdsBackchannelRequest;
 
 static void
-vmds_connection_free(VmdsConnection *conn)
+vmds_backchannel_request_free(VmdsBackchannelRequest *request)
 {
-	if (conn->timeout_id != 0)
-		g_source_remove(conn->timeout_id);
-	g_io_stream_close(G_IO_STREAM(conn->conn), NULL, NULL);
-	g_object_unref(conn->conn);
-	g_object_unref(conn->cancellable);
-	vmds_vm_unref(conn->vm);
-	g_free(conn->body);
-	g_byte_array_unref(conn->out);
-	g_string_free(conn->reply, TRUE);
-	g_hash_table_remove(conn->self->conns, conn);
-	g_free(conn);
-}
-
-static gboolean
-vmds_connection_timeout_cb(gpointer user_data)
-{
-	VmdsConnection *conn = user_data;
-	g_debug("closing a connection to %s: timed out", conn->vm->id);
-	conn->timeout_id = 0;
-	g_cancellable_cancel(conn->cancellable);
-	return G_SOURCE_REMOVE;
+	g_string_free(request->reply, TRUE);
+	g_free(request);
 }
 
 static void
-vmds_connection_set_timeout(VmdsConnection *conn, guint seconds)
+vmds_backchannel_dispatch(VmdsBackchannel *self, VmdsBackchannelRequest *request)
 {
-	if (conn->timeout_id != 0)
-		g_source_remove(conn->timeout_id);
-	conn->timeout_id = g_timeout_add_seconds(seconds, vmds_connection_timeout_cb, conn);
-}
+	gsize len = 0;
+	guint8 *payload = vmds_connection_get_payload(request->conn, &len);
 
-static void
-vmds_connection_write_cb(GObject *source, GAsyncResult *res, gpointer user_data)
-{
-	VmdsConnection *conn = user_data;
-	g_autoptr(GError) error = NULL;
-
-	conn->writing = FALSE;
-	if (!g_output_stream_write_all_finish(G_OUTPUT_STREAM(source), res, NULL, &error)) {
-		g_debug("cannot reply to %s: %s", conn->vm->id, error->message);
-		vmds_connection_free(conn);
-		return;
-	}
-	if (conn->close_after_write || conn->self->stopping) {
-		vmds_connection_free(conn);
-		return;
-	}
-	vmds_connection_read_header(conn);
-}
-
-/* sends `1 text` or `0 text`; then closes, or waits for the next request */
-static void
-vmds_connection_reply(
-    VmdsConnection *conn, gboolean ok, const gchar *text, gsize len, gboolean close)
-{
-	GOutputStream *out = g_io_stream_get_output_stream(G_IO_STREAM(conn->conn));
-	g_autoptr(GString) payload = g_string_sized_new(len + 2);
-
-	g_string_append(payload, ok ? "1 " : "0 ");
-	g_string_append_len(payload, text, (gssize)len);
-	g_byte_array_set_size(conn->out, 0);
-	vmds_packet_encode(
-	    conn->out, VMDS_PACKET_TYPE_DATA, (const guint8 *)payload->str, payload->len, FALSE);
-	conn->close_after_write = close;
-	conn->writing = TRUE;
-	vmds_connection_set_timeout(conn, conn->self->request_timeout);
-	g_output_stream_write_all_async(out,
-					conn->out->data,
-					conn->out->len,
-					G_PRIORITY_DEFAULT,
-					conn->cancellable,
-					vmds_connection_write_cb,
-					conn);
-}
-
-static void
-vmds_connection_fail(VmdsConnection *conn, const gchar *text)
-{
-	vmds_connection_reply(conn, FALSE, text, strlen(text), TRUE);
-}
-
-static void
-vmds_connection_dispatch(VmdsConnection *conn)
-{
-	g_string_truncate(conn->reply, 0);
-	conn->ok = conn->self->dispatch(conn->vm,
-					conn->uid,
-					conn->privileged,
-					conn->payload,
-					conn->payload_len,
-					conn->reply,
-					conn->self->dispatch_data);
+	g_string_truncate(request->reply, 0);
+	request->ok = self->dispatch(vmds_connection_get_vm(request->conn),
+				     vmds_connection_get_uid(request->conn),
+				     vmds_connection_get_privileged(request->conn),
+				     payload,
+				     len,
+				     request->reply,
+				     self->dispatch_data);
 }
 
 /*
@@ -177,26 +84,26 @@ vmds_connection_dispatch(VmdsConnection *conn)
  * is answered again on its own, so every reply tells the truth.
  */
 static void
-vmds_backchannel_answer(VmdsBackchannel *self, VmdsVm *vm, GPtrArray *conns)
+vmds_backchannel_answer(VmdsBackchannel *self, VmdsVm *vm, GPtrArray *requests)
 {
 	g_autoptr(GError) error = NULL;
-	gboolean batch = conns->len > 1 && vmds_store_batch_begin(vm->store, &error);
+	gboolean batch = requests->len > 1 && vmds_store_batch_begin(vm->store, &error);
 
-	for (guint i = 0; i < conns->len; i++)
-		vmds_connection_dispatch(g_ptr_array_index(conns, i));
+	for (guint i = 0; i < requests->len; i++)
+		vmds_backchannel_dispatch(self, g_ptr_array_index(requests, i));
 	if (batch && !vmds_store_batch_end(vm->store, &error)) {
 		g_warning("%s: a group of %u requests failed to commit, answering each on its "
 			  "own: %s",
 			  vm->id,
-			  conns->len,
+			  requests->len,
 			  error->message);
-		for (guint i = 0; i < conns->len; i++)
-			vmds_connection_dispatch(g_ptr_array_index(conns, i));
+		for (guint i = 0; i < requests->len; i++)
+			vmds_backchannel_dispatch(self, g_ptr_array_index(requests, i));
 	}
-	for (guint i = 0; i < conns->len; i++) {
-		VmdsConnection *conn = g_ptr_array_index(conns, i);
+	for (guint i = 0; i < requests->len; i++) {
+		VmdsBackchannelRequest *request = g_ptr_array_index(requests, i);
 		vmds_connection_reply(
-		    conn, conn->ok, conn->reply->str, conn->reply->len, conn->fast_close);
+		    request->conn, request->ok, request->reply->str, request->reply->len);
 	}
 }
 
@@ -211,13 +118,18 @@ vmds_backchannel_batch_cb(gpointer user_data)
 
 	self->batch_id = 0;
 	while ((conn = g_queue_pop_head(&self->pending)) != NULL) {
-		GPtrArray *group = g_hash_table_lookup(groups, conn->vm);
+		VmdsVm *vm = vmds_connection_get_vm(conn);
+		GPtrArray *group = g_hash_table_lookup(groups, vm);
+		VmdsBackchannelRequest *request = g_new0(VmdsBackchannelRequest, 1);
 		if (group == NULL) {
-			group = g_ptr_array_new();
-			g_hash_table_insert(groups, conn->vm, group);
-			g_ptr_array_add(order, conn->vm);
+			group = g_ptr_array_new_with_free_func(
+			    (GDestroyNotify)vmds_backchannel_request_free);
+			g_hash_table_insert(groups, vm, group);
+			g_ptr_array_add(order, vm);
 		}
-		g_ptr_array_add(group, conn);
+		request->conn = conn;
+		request->reply = g_string_sized_new(256);
+		g_ptr_array_add(group, request);
 	}
 	for (guint i = 0; i < order->len; i++) {
 		VmdsVm *vm = g_ptr_array_index(order, i);
@@ -228,116 +140,32 @@ vmds_backchannel_batch_cb(gpointer user_data)
 
 /* answered when the main loop has read what else is ready */
 static void
-vmds_backchannel_queue(VmdsBackchannel *self, VmdsConnection *conn)
+vmds_backchannel_request_cb(VmdsConnection *conn, gpointer user_data)
 {
-	if (conn->timeout_id != 0) {
-		g_source_remove(conn->timeout_id);
-		conn->timeout_id = 0;
-	}
+	VmdsBackchannel *self = VMDS_BACKCHANNEL(user_data);
+
 	g_queue_push_tail(&self->pending, conn);
 	if (self->batch_id == 0)
 		self->batch_id =
 		    g_idle_add_full(G_PRIORITY_DEFAULT_IDLE, vmds_backchannel_batch_cb, self, NULL);
 }
 
-static void
-vmds_connection_handle(VmdsConnection *conn)
+static gboolean
+vmds_backchannel_free_cb(gpointer user_data)
 {
-	VmdsPacket packet;
-	g_autoptr(GError) error = NULL;
-
-	if (!vmds_packet_decode(conn->body, conn->body_len, &packet, &error)) {
-		g_info("%s: %s", conn->vm->id, error->message);
-		vmds_connection_fail(conn, "Malformed request");
-		return;
-	}
-	if (packet.type == VMDS_PACKET_TYPE_PING) {
-		vmds_connection_read_header(conn);
-		return;
-	}
-	/* one trailing NUL is tolerated: some senders include it */
-	if (packet.payload_len > 0 && packet.payload[packet.payload_len - 1] == '\0')
-		packet.payload_len--;
-	if (packet.payload_len > conn->self->max_request) {
-		g_info("%s: refused a request of %" G_GSIZE_FORMAT " bytes",
-		       conn->vm->id,
-		       packet.payload_len);
-		vmds_connection_fail(conn, "Message too large");
-		return;
-	}
-	/* the packet is decoded: its bytes after the payload may be overwritten,
-	 * and the body has one spare byte, so the payload can be NUL-terminated;
-	 * a DATA packet without PAYLOAD is the empty command */
-	conn->payload =
-	    packet.payload != NULL ? conn->body + (packet.payload - conn->body) : conn->body;
-	conn->payload[packet.payload_len] = '\0';
-	conn->payload_len = packet.payload_len;
-	conn->fast_close = packet.fast_close;
-	vmds_backchannel_queue(conn->self, conn);
+	vmds_connection_free(user_data);
+	return G_SOURCE_REMOVE;
 }
 
+/* freed once the callback that closed it has returned */
 static void
-vmds_connection_body_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+vmds_backchannel_closed_cb(VmdsConnection *conn, gpointer user_data)
 {
-	VmdsConnection *conn = user_data;
-	gsize n = 0;
-	g_autoptr(GError) error = NULL;
+	VmdsBackchannel *self = VMDS_BACKCHANNEL(user_data);
 
-	if (!g_input_stream_read_all_finish(G_INPUT_STREAM(source), res, &n, &error) ||
-	    n != conn->body_len) {
-		g_debug("%s: incomplete request: %s",
-			conn->vm->id,
-			error != NULL ? error->message : "connection closed");
-		vmds_connection_free(conn);
-		return;
-	}
-	vmds_connection_handle(conn);
-}
-
-static void
-vmds_connection_header_cb(GObject *source, GAsyncResult *res, gpointer user_data)
-{
-	VmdsConnection *conn = user_data;
-	gsize n = 0;
-	guint32 len;
-	g_autoptr(GError) error = NULL;
-
-	if (!g_input_stream_read_all_finish(G_INPUT_STREAM(source), res, &n, &error) ||
-	    n != sizeof(conn->header)) {
-		vmds_connection_free(conn);
-		return;
-	}
-	len = vmds_packet_read_length(conn->header);
-	/* bounded before anything is allocated: the rest is never read */
-	if (len > conn->self->max_request + VMDS_PACKET_OVERHEAD) {
-		g_info("%s: refused a packet announcing %u bytes", conn->vm->id, len);
-		vmds_connection_fail(conn, "Message too large");
-		return;
-	}
-	g_free(conn->body);
-	conn->body = g_malloc(len + 1);
-	conn->body_len = len;
-	vmds_connection_set_timeout(conn, conn->self->request_timeout);
-	g_input_stream_read_all_async(g_io_stream_get_input_stream(G_IO_STREAM(conn->conn)),
-				      conn->body,
-				      len,
-				      G_PRIORITY_DEFAULT,
-				      conn->cancellable,
-				      vmds_connection_body_cb,
-				      conn);
-}
-
-static void
-vmds_connection_read_header(VmdsConnection *conn)
-{
-	vmds_connection_set_timeout(conn, conn->self->idle_timeout);
-	g_input_stream_read_all_async(g_io_stream_get_input_stream(G_IO_STREAM(conn->conn)),
-				      conn->header,
-				      sizeof(conn->header),
-				      G_PRIORITY_DEFAULT,
-				      conn->cancellable,
-				      vmds_connection_header_cb,
-				      conn);
+	g_hash_table_remove(self->conns, conn);
+	g_queue_remove(&self->pending, conn);
+	g_idle_add(vmds_backchannel_free_cb, conn);
 }
 
 /* root, the daemon's own user, or a member (primary or supplementary) of the
@@ -377,18 +205,16 @@ vmds_backchannel_accept(VmdsBackchannel *self,
 			guint32 uid,
 			gboolean privileged)
 {
-	VmdsConnection *conn = g_new0(VmdsConnection, 1);
-
-	conn->self = self;
-	conn->vm = vmds_vm_ref(vm);
-	conn->conn = g_object_ref(connection);
-	conn->cancellable = g_cancellable_new();
-	conn->out = g_byte_array_new();
-	conn->reply = g_string_sized_new(256);
-	conn->uid = uid;
-	conn->privileged = privileged;
+	VmdsConnection *conn = vmds_connection_new(connection,
+						   vm,
+						   uid,
+						   privileged,
+						   &self->limits,
+						   vmds_backchannel_request_cb,
+						   vmds_backchannel_closed_cb,
+						   self);
 	g_hash_table_add(self->conns, conn);
-	vmds_connection_read_header(conn);
+	vmds_connection_start(conn);
 }
 
 /* a guest on a VM's unix socket: the socket names the VM, SO_PEERCRED the caller */
@@ -629,6 +455,7 @@ vmds_backchannel_shutdown(VmdsBackchannel *self)
 	GHashTableIter iter;
 	gpointer vm;
 	gpointer conn;
+	g_autoptr(GPtrArray) conns = NULL;
 
 	g_hash_table_iter_init(&iter, self->listeners);
 	while (g_hash_table_iter_next(&iter, &vm, NULL)) {
@@ -646,20 +473,22 @@ vmds_backchannel_shutdown(VmdsBackchannel *self)
 		g_socket_listener_close(G_SOCKET_LISTENER(self->vsock));
 		g_clear_object(&self->vsock);
 	}
-	self->stopping = TRUE;
 	/* requests read but not answered yet are answered now */
 	if (self->batch_id != 0) {
 		g_source_remove(self->batch_id);
 		vmds_backchannel_batch_cb(self);
 	}
+	conns = g_ptr_array_new();
 	g_hash_table_iter_init(&iter, self->conns);
-	while (g_hash_table_iter_next(&iter, &conn, NULL)) {
-		if (!((VmdsConnection *)conn)->writing)
-			g_cancellable_cancel(((VmdsConnection *)conn)->cancellable);
-	}
-	/* each cancelled read and each finished write frees its connection */
+	while (g_hash_table_iter_next(&iter, &conn, NULL))
+		g_ptr_array_add(conns, conn);
+	for (guint i = 0; i < conns->len; i++)
+		vmds_connection_shutdown(g_ptr_array_index(conns, i));
+	/* replies on their way are sent, then their connections close too */
 	while (g_hash_table_size(self->conns) > 0)
 		g_main_context_iteration(NULL, TRUE);
+	while (g_main_context_pending(NULL))
+		g_main_context_iteration(NULL, FALSE);
 }
 
 /**
@@ -673,9 +502,9 @@ vmds_backchannel_set_config(VmdsBackchannel *self, const VmdsConfig *config)
 	self->socket_mode = config->socket_mode;
 	self->gid = config->gid;
 	self->max_connections = config->max_connections;
-	self->request_timeout = config->request_timeout;
-	self->idle_timeout = config->idle_timeout;
-	self->max_request = config->max_request;
+	self->limits.request_timeout = config->request_timeout;
+	self->limits.idle_timeout = config->idle_timeout;
+	self->limits.max_request = config->max_request;
 }
 
 /**
@@ -707,9 +536,9 @@ vmds_backchannel_init(VmdsBackchannel *self)
 	self->gid = (gid_t)-1;
 	self->socket_mode = 0660;
 	self->max_connections = 1024;
-	self->request_timeout = 5;
-	self->idle_timeout = 60;
-	self->max_request = VMDS_PACKET_MAX_REQUEST;
+	self->limits.request_timeout = 5;
+	self->limits.idle_timeout = 60;
+	self->limits.max_request = VMDS_PACKET_MAX_REQUEST;
 }
 
 static void
