@@ -90,7 +90,8 @@ static VmdsVm *
 vmds_daemon_lookup_cid_cb(guint32 cid, gpointer user_data)
 {
 	VmdsDaemon *self = VMDS_DAEMON(user_data);
-	return vmds_inventory_lookup_cid(self->inventory, cid);
+	VmdsVm *vm = vmds_inventory_lookup_cid(self->inventory, cid);
+	return vm != NULL && vm->store != NULL ? vm : NULL;
 }
 
 VmdsInventory *
@@ -374,6 +375,8 @@ vmds_daemon_setup(VmdsDaemon *self, GError **error)
 		VmdsVm *vm = g_ptr_array_index(vms, i);
 		g_autofree gchar *path = vmds_daemon_get_socket_path(self, vm);
 		g_autoptr(GError) error_local = NULL;
+		if (vm->store == NULL)
+			continue;
 		if (!vmds_backchannel_add_vm(self->backchannel, vm, path, &error_local))
 			g_warning("not serving VM %s: %s", vm->id, error_local->message);
 	}

@@ -30,6 +30,7 @@ vmds_vm_clear(VmdsVm *vm)
 	g_free(vm->id);
 	g_free(vm->name);
 	g_free(vm->dir);
+	g_free(vm->unavailable);
 	g_clear_object(&vm->store);
 }
 
@@ -70,6 +71,7 @@ vmds_inventory_open_vm(VmdsInventory *self, const gchar *id, GError **error)
 	g_autoptr(GKeyFile) kf = g_key_file_new();
 	g_autofree gchar *ini = NULL;
 	g_autofree gchar *store_path = NULL;
+	g_autoptr(GError) error_local = NULL;
 	guint64 cid = 0;
 
 	vm->id = g_strdup(id);
@@ -88,9 +90,17 @@ vmds_inventory_open_vm(VmdsInventory *self, const gchar *id, GError **error)
 	}
 	vm->cid = (guint32)cid;
 	store_path = vmds_inventory_store_path(vm->dir, id);
-	vm->store = vmds_store_open(store_path, error);
-	if (vm->store == NULL)
-		return NULL;
+	vm->store = vmds_store_open(store_path, &error_local);
+	if (vm->store == NULL) {
+		/* another host serves it (shared storage): listed, but not served */
+		if (!g_error_matches(
+			error_local, VMDS_ERROR, VMDS_ERROR_NOT_ALLOWED_IN_CURRENT_STATE)) {
+			g_propagate_error(error, g_steal_pointer(&error_local));
+			return NULL;
+		}
+		g_warning("not serving VM %s: %s", id, error_local->message);
+		vm->unavailable = g_strdup(error_local->message);
+	}
 	return g_steal_pointer(&vm);
 }
 
@@ -100,9 +110,10 @@ vmds_inventory_open_vm(VmdsInventory *self, const gchar *id, GError **error)
  * @fresh: (out): whether the state directory held no inventory yet
  * @error: a #GError or %NULL
  *
- * Opens every VM under `<state_dir>/vms`. A VM that cannot be opened (its
- * store locked by another host, a broken vm.ini) is left out with a warning,
- * so one bad VM never keeps the others from being served.
+ * Opens every VM under `<state_dir>/vms`. A VM whose store another process
+ * holds is listed but not served (VmdsVm.unavailable says why); one that
+ * cannot be read at all (a broken vm.ini) is left out with a warning, so one
+ * bad VM never keeps the others from being served.
  *
  * Returns: (transfer full): the inventory, or %NULL when the directory
  * cannot be created or read

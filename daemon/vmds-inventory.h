@@ -15,7 +15,9 @@ G_BEGIN_DECLS
  * @name: the name an operator gave it
  * @cid: the vsock context id that maps a vsock peer to it, or 0
  * @dir: `<state-dir>/vms/<id>`, self-contained
- * @store: its open store (locked while served)
+ * @store: (nullable): its open store (locked while served), or %NULL when
+ *   another process holds it
+ * @unavailable: (nullable): why the VM is not served, when @store is %NULL
  *
  * One VM. Reference counted: a connection keeps its VM alive.
  */
@@ -25,6 +27,7 @@ typedef struct {
 	guint32 cid;
 	gchar *dir;
 	VmdsStore *store;
+	gchar *unavailable;
 } VmdsVm;
 
 VmdsVm *vmds_vm_ref(VmdsVm *vm);

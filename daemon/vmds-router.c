@@ -181,6 +181,12 @@ vmds_router_handle(VmdsRouter *self,
 			g_autofree gchar *message = g_strdup_printf("no VM '%s'", request.vm);
 			return vmds_router_fail(response, area, VMDS_ERROR_NOT_FOUND, message);
 		}
+		if (vm->store == NULL) {
+			return vmds_router_fail(response,
+						area,
+						VMDS_ERROR_NOT_ALLOWED_IN_CURRENT_STATE,
+						vm->unavailable);
+		}
 		request.store = vm->store;
 	}
 	request.method = method;
