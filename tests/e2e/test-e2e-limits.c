@@ -577,6 +577,34 @@ START_TEST(test_limits_slots)
 }
 END_TEST
 
+/* SIGHUP applies a new request limit at once; a bad file keeps the old one */
+START_TEST(test_limits_reload)
+{
+	/* 300 bytes of request: under the default 65,536, over a limit of 100 */
+	g_autofree gchar *key = g_strnfill(250, 'k');
+	g_autofree gchar *cmd =
+	    g_strdup_printf("datasets-get-entry {\"dataset\":\"rw\",\"keys\":[\"%s\"]}", key);
+	g_autoptr(VmdsE2eRun) run = vmds_e2e_vmtoolsd(e2e, cmd);
+
+	vmds_e2e_assert_failure(run, "key-not-found");
+	vmds_e2e_reload(e2e, "[backchannel]\nmax-request=100\n");
+	g_clear_pointer(&run, vmds_e2e_run_free);
+	run = vmds_e2e_vmtoolsd(e2e, cmd);
+	vmds_e2e_assert_run(run, 1, "", "Message too large\n");
+
+	/* a typo is refused and the running settings stay */
+	vmds_e2e_reload(e2e, "[backchannel]\nmax-requests=100000\n");
+	g_clear_pointer(&run, vmds_e2e_run_free);
+	run = vmds_e2e_vmtoolsd(e2e, cmd);
+	vmds_e2e_assert_run(run, 1, "", "Message too large\n");
+
+	vmds_e2e_reload(e2e, "");
+	g_clear_pointer(&run, vmds_e2e_run_free);
+	run = vmds_e2e_vmtoolsd(e2e, cmd);
+	vmds_e2e_assert_failure(run, "key-not-found");
+}
+END_TEST
+
 static Suite *
 limits_suite(void)
 {
@@ -602,6 +630,11 @@ limits_suite(void)
 	tcase_add_checked_fixture(tc, setup_timeouts, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_limits_timeouts);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("reload");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_limits_reload);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("slots");

@@ -294,6 +294,38 @@ vmds_e2e_try_start(VmdsE2e *self, gint *status)
 	return TRUE;
 }
 
+/**
+ * vmds_e2e_reload:
+ * @self: a fixture with a running daemon
+ * @config: the new text of its config file
+ *
+ * Rewrites the config file, sends SIGHUP, and waits for the daemon to say
+ * READY=1 again (it says RELOADING=1 first).
+ */
+void
+vmds_e2e_reload(VmdsE2e *self, const gchar *config)
+{
+	gint64 deadline = g_get_monotonic_time() + VMDS_E2E_READY_TIMEOUT_S * G_USEC_PER_SEC;
+	gboolean ready = FALSE;
+
+	ck_assert(self->daemon != NULL);
+	ck_assert(g_file_set_contents(self->config_path, config, -1, NULL));
+	g_subprocess_send_signal(self->daemon, SIGHUP);
+	while (!ready) {
+		gchar buf[512];
+		gssize n;
+		g_autoptr(GError) error = NULL;
+
+		ck_assert_msg(g_get_monotonic_time() < deadline, "vmdsd never said READY=1");
+		if (!g_socket_condition_timed_wait(self->notify, G_IO_IN, 100000, NULL, NULL))
+			continue;
+		n = g_socket_receive(self->notify, buf, sizeof(buf) - 1, NULL, &error);
+		ck_assert_msg(n >= 0, "%s", error != NULL ? error->message : "");
+		buf[n] = '\0';
+		ready = strstr(buf, "READY=1") != NULL;
+	}
+}
+
 void
 vmds_e2e_start(VmdsE2e *self)
 {
