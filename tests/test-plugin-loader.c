@@ -98,11 +98,14 @@ END_TEST
 START_TEST(test_plugin_loader_dirs)
 {
 	g_autofree gchar *plugin_dir = g_path_get_dirname(g_getenv("VMDS_TEST_PLUGIN"));
-	g_autofree gchar *bad = test_plugin_loader_copy(g_getenv("VMDS_TEST_PLUGIN"), "bad", 0666);
+	g_autofree gchar *bad = NULL;
 	g_autofree gchar *dirs =
 	    g_strdup_printf("/nonexistent:%s:%s:%s", test_dir, plugin_dir, plugin_dir);
-	g_autoptr(GPtrArray) plugins = vmds_plugin_loader_load_dirs(dirs);
+	g_autoptr(GPtrArray) plugins = NULL;
 
+	bad = test_plugin_loader_copy(g_getenv("VMDS_TEST_PLUGIN"), "bad", 0666);
+	plugins = vmds_plugin_loader_load_dirs(dirs);
+	ck_assert(g_file_test(bad, G_FILE_TEST_EXISTS));
 	/* the missing directory and the bad file are skipped with a warning,
 	 * and the second copy of datasets is not opened */
 	ck_assert_uint_eq(plugins->len, 1);

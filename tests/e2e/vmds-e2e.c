@@ -481,7 +481,7 @@ vmds_e2e_run(VmdsE2e *self,
 	g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(
 	    G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
 	    G_SUBPROCESS_FLAGS_STDERR_PIPE);
-	g_auto(GStrv) environ = vmds_e2e_environ(self);
+	g_auto(GStrv) run_env = vmds_e2e_environ(self);
 	g_autofree gchar *channel = vmds_e2e_channel(self, NULL);
 	g_autoptr(GSubprocess) proc = NULL;
 	g_autoptr(GBytes) in = g_bytes_new(input != NULL ? input : "", input_len);
@@ -490,22 +490,22 @@ vmds_e2e_run(VmdsE2e *self,
 	g_autoptr(GError) error = NULL;
 	VmdsE2eRun *run = g_new0(VmdsE2eRun, 1);
 
-	environ = g_environ_setenv(environ, "VMTOOLSD_CHANNEL", channel, TRUE);
-	environ = g_environ_setenv(environ, "VMDS_STATE_DIR", self->state_dir, TRUE);
-	environ = g_environ_setenv(environ, "VMDS_RUN_DIR", self->run_dir, TRUE);
+	run_env = g_environ_setenv(run_env, "VMTOOLSD_CHANNEL", channel, TRUE);
+	run_env = g_environ_setenv(run_env, "VMDS_STATE_DIR", self->state_dir, TRUE);
+	run_env = g_environ_setenv(run_env, "VMDS_RUN_DIR", self->run_dir, TRUE);
 	if (self->url != NULL)
-		environ = g_environ_setenv(environ, "VMDS_URL", self->url, TRUE);
+		run_env = g_environ_setenv(run_env, "VMDS_URL", self->url, TRUE);
 	for (guint i = 0; env != NULL && env[i] != NULL; i++) {
 		const gchar *eq = strchr(env[i], '=');
 		g_autofree gchar *name = NULL;
 		if (eq == NULL) {
-			environ = g_environ_unsetenv(environ, env[i]);
+			run_env = g_environ_unsetenv(run_env, env[i]);
 			continue;
 		}
 		name = g_strndup(env[i], (gsize)(eq - env[i]));
-		environ = g_environ_setenv(environ, name, eq + 1, TRUE);
+		run_env = g_environ_setenv(run_env, name, eq + 1, TRUE);
 	}
-	g_subprocess_launcher_set_environ(launcher, environ);
+	g_subprocess_launcher_set_environ(launcher, run_env);
 	g_subprocess_launcher_set_cwd(launcher, self->tmp);
 	proc = g_subprocess_launcher_spawnv(launcher, argv, &error);
 	ck_assert_msg(proc != NULL, "cannot run %s: %s", argv[0], error->message);
