@@ -41,6 +41,7 @@ struct _VmdsE2e {
 	gchar *password;
 	SoupSession *soup;
 	gchar *session;
+	gchar **daemon_args; /* extra vmdsd arguments, e.g. -vv */
 };
 
 /* fixtures still alive when a failed test exits the forked child */
@@ -93,15 +94,9 @@ vmds_e2e_new(const gchar *config)
 	return vmds_e2e_new_on(config, NULL);
 }
 
-/**
- * vmds_e2e_new_on:
- * @config: (nullable): the text of the daemon's config file
- * @state_dir: (nullable): another fixture's state directory, to share it
- *
- * Like vmds_e2e_new(), on a given state directory.
- */
-VmdsE2e *
-vmds_e2e_new_on(const gchar *config, const gchar *state_dir)
+/* a fixture whose daemon is not started yet */
+static VmdsE2e *
+vmds_e2e_create(const gchar *config, const gchar *state_dir)
 {
 	VmdsE2e *self = g_new0(VmdsE2e, 1);
 	g_autoptr(GError) error = NULL;
@@ -132,6 +127,20 @@ vmds_e2e_new_on(const gchar *config, const gchar *state_dir)
 		atexit(vmds_e2e_atexit_cb);
 	}
 	g_ptr_array_add(vmds_e2e_live, self);
+	return self;
+}
+
+/**
+ * vmds_e2e_new_on:
+ * @config: (nullable): the text of the daemon's config file
+ * @state_dir: (nullable): another fixture's state directory, to share it
+ *
+ * Like vmds_e2e_new(), on a given state directory.
+ */
+VmdsE2e *
+vmds_e2e_new_on(const gchar *config, const gchar *state_dir)
+{
+	VmdsE2e *self = vmds_e2e_create(config, state_dir);
 	vmds_e2e_start(self);
 	return self;
 }
@@ -167,6 +176,7 @@ vmds_e2e_free(VmdsE2e *self)
 	g_free(self->url);
 	g_free(self->password);
 	g_free(self->session);
+	g_strfreev(self->daemon_args);
 	g_free(self);
 }
 
@@ -248,6 +258,8 @@ vmds_e2e_try_start(VmdsE2e *self, gint *status)
 	g_ptr_array_add(argv, g_strdup(self->run_dir));
 	g_ptr_array_add(argv, g_strdup("--http"));
 	g_ptr_array_add(argv, g_strdup("127.0.0.1:0"));
+	for (guint i = 0; self->daemon_args != NULL && self->daemon_args[i] != NULL; i++)
+		g_ptr_array_add(argv, g_strdup(self->daemon_args[i]));
 	g_ptr_array_add(argv, NULL);
 	self->daemon =
 	    g_subprocess_launcher_spawnv(launcher, (const gchar *const *)argv->pdata, &error);
@@ -983,4 +995,85 @@ vmds_e2e_assert_failure(const VmdsE2eRun *run, const gchar *error_id)
 	obj = json_node_get_object(node);
 	ck_assert_uint_eq(json_object_get_size(obj), 3);
 	ck_assert_str_ne(json_object_get_string_member(obj, "error-message"), "");
+}
+
+/* crash consistency, exhaustion, secrets */
+
+/**
+ * vmds_e2e_new_args:
+ * @config: (nullable): the text of the daemon's config file
+ * @state_dir: (nullable): another fixture's state directory, to share it
+ * @args: more vmdsd arguments for every start of this fixture, e.g. `-vv`
+ *
+ * Like vmds_e2e_new_on(), with more daemon arguments.
+ */
+VmdsE2e *
+vmds_e2e_new_args(const gchar *config, const gchar *state_dir, const gchar *const *args)
+{
+	VmdsE2e *self = vmds_e2e_create(config, state_dir);
+
+	self->daemon_args = g_strdupv((gchar **)args);
+	vmds_e2e_start(self);
+	return self;
+}
+
+/* `<state-dir>/vms/<vm>/<vm>.dsd` */
+gchar *
+vmds_e2e_store_path(VmdsE2e *self, const gchar *vm)
+{
+	const gchar *id = vm != NULL ? vm : "vm-1";
+	g_autofree gchar *name = g_strdup_printf("%s.dsd", id);
+
+	return g_build_filename(self->state_dir, "vms", id, name, NULL);
+}
+
+/* copies @src to @dst when it exists; FALSE when it does not */
+static gboolean
+vmds_e2e_copy_file(const gchar *src, const gchar *dst)
+{
+	g_autofree gchar *data = NULL;
+	gsize len = 0;
+	g_autoptr(GError) error = NULL;
+
+	g_unlink(dst);
+	if (!g_file_get_contents(src, &data, &len, &error)) {
+		ck_assert_msg(
+		    g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_NOENT), "%s", error->message);
+		return FALSE;
+	}
+	ck_assert_msg(g_file_set_contents(dst, data, (gssize)len, &error), "%s", error->message);
+	return TRUE;
+}
+
+/**
+ * vmds_e2e_integrity_check:
+ * @self: a fixture whose daemon is dead or idle
+ * @vm: (nullable): the VM, default `vm-1`
+ *
+ * Copies a VM's store and its write-ahead log (what a crash left behind) to
+ * a scratch directory and runs `sqlite3 COPY 'PRAGMA integrity_check'` there,
+ * so the daemon's own recovery at its next start still sees the original.
+ *
+ * Returns: what sqlite3 printed, stripped: `ok` for a sound store
+ */
+gchar *
+vmds_e2e_integrity_check(VmdsE2e *self, const gchar *vm)
+{
+	g_autofree gchar *store = vmds_e2e_store_path(self, vm);
+	g_autofree gchar *wal = g_strdup_printf("%s-wal", store);
+	g_autofree gchar *dir = g_build_filename(self->tmp, "integrity", NULL);
+	g_autofree gchar *copy = g_build_filename(dir, "copy.dsd", NULL);
+	g_autofree gchar *copy_wal = g_strdup_printf("%s-wal", copy);
+	g_autofree gchar *copy_shm = g_strdup_printf("%s-shm", copy);
+	const gchar *const argv[] = {"sqlite3", copy, "PRAGMA integrity_check", NULL};
+	g_autoptr(VmdsE2eRun) run = NULL;
+
+	ck_assert_int_eq(g_mkdir_with_parents(dir, 0700), 0);
+	g_unlink(copy_shm);
+	ck_assert_msg(vmds_e2e_copy_file(store, copy), "no store %s", store);
+	vmds_e2e_copy_file(wal, copy_wal);
+	run = vmds_e2e_run(self, argv, NULL, NULL, 0);
+	if (run->status != 0)
+		return g_strdup_printf("sqlite3 exited %d: %s%s", run->status, run->out, run->err);
+	return g_strdup(g_strstrip(run->out));
 }

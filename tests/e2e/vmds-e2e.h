@@ -154,4 +154,9 @@ void vmds_e2e_assert_failure(const VmdsE2eRun *run, const gchar *error_id);
 	}                                                                                          \
 	G_STMT_END
 
+/* crash consistency, exhaustion, secrets */
+VmdsE2e *vmds_e2e_new_args(const gchar *config, const gchar *state_dir, const gchar *const *args);
+gchar *vmds_e2e_store_path(VmdsE2e *self, const gchar *vm);
+gchar *vmds_e2e_integrity_check(VmdsE2e *self, const gchar *vm);
+
 G_END_DECLS
