@@ -659,24 +659,25 @@ crash_cycle(CrashClient *clients, GRand *rand, guint cycle, CrashStats *stats)
 	stats->cycles++;
 }
 
-static guint
-crash_env_uint(const gchar *name, guint fallback)
+/* $NAME as a number, @fallback when unset; FALSE when it is not a number */
+static gboolean
+crash_env_uint(const gchar *name, guint fallback, guint *value)
 {
 	const gchar *text = g_getenv(name);
-	guint64 value = 0;
+	guint64 number = 0;
 
+	*value = fallback;
 	if (text == NULL || text[0] == '\0')
-		return fallback;
-	ck_assert_msg(g_ascii_string_to_unsigned(text, 10, 0, G_MAXUINT32, &value, NULL),
-		      "$%s is not a number: %s",
-		      name,
-		      text);
-	return (guint)value;
+		return TRUE;
+	if (!g_ascii_string_to_unsigned(text, 10, 0, G_MAXUINT32, &number, NULL))
+		return FALSE;
+	*value = (guint)number;
+	return TRUE;
 }
 
 START_TEST(test_crash_kill9_cycles)
 {
-	guint cycles = crash_env_uint("VMDS_CRASH_CYCLES", DEFAULT_CYCLES);
+	guint cycles = 0;
 	g_autoptr(GRand) rand = NULL;
 	CrashClient clients[CLIENTS] = {0};
 	CrashStats stats = {0};
@@ -684,7 +685,10 @@ START_TEST(test_crash_kill9_cycles)
 	guint acked = 0;
 	g_autofree gchar *integrity = NULL;
 
-	crash_seed = crash_env_uint("VMDS_TEST_SEED", g_random_int());
+	ck_assert_msg(crash_env_uint("VMDS_CRASH_CYCLES", DEFAULT_CYCLES, &cycles),
+		      "$VMDS_CRASH_CYCLES is not a number");
+	ck_assert_msg(crash_env_uint("VMDS_TEST_SEED", g_random_int(), &crash_seed),
+		      "$VMDS_TEST_SEED is not a number");
 	g_printerr("e2e-crash: seed %u (VMDS_TEST_SEED=%u replays), %u cycles\n",
 		   crash_seed,
 		   crash_seed,
@@ -743,8 +747,10 @@ crash_suite(void)
 {
 	Suite *s = suite_create("e2e-crash");
 	TCase *tc = tcase_create("kill9");
-	guint cycles = crash_env_uint("VMDS_CRASH_CYCLES", DEFAULT_CYCLES);
+	guint cycles = DEFAULT_CYCLES;
 
+	/* (checked again in the test, where a failure can be reported) */
+	crash_env_uint("VMDS_CRASH_CYCLES", DEFAULT_CYCLES, &cycles);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	/* a cycle takes well under a second; the bound only catches a hang */
 	tcase_set_timeout(tc, 120 + 5 * cycles);

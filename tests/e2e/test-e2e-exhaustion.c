@@ -1,0 +1,695 @@
+/*
+ * Copyright (C) 2026 The vmds authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "vmds-e2e.h"
+#include "vmds-packet.h"
+
+/*
+ * Exhaustion and slowness (guest-rpc.md §2: "a slow or silent peer cannot
+ * hold a slot; the number of concurrent connections is capped"; §5
+ * storage-error; management-api.md 500 ERROR): 1,000 idle connections, a
+ * slowloris peer and a peer that never reads its reply while other guests
+ * keep being served; the connection cap refuses cleanly; a state directory on
+ * a tiny tmpfs that fills up fails writes cleanly, corrupts nothing, and
+ * serves writes again once space returns.
+ */
+
+#define DS		"/api/vcenter/vm/vm-1/data-sets/rw"
+#define IDLE_CONNS	1000
+#define ROUND_TRIPS	200
+#define SERVED_BOUND_US (1 * G_USEC_PER_SEC)
+#define GET_K		"datasets-get-entry {\"dataset\":\"rw\",\"keys\":[\"k\"]}"
+#define GET_K_REPLY	"1 {\"result\":true,\"entries\":[{\"k\":\"v\"}]}"
+
+static VmdsE2e *e2e = NULL;
+static gchar *tmpfs_dir = NULL;
+
+/* the tmpfs goes whatever happens, even when a failed test exits early */
+static void
+tmpfs_cleanup_cb(void)
+{
+	if (tmpfs_dir == NULL)
+		return;
+	g_clear_pointer(&e2e, vmds_e2e_free);
+	umount2(tmpfs_dir, MNT_DETACH);
+	g_rmdir(tmpfs_dir);
+	g_clear_pointer(&tmpfs_dir, g_free);
+}
+
+static void
+setup(void)
+{
+	struct rlimit lim = {0};
+
+	/* 1,000 connections need more descriptors than a common soft limit of
+	 * 1,024 leaves; the daemon inherits the test's limit */
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &lim), 0);
+	if (lim.rlim_cur < 4096) {
+		lim.rlim_cur = MIN((rlim_t)4096, lim.rlim_max);
+		ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &lim), 0);
+	}
+}
+
+static void
+teardown(void)
+{
+	g_clear_pointer(&e2e, vmds_e2e_free);
+	tmpfs_cleanup_cb();
+}
+
+static void
+guest_ok(const gchar *cmd, const gchar *json)
+{
+	g_autoptr(VmdsE2eRun) run = vmds_e2e_vmtoolsd(e2e, cmd);
+	vmds_e2e_assert_ok(run, json);
+}
+
+/* a daemon with @config and data set rw holding k=v */
+static void
+start(const gchar *config)
+{
+	e2e = vmds_e2e_new(config);
+	vmds_e2e_create_dataset(e2e, NULL, "rw", "READ_WRITE", "READ_WRITE");
+	vmds_e2e_put(e2e, "rw", "k", "v");
+}
+
+/*
+ * The guest connections the daemon has accepted: its descriptors that are
+ * connected unix sockets bound to vm-1's socket path (/proc/net/unix), not
+ * REST connections or ones still waiting in the listen queue.
+ */
+static guint
+count_accepted(void)
+{
+	g_autofree gchar *sock = vmds_e2e_socket_path(e2e, NULL);
+	g_autofree gchar *fd_dir = g_strdup_printf("/proc/%d/fd", (gint)vmds_e2e_get_pid(e2e));
+	g_autofree gchar *table = NULL;
+	g_auto(GStrv) lines = NULL;
+	g_autoptr(GHashTable) inodes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_autoptr(GDir) dir = NULL;
+	const gchar *name;
+	guint n = 0;
+
+	ck_assert(g_file_get_contents("/proc/net/unix", &table, NULL, NULL));
+	lines = g_strsplit(table, "\n", -1);
+	for (guint i = 1; lines[i] != NULL; i++) {
+		/* Num RefCount Protocol Flags Type St Inode Path */
+		g_auto(GStrv) f = g_strsplit_set(lines[i], " ", -1);
+		g_autoptr(GPtrArray) words = g_ptr_array_new();
+		for (guint j = 0; f[j] != NULL; j++) {
+			if (f[j][0] != '\0')
+				g_ptr_array_add(words, f[j]);
+		}
+		if (words->len == 8 && g_strcmp0(g_ptr_array_index(words, 5), "03") == 0 &&
+		    g_strcmp0(g_ptr_array_index(words, 7), sock) == 0)
+			g_hash_table_add(
+			    inodes,
+			    g_strdup_printf("socket:[%s]",
+					    (const gchar *)g_ptr_array_index(words, 6)));
+	}
+	dir = g_dir_open(fd_dir, 0, NULL);
+	ck_assert_msg(dir != NULL, "cannot read %s", fd_dir);
+	while ((name = g_dir_read_name(dir)) != NULL) {
+		g_autofree gchar *path = g_build_filename(fd_dir, name, NULL);
+		g_autofree gchar *target = g_file_read_link(path, NULL);
+		if (target != NULL && g_hash_table_contains(inodes, target))
+			n++;
+	}
+	return n;
+}
+
+/* bounded polling of /proc until the daemon has accepted exactly @want guest connections */
+static void
+wait_accepted(guint want, const gchar *what)
+{
+	gint64 deadline = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
+	guint n = 0;
+
+	for (;;) {
+		n = count_accepted();
+		if (n == want)
+			return;
+		ck_assert_msg(g_get_monotonic_time() < deadline,
+			      "%s: the daemon holds %u guest connections after 30 s, expected %u",
+			      what,
+			      n,
+			      want);
+		g_usleep(10000);
+	}
+}
+
+/*
+ * Waits up to @timeout_ms for the server to close @fd. Returns the
+ * milliseconds it took, or -1 when it did not; fails when data arrives.
+ */
+static gint
+wait_eof(gint fd, gint timeout_ms)
+{
+	gint64 start = g_get_monotonic_time();
+
+	for (;;) {
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		gint64 left = timeout_ms - (g_get_monotonic_time() - start) / 1000;
+		guint8 byte;
+		gssize n;
+
+		if (left <= 0)
+			return -1;
+		if (poll(&pfd, 1, (gint)left) <= 0)
+			continue;
+		n = recv(fd, &byte, 1, MSG_DONTWAIT);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		ck_assert_msg(n <= 0, "the server sent data where it must close without a reply");
+		return (gint)((g_get_monotonic_time() - start) / 1000);
+	}
+}
+
+/* sends @len bytes; FALSE when the server has closed */
+static gboolean
+try_send(gint fd, const guint8 *data, gsize len)
+{
+	gsize done = 0;
+
+	while (done < len) {
+		gssize n = send(fd, data + done, len - done, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EPIPE || errno == ECONNRESET))
+			return FALSE;
+		ck_assert_msg(n > 0, "send: %s", g_strerror(errno));
+		done += (gsize)n;
+	}
+	return TRUE;
+}
+
+/* one vmtoolsd-like round trip (fresh connection, FAST_CLOSE); its time in µs */
+static gint64
+round_trip(void)
+{
+	gint64 start = g_get_monotonic_time();
+	gint fd = vmds_e2e_connect(e2e, NULL);
+	g_autofree gchar *reply = NULL;
+
+	vmds_e2e_send_request(fd, GET_K, strlen(GET_K), TRUE);
+	reply = vmds_e2e_read_reply(fd, NULL);
+	close(fd);
+	ck_assert_msg(g_strcmp0(reply, GET_K_REPLY) == 0, "reply [%s]", reply);
+	return g_get_monotonic_time() - start;
+}
+
+static gint64
+rest_round_trip(void)
+{
+	gint64 start = g_get_monotonic_time();
+	g_autoptr(VmdsE2eReply) reply = vmds_e2e_rest(e2e, "GET", DS "/entries/k", NULL);
+
+	vmds_e2e_assert_reply(reply, 200, "\"v\"");
+	return g_get_monotonic_time() - start;
+}
+
+static gint
+compare_int64_cb(gconstpointer a, gconstpointer b)
+{
+	gint64 x = *(const gint64 *)a;
+	gint64 y = *(const gint64 *)b;
+	return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/* sorts @times and prints n, median, p99 and max; returns the max */
+static gint64
+report_latency(const gchar *what, GArray *times)
+{
+	gint64 max;
+
+	ck_assert_uint_gt(times->len, 0);
+	g_array_sort(times, compare_int64_cb);
+	max = g_array_index(times, gint64, times->len - 1);
+	g_printerr("e2e-exhaustion: %s: %u round trips, median %.2f ms, p99 %.2f ms, max %.2f ms\n",
+		   what,
+		   times->len,
+		   g_array_index(times, gint64, times->len / 2) / 1000.0,
+		   g_array_index(times, gint64, times->len * 99 / 100) / 1000.0,
+		   max / 1000.0);
+	return max;
+}
+
+/*
+ * 1,000 idle connections and a slowloris peer (one byte of a request every
+ * 100 ms): other guests and REST clients are still served, each within a
+ * generous bound; the slowloris is cut off by the request timeout before its
+ * request is whole, without a reply; the idle connections stay open and
+ * are all served afterwards.
+ */
+START_TEST(test_exhaustion_idle_and_slowloris)
+{
+	g_autoptr(GArray) guest_times = g_array_new(FALSE, FALSE, sizeof(gint64));
+	g_autoptr(GArray) rest_times = g_array_new(FALSE, FALSE, sizeof(gint64));
+	g_autoptr(GByteArray) slow = g_byte_array_new();
+	g_autoptr(GArray) idle = g_array_new(FALSE, FALSE, sizeof(gint));
+	gint64 deadline;
+	gint64 first_byte = 0;
+	gint64 closed_after = -1;
+	gsize slow_sent = 0;
+	gint slow_fd;
+	struct rlimit lim = {0};
+
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &lim), 0);
+	if (lim.rlim_cur < IDLE_CONNS + 200) {
+		g_printerr("SKIP: test_exhaustion_idle_and_slowloris needs %u descriptors, the "
+			   "limit is %lu\n",
+			   IDLE_CONNS + 200,
+			   (gulong)lim.rlim_cur);
+		return;
+	}
+	start("[backchannel]\nrequest-timeout=2\nidle-timeout=600\n");
+	for (guint i = 0; i < IDLE_CONNS; i++) {
+		gint fd = vmds_e2e_connect(e2e, NULL);
+		g_array_append_val(idle, fd);
+	}
+	/* accepted, not just queued: the daemon holds a descriptor for each */
+	wait_accepted(IDLE_CONNS, "1,000 idle connections");
+
+	vmds_packet_encode(
+	    slow, VMDS_PACKET_TYPE_DATA, (const guint8 *)GET_K, strlen(GET_K), FALSE);
+	slow_fd = vmds_e2e_connect(e2e, NULL);
+	deadline = g_get_monotonic_time() + 60 * G_USEC_PER_SEC;
+	while (guest_times->len < ROUND_TRIPS || closed_after < 0) {
+		gint64 now = g_get_monotonic_time();
+		gint64 t;
+
+		ck_assert_msg(now < deadline,
+			      "after 60 s: %u round trips, slowloris %s",
+			      guest_times->len,
+			      closed_after < 0 ? "still connected" : "closed");
+		/* the slowloris: one more byte when due, and is it closed? */
+		if (closed_after < 0) {
+			struct pollfd pfd = {.fd = slow_fd, .events = POLLIN};
+			if (poll(&pfd, 1, 0) == 1) {
+				guint8 byte;
+				ck_assert_msg(recv(slow_fd, &byte, 1, MSG_DONTWAIT) <= 0,
+					      "the slowloris got a reply");
+				closed_after = (now - first_byte) / 1000;
+			} else if (slow_sent < slow->len &&
+				   (first_byte == 0 ||
+				    now >= first_byte + (gint64)slow_sent * 100000)) {
+				if (!try_send(slow_fd, slow->data + slow_sent, 1))
+					closed_after = (now - first_byte) / 1000;
+				else if (slow_sent++ == 0)
+					first_byte = now;
+			}
+		}
+		t = round_trip();
+		g_array_append_val(guest_times, t);
+		if (guest_times->len % 10 == 0) {
+			t = rest_round_trip();
+			g_array_append_val(rest_times, t);
+		}
+	}
+	close(slow_fd);
+	/* cut off by the 2 s request timeout, long before its ~8 s request was whole */
+	ck_assert_msg(slow_sent < slow->len, "the slowloris sent its whole request");
+	ck_assert_msg(closed_after <= 2000 + 400 + 3000,
+		      "the slowloris held its connection %" G_GINT64_FORMAT " ms",
+		      closed_after);
+	g_printerr("e2e-exhaustion: slowloris closed %" G_GINT64_FORMAT
+		   " ms after its first byte (%" G_GSIZE_FORMAT " of %u bytes sent)\n",
+		   closed_after,
+		   slow_sent,
+		   slow->len);
+	ck_assert_int_lt(report_latency("guest with 1,000 idle + slowloris", guest_times),
+			 SERVED_BOUND_US);
+	ck_assert_int_lt(report_latency("REST with 1,000 idle + slowloris", rest_times),
+			 SERVED_BOUND_US);
+
+	/* the idle connections were held, not dropped: each is served now */
+	for (guint i = 0; i < idle->len; i++) {
+		gint fd = g_array_index(idle, gint, i);
+		g_autofree gchar *reply = NULL;
+
+		vmds_e2e_send_request(fd, GET_K, strlen(GET_K), TRUE);
+		reply = vmds_e2e_read_reply(fd, NULL);
+		ck_assert_msg(
+		    g_strcmp0(reply, GET_K_REPLY) == 0, "idle connection %u: reply [%s]", i, reply);
+		close(fd);
+	}
+}
+END_TEST
+
+/*
+ * A peer that asks for a 1 MiB value and never reads the reply: the daemon
+ * does not wait for it (others are served), and drops it after the request
+ * timeout.
+ */
+START_TEST(test_exhaustion_slow_reader)
+{
+	g_autofree gchar *big = g_strnfill(1048576, 'r');
+	const gchar *get = "datasets-get-entry {\"dataset\":\"rw\",\"keys\":[\"big\"]}";
+	g_autoptr(GArray) times = g_array_new(FALSE, FALSE, sizeof(gint64));
+	gsize got = 0;
+	gint fd;
+
+	start("[backchannel]\nrequest-timeout=2\n");
+	vmds_e2e_put(e2e, "rw", "big", big);
+	fd = vmds_e2e_connect(e2e, NULL);
+	vmds_e2e_send_request(fd, get, strlen(get), FALSE);
+	for (guint i = 0; i < 50; i++) {
+		gint64 t = round_trip();
+		g_array_append_val(times, t);
+	}
+	ck_assert_int_lt(report_latency("guest beside a peer that does not read", times),
+			 SERVED_BOUND_US);
+	/* dropped: the daemon's descriptor for it goes */
+	wait_accepted(0, "a peer that does not read its reply");
+	for (;;) {
+		guint8 buf[65536];
+		gssize n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (gsize)n;
+	}
+	close(fd);
+	ck_assert_msg(got < 1048576, "the whole reply arrived: %" G_GSIZE_FORMAT " bytes", got);
+	round_trip();
+}
+END_TEST
+
+/* an idle connection is closed after the idle timeout, without a reply */
+START_TEST(test_exhaustion_idle_timeout)
+{
+	gint fd;
+	gint ms;
+
+	start("[backchannel]\nidle-timeout=1\n");
+	fd = vmds_e2e_connect(e2e, NULL);
+	ms = wait_eof(fd, 1000 + 3000);
+	ck_assert_msg(ms >= 0, "an idle connection outlived a 1 s idle timeout by 3 s");
+	close(fd);
+	/* and after a request was served, the connection idles out the same way */
+	fd = vmds_e2e_connect(e2e, NULL);
+	vmds_e2e_send_request(fd, GET_K, strlen(GET_K), FALSE);
+	g_free(vmds_e2e_read_reply(fd, NULL));
+	ms = wait_eof(fd, 1000 + 3000);
+	ck_assert_msg(ms >= 0, "a served connection outlived a 1 s idle timeout by 3 s");
+	close(fd);
+	round_trip();
+}
+END_TEST
+
+/*
+ * KNOWN BUG (not in the default suite; VMDS_E2E_KNOWN_BUGS=1 adds it):
+ * guest-rpc.md §2 says a request must arrive whole within a few seconds of
+ * its first byte, but daemon/vmds-connection.c arms the request timeout only
+ * once the 4-byte length prefix is complete; a peer that sends 1 to 3 bytes
+ * is governed by the idle timeout (60 s by default) instead.
+ */
+START_TEST(test_exhaustion_partial_header)
+{
+	gint fd;
+	gint ms;
+
+	start("[backchannel]\nrequest-timeout=1\nidle-timeout=60\n");
+	fd = vmds_e2e_connect(e2e, NULL);
+	vmds_e2e_send(fd, (const guint8 *)"\x00\x00", 2);
+	ms = wait_eof(fd, 1000 + 3000);
+	ck_assert_msg(ms >= 0,
+		      "two bytes of a request held a connection beyond the 1 s request "
+		      "timeout (+3 s)");
+	close(fd);
+}
+END_TEST
+
+/*
+ * max-connections=8: the ninth connection is closed by the daemon without a
+ * reply while the eight are served; once one of them closes, a new one is
+ * accepted, and the one after that refused again. REST is not affected.
+ */
+START_TEST(test_exhaustion_cap)
+{
+	enum { CAP = 8 };
+	gint fds[CAP];
+	gint64 deadline;
+	gint extra;
+	guint attempts = 0;
+	gboolean accepted = FALSE;
+	g_autoptr(VmdsE2eReply) reply = NULL;
+
+	start("[backchannel]\nmax-connections=8\n");
+	for (guint i = 0; i < CAP; i++) {
+		g_autofree gchar *text = NULL;
+		fds[i] = vmds_e2e_connect(e2e, NULL);
+		vmds_e2e_send_request(fds[i], GET_K, strlen(GET_K), FALSE);
+		text = vmds_e2e_read_reply(fds[i], NULL);
+		ck_assert_str_eq(text, GET_K_REPLY);
+	}
+
+	/* the ninth: closed, no reply, whether or not its request got out */
+	extra = vmds_e2e_connect(e2e, NULL);
+	{
+		g_autoptr(GByteArray) packet = g_byte_array_new();
+		vmds_packet_encode(
+		    packet, VMDS_PACKET_TYPE_DATA, (const guint8 *)GET_K, strlen(GET_K), FALSE);
+		try_send(extra, packet->data, packet->len);
+	}
+	ck_assert_msg(wait_eof(extra, 5000) >= 0, "connection 9 of 8 was not closed");
+	close(extra);
+	reply = vmds_e2e_rest(e2e, "GET", DS "/entries/k", NULL);
+	vmds_e2e_assert_reply(reply, 200, "\"v\"");
+	for (guint i = 0; i < CAP; i++) {
+		g_autofree gchar *text = NULL;
+		vmds_e2e_send_request(fds[i], GET_K, strlen(GET_K), FALSE);
+		text = vmds_e2e_read_reply(fds[i], NULL);
+		ck_assert_str_eq(text, GET_K_REPLY);
+	}
+
+	/* one goes: the daemon notices, and accepts a new one */
+	close(fds[0]);
+	deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+	while (!accepted) {
+		g_autofree gchar *text = NULL;
+		gint fd;
+
+		ck_assert_msg(g_get_monotonic_time() < deadline,
+			      "no connection accepted within 5 s after one of 8 closed (%u tries)",
+			      attempts);
+		attempts++;
+		fd = vmds_e2e_connect(e2e, NULL);
+		vmds_e2e_send_request(fd, GET_K, strlen(GET_K), FALSE);
+		text = vmds_e2e_read_reply(fd, NULL);
+		if (text != NULL) {
+			ck_assert_str_eq(text, GET_K_REPLY);
+			fds[0] = fd;
+			accepted = TRUE;
+		} else {
+			close(fd);
+		}
+	}
+	/* eight again: the next is refused */
+	extra = vmds_e2e_connect(e2e, NULL);
+	ck_assert_msg(wait_eof(extra, 5000) >= 0, "connection 9 of 8 was not closed");
+	close(extra);
+	for (guint i = 0; i < CAP; i++)
+		close(fds[i]);
+}
+END_TEST
+
+/* a value of @len bytes that says which write it was */
+static gchar *
+fill_value(guint i, gsize len)
+{
+	gchar *value = g_strnfill(len, (gchar)('a' + i % 26));
+	g_autofree gchar *tag = g_strdup_printf("w%u:", i);
+
+	memcpy(value, tag, strlen(tag));
+	return value;
+}
+
+static void
+check_acked(guint acked, gsize len)
+{
+	for (guint i = 0; i < acked; i++) {
+		g_autofree gchar *path = g_strdup_printf(DS "/entries/f%u", i);
+		g_autofree gchar *value = fill_value(i, len);
+		g_autofree gchar *body = g_strdup_printf("\"%s\"", value);
+		g_autoptr(VmdsE2eReply) reply = vmds_e2e_rest(e2e, "GET", path, NULL);
+
+		ck_assert_msg(reply->status == 200 && g_strcmp0(reply->body, body) == 0,
+			      "acknowledged write f%u: HTTP %u, %.40s",
+			      i,
+			      reply->status,
+			      reply->body);
+	}
+}
+
+/*
+ * The state directory on a 2 MiB tmpfs: writes go until the store fails
+ * with storage-error (guest) and 500 ERROR (REST), changing nothing; the
+ * daemon stays up and serves reads; the store passes integrity_check, even
+ * after kill -9 on the full disk; when space returns (a filler file beside
+ * the state directory is removed) writes succeed again, and every
+ * acknowledged write is still there after a restart.
+ */
+START_TEST(test_exhaustion_disk_full)
+{
+	const gsize len = 60000;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *state_dir = NULL;
+	g_autofree gchar *filler = NULL;
+	g_autofree gchar *filler_data = g_strnfill(512 * 1024, 'F');
+	g_autofree gchar *integrity = NULL;
+	g_autofree gchar *before = NULL;
+	g_autofree gchar *after = NULL;
+	g_autofree gchar *big_body = NULL;
+	g_autoptr(VmdsE2eReply) reply = NULL;
+	g_autoptr(VmdsE2eRun) run = NULL;
+	guint acked = 0;
+	gboolean full = FALSE;
+
+	if (!vmds_e2e_is_root()) {
+		g_printerr("SKIP: test_exhaustion_disk_full needs root to mount a tmpfs\n");
+		return;
+	}
+	tmpfs_dir = g_dir_make_tmp("vmds-e2e-tmpfs-XXXXXX", &error);
+	ck_assert_msg(tmpfs_dir != NULL, "%s", error != NULL ? error->message : "");
+	if (mount("tmpfs", tmpfs_dir, "tmpfs", MS_NOSUID | MS_NODEV, "size=2m,mode=0755") != 0) {
+		g_printerr("SKIP: test_exhaustion_disk_full: cannot mount a tmpfs on %s: %s\n",
+			   tmpfs_dir,
+			   g_strerror(errno));
+		g_rmdir(tmpfs_dir);
+		g_clear_pointer(&tmpfs_dir, g_free);
+		return;
+	}
+	atexit(tmpfs_cleanup_cb);
+	filler = g_build_filename(tmpfs_dir, "filler", NULL);
+	ck_assert(g_file_set_contents(filler, filler_data, -1, NULL));
+	state_dir = g_build_filename(tmpfs_dir, "state", NULL);
+	e2e = vmds_e2e_new_on(NULL, state_dir);
+	vmds_e2e_create_dataset(e2e, NULL, "rw", "READ_WRITE", "READ_WRITE");
+
+	/* fill it: 60 kB writes until the store fails */
+	for (guint i = 0; i < 100 && !full; i++) {
+		g_autofree gchar *value = fill_value(i, len);
+		g_autofree gchar *cmd = g_strdup_printf(
+		    "datasets-set-entry {\"dataset\":\"rw\",\"entries\":[{\"key\":\"f%u\","
+		    "\"value\":\"%s\"}]}",
+		    i,
+		    value);
+		g_autofree gchar *dump_before = vmds_e2e_dump(e2e, "rw");
+		g_autofree gchar *dump_after = NULL;
+
+		g_clear_pointer(&run, vmds_e2e_run_free);
+		run = vmds_e2e_vmtoolsd(e2e, cmd);
+		if (run->status == 0) {
+			vmds_e2e_assert_ok(run, "{\"result\":true}");
+			acked++;
+			continue;
+		}
+		vmds_e2e_assert_failure(run, "storage-error");
+		dump_after = vmds_e2e_dump(e2e, "rw");
+		ck_assert_str_eq(dump_before, dump_after);
+		full = TRUE;
+	}
+	ck_assert_msg(full, "100 writes of 60 kB fitted on a 2 MiB tmpfs");
+	ck_assert_uint_gt(acked, 0);
+	g_printerr("e2e-exhaustion: 2 MiB tmpfs (512 KiB filler): %u writes of 60 kB "
+		   "acknowledged, then storage-error\n",
+		   acked);
+
+	/* REST: 500 ERROR, nothing changed */
+	before = vmds_e2e_dump(e2e, "rw");
+	{
+		g_autofree gchar *value = fill_value(999, len);
+		big_body = g_strdup_printf("\"%s\"", value);
+	}
+	reply = vmds_e2e_rest(e2e, "PUT", DS "/entries/rest", big_body);
+	vmds_e2e_assert_error(reply, 500, "ERROR");
+	after = vmds_e2e_dump(e2e, "rw");
+	ck_assert_str_eq(before, after);
+
+	/* alive, and reading */
+	check_acked(acked, len);
+	{
+		g_autofree gchar *value = fill_value(0, len);
+		g_autofree gchar *expect =
+		    g_strdup_printf("{\"result\":true,\"entries\":[{\"f0\":\"%s\"}]}", value);
+		guest_ok("datasets-get-entry {\"dataset\":\"rw\",\"keys\":[\"f0\"]}", expect);
+	}
+
+	/* kill -9 on a full disk: the store is sound and the daemon starts again */
+	vmds_e2e_kill(e2e);
+	integrity = vmds_e2e_integrity_check(e2e, NULL);
+	ck_assert_str_eq(integrity, "ok");
+	vmds_e2e_start(e2e);
+	check_acked(acked, len);
+
+	/* space returns: writes succeed again, guest and REST */
+	ck_assert_int_eq(g_unlink(filler), 0);
+	{
+		g_autofree gchar *value = fill_value(acked, len);
+		g_autofree gchar *cmd = g_strdup_printf(
+		    "datasets-set-entry {\"dataset\":\"rw\",\"entries\":[{\"key\":\"f%u\","
+		    "\"value\":\"%s\"}]}",
+		    acked,
+		    value);
+		guest_ok(cmd, "{\"result\":true}");
+		acked++;
+	}
+	g_clear_pointer(&reply, vmds_e2e_reply_free);
+	reply = vmds_e2e_rest(e2e, "PUT", DS "/entries/rest", big_body);
+	vmds_e2e_assert_reply(reply, 204, "");
+
+	/* a clean stop and restart: sound, and everything acknowledged is there */
+	vmds_e2e_stop(e2e);
+	g_clear_pointer(&integrity, g_free);
+	integrity = vmds_e2e_integrity_check(e2e, NULL);
+	ck_assert_str_eq(integrity, "ok");
+	vmds_e2e_start(e2e);
+	check_acked(acked, len);
+	g_clear_pointer(&reply, vmds_e2e_reply_free);
+	reply = vmds_e2e_rest(e2e, "GET", DS "/entries/rest", NULL);
+	ck_assert_str_eq(reply->body, big_body);
+}
+END_TEST
+
+static Suite *
+exhaustion_suite(void)
+{
+	Suite *s = suite_create("e2e-exhaustion");
+	TCase *tc = tcase_create("exhaustion");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 180);
+	tcase_add_test(tc, test_exhaustion_idle_and_slowloris);
+	tcase_add_test(tc, test_exhaustion_slow_reader);
+	tcase_add_test(tc, test_exhaustion_idle_timeout);
+	tcase_add_test(tc, test_exhaustion_cap);
+	tcase_add_test(tc, test_exhaustion_disk_full);
+	if (g_getenv("VMDS_E2E_KNOWN_BUGS") != NULL)
+		tcase_add_test(tc, test_exhaustion_partial_header);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	g_autoptr(SRunner) runner = srunner_create(exhaustion_suite());
+
+	srunner_run_all(runner, CK_ENV);
+	return srunner_ntests_failed(runner) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
