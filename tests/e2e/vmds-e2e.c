@@ -1077,3 +1077,292 @@ vmds_e2e_integrity_check(VmdsE2e *self, const gchar *vm)
 		return g_strdup_printf("sqlite3 exited %d: %s%s", run->status, run->out, run->err);
 	return g_strdup(g_strstrip(run->out));
 }
+
+/*
+ * Hostile peers and access control: raw HTTP, the session, any VM's state.
+ * (Appended as one block; the includes are here so the block stays whole.)
+ */
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+/* the port of the fixture's REST URL, http://127.0.0.1:PORT */
+static guint16
+vmds_e2e_http_port(VmdsE2e *self)
+{
+	const gchar *colon = strrchr(self->url, ':');
+	guint64 port = 0;
+
+	ck_assert(colon != NULL);
+	ck_assert(g_ascii_string_to_unsigned(colon + 1, 10, 1, 65535, &port, NULL));
+	return (guint16)port;
+}
+
+/**
+ * vmds_e2e_http_connect:
+ * @self: a fixture
+ * @source: (nullable): the local address to connect from, e.g. `127.0.0.7`
+ *
+ * Returns: a blocking TCP connection to the daemon's REST port
+ */
+gint
+vmds_e2e_http_connect(VmdsE2e *self, const gchar *source)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	gint fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_ge(fd, 0);
+	if (source != NULL) {
+		struct sockaddr_in local = {.sin_family = AF_INET};
+		ck_assert_int_eq(inet_pton(AF_INET, source, &local.sin_addr), 1);
+		ck_assert_msg(bind(fd, (struct sockaddr *)&local, sizeof(local)) == 0,
+			      "bind %s: %s",
+			      source,
+			      g_strerror(errno));
+	}
+	ck_assert_int_eq(inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr), 1);
+	sin.sin_port = htons(vmds_e2e_http_port(self));
+	ck_assert_msg(connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0,
+		      "connect %s: %s",
+		      self->url,
+		      g_strerror(errno));
+	return fd;
+}
+
+/* up to @len bytes, waiting at most until @deadline (monotonic µs): 0 on EOF,
+ * -1 when the deadline passed */
+static gssize
+vmds_e2e_http_recv(gint fd, guint8 *buf, gsize len, gint64 deadline)
+{
+	for (;;) {
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		gint64 left = (deadline - g_get_monotonic_time()) / 1000;
+		gint rc;
+		gssize n;
+
+		if (left <= 0)
+			return -1;
+		rc = poll(&pfd, 1, (gint)MIN(left, G_MAXINT));
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc == 0)
+			return -1;
+		n = recv(fd, buf, len, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == ECONNRESET)
+			return 0;
+		ck_assert_msg(n >= 0, "recv: %s", g_strerror(errno));
+		return n;
+	}
+}
+
+/**
+ * vmds_e2e_http_read:
+ * @fd: a connection to the REST port with a request sent
+ * @timeout_ms: how long to wait for the whole reply
+ *
+ * Reads one HTTP/1.1 response: the status line, the headers, and a body of
+ * Content-Length bytes (or up to EOF without one).
+ *
+ * Returns: the reply, or %NULL when none came within @timeout_ms
+ */
+VmdsE2eRawReply *
+vmds_e2e_http_read(gint fd, gint timeout_ms)
+{
+	gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+	g_autoptr(GByteArray) data = g_byte_array_new();
+	g_autoptr(VmdsE2eRawReply) reply = g_new0(VmdsE2eRawReply, 1);
+	g_autofree gchar *length = NULL;
+	const gchar *end = NULL;
+	gsize header_len;
+	guint64 want = G_MAXUINT64;
+
+	/* the header block */
+	while (end == NULL) {
+		guint8 buf[4096];
+		gssize n = vmds_e2e_http_recv(fd, buf, sizeof(buf), deadline);
+		if (n < 0)
+			return NULL;
+		ck_assert_msg(n > 0,
+			      "the server closed the connection after %u bytes, before the "
+			      "headers ended",
+			      data->len);
+		g_byte_array_append(data, buf, (guint)n);
+		end = g_strstr_len((const gchar *)data->data, data->len, "\r\n\r\n");
+	}
+	header_len = (gsize)(end - (const gchar *)data->data) + 4;
+	reply->headers = g_strndup((const gchar *)data->data, header_len);
+	ck_assert_msg(g_str_has_prefix(reply->headers, "HTTP/1.1 ") ||
+			  g_str_has_prefix(reply->headers, "HTTP/1.0 "),
+		      "not an HTTP response: %s",
+		      reply->headers);
+	reply->status = (guint)g_ascii_strtoull(reply->headers + 9, NULL, 10);
+	length = vmds_e2e_raw_reply_header(reply, "Content-Length");
+	if (length != NULL)
+		ck_assert(g_ascii_string_to_unsigned(length, 10, 0, G_MAXUINT32, &want, NULL));
+	else if (reply->status == 204 || reply->status == 304 || reply->status < 200)
+		want = 0;
+	g_byte_array_remove_range(data, 0, (guint)header_len);
+
+	/* the body */
+	while (data->len < want) {
+		guint8 buf[65536];
+		gssize n = vmds_e2e_http_recv(fd, buf, sizeof(buf), deadline);
+		if (n < 0)
+			return NULL;
+		if (n == 0) {
+			ck_assert_msg(want == G_MAXUINT64,
+				      "the server closed the connection inside a body");
+			break;
+		}
+		g_byte_array_append(data, buf, (guint)n);
+	}
+	reply->body = g_malloc(data->len + 1);
+	memcpy(reply->body, data->data, data->len);
+	reply->body[data->len] = '\0';
+	reply->body_len = data->len;
+	return g_steal_pointer(&reply);
+}
+
+/**
+ * vmds_e2e_http_raw:
+ * @self: a fixture
+ * @source: (nullable): the local address to connect from
+ * @request: the whole request, sent as is
+ * @len: its length
+ *
+ * One request on a fresh connection.
+ *
+ * Returns: the reply; the test fails when none comes
+ */
+VmdsE2eRawReply *
+vmds_e2e_http_raw(VmdsE2e *self, const gchar *source, const gchar *request, gsize len)
+{
+	gint fd = vmds_e2e_http_connect(self, source);
+	VmdsE2eRawReply *reply;
+
+	vmds_e2e_send(fd, (const guint8 *)request, len);
+	reply = vmds_e2e_http_read(fd, VMDS_E2E_IO_TIMEOUT_MS);
+	close(fd);
+	ck_assert_msg(reply != NULL, "no reply within %d ms", VMDS_E2E_IO_TIMEOUT_MS);
+	return reply;
+}
+
+void
+vmds_e2e_raw_reply_free(VmdsE2eRawReply *reply)
+{
+	if (reply == NULL)
+		return;
+	g_free(reply->headers);
+	g_free(reply->body);
+	g_free(reply);
+}
+
+/* the value of header @name (case-insensitive), or NULL */
+gchar *
+vmds_e2e_raw_reply_header(const VmdsE2eRawReply *reply, const gchar *name)
+{
+	g_auto(GStrv) lines = g_strsplit(reply->headers, "\r\n", -1);
+	gsize name_len = strlen(name);
+
+	for (guint i = 1; lines[i] != NULL; i++) {
+		if (g_ascii_strncasecmp(lines[i], name, name_len) == 0 && lines[i][name_len] == ':')
+			return g_strstrip(g_strdup(lines[i] + name_len + 1));
+	}
+	return NULL;
+}
+
+/* the error_type of a vSphere-style error body (see vmds_e2e_error_type) */
+gchar *
+vmds_e2e_raw_error_type(const VmdsE2eRawReply *reply)
+{
+	VmdsE2eReply plain = {reply->status, reply->body, reply->body_len};
+	return vmds_e2e_error_type(&plain);
+}
+
+/* the default_message of an error body, or NULL */
+gchar *
+vmds_e2e_raw_error_message(const VmdsE2eRawReply *reply)
+{
+	g_autofree gchar *type = vmds_e2e_raw_error_type(reply);
+	g_autoptr(JsonNode) node = NULL;
+	JsonArray *messages;
+
+	if (type == NULL)
+		return NULL;
+	node = json_from_string(reply->body, NULL);
+	messages = json_object_get_array_member(json_node_get_object(node), "messages");
+	return g_strdup(json_object_get_string_member(json_array_get_object_element(messages, 0),
+						      "default_message"));
+}
+
+/* the id of this fixture's session (logged in on first use) */
+const gchar *
+vmds_e2e_get_session(VmdsE2e *self)
+{
+	return vmds_e2e_session(self);
+}
+
+/* `Basic base64(user:password)`; @password may hold NUL bytes */
+gchar *
+vmds_e2e_basic_auth(const gchar *user, const gchar *password, gssize password_len)
+{
+	g_autoptr(GString) credentials = g_string_new(user);
+	g_autofree gchar *encoded = NULL;
+
+	g_string_append_c(credentials, ':');
+	g_string_append_len(credentials, password, password_len);
+	encoded = g_base64_encode((const guchar *)credentials->str, credentials->len);
+	return g_strdup_printf("Basic %s", encoded);
+}
+
+/*
+ * Everything observable about @vm's data sets, as vmds_e2e_dump() tells it
+ * for vm-1; a VM that does not exist dumps as its 404.
+ */
+gchar *
+vmds_e2e_dump_vm(VmdsE2e *self, const gchar *vm)
+{
+	g_autoptr(GString) out = g_string_new(NULL);
+	g_autofree gchar *vm_esc = g_uri_escape_string(vm, NULL, FALSE);
+	g_autofree gchar *base = g_strdup_printf("/api/vcenter/vm/%s/data-sets", vm_esc);
+	g_autoptr(VmdsE2eReply) list = vmds_e2e_rest(self, "GET", base, NULL);
+	g_autoptr(JsonNode) node = NULL;
+	JsonArray *array;
+
+	g_string_append_printf(out, "%s %u %s\n", vm, list->status, list->body);
+	if (list->status != 200)
+		return g_string_free(g_steal_pointer(&out), FALSE);
+	node = json_from_string(list->body, NULL);
+	ck_assert(node != NULL && JSON_NODE_HOLDS_ARRAY(node));
+	array = json_node_get_array(node);
+	for (guint i = 0; i < json_array_get_length(array); i++) {
+		JsonObject *obj = json_array_get_object_element(array, i);
+		const gchar *name = json_object_get_string_member(obj, "data_set");
+		g_autofree gchar *ds = g_uri_escape_string(name, NULL, FALSE);
+		g_autofree gchar *info_path = g_strdup_printf("%s/%s", base, ds);
+		g_autofree gchar *keys_path = g_strdup_printf("%s/entries", info_path);
+		g_autoptr(VmdsE2eReply) info = vmds_e2e_rest(self, "GET", info_path, NULL);
+		g_autoptr(VmdsE2eReply) keys = vmds_e2e_rest(self, "GET", keys_path, NULL);
+		g_autoptr(JsonNode) keys_node = NULL;
+		JsonArray *key_array;
+
+		ck_assert_uint_eq(info->status, 200);
+		g_string_append_printf(out, "%s\n%u %s\n", info->body, keys->status, keys->body);
+		if (keys->status != 200)
+			continue;
+		keys_node = json_from_string(keys->body, NULL);
+		ck_assert(keys_node != NULL && JSON_NODE_HOLDS_ARRAY(keys_node));
+		key_array = json_node_get_array(keys_node);
+		for (guint j = 0; j < json_array_get_length(key_array); j++) {
+			const gchar *key = json_array_get_string_element(key_array, j);
+			g_autofree gchar *k = g_uri_escape_string(key, NULL, FALSE);
+			g_autofree gchar *path = g_strdup_printf("%s/entries/%s", info_path, k);
+			g_autoptr(VmdsE2eReply) value = vmds_e2e_rest(self, "GET", path, NULL);
+			ck_assert_uint_eq(value->status, 200);
+			g_string_append_printf(out, "%s=%s\n", key, value->body);
+		}
+	}
+	return g_string_free(g_steal_pointer(&out), FALSE);
+}

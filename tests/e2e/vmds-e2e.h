@@ -160,3 +160,36 @@ gchar *vmds_e2e_store_path(VmdsE2e *self, const gchar *vm);
 gchar *vmds_e2e_integrity_check(VmdsE2e *self, const gchar *vm);
 
 G_END_DECLS
+
+/*
+ * Hostile peers and access control (test-e2e-hostile-guest.c,
+ * test-e2e-hostile-rest.c, test-e2e-auth.c): HTTP on a raw TCP connection,
+ * so a test controls every byte of a request (a path libsoup's client would
+ * normalise, headers without a body) and sees every header of the reply; a
+ * source address on 127.0.0.0/8 per connection, so per-client rate limits
+ * can be told apart; the state of any VM as text.
+ */
+
+G_BEGIN_DECLS
+
+typedef struct {
+	guint status;	/* from the status line */
+	gchar *headers; /* the header block, lines ending in \r\n */
+	gchar *body;	/* NUL-terminated; body_len bytes */
+	gsize body_len;
+} VmdsE2eRawReply;
+
+gint vmds_e2e_http_connect(VmdsE2e *self, const gchar *source);
+VmdsE2eRawReply *vmds_e2e_http_read(gint fd, gint timeout_ms);
+VmdsE2eRawReply *
+vmds_e2e_http_raw(VmdsE2e *self, const gchar *source, const gchar *request, gsize len);
+void vmds_e2e_raw_reply_free(VmdsE2eRawReply *reply);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmdsE2eRawReply, vmds_e2e_raw_reply_free)
+gchar *vmds_e2e_raw_reply_header(const VmdsE2eRawReply *reply, const gchar *name);
+gchar *vmds_e2e_raw_error_type(const VmdsE2eRawReply *reply);
+gchar *vmds_e2e_raw_error_message(const VmdsE2eRawReply *reply);
+const gchar *vmds_e2e_get_session(VmdsE2e *self);
+gchar *vmds_e2e_basic_auth(const gchar *user, const gchar *password, gssize password_len);
+gchar *vmds_e2e_dump_vm(VmdsE2e *self, const gchar *vm);
+
+G_END_DECLS

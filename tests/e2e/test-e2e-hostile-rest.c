@@ -1,0 +1,1188 @@
+/*
+ * Copyright (C) 2026 The vmds authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "vmds-e2e.h"
+
+/*
+ * A hostile REST client: a catalogue of malformed requests
+ * (management-api.md), sent byte for byte on a raw connection so nothing
+ * is normalised on the way. Each row must get exactly its status and
+ * error_type, change nothing (the VM list and every data set of vm-1 and
+ * vm-2), and leave the daemon serving the next good request. Each row comes
+ * from its own source address, so the login rate limit of one never
+ * changes the answer of another.
+ *
+ * A row whose `bug` is set shows a product bug: it states what the spec
+ * expects, and runs only with VMDS_E2E_KNOWN_BUGS=1.
+ */
+
+#define DS  "/api/vcenter/vm/vm-1/data-sets"
+#define ENT DS "/rw/entries"
+
+/* request headers; @S@ is the fixture's session id, @PW@ its password */
+#define SESSION "vmware-api-session-id: @S@\r\n"
+#define NOAUTH	""
+/* "basic64 TEXT": an Authorization: Basic header carrying base64(TEXT) */
+#define BASIC(text) "basic64 " text
+
+#define IA	 "INVALID_ARGUMENT"
+#define UNAUTH	 "UNAUTHENTICATED"
+#define NOTFOUND "NOT_FOUND"
+#define UNSUPP	 "UNSUPPORTED"
+/* libsoup refused the request itself: any 4xx, with an empty body */
+#define LIBSOUP NULL
+
+#define B(s) s, sizeof(s) - 1
+#define NB   NULL, 0
+
+typedef struct {
+	const gchar *name;
+	const gchar *method;
+	const gchar *target; /* the request target, as sent */
+	const gchar *auth;   /* header lines, or BASIC(...) */
+	const gchar *body;
+	gsize body_len;
+	const gchar *framing; /* NULL: Content-Length of the body; else these header
+				 lines, and the body is never sent */
+	guint status;
+	const gchar *error_type;
+	const gchar *bug;
+} RestCase;
+
+typedef struct {
+	gchar *name;
+	gchar *method;
+	gchar *target;
+	gchar *auth;
+	GBytes *body;
+	gchar *framing;
+	guint status;
+	gchar *error_type;
+	gchar *bug;
+} RestRow;
+
+static VmdsE2e *e2e = NULL;
+
+static void
+rest_row_free(RestRow *row)
+{
+	g_free(row->name);
+	g_free(row->method);
+	g_free(row->target);
+	g_free(row->auth);
+	g_clear_pointer(&row->body, g_bytes_unref);
+	g_free(row->framing);
+	g_free(row->error_type);
+	g_free(row->bug);
+	g_free(row);
+}
+
+static void
+rows_add_cases(GPtrArray *rows, const RestCase *cases, guint n)
+{
+	for (guint i = 0; i < n; i++) {
+		RestRow *row = g_new0(RestRow, 1);
+		row->name = g_strdup(cases[i].name);
+		row->method = g_strdup(cases[i].method);
+		row->target = g_strdup(cases[i].target);
+		row->auth = g_strdup(cases[i].auth);
+		row->body =
+		    cases[i].body != NULL ? g_bytes_new(cases[i].body, cases[i].body_len) : NULL;
+		row->framing = g_strdup(cases[i].framing);
+		row->status = cases[i].status;
+		row->error_type = g_strdup(cases[i].error_type);
+		row->bug = g_strdup(cases[i].bug);
+		g_ptr_array_add(rows, row);
+	}
+}
+
+/* a row built at run time; takes @target and @body */
+static void
+rows_add(GPtrArray *rows,
+	 const gchar *name,
+	 const gchar *method,
+	 gchar *target,
+	 gchar *body,
+	 guint status,
+	 const gchar *error_type)
+{
+	RestRow *row = g_new0(RestRow, 1);
+	row->name = g_strdup(name);
+	row->method = g_strdup(method);
+	row->target = target;
+	row->auth = g_strdup(SESSION);
+	row->body = body != NULL ? g_bytes_new_take(body, strlen(body)) : NULL;
+	row->status = status;
+	row->error_type = g_strdup(error_type);
+	g_ptr_array_add(rows, row);
+}
+
+/* request bodies: JSON syntax, types, members, names */
+static const RestCase body_cases[] = {
+    {"create: a lone {", "POST", DS, SESSION, B("{"), NULL, 400, IA},
+    {"create: trailing comma",
+     "POST",
+     DS,
+     SESSION,
+     B("{\"name\":\"x\",\"host\":\"NONE\",\"guest\":\"NONE\",}"),
+     NULL,
+     400,
+     IA},
+    {"create: a raw NUL in the name",
+     "POST",
+     DS,
+     SESSION,
+     B("{\"name\":\"x\0y\",\"host\":\"NONE\",\"guest\":\"NONE\"}"),
+     NULL,
+     400,
+     IA},
+    {"create: \\u0000 in the name",
+     "POST",
+     DS,
+     SESSION,
+     B("{\"name\":\"x\\u0000y\",\"host\":\"NONE\",\"guest\":\"NONE\"}"),
+     NULL,
+     400,
+     IA},
+    {"create: 0xFF in the name",
+     "POST",
+     DS,
+     SESSION,
+     B("{\"name\":\"x\xff\",\"host\":\"NONE\",\"guest\":\"NONE\"}"),
+     NULL,
+     400,
+     IA},
+    {"create: overlong '..' in the name",
+     "POST",
+     DS,
+     SESSION,
+     B("{\"name\":\"\xc0\xae\xc0\xae\",\"host\":\"NONE\",\"guest\":\"NONE\"}"),
+     NULL,
+     400,
+     IA},
+    {"create: an array", "POST", DS, SESSION, B("[]"), NULL, 400, IA},
+    {"create: null", "POST", DS, SESSION, B("null"), NULL, 400, IA},
+    {"create: a number", "POST", DS, SESSION, B("42"), NULL, 400, IA},
+    {"create: name an array",
+     "POST",
+     DS,
+     SESSION,
+     B("{\"name\":[\"x\"],\"host\":\"NONE\",\"guest\":\"NONE\"}"),
+     NULL,
+     400,
+     IA},
+    {"create: name null",
+     "POST",
+     DS,
+     SESSION,
+     B("{\"name\":null,\"host\":\"NONE\",\"guest\":\"NONE\"}"),
+     NULL,
+     400,
+     IA},
+    {"create: name an object",
+     "POST",
+     DS,
+     SESSION,
+     B("{\"name\":{},\"host\":\"NONE\",\"guest\":\"NONE\"}"),
+     NULL,
+     400,
+     IA},
+    {"create: host a number",
+     "POST",
+     DS,
+     SESSION,
+     B("{\"name\":\"x\",\"host\":1,\"guest\":\"NONE\"}"),
+     NULL,
+     400,
+     IA},
+    {"create: guest true",
+     "POST",
+     DS,
+     SESSION,
+     B("{\"name\":\"x\",\"host\":\"NONE\",\"guest\":true}"),
+     NULL,
+     400,
+     IA},
+    {"create: description a number",
+     "POST",
+     DS,
+     SESSION,
+     B("{\"name\":\"x\",\"description\":7,\"host\":\"NONE\",\"guest\":\"NONE\"}"),
+     NULL,
+     400,
+     IA},
+    {"create: omit_from_snapshot_and_clone 1",
+     "POST",
+     DS,
+     SESSION,
+     B("{\"name\":\"x\",\"host\":\"NONE\",\"guest\":\"NONE\",\"omit_from_snapshot_and_clone\":1}"),
+     NULL,
+     400,
+     IA},
+    {"create: omit_from_snapshot_and_clone \"true\"",
+     "POST",
+     DS,
+     SESSION,
+     B("{\"name\":\"x\",\"host\":\"NONE\",\"guest\":\"NONE\",\"omit_from_snapshot_and_clone\":"
+       "\"true\"}"),
+     NULL,
+     400,
+     IA},
+    {"create: unknown member data_set",
+     "POST",
+     DS,
+     SESSION,
+     B("{\"name\":\"x\",\"data_set\":\"x\",\"host\":\"NONE\",\"guest\":\"NONE\"}"),
+     NULL,
+     400,
+     IA},
+    {"create: read-only member used",
+     "POST",
+     DS,
+     SESSION,
+     B("{\"name\":\"x\",\"used\":0,\"host\":\"NONE\",\"guest\":\"NONE\"}"),
+     NULL,
+     400,
+     IA},
+    {"create: name ../vm-2",
+     "POST",
+     DS,
+     SESSION,
+     B("{\"name\":\"../vm-2\",\"host\":\"NONE\",\"guest\":\"NONE\"}"),
+     NULL,
+     400,
+     IA},
+    {"create: name ..\\/vm-2 (an escaped slash)",
+     "POST",
+     DS,
+     SESSION,
+     B("{\"name\":\"..\\/vm-2\",\"host\":\"NONE\",\"guest\":\"NONE\"}"),
+     NULL,
+     400,
+     IA},
+    {"create: name .",
+     "POST",
+     DS,
+     SESSION,
+     B("{\"name\":\".\",\"host\":\"NONE\",\"guest\":\"NONE\"}"),
+     NULL,
+     400,
+     IA,
+     "a data set named '.' is created: no URL can name it again"},
+    {"create: name ..",
+     "POST",
+     DS,
+     SESSION,
+     B("{\"name\":\"..\",\"host\":\"NONE\",\"guest\":\"NONE\"}"),
+     NULL,
+     400,
+     IA,
+     "a data set named '..' is created: its URL names the VM (DELETE deletes vm-1)"},
+    {"create: an escaped lone surrogate in the name",
+     "POST",
+     DS,
+     SESSION,
+     B("{\"name\":\"\\ud800\",\"host\":\"NONE\",\"guest\":\"NONE\"}"),
+     NULL,
+     400,
+     IA,
+     "the error body is not UTF-8: json-glib's parse error echoes the surrogate as the bytes "
+     "ED A0 80 and vmds_json_parse copies it into default_message"},
+    {"create: a second object after the first",
+     "POST",
+     DS,
+     SESSION,
+     B("{\"name\":\"x\",\"host\":\"NONE\",\"guest\":\"NONE\"}{}"),
+     NULL,
+     400,
+     IA,
+     "vmds_json_parse accepts a second JSON value after the object"},
+    {"create: single-quoted strings",
+     "POST",
+     DS,
+     SESSION,
+     B("{'name':'x','host':'NONE','guest':'NONE'}"),
+     NULL,
+     400,
+     IA,
+     "vmds_json_parse accepts single-quoted strings"},
+    {"create: member name twice",
+     "POST",
+     DS,
+     SESSION,
+     B("{\"name\":\"x\",\"name\":\"y\",\"host\":\"NONE\",\"guest\":\"NONE\"}"),
+     NULL,
+     400,
+     IA,
+     "a duplicate member is not refused: the last one wins"},
+    {"update: used", "PATCH", DS "/rw", SESSION, B("{\"used\":5}"), NULL, 400, IA},
+    {"update: host null", "PATCH", DS "/rw", SESSION, B("{\"host\":null}"), NULL, 400, IA},
+    {"update: guest an array",
+     "PATCH",
+     DS "/rw",
+     SESSION,
+     B("{\"guest\":[\"READ_ONLY\"]}"),
+     NULL,
+     400,
+     IA},
+    {"update: an array", "PATCH", DS "/rw", SESSION, B("[]"), NULL, 400, IA},
+    {"update: an unknown member after a good one",
+     "PATCH",
+     DS "/rw",
+     SESSION,
+     B("{\"description\":\"x\",\"extra\":1}"),
+     NULL,
+     400,
+     IA},
+    {"update: name, unchanged", "PATCH", DS "/rw", SESSION, B("{\"name\":\"rw\"}"), NULL, 400, IA},
+    {"put: \\u0000 in the value", "PUT", ENT "/a", SESSION, B("\"x\\u0000y\""), NULL, 400, IA},
+    {"put: 0xFF in the value", "PUT", ENT "/a", SESSION, B("\"\xff\""), NULL, 400, IA},
+    {"put: an escaped lone surrogate", "PUT", ENT "/a", SESSION, B("\"\\ud800\""), NULL, 400, IA},
+    {"put: true", "PUT", ENT "/a", SESSION, B("true"), NULL, 400, IA},
+    {"put: two strings", "PUT", ENT "/a", SESSION, B("\"a\" \"b\""), NULL, 400, IA},
+    {"put: a single-quoted string",
+     "PUT",
+     ENT "/a",
+     SESSION,
+     B("'v'"),
+     NULL,
+     400,
+     IA,
+     "vmds_json_parse accepts single-quoted strings"},
+    {"vm create: cid -1",
+     "POST",
+     "/api/vcenter/vm",
+     SESSION,
+     B("{\"name\":\"x\",\"cid\":-1}"),
+     NULL,
+     400,
+     IA},
+    {"vm create: cid 2^32",
+     "POST",
+     "/api/vcenter/vm",
+     SESSION,
+     B("{\"name\":\"x\",\"cid\":4294967296}"),
+     NULL,
+     400,
+     IA},
+    {"vm create: cid 1.5",
+     "POST",
+     "/api/vcenter/vm",
+     SESSION,
+     B("{\"name\":\"x\",\"cid\":1.5}"),
+     NULL,
+     400,
+     IA},
+    {"vm create: name an array",
+     "POST",
+     "/api/vcenter/vm",
+     SESSION,
+     B("{\"name\":[\"x\"]}"),
+     NULL,
+     400,
+     IA},
+    {"vm create: name null",
+     "POST",
+     "/api/vcenter/vm",
+     SESSION,
+     B("{\"name\":null}"),
+     NULL,
+     400,
+     IA},
+};
+
+/* bodies too large, or not framed by Content-Length: refused before they are read */
+static const RestCase framing_cases[] = {
+    {"put: Content-Length 100 MB, Expect: 100-continue",
+     "PUT",
+     ENT "/a",
+     SESSION,
+     NB,
+     "Content-Length: 100000000\r\nExpect: 100-continue\r\n",
+     400,
+     IA},
+    {"put: Content-Length one over the cap, Expect: 100-continue",
+     "PUT",
+     ENT "/a",
+     SESSION,
+     NB,
+     "Content-Length: 6356993\r\nExpect: 100-continue\r\n",
+     400,
+     IA},
+    {"create: Content-Length 2^63 - 1, Expect: 100-continue",
+     "POST",
+     DS,
+     SESSION,
+     NB,
+     "Content-Length: 9223372036854775807\r\nExpect: 100-continue\r\n",
+     400,
+     IA},
+    {"create: no session, Content-Length 100 MB, Expect: 100-continue",
+     "POST",
+     DS,
+     NOAUTH,
+     NB,
+     "Content-Length: 100000000\r\nExpect: 100-continue\r\n",
+     400,
+     IA},
+    {"put: chunked, headers only, Expect: 100-continue",
+     "PUT",
+     ENT "/a",
+     SESSION,
+     NB,
+     "Transfer-Encoding: chunked\r\nExpect: 100-continue\r\n",
+     400,
+     IA},
+    {"put: chunked, headers only",
+     "PUT",
+     ENT "/a",
+     SESSION,
+     NB,
+     "Transfer-Encoding: chunked\r\n",
+     400,
+     IA,
+     "without Expect: 100-continue the refusal of a chunked body waits for the body"},
+    {"put: Content-Length 100 MB, headers only",
+     "PUT",
+     ENT "/a",
+     SESSION,
+     NB,
+     "Content-Length: 100000000\r\n",
+     400,
+     IA,
+     "without Expect: 100-continue the refusal waits for the whole body, and libsoup buffers "
+     "it"},
+};
+
+/* sessions and logins */
+static const RestCase session_cases[] = {
+    {"list: no session", "GET", DS, NOAUTH, NB, NULL, 401, UNAUTH},
+    {"delete a data set with force: no session",
+     "DELETE",
+     DS "/rw?force=true",
+     NOAUTH,
+     NB,
+     NULL,
+     401,
+     UNAUTH},
+    {"put: no session", "PUT", ENT "/a", NOAUTH, B("\"x\""), NULL, 401, UNAUTH},
+    {"create a VM: no session",
+     "POST",
+     "/api/vcenter/vm",
+     NOAUTH,
+     B("{\"name\":\"x\"}"),
+     NULL,
+     401,
+     UNAUTH},
+    {"delete a VM: no session", "DELETE", "/api/vcenter/vm/vm-2", NOAUTH, NB, NULL, 401, UNAUTH},
+    {"a forged session of zeros",
+     "DELETE",
+     DS "/rw?force=true",
+     "vmware-api-session-id: 00000000000000000000000000000000\r\n",
+     NB,
+     NULL,
+     401,
+     UNAUTH},
+    {"the session in capitals",
+     "DELETE",
+     ENT "/a",
+     "vmware-api-session-id: @SU@\r\n",
+     NB,
+     NULL,
+     401,
+     UNAUTH},
+    {"the session and one more character",
+     "DELETE",
+     ENT "/a",
+     "vmware-api-session-id: @S@0\r\n",
+     NB,
+     NULL,
+     401,
+     UNAUTH},
+    {"the session without its last character",
+     "DELETE",
+     ENT "/a",
+     "vmware-api-session-id: @S-@\r\n",
+     NB,
+     NULL,
+     401,
+     UNAUTH},
+    {"an empty session header",
+     "DELETE",
+     ENT "/a",
+     "vmware-api-session-id: \r\n",
+     NB,
+     NULL,
+     401,
+     UNAUTH},
+    {"a 10,000-character session",
+     "DELETE",
+     ENT "/a",
+     "vmware-api-session-id: @LONG@\r\n",
+     NB,
+     NULL,
+     401,
+     UNAUTH},
+    {"the session as a query parameter",
+     "DELETE",
+     ENT "/a?vmware-api-session-id=@S@",
+     NOAUTH,
+     NB,
+     NULL,
+     401,
+     UNAUTH},
+    {"the session as a cookie",
+     "DELETE",
+     ENT "/a",
+     "Cookie: vmware-api-session-id=@S@\r\n",
+     NB,
+     NULL,
+     401,
+     UNAUTH},
+    {"the session under a misspelt header",
+     "DELETE",
+     ENT "/a",
+     "vmware-api-session: @S@\r\n",
+     NB,
+     NULL,
+     401,
+     UNAUTH},
+    {"the password as the session",
+     "DELETE",
+     ENT "/a",
+     "vmware-api-session-id: @PW@\r\n",
+     NB,
+     NULL,
+     401,
+     UNAUTH},
+    {"login: wrong password", "POST", "/api/session", BASIC("admin:wrong"), NB, NULL, 401, UNAUTH},
+    {"login: empty password", "POST", "/api/session", BASIC("admin:"), NB, NULL, 401, UNAUTH},
+    {"login: no colon", "POST", "/api/session", BASIC("admin@PW@"), NB, NULL, 401, UNAUTH},
+    {"login: bad base64",
+     "POST",
+     "/api/session",
+     "Authorization: Basic !!!!\r\n",
+     NB,
+     NULL,
+     401,
+     UNAUTH},
+    {"login: Basic without credentials",
+     "POST",
+     "/api/session",
+     "Authorization: Basic\r\n",
+     NB,
+     NULL,
+     401,
+     UNAUTH},
+    {"login: a Bearer token",
+     "POST",
+     "/api/session",
+     "Authorization: Bearer @PW@\r\n",
+     NB,
+     NULL,
+     401,
+     UNAUTH},
+    {"login: the user in another case",
+     "POST",
+     "/api/session",
+     BASIC("Admin:@PW@"),
+     NB,
+     NULL,
+     401,
+     UNAUTH},
+    {"login: the password, NUL, more",
+     "POST",
+     "/api/session",
+     BASIC("admin:@PW@@NUL@x"),
+     NB,
+     NULL,
+     401,
+     UNAUTH},
+    {"login: the password and one more character",
+     "POST",
+     "/api/session",
+     BASIC("admin:@PW@x"),
+     NB,
+     NULL,
+     401,
+     UNAUTH},
+    {"login: the password without its last character",
+     "POST",
+     "/api/session",
+     BASIC("admin:@PW-@"),
+     NB,
+     NULL,
+     401,
+     UNAUTH},
+    {"login: a NUL after the user",
+     "POST",
+     "/api/session",
+     BASIC("admin@NUL@:@PW@"),
+     NB,
+     NULL,
+     401,
+     UNAUTH},
+    {"login: only a colon", "POST", "/api/session", BASIC(":"), NB, NULL, 401, UNAUTH},
+    {"login: a 10,000-character password",
+     "POST",
+     "/api/session",
+     BASIC("admin:@LONG@"),
+     NB,
+     NULL,
+     401,
+     UNAUTH},
+    {"login: no Authorization", "POST", "/api/session", NOAUTH, NB, NULL, 401, UNAUTH},
+    {"logout: no session", "DELETE", "/api/session", NOAUTH, NB, NULL, 401, UNAUTH},
+    {"logout: a forged session",
+     "DELETE",
+     "/api/session",
+     "vmware-api-session-id: 00000000000000000000000000000000\r\n",
+     NB,
+     NULL,
+     401,
+     UNAUTH},
+    {"session: PUT", "PUT", "/api/session", SESSION, B("{}"), NULL, 400, UNSUPP},
+    {"session: PATCH", "PATCH", "/api/session", SESSION, B("{}"), NULL, 400, UNSUPP},
+};
+
+/* paths: traversal, NUL, bad UTF-8, odd VM ids and names, queries, methods */
+static const RestCase path_cases[] = {
+    {"encoded traversal out of a key",
+     "GET",
+     ENT "/..%2F..%2F..%2Fetc%2Fpasswd",
+     SESSION,
+     NB,
+     NULL,
+     400,
+     LIBSOUP},
+    {"plain traversal to /etc/passwd",
+     "GET",
+     ENT "/../../../../../../etc/passwd",
+     SESSION,
+     NB,
+     NULL,
+     404,
+     NOTFOUND},
+    {"%2e%2e%2f in a key", "PUT", ENT "/%2e%2e%2fx", SESSION, B("\"v\""), NULL, 400, LIBSOUP},
+    {"../ encoded in the VM id",
+     "GET",
+     "/api/vcenter/vm/..%2Fvm-1/data-sets",
+     SESSION,
+     NB,
+     NULL,
+     400,
+     LIBSOUP},
+    {"vm-1/../vm-2 encoded as the VM id",
+     "GET",
+     "/api/vcenter/vm/vm-1%2F..%2Fvm-2/data-sets",
+     SESSION,
+     NB,
+     NULL,
+     400,
+     LIBSOUP},
+    {"%2e%2e as the VM id",
+     "GET",
+     "/api/vcenter/vm/%2e%2e/data-sets",
+     SESSION,
+     NB,
+     NULL,
+     404,
+     NOTFOUND},
+    {"%2e%2e as the data set: PATCH reaches the VM",
+     "PATCH",
+     DS "/%2e%2e",
+     SESSION,
+     B("{\"description\":\"x\"}"),
+     NULL,
+     400,
+     UNSUPP},
+    {".. as the key: PUT reaches the data set",
+     "PUT",
+     ENT "/..",
+     SESSION,
+     B("\"v\""),
+     NULL,
+     400,
+     UNSUPP},
+    {"%00 in the data set", "GET", DS "/rw%00/entries", SESSION, NB, NULL, 400, LIBSOUP},
+    {"%00 in a key", "PUT", ENT "/a%00b", SESSION, B("\"v\""), NULL, 400, LIBSOUP},
+    {"%00 after the VM id", "GET", "/api/vcenter/vm/vm-1%00", SESSION, NB, NULL, 400, LIBSOUP},
+    {"%FF in a key", "GET", ENT "/%FF", SESSION, NB, NULL, 400, IA},
+    {"overlong '..' as the data set", "GET", DS "/%C0%AE%C0%AE", SESSION, NB, NULL, 400, IA},
+    {"a surrogate in a key", "PUT", ENT "/%ED%A0%80", SESSION, B("\"v\""), NULL, 400, IA},
+    {"%FF in the VM id", "DELETE", "/api/vcenter/vm/vm-%FF", SESSION, NB, NULL, 400, IA},
+    {"..\\vm-2 as the VM id", "GET", "/api/vcenter/vm/..%5Cvm-2", SESSION, NB, NULL, 404, NOTFOUND},
+    {"vm-1 and a space", "GET", "/api/vcenter/vm/vm-1%20", SESSION, NB, NULL, 404, NOTFOUND},
+    {"VM-1", "GET", "/api/vcenter/vm/VM-1/data-sets", SESSION, NB, NULL, 404, NOTFOUND},
+    {"vm-01", "DELETE", "/api/vcenter/vm/vm-01", SESSION, NB, NULL, 404, NOTFOUND},
+    {"vm-0", "DELETE", "/api/vcenter/vm/vm-0", SESSION, NB, NULL, 404, NOTFOUND},
+    {"vm-2^64",
+     "DELETE",
+     "/api/vcenter/vm/vm-18446744073709551617",
+     SESSION,
+     NB,
+     NULL,
+     404,
+     NOTFOUND},
+    {"a query encoded into the VM id",
+     "DELETE",
+     "/api/vcenter/vm/vm-2%3Fforce=true",
+     SESSION,
+     NB,
+     NULL,
+     404,
+     NOTFOUND},
+    {"vm-2's data set under vm-1",
+     "DELETE",
+     DS "/only-on-2?force=true",
+     SESSION,
+     NB,
+     NULL,
+     404,
+     NOTFOUND},
+    {"force=1", "DELETE", DS "/rw?force=1", SESSION, NB, NULL, 400, IA},
+    {"force=TRUE", "DELETE", DS "/rw?force=TRUE", SESSION, NB, NULL, 400, IA},
+    {"force= (empty)", "DELETE", DS "/rw?force=", SESSION, NB, NULL, 400, IA},
+    {"force=true;x=1", "DELETE", DS "/rw?force=true;x=1", SESSION, NB, NULL, 400, IA},
+    {"bad percent-encoding in the query", "DELETE", DS "/rw?%zz", SESSION, NB, NULL, 400, LIBSOUP},
+    {"force without a value",
+     "DELETE",
+     DS "/rw?force",
+     SESSION,
+     NB,
+     NULL,
+     400,
+     IA,
+     "a query that GLib cannot parse is 500 ERROR (vmds_router_handle converts G_URI_ERROR to "
+     "INTERNAL)"},
+    {"force=%00",
+     "DELETE",
+     DS "/rw?force=%00",
+     SESSION,
+     NB,
+     NULL,
+     400,
+     IA,
+     "a query that GLib cannot parse is 500 ERROR (vmds_router_handle converts G_URI_ERROR to "
+     "INTERNAL)"},
+    {"a query without =",
+     "GET",
+     DS "?x",
+     SESSION,
+     NB,
+     NULL,
+     400,
+     IA,
+     "a query that GLib cannot parse is 500 ERROR (vmds_router_handle converts G_URI_ERROR to "
+     "INTERNAL)"},
+    {"OPTIONS", "OPTIONS", DS, SESSION, NB, NULL, 400, UNSUPP},
+    {"PATCH the VM list", "PATCH", "/api/vcenter/vm", SESSION, B("{}"), NULL, 400, UNSUPP},
+    {"DELETE the VM list", "DELETE", "/api/vcenter/vm", SESSION, NB, NULL, 400, UNSUPP},
+    {"POST an entry", "POST", ENT "/a", SESSION, B("\"v\""), NULL, 400, UNSUPP},
+    {"PUT the entries", "PUT", ENT, SESSION, B("[\"a\"]"), NULL, 400, UNSUPP},
+    {"an unknown method", "BREW", DS, SESSION, NB, NULL, 400, UNSUPP},
+    {"/api", "GET", "/api", SESSION, NB, NULL, 404, NOTFOUND},
+    {"/", "GET", "/", SESSION, NB, NULL, 404, NOTFOUND},
+    {"data-set (singular)",
+     "GET",
+     "/api/vcenter/vm/vm-1/data-set",
+     SESSION,
+     NB,
+     NULL,
+     404,
+     NOTFOUND},
+    {"a key below a key", "GET", ENT "/a/b", SESSION, NB, NULL, 404, NOTFOUND},
+    {"below /api/session", "GET", "/api/session/x", SESSION, NB, NULL, 404, NOTFOUND},
+    {"/API in capitals", "GET", "/API/vcenter/vm", SESSION, NB, NULL, 404, NOTFOUND},
+};
+
+static GPtrArray *
+rows_bodies(void)
+{
+	GPtrArray *rows = g_ptr_array_new_with_free_func((GDestroyNotify)rest_row_free);
+	g_autofree gchar *name1000 = g_strnfill(1000, 'n');
+	g_autofree gchar *value = g_strnfill(1048577, 'v');
+	g_autofree gchar *open33 = g_strnfill(32, '[');
+	g_autofree gchar *close33 = g_strnfill(32, ']');
+	g_autofree gchar *open100k = g_strnfill(100000, '[');
+
+	rows_add_cases(rows, body_cases, G_N_ELEMENTS(body_cases));
+	rows_add(
+	    rows,
+	    "create: a 1,000-byte name",
+	    "POST",
+	    g_strdup(DS),
+	    g_strdup_printf("{\"name\":\"%s\",\"host\":\"NONE\",\"guest\":\"NONE\"}", name1000),
+	    400,
+	    IA);
+	rows_add(rows,
+		 "create: JSON nested 33 deep",
+		 "POST",
+		 g_strdup(DS),
+		 g_strdup_printf("{\"name\":\"x\",\"host\":\"NONE\",\"guest\":\"NONE\","
+				 "\"description\":%s\"d\"%s}",
+				 open33,
+				 close33),
+		 400,
+		 IA);
+	rows_add(rows,
+		 "create: 100,000 unbalanced [",
+		 "POST",
+		 g_strdup(DS),
+		 g_steal_pointer(&open100k),
+		 400,
+		 IA);
+	rows_add(rows,
+		 "put: a value of 1,048,577 bytes",
+		 "PUT",
+		 g_strdup(ENT "/a"),
+		 g_strdup_printf("\"%s\"", value),
+		 400,
+		 IA);
+	return rows;
+}
+
+static GPtrArray *
+rows_framing(void)
+{
+	GPtrArray *rows = g_ptr_array_new_with_free_func((GDestroyNotify)rest_row_free);
+	rows_add_cases(rows, framing_cases, G_N_ELEMENTS(framing_cases));
+	/* a whole chunked body is refused too */
+	{
+		RestRow *row = g_new0(RestRow, 1);
+		const gchar chunked[] = "5\r\n\"new\"\r\n0\r\n\r\n";
+		row->name = g_strdup("put: chunked, a whole body");
+		row->method = g_strdup("PUT");
+		row->target = g_strdup(ENT "/new");
+		row->auth = g_strdup(SESSION);
+		row->framing = g_strdup("Transfer-Encoding: chunked\r\n");
+		row->body = g_bytes_new(chunked, sizeof(chunked) - 1);
+		row->status = 400;
+		row->error_type = g_strdup(IA);
+		g_ptr_array_add(rows, row);
+	}
+	return rows;
+}
+
+static GPtrArray *
+rows_sessions(void)
+{
+	GPtrArray *rows = g_ptr_array_new_with_free_func((GDestroyNotify)rest_row_free);
+	rows_add_cases(rows, session_cases, G_N_ELEMENTS(session_cases));
+	return rows;
+}
+
+static GPtrArray *
+rows_paths(void)
+{
+	GPtrArray *rows = g_ptr_array_new_with_free_func((GDestroyNotify)rest_row_free);
+	g_autofree gchar *long_id = g_strnfill(5000, 'v');
+	g_autofree gchar *long_ds = g_strnfill(5000, 'd');
+
+	rows_add_cases(rows, path_cases, G_N_ELEMENTS(path_cases));
+	rows_add(rows,
+		 "a 5,000-character VM id",
+		 "GET",
+		 g_strdup_printf("/api/vcenter/vm/%s/data-sets", long_id),
+		 NULL,
+		 404,
+		 NOTFOUND);
+	rows_add(rows,
+		 "a 5,000-character data set",
+		 "DELETE",
+		 g_strdup_printf(DS "/%s?force=true", long_ds),
+		 NULL,
+		 400,
+		 IA);
+	return rows;
+}
+
+static const struct {
+	const gchar *name;
+	GPtrArray *(*build)(void);
+} groups[] = {
+    {"bodies", rows_bodies},
+    {"framing", rows_framing},
+    {"sessions", rows_sessions},
+    {"paths", rows_paths},
+};
+
+/* running rows */
+
+static gboolean
+known_bugs_enabled(void)
+{
+	return g_strcmp0(g_getenv("VMDS_E2E_KNOWN_BUGS"), "1") == 0;
+}
+
+/* every VM, and every data set of vm-1 and vm-2 */
+static gchar *
+state_text(void)
+{
+	g_autoptr(VmdsE2eReply) vms = vmds_e2e_rest(e2e, "GET", "/api/vcenter/vm", NULL);
+	g_autofree gchar *vm1 = vmds_e2e_dump(e2e, NULL);
+	g_autofree gchar *vm2 = vmds_e2e_dump_vm(e2e, "vm-2");
+	return g_strdup_printf("%u %s\n%s%s", vms->status, vms->body, vm1, vm2);
+}
+
+/* @text with the placeholders filled in */
+static GByteArray *
+expand(const gchar *text)
+{
+	const gchar *session = vmds_e2e_get_session(e2e);
+	const gchar *password = vmds_e2e_get_password(e2e);
+	GByteArray *out = g_byte_array_new();
+	const gchar *p = text;
+
+	while (*p != '\0') {
+		const gchar *value = NULL;
+		gsize len = 0;
+		g_autofree gchar *owned = NULL;
+		if (g_str_has_prefix(p, "@S@")) {
+			value = session, len = strlen(session), p += 3;
+		} else if (g_str_has_prefix(p, "@S-@")) {
+			value = session, len = strlen(session) - 1, p += 4;
+		} else if (g_str_has_prefix(p, "@SU@")) {
+			owned = g_ascii_strup(session, -1);
+			value = owned, len = strlen(owned), p += 4;
+		} else if (g_str_has_prefix(p, "@PW@")) {
+			value = password, len = strlen(password), p += 4;
+		} else if (g_str_has_prefix(p, "@PW-@")) {
+			value = password, len = strlen(password) - 1, p += 5;
+		} else if (g_str_has_prefix(p, "@NUL@")) {
+			value = "", len = 1, p += 5;
+		} else if (g_str_has_prefix(p, "@LONG@")) {
+			owned = g_strnfill(10000, 'f');
+			value = owned, len = 10000, p += 6;
+		} else {
+			value = p, len = 1, p++;
+		}
+		g_byte_array_append(out, (const guint8 *)value, (guint)len);
+	}
+	return out;
+}
+
+/* the request of @row, byte for byte */
+static GByteArray *
+row_request(const RestRow *row)
+{
+	g_autoptr(GByteArray) target = expand(row->target);
+	g_autoptr(GString) head = g_string_new(NULL);
+	GByteArray *out = g_byte_array_new();
+
+	g_string_append_printf(head, "%s ", row->method);
+	g_string_append_len(head, (const gchar *)target->data, target->len);
+	g_string_append(head, " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
+	if (row->auth != NULL && g_str_has_prefix(row->auth, "basic64 ")) {
+		g_autoptr(GByteArray) credentials = expand(row->auth + 8);
+		g_autofree gchar *encoded = g_base64_encode(credentials->data, credentials->len);
+		g_string_append_printf(head, "Authorization: Basic %s\r\n", encoded);
+	} else if (row->auth != NULL) {
+		g_autoptr(GByteArray) lines = expand(row->auth);
+		g_string_append_len(head, (const gchar *)lines->data, lines->len);
+	}
+	if (row->framing != NULL) {
+		g_string_append(head, row->framing);
+	} else {
+		g_string_append_printf(
+		    head,
+		    "Content-Type: application/json\r\nContent-Length: %" G_GSIZE_FORMAT "\r\n",
+		    row->body != NULL ? g_bytes_get_size(row->body) : 0);
+	}
+	g_string_append(head, "\r\n");
+	g_byte_array_append(out, (const guint8 *)head->str, head->len);
+	/* with its own framing, a body is sent only when it is whole (chunked) */
+	if (row->body != NULL &&
+	    (row->framing == NULL || g_str_has_prefix(row->framing, "Transfer")))
+		g_byte_array_append(
+		    out, g_bytes_get_data(row->body, NULL), (guint)g_bytes_get_size(row->body));
+	return out;
+}
+
+static void
+assert_row_reply(const RestRow *row, const VmdsE2eRawReply *reply)
+{
+	g_autofree gchar *type = vmds_e2e_raw_error_type(reply);
+
+	if (row->error_type == NULL) {
+		/* libsoup answered on its own; the daemon never saw the request */
+		ck_assert_msg(reply->status >= 400 && reply->status < 500,
+			      "%s: HTTP %u, expected a 4xx: %s",
+			      row->name,
+			      reply->status,
+			      reply->body);
+		ck_assert_msg(reply->body_len == 0 || type != NULL,
+			      "%s: a body that is no error body: %s",
+			      row->name,
+			      reply->body);
+		return;
+	}
+	ck_assert_msg(reply->status == row->status && g_strcmp0(type, row->error_type) == 0,
+		      "%s: HTTP %u %s, expected %u %s: %s",
+		      row->name,
+		      reply->status,
+		      type,
+		      row->status,
+		      row->error_type,
+		      reply->body);
+}
+
+static void
+run_row(const RestRow *row, guint idx)
+{
+	g_autofree gchar *before = state_text();
+	g_autofree gchar *after = NULL;
+	g_autofree gchar *source = g_strdup_printf("127.0.%u.%u", 1 + idx / 250, 1 + idx % 250);
+	g_autoptr(GByteArray) request = row_request(row);
+	g_autoptr(VmdsE2eRawReply) reply = NULL;
+	g_autoptr(VmdsE2eReply) good = NULL;
+	gint fd = vmds_e2e_http_connect(e2e, source);
+
+	vmds_e2e_send(fd, request->data, request->len);
+	/* a body announced and never sent: the reply must come without it */
+	reply = vmds_e2e_http_read(fd, row->bug != NULL ? 5000 : 60000);
+	close(fd);
+	ck_assert_msg(reply != NULL, "%s: no reply before the body was sent", row->name);
+	assert_row_reply(row, reply);
+
+	after = state_text();
+	ck_assert_msg(g_strcmp0(before, after) == 0,
+		      "%s changed the state:\n%s\n--- after ---\n%s",
+		      row->name,
+		      before,
+		      after);
+	good = vmds_e2e_rest(e2e, "GET", ENT "/a", NULL);
+	vmds_e2e_assert_reply(good, 200, "\"alpha\"");
+}
+
+static void
+run_group(guint group)
+{
+	g_autoptr(GPtrArray) rows = groups[group].build();
+	const gchar *filter = g_getenv("VMDS_E2E_ROWS");
+	guint ran = 0;
+	guint skipped = 0;
+
+	for (guint i = 0; i < rows->len; i++) {
+		RestRow *row = g_ptr_array_index(rows, i);
+		/* VMDS_E2E_ROWS=TEXT runs only the rows whose name holds TEXT */
+		if (filter != NULL && strstr(row->name, filter) == NULL)
+			continue;
+		if (row->bug != NULL && !known_bugs_enabled()) {
+			skipped++;
+			continue;
+		}
+		run_row(row, i);
+		ran++;
+	}
+	g_print("hostile-rest %s: %u rows passed, %u known product bugs skipped\n",
+		groups[group].name,
+		ran,
+		skipped);
+}
+
+/* vm-1: rw (a, b), ro (host READ_ONLY); vm-2: only-on-2 (s) */
+static void
+setup(void)
+{
+	g_autoptr(VmdsE2eReply) reply = NULL;
+
+	e2e = vmds_e2e_new(NULL);
+	vmds_e2e_create_dataset(e2e, NULL, "rw", "READ_WRITE", "READ_WRITE");
+	vmds_e2e_create_dataset(e2e, NULL, "ro", "READ_ONLY", "READ_WRITE");
+	vmds_e2e_put(e2e, "rw", "a", "alpha");
+	vmds_e2e_put(e2e, "rw", "b", "beta");
+	reply = vmds_e2e_rest(e2e, "POST", "/api/vcenter/vm", "{\"name\":\"other\"}");
+	vmds_e2e_assert_reply(reply, 201, "\"vm-2\"");
+	vmds_e2e_create_dataset(e2e, "vm-2", "only-on-2", "READ_WRITE", "READ_WRITE");
+	g_clear_pointer(&reply, vmds_e2e_reply_free);
+	reply = vmds_e2e_rest(
+	    e2e, "PUT", "/api/vcenter/vm/vm-2/data-sets/only-on-2/entries/s", "\"secret\"");
+	vmds_e2e_assert_reply(reply, 204, "");
+}
+
+static void
+teardown(void)
+{
+	g_clear_pointer(&e2e, vmds_e2e_free);
+}
+
+START_TEST(test_hostile_rest_bodies)
+{
+	run_group(0);
+}
+END_TEST
+
+START_TEST(test_hostile_rest_framing)
+{
+	run_group(1);
+}
+END_TEST
+
+START_TEST(test_hostile_rest_sessions)
+{
+	run_group(2);
+}
+END_TEST
+
+START_TEST(test_hostile_rest_paths)
+{
+	run_group(3);
+}
+END_TEST
+
+static Suite *
+hostile_rest_suite(void)
+{
+	Suite *s = suite_create("e2e-hostile-rest");
+	TCase *tc = tcase_create("catalogue");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 600);
+	tcase_add_test(tc, test_hostile_rest_bodies);
+	tcase_add_test(tc, test_hostile_rest_framing);
+	tcase_add_test(tc, test_hostile_rest_sessions);
+	tcase_add_test(tc, test_hostile_rest_paths);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	g_autoptr(SRunner) runner = srunner_create(hostile_rest_suite());
+	guint total = 0;
+	guint bugs = 0;
+
+	/* the catalogue's size, counted without a daemon */
+	for (guint g = 0; g < G_N_ELEMENTS(groups); g++) {
+		g_autoptr(GPtrArray) rows = groups[g].build();
+		guint group_bugs = 0;
+		for (guint i = 0; i < rows->len; i++)
+			group_bugs += ((RestRow *)g_ptr_array_index(rows, i))->bug != NULL;
+		g_print("hostile-rest catalogue: %-10s %3u rows (%u known product bugs)\n",
+			groups[g].name,
+			rows->len,
+			group_bugs);
+		total += rows->len;
+		bugs += group_bugs;
+	}
+	g_print("hostile-rest catalogue: %u rows, %u run by default, %u known product bugs "
+		"(run them with VMDS_E2E_KNOWN_BUGS=1)\n",
+		total,
+		total - bugs,
+		bugs);
+	if (total - bugs < 50) {
+		g_printerr("the catalogue must hold at least 50 rows run by default\n");
+		return EXIT_FAILURE;
+	}
+	srunner_run_all(runner, CK_ENV);
+	return srunner_ntests_failed(runner) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
