@@ -171,11 +171,8 @@ static void
 vmds_load_encode_vmds(VmdsLoadConn *conn, const GString *text, gboolean fast_close)
 {
 	g_byte_array_set_size(conn->out, 0);
-	vmds_packet_encode(conn->out,
-			   VMDS_PACKET_TYPE_DATA,
-			   (const guint8 *)text->str,
-			   text->len,
-			   fast_close);
+	vmds_packet_encode(
+	    conn->out, VMDS_PACKET_TYPE_DATA, (const guint8 *)text->str, text->len, fast_close);
 }
 
 static void
@@ -248,10 +245,8 @@ vmds_load_reply_vmds(VmdsLoadConn *conn, gsize min_len, gchar **error)
 	len = vmds_packet_read_length(conn->in->data);
 	if (!vmds_load_read_exact(conn, VMDS_PACKET_HEADER_SIZE + len, error))
 		return FALSE;
-	if (!vmds_packet_decode(conn->in->data + VMDS_PACKET_HEADER_SIZE,
-				len,
-				&packet,
-				&error_local)) {
+	if (!vmds_packet_decode(
+		conn->in->data + VMDS_PACKET_HEADER_SIZE, len, &packet, &error_local)) {
 		*error = g_strdup_printf("bad reply: %s", error_local->message);
 		return FALSE;
 	}
@@ -289,8 +284,8 @@ vmds_load_reply_redis(VmdsLoadConn *conn, gsize min_len, gchar **error)
 	case '$': {
 		gint64 n = g_ascii_strtoll((const gchar *)conn->in->data + 1, NULL, 10);
 		if (n < 0 || (gsize)n < min_len) {
-			*error = g_strdup_printf("short or missing value (%" G_GINT64_FORMAT ")",
-						 n);
+			*error =
+			    g_strdup_printf("short or missing value (%" G_GINT64_FORMAT ")", n);
 			return FALSE;
 		}
 		if (!vmds_load_read_exact(conn, line + (gsize)n + 2, error))
@@ -299,9 +294,8 @@ vmds_load_reply_redis(VmdsLoadConn *conn, gsize min_len, gchar **error)
 		return TRUE;
 	}
 	default:
-		*error = g_strdup_printf("failed reply: %.*s",
-					 (int)MIN(line, 200),
-					 (const gchar *)conn->in->data);
+		*error = g_strdup_printf(
+		    "failed reply: %.*s", (int)MIN(line, 200), (const gchar *)conn->in->data);
 		return FALSE;
 	}
 }
@@ -458,10 +452,8 @@ main(int argc, char **argv)
 	{
 		static const gchar *const targets[] = {"vmds", "redis"};
 		if (!vmds_load_parse_enum(target, targets, G_N_ELEMENTS(targets), &target_id) ||
-		    !vmds_load_parse_enum(op,
-					  vmds_load_op_names,
-					  G_N_ELEMENTS(vmds_load_op_names),
-					  &op_id) ||
+		    !vmds_load_parse_enum(
+			op, vmds_load_op_names, G_N_ELEMENTS(vmds_load_op_names), &op_id) ||
 		    socket_path == NULL || connections < 1 || requests < 1 || keys < 1 ||
 		    value_size < 1 || chunks < 1) {
 			g_printerr("vmds-load: need --target vmds|redis, --socket PATH, "

@@ -11,6 +11,11 @@
  * exits 1. The bench harness uses it to start vmdsd and for P7.
  */
 
+/* clock_gettime, setenv, kill: also when built outside meson */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
