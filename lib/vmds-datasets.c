@@ -420,12 +420,17 @@ vmds_datasets_value_length(
 	return TRUE;
 }
 
-/* all @keys must exist; the first missing one (in request order) is named */
+/* @keys[@from..@to) must exist; the first missing one (in request order) is named */
 static gboolean
-vmds_datasets_keys_exist(
-    VmdsStore *store, gint64 id, const gchar *dataset, GPtrArray *keys, GError **error)
+vmds_datasets_keys_exist(VmdsStore *store,
+			 gint64 id,
+			 const gchar *dataset,
+			 GPtrArray *keys,
+			 guint from,
+			 guint to,
+			 GError **error)
 {
-	for (guint i = 0; i < keys->len; i++) {
+	for (guint i = from; i < to; i++) {
 		const gchar *key = g_ptr_array_index(keys, i);
 		gint64 len = -1;
 
@@ -920,7 +925,9 @@ vmds_datasets_get_entries(VmdsStore *store,
 	}
 	if (!vmds_datasets_lookup_for(store, side, dataset, FALSE, &ref, error))
 		return NULL;
-	if (!vmds_datasets_keys_exist(store, ref.id, dataset, keys, error))
+	/* every key must exist, pages before and after this one too; the keys of
+	 * this page are checked as their values are read, in request order */
+	if (!vmds_datasets_keys_exist(store, ref.id, dataset, keys, 0, first, error))
 		return NULL;
 
 	ret = g_ptr_array_new_with_free_func((GDestroyNotify)vmds_entry_free);
@@ -959,6 +966,8 @@ vmds_datasets_get_entries(VmdsStore *store,
 		total += size;
 		g_ptr_array_add(ret, vmds_entry_new(key, value, value_len, FALSE));
 	}
+	if (!vmds_datasets_keys_exist(store, ref.id, dataset, keys, i, keys->len, error))
+		return NULL;
 	if (next != NULL)
 		*next = i;
 	return g_steal_pointer(&ret);
@@ -1107,7 +1116,7 @@ vmds_datasets_delete_entries_txn(
 
 	if (!vmds_datasets_lookup_for(store, side, dataset, TRUE, &ref, error))
 		return FALSE;
-	if (!vmds_datasets_keys_exist(store, ref.id, dataset, keys, error))
+	if (!vmds_datasets_keys_exist(store, ref.id, dataset, keys, 0, keys->len, error))
 		return FALSE;
 	for (guint i = 0; i < keys->len; i++) {
 		g_autoptr(VmdsStoreStmt) stmt = vmds_store_prepare(
