@@ -27,14 +27,25 @@
  * serves writes again once space returns.
  */
 
-#define DS		"/api/vcenter/vm/vm-1/data-sets/rw"
-#define IDLE_CONNS	1000
-#define ROUND_TRIPS	200
-#define SERVED_BOUND_US (1 * G_USEC_PER_SEC)
-#define GET_K		"datasets-get-entry {\"dataset\":\"rw\",\"keys\":[\"k\"]}"
-#define GET_K_REPLY	"1 {\"result\":true,\"entries\":[{\"k\":\"v\"}]}"
+#define DS	    "/api/vcenter/vm/vm-1/data-sets/rw"
+#define IDLE_CONNS  1000
+#define ROUND_TRIPS 200
+#define GET_K	    "datasets-get-entry {\"dataset\":\"rw\",\"keys\":[\"k\"]}"
+#define GET_K_REPLY "1 {\"result\":true,\"entries\":[{\"k\":\"v\"}]}"
 
 static VmdsE2e *e2e = NULL;
+
+/*
+ * "Still served": a correctness bound, not a benchmark (tests/README.md
+ * has the real latencies): 1 s, or 5 s when the daemon runs under a tool
+ * such as valgrind (VMDS_TEST_DAEMON_WRAPPER).
+ */
+static gint64
+served_bound(void)
+{
+	const gchar *wrapper = g_getenv("VMDS_TEST_DAEMON_WRAPPER");
+	return (wrapper != NULL && wrapper[0] != '\0' ? 5 : 1) * G_USEC_PER_SEC;
+}
 static gchar *tmpfs_dir = NULL;
 
 /* the tmpfs goes whatever happens, even when a failed test exits early */
@@ -331,9 +342,9 @@ START_TEST(test_exhaustion_idle_and_slowloris)
 		   slow_sent,
 		   slow->len);
 	ck_assert_int_lt(report_latency("guest with 1,000 idle + slowloris", guest_times),
-			 SERVED_BOUND_US);
+			 served_bound());
 	ck_assert_int_lt(report_latency("REST with 1,000 idle + slowloris", rest_times),
-			 SERVED_BOUND_US);
+			 served_bound());
 
 	/* the idle connections were held, not dropped: each is served now */
 	for (guint i = 0; i < idle->len; i++) {
@@ -371,7 +382,7 @@ START_TEST(test_exhaustion_slow_reader)
 		g_array_append_val(times, t);
 	}
 	ck_assert_int_lt(report_latency("guest beside a peer that does not read", times),
-			 SERVED_BOUND_US);
+			 served_bound());
 	/* dropped: the daemon's descriptor for it goes */
 	wait_accepted(0, "a peer that does not read its reply");
 	for (;;) {
