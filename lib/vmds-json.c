@@ -72,10 +72,24 @@ vmds_json_prescan(const gchar *text, gsize len, GError **error)
  * Returns: (transfer full): the root node, or %NULL with
  * %VMDS_ERROR_INVALID_ARGUMENT
  */
+/* one parser per thread, kept: making one is a good part of a small parse */
+static JsonParser *
+vmds_json_parser(void)
+{
+	static GPrivate parser_key = G_PRIVATE_INIT(g_object_unref);
+	JsonParser *parser = g_private_get(&parser_key);
+
+	if (parser == NULL) {
+		parser = json_parser_new_immutable();
+		g_private_set(&parser_key, parser);
+	}
+	return parser;
+}
+
 JsonNode *
 vmds_json_parse(const gchar *text, gsize len, GError **error)
 {
-	g_autoptr(JsonParser) parser = NULL;
+	JsonParser *parser;
 	g_autoptr(GError) error_local = NULL;
 	JsonNode *root;
 
@@ -90,7 +104,7 @@ vmds_json_parse(const gchar *text, gsize len, GError **error)
 	}
 	if (!vmds_json_prescan(text, len, error))
 		return NULL;
-	parser = json_parser_new_immutable();
+	parser = vmds_json_parser();
 	if (!json_parser_load_from_data(parser, text, (gssize)len, &error_local)) {
 		g_set_error(error,
 			    VMDS_ERROR,

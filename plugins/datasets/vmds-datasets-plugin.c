@@ -186,6 +186,23 @@ vmds_datasets_plugin_list_keys(const VmdsCall *call, GString *reply, GError **er
 	return TRUE;
 }
 
+/* what a get-entry context is bound to: the data set and the exact keys */
+static gchar *
+vmds_datasets_plugin_entries_request(const VmdsCall *call, const gchar *name, GPtrArray *keys)
+{
+	GString *request = g_string_new(call->command);
+
+	g_string_append(request, VMDS_DATASETS_SEP);
+	g_string_append(request, call->vm);
+	g_string_append(request, VMDS_DATASETS_SEP);
+	g_string_append(request, name);
+	for (guint i = 0; i < keys->len; i++) {
+		g_string_append(request, VMDS_DATASETS_SEP);
+		vmds_json_append_string(request, g_ptr_array_index(keys, i), -1);
+	}
+	return g_string_free(request, FALSE);
+}
+
 static gboolean
 vmds_datasets_plugin_get_entry(const VmdsCall *call, GString *reply, GError **error)
 {
@@ -194,7 +211,7 @@ vmds_datasets_plugin_get_entry(const VmdsCall *call, GString *reply, GError **er
 	g_autoptr(JsonObject) obj = vmds_datasets_plugin_parse_args(call, allowed, &name, error);
 	g_autoptr(GPtrArray) keys = NULL;
 	g_autoptr(GPtrArray) entries = NULL;
-	g_autoptr(GString) request = NULL;
+	g_autofree gchar *request = NULL;
 	g_autofree gchar *cursor = NULL;
 	guint64 first = 0;
 	guint next = 0;
@@ -204,17 +221,12 @@ vmds_datasets_plugin_get_entry(const VmdsCall *call, GString *reply, GError **er
 	keys = vmds_datasets_plugin_parse_keys(obj, error);
 	if (keys == NULL)
 		return FALSE;
-
-	/* a context is bound to the data set and the exact list of keys */
-	request = g_string_new(call->command);
-	g_string_append_printf(
-	    request, VMDS_DATASETS_SEP "%s" VMDS_DATASETS_SEP "%s", call->vm, name);
-	for (guint i = 0; i < keys->len; i++) {
-		g_string_append(request, VMDS_DATASETS_SEP);
-		vmds_json_append_string(request, g_ptr_array_index(keys, i), -1);
+	/* built only when paging needs it: most requests fit in one page */
+	if (json_object_has_member(obj, "context")) {
+		request = vmds_datasets_plugin_entries_request(call, name, keys);
+		if (!vmds_datasets_plugin_get_cursor(obj, request, &cursor, error))
+			return FALSE;
 	}
-	if (!vmds_datasets_plugin_get_cursor(obj, request->str, &cursor, error))
-		return FALSE;
 	if (cursor != NULL &&
 	    !g_ascii_string_to_unsigned(cursor, 10, 1, keys->len - 1, &first, NULL)) {
 		g_set_error_literal(
@@ -245,7 +257,9 @@ vmds_datasets_plugin_get_entry(const VmdsCall *call, GString *reply, GError **er
 	g_string_append_c(reply, ']');
 	if (next < keys->len) {
 		g_autofree gchar *next_str = g_strdup_printf("%u", next);
-		vmds_datasets_plugin_append_context(reply, request->str, next_str);
+		if (request == NULL)
+			request = vmds_datasets_plugin_entries_request(call, name, keys);
+		vmds_datasets_plugin_append_context(reply, request, next_str);
 	}
 	g_string_append_c(reply, '}');
 	return TRUE;
