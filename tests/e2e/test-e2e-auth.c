@@ -391,8 +391,8 @@ START_TEST(test_auth_backchannel_unprivileged)
 	    "datasets-get-entry {\"dataset\":\"rw\",\"keys\":[\"a\"]}",
 	    "datasets-get-entries {\"dataset\":\"rw\",\"keys\":[\"a\"]}",
 	    "datasets-set-entry {\"dataset\":\"rw\",\"entries\":[{\"key\":\"a\",\"value\":\"x\"}]}",
-	    "datasets-set-entries "
-	    "{\"dataset\":\"rw\",\"entries\":[{\"key\":\"n\",\"value\":\"x\"}]}",
+	    ("datasets-set-entries "
+	     "{\"dataset\":\"rw\",\"entries\":[{\"key\":\"n\",\"value\":\"x\"}]}"),
 	    "datasets-delete-entry {\"dataset\":\"rw\",\"keys\":[\"a\"]}",
 	    "datasets-delete-entries {\"dataset\":\"rw\",\"keys\":[\"a\"]}",
 	    /* refused before the args are read: nothing is told about them */
