@@ -273,7 +273,6 @@ vmds_connection_received(VmdsConnection *self)
 	self->body_len = len;
 	self->got = 0;
 	self->state = VMDS_CONNECTION_BODY;
-	vmds_connection_set_timeout(self, self->limits->request_timeout);
 	return vmds_connection_received(self);
 }
 
@@ -299,6 +298,10 @@ vmds_connection_read(VmdsConnection *self)
 			vmds_connection_close(self);
 			return FALSE;
 		}
+		/* a request must arrive whole within the request timeout of its
+		 * first byte: a peer dribbling the length prefix gets no longer */
+		if (self->state == VMDS_CONNECTION_HEADER && self->got == 0 && n > 0)
+			vmds_connection_set_timeout(self, self->limits->request_timeout);
 		self->got += (gsize)n;
 		if (!vmds_connection_received(self))
 			return FALSE;

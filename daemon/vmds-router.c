@@ -167,11 +167,13 @@ vmds_router_handle(VmdsRouter *self,
 	}
 	area = route->plugin != NULL ? vmds_plugin_get_name(route->plugin) : "http";
 	if (query != NULL) {
-		query_params = g_uri_parse_params(query, -1, "&", G_URI_PARAMS_NONE, &error);
+		query_params = g_uri_parse_params(query, -1, "&", G_URI_PARAMS_NONE, NULL);
 		if (query_params == NULL) {
-			g_prefix_error(&error, "invalid query: ");
-			vmds_error_convert(&error);
-			return vmds_router_error_body(response, area, error);
+			return vmds_router_fail(response,
+						area,
+						VMDS_ERROR_INVALID_ARGUMENT,
+						"invalid query: each parameter is NAME=VALUE, "
+						"percent-encoded");
 		}
 	}
 	request.vm = g_hash_table_lookup(params, "vm");

@@ -225,12 +225,37 @@ vmds_store_lock(VmdsStore *self, GError **error)
 	return TRUE;
 }
 
+/* the store holds entry values: 0600, and SQLite gives its -wal and -shm
+ * files the mode of the database */
+static gboolean
+vmds_store_create_private(VmdsStore *self, GError **error)
+{
+	gint fd = open(self->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0 || fchmod(fd, 0600) < 0) {
+		gint errsv = errno;
+		if (fd >= 0)
+			close(fd);
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_STORAGE,
+			    "cannot create store %s: %s",
+			    self->path,
+			    g_strerror(errsv));
+		return FALSE;
+	}
+	close(fd);
+	return TRUE;
+}
+
 static gboolean
 vmds_store_open_db(VmdsStore *self, GError **error)
 {
 	g_autofree gchar *journal_mode = NULL;
 	gint rc;
 
+	if (!vmds_store_create_private(self, error))
+		return FALSE;
 	rc = sqlite3_open_v2(self->path,
 			     &self->db,
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,

@@ -358,6 +358,11 @@ vmds_datasets_plugin_command_cb(VmdsPlugin *plugin, const VmdsCall *call, GStrin
 			    "user %u may not use data sets: run as root or as a member of the "
 			    "configured group",
 			    call->uid);
+	} else if (memchr(call->args, '\0', call->args_len) != NULL) {
+		g_set_error_literal(&error,
+				    VMDS_ERROR,
+				    VMDS_ERROR_INVALID_ARGUMENT,
+				    "arguments may not contain a NUL byte");
 	} else {
 		for (guint i = 0; i < G_N_ELEMENTS(vmds_datasets_commands); i++) {
 			if (g_strcmp0(call->command, vmds_datasets_commands[i].name) == 0) {
@@ -467,12 +472,12 @@ vmds_datasets_plugin_rest_create(VmdsPlugin *plugin, VmdsRequest *request, GErro
 				    "members 'host' and 'guest' are required");
 		return FALSE;
 	}
-	/* a name with a slash could never be named in a path again */
-	if (strchr(name, '/') != NULL) {
+	/* a name with a slash, or a dot segment, could never be named in a path */
+	if (strchr(name, '/') != NULL || g_strcmp0(name, ".") == 0 || g_strcmp0(name, "..") == 0) {
 		g_set_error(error,
 			    VMDS_ERROR,
 			    VMDS_ERROR_INVALID_ARGUMENT,
-			    "data set name '%s' contains '/'",
+			    "data set name '%s' cannot be named in a path: no '/', '.' or '..'",
 			    name);
 		return FALSE;
 	}
