@@ -186,8 +186,13 @@ vmds_client_message_new(
 	if (self->session_id != NULL)
 		soup_message_headers_replace(headers, VMDS_CLIENT_SESSION_HEADER, self->session_id);
 	if (body != NULL) {
-		gchar *text = json_to_string(body, FALSE);
-		g_autoptr(GBytes) bytes = g_bytes_new_take(text, strlen(text));
+		g_autofree gchar *raw = json_to_string(body, FALSE);
+		g_autoptr(GString) text = g_string_new(raw);
+		g_autoptr(GBytes) bytes = NULL;
+		/* json-glib 1.6 writes U+001F unescaped, which is not JSON and the
+		 * daemon refuses; no other raw 0x1f byte can be in its output */
+		g_string_replace(text, "\x1f", "\\u001f", 0);
+		bytes = g_bytes_new(text->str, text->len);
 		soup_message_set_request_body_from_bytes(msg, "application/json", bytes);
 	}
 	return g_steal_pointer(&msg);

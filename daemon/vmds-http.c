@@ -189,6 +189,45 @@ vmds_http_handler_cb(SoupServer *server,
 }
 
 /* a body larger than the cap is refused before it is read */
+/*
+ * Answers before the body is read, and closes: libsoup would otherwise read
+ * (and buffer) the whole body first, whatever status an early handler sets.
+ * The reply is small, so one write into the fresh socket buffer sends it.
+ */
+static void
+vmds_http_refuse_early(SoupServerMessage *msg, guint code, const gchar *message)
+{
+	g_autoptr(GError) error = g_error_new_literal(VMDS_ERROR, code, message);
+	g_autoptr(GString) body = g_string_new(NULL);
+	g_autoptr(GIOStream) stream = NULL;
+	g_autofree gchar *head = NULL;
+	guint status = vmds_router_error_body(body, "http", error);
+	GOutputStream *out;
+
+	head = g_strdup_printf("HTTP/1.1 %u %s\r\n"
+			       "Content-Type: application/json\r\n"
+			       "Content-Length: %" G_GSIZE_FORMAT "\r\n"
+			       "Connection: close\r\n\r\n",
+			       status,
+			       soup_status_get_phrase(status),
+			       body->len);
+	g_string_prepend(body, head);
+	g_info("%s %s refused before its body: %s",
+	       soup_server_message_get_method(msg),
+	       g_uri_get_path(soup_server_message_get_uri(msg)),
+	       message);
+	stream = soup_server_message_steal_connection(msg);
+	if (stream == NULL)
+		return;
+	out = g_io_stream_get_output_stream(stream);
+	g_pollable_output_stream_write_nonblocking(
+	    G_POLLABLE_OUTPUT_STREAM(out), body->str, body->len, NULL, NULL);
+	g_io_stream_close(stream, NULL, NULL);
+}
+
+/* a body larger than the cap, a chunked one, or one without a session is
+ * refused before it is read: no client makes the daemon buffer what it sends
+ * unless it has logged in */
 static void
 vmds_http_early_cb(SoupServer *server,
 		   SoupServerMessage *msg,
@@ -199,24 +238,28 @@ vmds_http_early_cb(SoupServer *server,
 	VmdsHttp *self = VMDS_HTTP(user_data);
 	SoupMessageHeaders *headers = soup_server_message_get_request_headers(msg);
 	goffset len = soup_message_headers_get_content_length(headers);
+	const gchar *session = soup_message_headers_get_one(headers, VMDS_HTTP_SESSION_HEADER);
 	g_autofree gchar *message = NULL;
 
 	if (soup_message_headers_get_encoding(headers) == SOUP_ENCODING_CHUNKED) {
-		vmds_http_fail(msg,
-			       "http",
-			       VMDS_ERROR_INVALID_ARGUMENT,
-			       "chunked request bodies are not accepted: send a Content-Length");
+		vmds_http_refuse_early(
+		    msg,
+		    VMDS_ERROR_INVALID_ARGUMENT,
+		    "chunked request bodies are not accepted: send a Content-Length");
 	} else if (len > (goffset)self->max_body) {
 		message = g_strdup_printf("request body of %" G_GOFFSET_FORMAT
 					  " bytes is larger than %u bytes",
 					  len,
 					  self->max_body);
-		vmds_http_fail(msg, "http", VMDS_ERROR_INVALID_ARGUMENT, message);
-	} else {
-		return;
+		vmds_http_refuse_early(msg, VMDS_ERROR_INVALID_ARGUMENT, message);
+	} else if (len > 0 && g_strcmp0(path, VMDS_HTTP_SESSION_PATH) != 0 &&
+		   !vmds_sessions_check(self->sessions, session)) {
+		vmds_http_refuse_early(msg,
+				       VMDS_ERROR_UNAUTHENTICATED,
+				       "this call needs a session: POST /api/session with the user "
+				       "name and password, then send its id in the "
+				       "vmware-api-session-id header");
 	}
-	soup_message_headers_replace(
-	    soup_server_message_get_response_headers(msg), "Connection", "close");
 }
 
 /**

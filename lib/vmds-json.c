@@ -16,62 +16,6 @@
  * convenience getters would raise a critical (a crash under fatal-criticals).
  */
 
-/* refuse what json-glib should never see: deep nesting (its parser recurses)
- * and \u0000 escapes (its strings are NUL-terminated, so a key would be cut) */
-static gboolean
-vmds_json_prescan(const gchar *text, gsize len, GError **error)
-{
-	guint depth = 0;
-	gboolean in_string = FALSE;
-
-	for (gsize i = 0; i < len; i++) {
-		gchar c = text[i];
-		if (in_string) {
-			if (c == '\\' && i + 1 < len) {
-				if (text[i + 1] == 'u' && i + 5 < len &&
-				    memcmp(text + i + 2, "0000", 4) == 0) {
-					g_set_error_literal(error,
-							    VMDS_ERROR,
-							    VMDS_ERROR_INVALID_ARGUMENT,
-							    "JSON strings may not contain NUL");
-					return FALSE;
-				}
-				i++;
-			} else if (c == '"') {
-				in_string = FALSE;
-			}
-			continue;
-		}
-		if (c == '"') {
-			in_string = TRUE;
-		} else if (c == '{' || c == '[') {
-			if (++depth > VMDS_JSON_MAX_DEPTH) {
-				g_set_error(error,
-					    VMDS_ERROR,
-					    VMDS_ERROR_INVALID_ARGUMENT,
-					    "JSON nested deeper than %u levels",
-					    (guint)VMDS_JSON_MAX_DEPTH);
-				return FALSE;
-			}
-		} else if (c == '}' || c == ']') {
-			if (depth > 0)
-				depth--;
-		}
-	}
-	return TRUE;
-}
-
-/**
- * vmds_json_parse:
- * @text: untrusted JSON text, not necessarily NUL-terminated
- * @len: its length in bytes
- * @error: a #GError or %NULL
- *
- * Parses JSON from a peer: valid UTF-8, no NUL, bounded depth.
- *
- * Returns: (transfer full): the root node, or %NULL with
- * %VMDS_ERROR_INVALID_ARGUMENT
- */
 /* "<data>:LINE:COLUMN: ..." in json-glib's messages, as " at line L, column C" */
 static const gchar *
 vmds_json_error_position(const gchar *message)
@@ -151,7 +95,7 @@ vmds_json_parse(const gchar *text, gsize len, GError **error)
 				    "arguments are not valid UTF-8");
 		return NULL;
 	}
-	if (!vmds_json_prescan(text, len, error))
+	if (!vmds_json_validate(text, len, error))
 		return NULL;
 	parser = vmds_json_parser();
 	if (!json_parser_load_from_data(parser, text, (gssize)len, &error_local)) {

@@ -12,6 +12,7 @@ G_BEGIN_DECLS
 /* deeper input is refused before json-glib sees it (its parser recurses) */
 #define VMDS_JSON_MAX_DEPTH 32
 
+gboolean vmds_json_validate(const gchar *text, gsize len, GError **error);
 JsonNode *vmds_json_parse(const gchar *text, gsize len, GError **error);
 JsonObject *vmds_json_parse_object(const gchar *text, gsize len, GError **error);
 gboolean
