@@ -146,7 +146,7 @@ START_TEST(test_rest_session)
 	/* unauthenticated calls change nothing */
 	g_clear_pointer(&reply, vmds_e2e_reply_free);
 	reply = vmds_e2e_http(
-	    e2e, "POST", DS, NULL, "{\"name\":\"x\",\"host\":\"NONE\",\"guest\":\"NONE\"}", 44);
+	    e2e, "POST", DS, NULL, "{\"name\":\"x\",\"host\":\"NONE\",\"guest\":\"NONE\"}", 41);
 	vmds_e2e_assert_error(reply, 401, "UNAUTHENTICATED");
 	rest_ok("GET", DS, NULL, 200, "[]");
 }

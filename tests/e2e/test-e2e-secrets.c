@@ -298,7 +298,7 @@ START_TEST(test_secrets_log)
 END_TEST
 
 /*
- * KNOWN BUG (not in the default suite; VMDS_E2E_KNOWN_BUGS=1 adds it):
+ * A bug this test found, now fixed:
  * json-glib's parse error messages quote the offending token ("unexpected
  * identifier `secret_...'", "unexpected string constant \"...\""), and
  * the daemon logs those messages: plugins/datasets logs "datasets-set-entry
@@ -374,7 +374,7 @@ START_TEST(test_secrets_modes)
 END_TEST
 
 /*
- * KNOWN BUG (not in the default suite; VMDS_E2E_KNOWN_BUGS=1 adds it): the
+ * A bug this test found, now fixed: the
  * store files (.dsd, -wal, -shm) hold every entry value, but SQLite creates
  * them with 0666 & ~umask, i.e. 0644 under the usual umask 022; only the
  * 0700 VM directory keeps others out. They should be 0600 (lib/vmds-store.c
@@ -405,10 +405,8 @@ secrets_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_secrets_log);
 	tcase_add_test(tc, test_secrets_modes);
-	if (g_getenv("VMDS_E2E_KNOWN_BUGS") != NULL) {
-		tcase_add_test(tc, test_secrets_log_parse_errors);
-		tcase_add_test(tc, test_secrets_store_modes);
-	}
+	tcase_add_test(tc, test_secrets_log_parse_errors);
+	tcase_add_test(tc, test_secrets_store_modes);
 	suite_add_tcase(s, tc);
 	return s;
 }
