@@ -1,0 +1,189 @@
+/*
+ * Copyright (C) 2026 The vmds authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "fuzz-common.h"
+
+/*
+ * The guest command parser: the input is a request payload, `name args`, as
+ * the backchannel hands it to the daemon's dispatch (one trailing NUL
+ * dropped, split at the first space, the args NUL-terminated with their
+ * length). It runs the DataSets plugin's handler in-process against a store
+ * holding the fixtures of fuzz-common.c, as a privileged caller of VM vm-1.
+ * Oracles (guest-rpc.md §5): every reply is one JSON object in valid UTF-8
+ * whose first member is "result"; a failure is exactly
+ * {"result":false,"error-id","error-message"} with an error id of the spec's
+ * table, and never storage-error (the store cannot fail here); what a
+ * command stored is valid UTF-8.
+ */
+
+static VmdsPlugin *vmds_fuzz_plugin;
+static VmdsStore *vmds_fuzz_store;
+static gint64 vmds_fuzz_changes;
+static gchar *vmds_fuzz_tmp;
+
+static const gchar *const vmds_fuzz_guest_error_ids[] = {
+    "invalid-argument",
+    "dataset-not-found",
+    "key-not-found",
+    "access-denied",
+    "too-large",
+    "quota-exceeded",
+};
+
+/* SQLite refuses to write to an unlinked store: remove it only at exit */
+static void
+vmds_fuzz_cleanup_cb(void)
+{
+	g_clear_object(&vmds_fuzz_store);
+	g_clear_object(&vmds_fuzz_plugin);
+	vmds_fuzz_rm_rf(vmds_fuzz_tmp);
+	g_clear_pointer(&vmds_fuzz_tmp, g_free);
+}
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	g_autofree gchar *path = NULL;
+	g_autoptr(GError) error = NULL;
+
+	vmds_fuzz_init_logging();
+	vmds_fuzz_plugin = vmds_fuzz_load_datasets_plugin();
+	vmds_fuzz_tmp = vmds_fuzz_make_tmpdir();
+	atexit(vmds_fuzz_cleanup_cb);
+	path = g_build_filename(vmds_fuzz_tmp, "vm-1", "vm-1.dsd", NULL);
+	vmds_fuzz_store = vmds_store_open(path, &error);
+	if (vmds_fuzz_store == NULL)
+		g_error("cannot open %s: %s", path, error->message);
+	vmds_fuzz_store_reset(vmds_fuzz_store);
+	vmds_fuzz_changes = vmds_fuzz_store_changes(vmds_fuzz_store);
+	return 0;
+}
+
+static VmdsCommand *
+vmds_fuzz_find_command(const gchar *name)
+{
+	GPtrArray *commands = vmds_plugin_get_commands(vmds_fuzz_plugin);
+	for (guint i = 0; i < commands->len; i++) {
+		VmdsCommand *command = g_ptr_array_index(commands, i);
+		if (g_strcmp0(command->name, name) == 0)
+			return command;
+	}
+	return NULL;
+}
+
+static void
+vmds_fuzz_check_reply(const gchar *command, const GString *reply)
+{
+	g_autoptr(JsonNode) root = NULL;
+	JsonObject *obj;
+	JsonNode *result;
+
+	if (!g_utf8_validate(reply->str, (gssize)reply->len, NULL) &&
+	    g_str_has_prefix(reply->str, "{\"result\":false,") && vmds_fuzz_skip_known("utf8-echo"))
+		return;
+	VMDS_FUZZ_CHECK(g_utf8_validate(reply->str, (gssize)reply->len, NULL),
+			"%s: reply is not UTF-8",
+			command);
+	VMDS_FUZZ_CHECK(reply->len > 0 && reply->str[0] == '{' &&
+			    g_str_has_prefix(reply->str, "{\"result\":"),
+			"%s: reply does not start with {\"result\": %.200s",
+			command,
+			reply->str);
+	VMDS_FUZZ_CHECK(vmds_fuzz_json_valid(reply->str, reply->len, &root),
+			"%s: reply is not JSON: %.400s",
+			command,
+			reply->str);
+	VMDS_FUZZ_CHECK(JSON_NODE_HOLDS_OBJECT(root), "%s: reply is not an object", command);
+	obj = json_node_get_object(root);
+	result = json_object_get_member(obj, "result");
+	VMDS_FUZZ_CHECK(result != NULL && JSON_NODE_HOLDS_VALUE(result) &&
+			    json_node_get_value_type(result) == G_TYPE_BOOLEAN,
+			"%s: result is not a boolean",
+			command);
+	if (json_node_get_boolean(result)) {
+		VMDS_FUZZ_CHECK(!json_object_has_member(obj, "error-id"),
+				"%s: success with an error-id",
+				command);
+		return;
+	}
+	{
+		JsonNode *id = json_object_get_member(obj, "error-id");
+		JsonNode *message = json_object_get_member(obj, "error-message");
+		const gchar *id_str;
+		gboolean known = FALSE;
+		VMDS_FUZZ_CHECK(json_object_get_size(obj) == 3 && id != NULL && message != NULL &&
+				    JSON_NODE_HOLDS_VALUE(id) &&
+				    json_node_get_value_type(id) == G_TYPE_STRING &&
+				    JSON_NODE_HOLDS_VALUE(message) &&
+				    json_node_get_value_type(message) == G_TYPE_STRING,
+				"%s: failure envelope is not {result,error-id,error-message}: %.400s",
+				command,
+				reply->str);
+		id_str = json_node_get_string(id);
+		for (guint i = 0; i < G_N_ELEMENTS(vmds_fuzz_guest_error_ids); i++)
+			known |= g_strcmp0(id_str, vmds_fuzz_guest_error_ids[i]) == 0;
+		VMDS_FUZZ_CHECK(known,
+				"%s: error-id %s: %s",
+				command,
+				id_str,
+				json_node_get_string(message));
+	}
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	g_autofree gchar *text = NULL;
+	g_autoptr(GString) reply = g_string_new(NULL);
+	const gchar *space;
+	gsize name_len;
+	VmdsCommand *command;
+	VmdsCall call = {0};
+	gint64 changes;
+
+	if (vmds_fuzz_skip_known("json-escape") && vmds_fuzz_has_bad_escape(data, size))
+		return 0;
+	/* what the backchannel does before dispatch: drop one trailing NUL,
+	 * then NUL-terminate */
+	if (size > 0 && data[size - 1] == '\0')
+		size--;
+	text = g_malloc(size + 1);
+	memcpy(text, data, size);
+	text[size] = '\0';
+	space = memchr(text, ' ', size);
+	name_len = space != NULL ? (gsize)(space - text) : size;
+	if (space != NULL)
+		text[name_len] = '\0';
+	if (strlen(text) != name_len)
+		return 0; /* a name with a NUL is no command's name */
+	command = vmds_fuzz_find_command(text);
+	if (command == NULL)
+		return 0; /* `0 Unknown command`, from the daemon */
+
+	call.command = command->name;
+	call.vm = "vm-1";
+	call.store = vmds_fuzz_store;
+	call.uid = 0;
+	call.privileged = TRUE;
+	call.args = space != NULL ? space + 1 : "";
+	call.args_len = space != NULL ? size - name_len - 1 : 0;
+	VMDS_FUZZ_CHECK(command->func(command->plugin, &call, reply),
+			"%s: a datasets-* command must answer `1 `",
+			command->name);
+	vmds_fuzz_check_reply(command->name, reply);
+
+	/* the next input starts from the fixtures again */
+	changes = vmds_fuzz_store_changes(vmds_fuzz_store);
+	if (changes != vmds_fuzz_changes) {
+		vmds_fuzz_store_check(vmds_fuzz_store);
+		vmds_fuzz_store_reset(vmds_fuzz_store);
+		vmds_fuzz_changes = vmds_fuzz_store_changes(vmds_fuzz_store);
+	}
+	return 0;
+}
