@@ -106,11 +106,15 @@ vmds_config_read_key(VmdsConfig *self, guint idx, GError **error)
 	const gchar *group = vmds_config_keys[idx].group;
 	const gchar *key = vmds_config_keys[idx].key;
 	gpointer field = G_STRUCT_MEMBER_P(self, vmds_config_keys[idx].offset);
-	g_autofree gchar *value = g_key_file_get_string(self->keyfile, group, key, error);
+	g_autoptr(GError) error_local = NULL;
+	/* GKeyFile may return a string and an error (a bad escape): the error wins */
+	g_autofree gchar *value = g_key_file_get_string(self->keyfile, group, key, &error_local);
 	guint64 number = 0;
 
-	if (value == NULL)
+	if (error_local != NULL) {
+		g_propagate_error(error, g_steal_pointer(&error_local));
 		return FALSE;
+	}
 	switch (vmds_config_keys[idx].type) {
 	case VMDS_CONFIG_STRING:
 		g_free(*(gchar **)field);

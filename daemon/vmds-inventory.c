@@ -79,13 +79,19 @@ vmds_inventory_open_vm(VmdsInventory *self, const gchar *id, GError **error)
 	ini = g_build_filename(vm->dir, VMDS_VM_INI, NULL);
 	if (!g_key_file_load_from_file(kf, ini, G_KEY_FILE_NONE, error))
 		return NULL;
-	vm->name = g_key_file_get_string(kf, "vm", "name", error);
-	if (vm->name == NULL)
+	/* GKeyFile may return a string and an error (a bad escape): the error wins */
+	vm->name = g_key_file_get_string(kf, "vm", "name", &error_local);
+	if (error_local != NULL) {
+		g_propagate_error(error, g_steal_pointer(&error_local));
 		return NULL;
+	}
 	if (g_key_file_has_key(kf, "vm", "cid", NULL)) {
-		g_autofree gchar *str = g_key_file_get_string(kf, "vm", "cid", error);
-		if (str == NULL ||
-		    !g_ascii_string_to_unsigned(str, 10, 3, G_MAXUINT32 - 1, &cid, error))
+		g_autofree gchar *str = g_key_file_get_string(kf, "vm", "cid", &error_local);
+		if (error_local != NULL) {
+			g_propagate_error(error, g_steal_pointer(&error_local));
+			return NULL;
+		}
+		if (!g_ascii_string_to_unsigned(str, 10, 3, G_MAXUINT32 - 1, &cid, error))
 			return NULL;
 	}
 	vm->cid = (guint32)cid;

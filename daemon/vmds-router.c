@@ -145,6 +145,13 @@ vmds_router_handle(VmdsRouter *self,
 	const gchar *area;
 
 	g_string_truncate(response, 0);
+	/* every message below may name the path */
+	if (!g_utf8_validate(path, -1, NULL)) {
+		return vmds_router_fail(response,
+					"http",
+					VMDS_ERROR_INVALID_ARGUMENT,
+					"the path is not valid percent-encoded UTF-8");
+	}
 	for (guint i = 0; i < self->routes->len && route == NULL; i++) {
 		VmdsRoute *candidate = g_ptr_array_index(self->routes, i);
 		g_hash_table_remove_all(params);
