@@ -67,9 +67,13 @@ vmds_e2e_rm_cb(const char *path, const struct stat *st, int flag, struct FTW *ft
 	return 0;
 }
 
+/* set while a test process exits early: daemons are killed, not checked */
+static gboolean vmds_e2e_exiting = FALSE;
+
 static void
 vmds_e2e_atexit_cb(void)
 {
+	vmds_e2e_exiting = TRUE;
 	while (vmds_e2e_live != NULL && vmds_e2e_live->len > 0)
 		vmds_e2e_free(g_ptr_array_index(vmds_e2e_live, vmds_e2e_live->len - 1));
 }
@@ -159,10 +163,30 @@ vmds_e2e_free(VmdsE2e *self)
 		return;
 	if (vmds_e2e_live != NULL)
 		g_ptr_array_remove(vmds_e2e_live, self);
-	if (self->daemon != NULL) {
+	/* a daemon still running is stopped the way an operator would, so that
+	 * every test also checks a clean exit (and, under valgrind or ASan, that
+	 * the daemon leaked nothing) */
+	if (self->daemon != NULL && vmds_e2e_exiting) {
 		g_subprocess_force_exit(self->daemon);
 		g_subprocess_wait(self->daemon, NULL, NULL);
 		g_clear_object(&self->daemon);
+	}
+	if (self->daemon != NULL) {
+		gint status;
+		g_subprocess_send_signal(self->daemon, SIGTERM);
+		g_subprocess_wait(self->daemon, NULL, NULL);
+		status = g_subprocess_get_if_exited(self->daemon)
+			     ? g_subprocess_get_exit_status(self->daemon)
+			     : 128 + g_subprocess_get_term_sig(self->daemon);
+		g_clear_object(&self->daemon);
+		if (status != 0 && g_getenv("VMDS_E2E_KEEP") == NULL) {
+			g_autofree gchar *log = NULL;
+			g_file_get_contents(self->log_path, &log, NULL, NULL);
+			g_printerr("vmdsd exited %d on SIGTERM; its log:\n%s\n",
+				   status,
+				   log != NULL ? log : "");
+		}
+		ck_assert_msg(status == 0, "vmdsd exited %d on SIGTERM", status);
 	}
 	g_clear_object(&self->notify);
 	g_clear_object(&self->soup);
