@@ -117,22 +117,20 @@ vmds_fuzz_check_reply(const gchar *command, const GString *reply)
 		JsonNode *message = json_object_get_member(obj, "error-message");
 		const gchar *id_str;
 		gboolean known = FALSE;
-		VMDS_FUZZ_CHECK(json_object_get_size(obj) == 3 && id != NULL && message != NULL &&
-				    JSON_NODE_HOLDS_VALUE(id) &&
-				    json_node_get_value_type(id) == G_TYPE_STRING &&
-				    JSON_NODE_HOLDS_VALUE(message) &&
-				    json_node_get_value_type(message) == G_TYPE_STRING,
-				"%s: failure envelope is not {result,error-id,error-message}: %.400s",
-				command,
-				reply->str);
+		VMDS_FUZZ_CHECK(
+		    json_object_get_size(obj) == 3 && id != NULL && message != NULL &&
+			JSON_NODE_HOLDS_VALUE(id) &&
+			json_node_get_value_type(id) == G_TYPE_STRING &&
+			JSON_NODE_HOLDS_VALUE(message) &&
+			json_node_get_value_type(message) == G_TYPE_STRING,
+		    "%s: failure envelope is not {result,error-id,error-message}: %.400s",
+		    command,
+		    reply->str);
 		id_str = json_node_get_string(id);
 		for (guint i = 0; i < G_N_ELEMENTS(vmds_fuzz_guest_error_ids); i++)
 			known |= g_strcmp0(id_str, vmds_fuzz_guest_error_ids[i]) == 0;
-		VMDS_FUZZ_CHECK(known,
-				"%s: error-id %s: %s",
-				command,
-				id_str,
-				json_node_get_string(message));
+		VMDS_FUZZ_CHECK(
+		    known, "%s: error-id %s: %s", command, id_str, json_node_get_string(message));
 	}
 }
 

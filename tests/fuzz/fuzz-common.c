@@ -256,12 +256,11 @@ vmds_fuzz_store_check(VmdsStore *store)
 		keys = vmds_datasets_list_keys(
 		    store, VMDS_SIDE_HOST, dataset->name, NULL, 0, NULL, &error_local);
 		if (keys == NULL) {
-			VMDS_FUZZ_CHECK(g_error_matches(error_local,
-							VMDS_ERROR,
-							VMDS_ERROR_ACCESS_DENIED),
-					"cannot list keys of %s: %s",
-					dataset->name,
-					error_local->message);
+			VMDS_FUZZ_CHECK(
+			    g_error_matches(error_local, VMDS_ERROR, VMDS_ERROR_ACCESS_DENIED),
+			    "cannot list keys of %s: %s",
+			    dataset->name,
+			    error_local->message);
 			continue;
 		}
 		for (guint j = 0; j < keys->len; j++)

@@ -26,15 +26,12 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(VmdsConfig) config =
-	    vmds_config_load_data((const gchar *)data, size, &error);
+	g_autoptr(VmdsConfig) config = vmds_config_load_data((const gchar *)data, size, &error);
 
 	if (config != NULL && error != NULL && vmds_fuzz_skip_known("config-error-set"))
 		return 0;
-	VMDS_FUZZ_CHECK((config == NULL) == (error != NULL),
-			"config %p with error %p",
-			config,
-			error);
+	VMDS_FUZZ_CHECK(
+	    (config == NULL) == (error != NULL), "config %p with error %p", config, error);
 	if (config == NULL) {
 		VMDS_FUZZ_CHECK(error->domain == VMDS_ERROR,
 				"error of domain %s: %s",

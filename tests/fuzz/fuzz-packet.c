@@ -69,11 +69,12 @@ vmds_fuzz_packet_check(const guint8 *body, gsize len)
 						   &error),
 				"re-encoded packet does not decode: %s",
 				error->message);
-		VMDS_FUZZ_CHECK(again.type == packet.type && again.fast_close == packet.fast_close &&
-				    again.payload_len == packet.payload_len &&
-				    (packet.payload_len == 0 ||
-				     memcmp(again.payload, packet.payload, packet.payload_len) == 0),
-				"round trip changed the packet");
+		VMDS_FUZZ_CHECK(
+		    again.type == packet.type && again.fast_close == packet.fast_close &&
+			again.payload_len == packet.payload_len &&
+			(packet.payload_len == 0 ||
+			 memcmp(again.payload, packet.payload, packet.payload_len) == 0),
+		    "round trip changed the packet");
 		/* a cut inside the last entry is malformed */
 		VMDS_FUZZ_CHECK(!vmds_packet_decode(out->data + VMDS_PACKET_HEADER_SIZE,
 						    out->len - VMDS_PACKET_HEADER_SIZE - 1,

@@ -100,8 +100,7 @@ vmds_fuzz_rest_start(void)
 	/* the daemon's order: built-in routes, then the plugins' */
 	vmds_fuzz_router = vmds_router_new(vmds_daemon_get_inventory(vmds_fuzz_daemon));
 	vmds_router_add_routes(vmds_fuzz_router, vmds_plugin_get_routes(vmds_fuzz_vm_plugin));
-	vmds_router_add_routes(vmds_fuzz_router,
-			       vmds_plugin_get_routes(vmds_fuzz_datasets_plugin));
+	vmds_router_add_routes(vmds_fuzz_router, vmds_plugin_get_routes(vmds_fuzz_datasets_plugin));
 	if (vmds_fuzz_vm1_store() == NULL)
 		g_error("the daemon did not create vm-1");
 	vmds_fuzz_store_reset(vmds_fuzz_vm1_store());
@@ -205,18 +204,18 @@ vmds_fuzz_check_error_body(guint status, JsonNode *root, const gchar *body)
 			"%u: messages is not one object",
 			status);
 	message = json_array_get_object_element(messages, 0);
-	VMDS_FUZZ_CHECK(json_object_has_member(message, "id") &&
-			    json_object_has_member(message, "default_message") &&
-			    json_object_has_member(message, "args") &&
-			    JSON_NODE_HOLDS_VALUE(json_object_get_member(message, "id")) &&
-			    g_str_has_prefix(json_object_get_string_member_with_default(
-						 message, "id", ""),
-					     "vmds.") &&
-			    JSON_NODE_HOLDS_VALUE(json_object_get_member(message, "default_message")) &&
-			    JSON_NODE_HOLDS_ARRAY(json_object_get_member(message, "args")),
-			"%u: message is not {id,default_message,args}: %.400s",
-			status,
-			body);
+	VMDS_FUZZ_CHECK(
+	    json_object_has_member(message, "id") &&
+		json_object_has_member(message, "default_message") &&
+		json_object_has_member(message, "args") &&
+		JSON_NODE_HOLDS_VALUE(json_object_get_member(message, "id")) &&
+		g_str_has_prefix(json_object_get_string_member_with_default(message, "id", ""),
+				 "vmds.") &&
+		JSON_NODE_HOLDS_VALUE(json_object_get_member(message, "default_message")) &&
+		JSON_NODE_HOLDS_ARRAY(json_object_get_member(message, "args")),
+	    "%u: message is not {id,default_message,args}: %.400s",
+	    status,
+	    body);
 }
 
 int
@@ -267,8 +266,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(body, nl2 + 1, body_len);
 	body[body_len] = '\0';
 
-	status = vmds_router_handle(
-	    vmds_fuzz_router, method, path, query, body, body_len, response);
+	status =
+	    vmds_router_handle(vmds_fuzz_router, method, path, query, body, body_len, response);
 
 	VMDS_FUZZ_CHECK(status == 200 || status == 201 || status == 204 || status == 400 ||
 			    status == 401 || status == 403 || status == 404,
