@@ -767,11 +767,7 @@ vmds_datasets_delete(VmdsStore *store, const gchar *name, gboolean force, GError
 		return FALSE;
 	if (!vmds_store_begin(store, error))
 		return FALSE;
-	if (!vmds_datasets_delete_txn(store, name, force, error)) {
-		vmds_store_rollback(store);
-		return FALSE;
-	}
-	return vmds_store_commit(store, error);
+	return vmds_store_end(store, vmds_datasets_delete_txn(store, name, force, error), error);
 }
 
 /**
@@ -1101,11 +1097,8 @@ vmds_datasets_set_entries(
 
 	if (!vmds_store_begin(store, error))
 		return FALSE;
-	if (!vmds_datasets_set_entries_txn(store, side, dataset, entries, error)) {
-		vmds_store_rollback(store);
-		return FALSE;
-	}
-	return vmds_store_commit(store, error);
+	return vmds_store_end(
+	    store, vmds_datasets_set_entries_txn(store, side, dataset, entries, error), error);
 }
 
 static gboolean
@@ -1158,11 +1151,8 @@ vmds_datasets_delete_entries(
 		return FALSE;
 	if (!vmds_store_begin(store, error))
 		return FALSE;
-	if (!vmds_datasets_delete_entries_txn(store, side, dataset, keys, error)) {
-		vmds_store_rollback(store);
-		return FALSE;
-	}
-	return vmds_store_commit(store, error);
+	return vmds_store_end(
+	    store, vmds_datasets_delete_entries_txn(store, side, dataset, keys, error), error);
 }
 
 static gpointer

@@ -527,6 +527,27 @@ vmds_store_commit(VmdsStore *self, GError **error)
 }
 
 /**
+ * vmds_store_end:
+ * @self: a #VmdsStore
+ * @ok: whether the work of the transaction succeeded
+ * @error: (nullable): return location for a #GError; already set when !@ok
+ *
+ * Ends the transaction vmds_store_begin() started: commits it when @ok,
+ * else rolls it back.
+ *
+ * Returns: %TRUE when the transaction committed
+ */
+gboolean
+vmds_store_end(VmdsStore *self, gboolean ok, GError **error)
+{
+	if (!ok) {
+		vmds_store_rollback(self);
+		return FALSE;
+	}
+	return vmds_store_commit(self, error);
+}
+
+/**
  * vmds_store_rollback:
  * @self: a #VmdsStore
  *

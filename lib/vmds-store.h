@@ -30,6 +30,7 @@ gboolean vmds_store_step_done(VmdsStore *self, sqlite3_stmt *stmt, GError **erro
 gboolean vmds_store_begin(VmdsStore *self, GError **error);
 gboolean vmds_store_commit(VmdsStore *self, GError **error);
 void vmds_store_rollback(VmdsStore *self);
+gboolean vmds_store_end(VmdsStore *self, gboolean ok, GError **error);
 gboolean vmds_store_batch_begin(VmdsStore *self, GError **error);
 gboolean vmds_store_batch_end(VmdsStore *self, GError **error);
 gboolean vmds_store_set_error(VmdsStore *self, gint rc, GError **error);
