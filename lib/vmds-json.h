@@ -27,6 +27,23 @@ JsonObject *
 vmds_json_array_get_object(JsonArray *array, guint idx, const gchar *what, GError **error);
 const gchar *vmds_json_node_get_string(JsonNode *node, const gchar *what, GError **error);
 
+/* a streaming reader over text that vmds_json_validate() accepted */
+typedef struct {
+	const gchar *text;
+	gsize len;
+	gsize pos;
+	gboolean first;
+} VmdsJsonReader;
+
+gboolean vmds_json_reader_init(VmdsJsonReader *self, const gchar *text, gsize len, GError **error);
+gchar vmds_json_reader_peek(VmdsJsonReader *self);
+void vmds_json_reader_enter(VmdsJsonReader *self);
+gboolean vmds_json_reader_next(VmdsJsonReader *self);
+gchar *vmds_json_reader_member(VmdsJsonReader *self);
+gchar *vmds_json_reader_read_string(VmdsJsonReader *self, gsize *len);
+gboolean vmds_json_reader_read_boolean(VmdsJsonReader *self, gboolean *value);
+void vmds_json_reader_skip(VmdsJsonReader *self);
+
 void vmds_json_append_string(GString *out, const gchar *str, gssize len);
 gsize vmds_json_string_size(const gchar *str, gsize len);
 

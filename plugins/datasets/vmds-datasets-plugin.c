@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <stdarg.h>
+
 #include "vmds.h"
 
 /*
@@ -50,32 +52,216 @@ vmds_datasets_plugin_append_attributes(GString *out, const VmdsDataset *dataset)
 
 /* guest side */
 
-static JsonObject *
-vmds_datasets_plugin_parse_args(const VmdsCall *call,
-				const gchar *const *allowed,
-				const gchar **dataset,
-				GError **error)
-{
-	g_autoptr(JsonObject) obj = vmds_json_parse_object(call->args, call->args_len, error);
+/* the members of a guest command's arguments, decoded straight from the text
+ * (no json-glib tree: this is the hot path) */
+typedef enum {
+	VMDS_DATASETS_ARG_DATASET = 1 << 0,
+	VMDS_DATASETS_ARG_KEYS = 1 << 1,
+	VMDS_DATASETS_ARG_ENTRIES = 1 << 2,
+	VMDS_DATASETS_ARG_CONTEXT = 1 << 3,
+	/* `context` is accepted and ignored, whatever it holds (datasets-query) */
+	VMDS_DATASETS_ARG_IGNORE_CONTEXT = 1 << 4,
+} VmdsDatasetsArg;
 
-	if (obj == NULL)
-		return NULL;
-	if (!vmds_json_object_check_members(obj, allowed, error))
-		return NULL;
-	if (!vmds_json_object_get_string(obj, "dataset", TRUE, dataset, error))
-		return NULL;
-	if (!vmds_datasets_check_name(*dataset, error))
-		return NULL;
-	return g_steal_pointer(&obj);
+typedef struct {
+	gchar *dataset;
+	GPtrArray *keys;    /* (element-type utf8) */
+	GPtrArray *entries; /* (element-type VmdsEntry) */
+	gchar *context;
+} VmdsDatasetsArgs;
+
+static void
+vmds_datasets_args_clear(VmdsDatasetsArgs *args)
+{
+	g_free(args->dataset);
+	g_clear_pointer(&args->keys, g_ptr_array_unref);
+	g_clear_pointer(&args->entries, g_ptr_array_unref);
+	g_free(args->context);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(VmdsDatasetsArgs, vmds_datasets_args_clear)
+
+static gboolean vmds_datasets_plugin_invalid(GError **error, const gchar *format, ...)
+    G_GNUC_PRINTF(2, 3);
+
+static gboolean
+vmds_datasets_plugin_invalid(GError **error, const gchar *format, ...)
+{
+	va_list ap;
+	g_autofree gchar *message = NULL;
+
+	va_start(ap, format);
+	message = g_strdup_vprintf(format, ap);
+	va_end(ap);
+	g_set_error_literal(error, VMDS_ERROR, VMDS_ERROR_INVALID_ARGUMENT, message);
+	return FALSE;
+}
+
+static gchar *
+vmds_datasets_plugin_read_string(VmdsJsonReader *reader,
+				 const gchar *member,
+				 gsize *len,
+				 GError **error)
+{
+	gchar *value = vmds_json_reader_read_string(reader, len);
+	if (value == NULL)
+		vmds_datasets_plugin_invalid(error, "member '%s' must be a string", member);
+	return value;
+}
+
+/* an array member: present and not empty */
+static gboolean
+vmds_datasets_plugin_enter_array(VmdsJsonReader *reader, const gchar *member, GError **error)
+{
+	if (vmds_json_reader_peek(reader) != '[')
+		return vmds_datasets_plugin_invalid(error, "member '%s' must be an array", member);
+	vmds_json_reader_enter(reader);
+	if (!vmds_json_reader_next(reader))
+		return vmds_datasets_plugin_invalid(error, "member '%s' must not be empty", member);
+	return TRUE;
 }
 
 static GPtrArray *
-vmds_datasets_plugin_parse_keys(JsonObject *obj, GError **error)
+vmds_datasets_plugin_read_keys(VmdsJsonReader *reader, GError **error)
 {
-	JsonArray *array = vmds_json_object_get_array(obj, "keys", error);
-	if (array == NULL)
+	g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
+
+	if (!vmds_datasets_plugin_enter_array(reader, "keys", error))
 		return NULL;
-	return vmds_json_array_get_strings(array, "each key", error);
+	do {
+		gchar *key = vmds_json_reader_read_string(reader, NULL);
+		if (key == NULL) {
+			g_set_error_literal(error,
+					    VMDS_ERROR,
+					    VMDS_ERROR_INVALID_ARGUMENT,
+					    "each key must be a string");
+			return NULL;
+		}
+		g_ptr_array_add(keys, key);
+	} while (vmds_json_reader_next(reader));
+	return g_steal_pointer(&keys);
+}
+
+static VmdsEntry *
+vmds_datasets_plugin_read_entry(VmdsJsonReader *reader, GError **error)
+{
+	g_autofree gchar *key = NULL;
+	g_autofree gchar *value = NULL;
+	gsize value_len = 0;
+	gboolean append = FALSE;
+
+	if (vmds_json_reader_peek(reader) != '{') {
+		g_set_error_literal(
+		    error, VMDS_ERROR, VMDS_ERROR_INVALID_ARGUMENT, "each entry must be an object");
+		return NULL;
+	}
+	vmds_json_reader_enter(reader);
+	while (vmds_json_reader_next(reader)) {
+		g_autofree gchar *member = vmds_json_reader_member(reader);
+		if (g_strcmp0(member, "key") == 0) {
+			key = vmds_datasets_plugin_read_string(reader, "key", NULL, error);
+			if (key == NULL)
+				return NULL;
+		} else if (g_strcmp0(member, "value") == 0) {
+			value =
+			    vmds_datasets_plugin_read_string(reader, "value", &value_len, error);
+			if (value == NULL)
+				return NULL;
+		} else if (g_strcmp0(member, "append") == 0) {
+			if (!vmds_json_reader_read_boolean(reader, &append)) {
+				vmds_datasets_plugin_invalid(
+				    error, "member '%s' must be true or false", "append");
+				return NULL;
+			}
+		} else {
+			vmds_datasets_plugin_invalid(error, "unknown member '%s'", member);
+			return NULL;
+		}
+	}
+	if (key == NULL || value == NULL) {
+		vmds_datasets_plugin_invalid(
+		    error, "missing member '%s'", key == NULL ? "key" : "value");
+		return NULL;
+	}
+	return vmds_entry_new(key, value, value_len, append);
+}
+
+static GPtrArray *
+vmds_datasets_plugin_read_entries(VmdsJsonReader *reader, GError **error)
+{
+	g_autoptr(GPtrArray) entries =
+	    g_ptr_array_new_with_free_func((GDestroyNotify)vmds_entry_free);
+
+	if (!vmds_datasets_plugin_enter_array(reader, "entries", error))
+		return NULL;
+	do {
+		VmdsEntry *entry = vmds_datasets_plugin_read_entry(reader, error);
+		if (entry == NULL)
+			return NULL;
+		g_ptr_array_add(entries, entry);
+	} while (vmds_json_reader_next(reader));
+	return g_steal_pointer(&entries);
+}
+
+/*
+ * Decodes a guest command's arguments: a JSON object with the members
+ * @allowed; `dataset` is always required and checked, `keys` and `entries`
+ * are required when allowed.
+ */
+static gboolean
+vmds_datasets_plugin_decode(const VmdsCall *call,
+			    VmdsDatasetsArg allowed,
+			    VmdsDatasetsArgs *args,
+			    GError **error)
+{
+	VmdsJsonReader reader;
+
+	if (!vmds_json_reader_init(&reader, call->args, call->args_len, error))
+		return FALSE;
+	if (vmds_json_reader_peek(&reader) != '{') {
+		g_set_error_literal(error,
+				    VMDS_ERROR,
+				    VMDS_ERROR_INVALID_ARGUMENT,
+				    "arguments must be a JSON object");
+		return FALSE;
+	}
+	vmds_json_reader_enter(&reader);
+	while (vmds_json_reader_next(&reader)) {
+		g_autofree gchar *member = vmds_json_reader_member(&reader);
+		if (g_strcmp0(member, "dataset") == 0) {
+			args->dataset =
+			    vmds_datasets_plugin_read_string(&reader, "dataset", NULL, error);
+			if (args->dataset == NULL)
+				return FALSE;
+		} else if (g_strcmp0(member, "keys") == 0 &&
+			   (allowed & VMDS_DATASETS_ARG_KEYS) != 0) {
+			args->keys = vmds_datasets_plugin_read_keys(&reader, error);
+			if (args->keys == NULL)
+				return FALSE;
+		} else if (g_strcmp0(member, "entries") == 0 &&
+			   (allowed & VMDS_DATASETS_ARG_ENTRIES) != 0) {
+			args->entries = vmds_datasets_plugin_read_entries(&reader, error);
+			if (args->entries == NULL)
+				return FALSE;
+		} else if (g_strcmp0(member, "context") == 0 &&
+			   (allowed & VMDS_DATASETS_ARG_CONTEXT) != 0) {
+			args->context =
+			    vmds_datasets_plugin_read_string(&reader, "context", NULL, error);
+			if (args->context == NULL)
+				return FALSE;
+		} else if (g_strcmp0(member, "context") == 0 &&
+			   (allowed & VMDS_DATASETS_ARG_IGNORE_CONTEXT) != 0) {
+			vmds_json_reader_skip(&reader);
+		} else {
+			return vmds_datasets_plugin_invalid(error, "unknown member '%s'", member);
+		}
+	}
+	if (args->dataset == NULL)
+		return vmds_datasets_plugin_invalid(error, "missing member '%s'", "dataset");
+	if ((allowed & VMDS_DATASETS_ARG_KEYS) != 0 && args->keys == NULL)
+		return vmds_datasets_plugin_invalid(error, "missing member '%s'", "keys");
+	if ((allowed & VMDS_DATASETS_ARG_ENTRIES) != 0 && args->entries == NULL)
+		return vmds_datasets_plugin_invalid(error, "missing member '%s'", "entries");
+	return vmds_datasets_check_name(args->dataset, error);
 }
 
 static gboolean
@@ -111,14 +297,12 @@ vmds_datasets_plugin_list(const VmdsCall *call, GString *reply, GError **error)
 static gboolean
 vmds_datasets_plugin_query(const VmdsCall *call, GString *reply, GError **error)
 {
-	const gchar *const allowed[] = {"dataset", "context", NULL};
-	const gchar *name = NULL;
-	g_autoptr(JsonObject) obj = vmds_datasets_plugin_parse_args(call, allowed, &name, error);
+	g_auto(VmdsDatasetsArgs) args = {0};
 	g_autoptr(VmdsDataset) dataset = NULL;
 
-	if (obj == NULL)
+	if (!vmds_datasets_plugin_decode(call, VMDS_DATASETS_ARG_IGNORE_CONTEXT, &args, error))
 		return FALSE;
-	dataset = vmds_datasets_get(call->store, name, error);
+	dataset = vmds_datasets_get(call->store, args.dataset, error);
 	if (dataset == NULL)
 		return FALSE;
 	g_string_append(reply, "{\"result\":true,");
@@ -127,17 +311,13 @@ vmds_datasets_plugin_query(const VmdsCall *call, GString *reply, GError **error)
 	return TRUE;
 }
 
-/* the optional `context` member: the cursor it carries, or NULL at the start */
+/* the optional `context`: the cursor it carries, or NULL at the start */
 static gboolean
-vmds_datasets_plugin_get_cursor(JsonObject *obj,
+vmds_datasets_plugin_get_cursor(const gchar *context,
 				const gchar *request,
 				gchar **cursor,
 				GError **error)
 {
-	const gchar *context = NULL;
-
-	if (!vmds_json_object_get_string(obj, "context", FALSE, &context, error))
-		return FALSE;
 	if (context == NULL)
 		return TRUE;
 	*cursor = vmds_datasets_context_parse(request, context, NULL, error);
@@ -155,18 +335,18 @@ vmds_datasets_plugin_append_context(GString *reply, const gchar *request, const 
 static gboolean
 vmds_datasets_plugin_list_keys(const VmdsCall *call, GString *reply, GError **error)
 {
-	const gchar *const allowed[] = {"dataset", "context", NULL};
-	const gchar *name = NULL;
-	g_autoptr(JsonObject) obj = vmds_datasets_plugin_parse_args(call, allowed, &name, error);
+	g_auto(VmdsDatasetsArgs) args = {0};
 	g_autofree gchar *request = NULL;
 	g_autofree gchar *after = NULL;
 	g_autoptr(GPtrArray) keys = NULL;
 	gboolean more = FALSE;
+	const gchar *name;
 
-	if (obj == NULL)
+	if (!vmds_datasets_plugin_decode(call, VMDS_DATASETS_ARG_CONTEXT, &args, error))
 		return FALSE;
+	name = args.dataset;
 	request = g_strjoin(VMDS_DATASETS_SEP, call->command, call->vm, name, NULL);
-	if (!vmds_datasets_plugin_get_cursor(obj, request, &after, error))
+	if (!vmds_datasets_plugin_get_cursor(args.context, request, &after, error))
 		return FALSE;
 	keys = vmds_datasets_list_keys(
 	    call->store, VMDS_SIDE_GUEST, name, after, VMDS_DATASETS_PAGE_ITEMS, &more, error);
@@ -206,25 +386,24 @@ vmds_datasets_plugin_entries_request(const VmdsCall *call, const gchar *name, GP
 static gboolean
 vmds_datasets_plugin_get_entry(const VmdsCall *call, GString *reply, GError **error)
 {
-	const gchar *const allowed[] = {"dataset", "keys", "context", NULL};
-	const gchar *name = NULL;
-	g_autoptr(JsonObject) obj = vmds_datasets_plugin_parse_args(call, allowed, &name, error);
-	g_autoptr(GPtrArray) keys = NULL;
+	g_auto(VmdsDatasetsArgs) args = {0};
 	g_autoptr(GPtrArray) entries = NULL;
 	g_autofree gchar *request = NULL;
 	g_autofree gchar *cursor = NULL;
 	guint64 first = 0;
 	guint next = 0;
+	const gchar *name;
+	GPtrArray *keys;
 
-	if (obj == NULL)
+	if (!vmds_datasets_plugin_decode(
+		call, VMDS_DATASETS_ARG_KEYS | VMDS_DATASETS_ARG_CONTEXT, &args, error))
 		return FALSE;
-	keys = vmds_datasets_plugin_parse_keys(obj, error);
-	if (keys == NULL)
-		return FALSE;
+	name = args.dataset;
+	keys = args.keys;
 	/* built only when paging needs it: most requests fit in one page */
-	if (json_object_has_member(obj, "context")) {
+	if (args.context != NULL) {
 		request = vmds_datasets_plugin_entries_request(call, name, keys);
-		if (!vmds_datasets_plugin_get_cursor(obj, request, &cursor, error))
+		if (!vmds_datasets_plugin_get_cursor(args.context, request, &cursor, error))
 			return FALSE;
 	}
 	if (cursor != NULL &&
@@ -265,45 +444,15 @@ vmds_datasets_plugin_get_entry(const VmdsCall *call, GString *reply, GError **er
 	return TRUE;
 }
 
-static VmdsEntry *
-vmds_datasets_plugin_parse_entry(JsonArray *array, guint idx, GError **error)
-{
-	const gchar *const allowed[] = {"key", "value", "append", NULL};
-	JsonObject *obj = vmds_json_array_get_object(array, idx, "each entry", error);
-	const gchar *key = NULL;
-	const gchar *value = NULL;
-	gboolean append = FALSE;
-
-	if (obj == NULL || !vmds_json_object_check_members(obj, allowed, error) ||
-	    !vmds_json_object_get_string(obj, "key", TRUE, &key, error) ||
-	    !vmds_json_object_get_string(obj, "value", TRUE, &value, error) ||
-	    !vmds_json_object_get_boolean(obj, "append", &append, NULL, error))
-		return NULL;
-	return vmds_entry_new(key, value, strlen(value), append);
-}
-
 static gboolean
 vmds_datasets_plugin_set_entry(const VmdsCall *call, GString *reply, GError **error)
 {
-	const gchar *const allowed[] = {"dataset", "entries", NULL};
-	const gchar *name = NULL;
-	g_autoptr(JsonObject) obj = vmds_datasets_plugin_parse_args(call, allowed, &name, error);
-	g_autoptr(GPtrArray) entries = NULL;
-	JsonArray *array;
+	g_auto(VmdsDatasetsArgs) args = {0};
 
-	if (obj == NULL)
+	if (!vmds_datasets_plugin_decode(call, VMDS_DATASETS_ARG_ENTRIES, &args, error))
 		return FALSE;
-	array = vmds_json_object_get_array(obj, "entries", error);
-	if (array == NULL)
-		return FALSE;
-	entries = g_ptr_array_new_with_free_func((GDestroyNotify)vmds_entry_free);
-	for (guint i = 0; i < json_array_get_length(array); i++) {
-		VmdsEntry *entry = vmds_datasets_plugin_parse_entry(array, i, error);
-		if (entry == NULL)
-			return FALSE;
-		g_ptr_array_add(entries, entry);
-	}
-	if (!vmds_datasets_set_entries(call->store, VMDS_SIDE_GUEST, name, entries, error))
+	if (!vmds_datasets_set_entries(
+		call->store, VMDS_SIDE_GUEST, args.dataset, args.entries, error))
 		return FALSE;
 	g_string_append(reply, "{\"result\":true}");
 	return TRUE;
@@ -312,17 +461,12 @@ vmds_datasets_plugin_set_entry(const VmdsCall *call, GString *reply, GError **er
 static gboolean
 vmds_datasets_plugin_delete_entry(const VmdsCall *call, GString *reply, GError **error)
 {
-	const gchar *const allowed[] = {"dataset", "keys", NULL};
-	const gchar *name = NULL;
-	g_autoptr(JsonObject) obj = vmds_datasets_plugin_parse_args(call, allowed, &name, error);
-	g_autoptr(GPtrArray) keys = NULL;
+	g_auto(VmdsDatasetsArgs) args = {0};
 
-	if (obj == NULL)
+	if (!vmds_datasets_plugin_decode(call, VMDS_DATASETS_ARG_KEYS, &args, error))
 		return FALSE;
-	keys = vmds_datasets_plugin_parse_keys(obj, error);
-	if (keys == NULL)
-		return FALSE;
-	if (!vmds_datasets_delete_entries(call->store, VMDS_SIDE_GUEST, name, keys, error))
+	if (!vmds_datasets_delete_entries(
+		call->store, VMDS_SIDE_GUEST, args.dataset, args.keys, error))
 		return FALSE;
 	g_string_append(reply, "{\"result\":true}");
 	return TRUE;
