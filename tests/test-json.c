@@ -116,6 +116,79 @@ START_TEST(test_json_append_string)
 }
 END_TEST
 
+START_TEST(test_json_reader)
+{
+	const gchar *text = "{ \"s\" : \"a\\\"b\\\\c\\n\\u00e9\\ud83d\\ude00\\/\" ,"
+			    "\"skip\":[1,{\"x\":[true,null,\"]\"]},-2.5e3],"
+			    "\"b\":false, \"n\":0, \"e\":[] }";
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *name = NULL;
+	g_autofree gchar *value = NULL;
+	gboolean flag = TRUE;
+	gsize len = 0;
+	VmdsJsonReader reader;
+
+	ck_assert(vmds_json_reader_init(&reader, text, strlen(text), &error));
+	ck_assert_int_eq(vmds_json_reader_peek(&reader), '{');
+	vmds_json_reader_enter(&reader);
+
+	ck_assert(vmds_json_reader_next(&reader));
+	name = vmds_json_reader_member(&reader);
+	ck_assert_str_eq(name, "s");
+	value = vmds_json_reader_read_string(&reader, &len);
+	/* escapes decoded; a surrogate pair is one character (U+1F600) */
+	ck_assert_str_eq(value, "a\"b\\c\n\xc3\xa9\xf0\x9f\x98\x80/");
+	ck_assert_uint_eq(len, strlen(value));
+
+	ck_assert(vmds_json_reader_next(&reader));
+	g_clear_pointer(&name, g_free);
+	name = vmds_json_reader_member(&reader);
+	ck_assert_str_eq(name, "skip");
+	/* not a string or a boolean: nothing is read */
+	ck_assert_ptr_null(vmds_json_reader_read_string(&reader, NULL));
+	ck_assert(!vmds_json_reader_read_boolean(&reader, &flag));
+	ck_assert_int_eq(vmds_json_reader_peek(&reader), '[');
+	vmds_json_reader_skip(&reader);
+
+	ck_assert(vmds_json_reader_next(&reader));
+	g_clear_pointer(&name, g_free);
+	name = vmds_json_reader_member(&reader);
+	ck_assert_str_eq(name, "b");
+	ck_assert(vmds_json_reader_read_boolean(&reader, &flag));
+	ck_assert(!flag);
+
+	ck_assert(vmds_json_reader_next(&reader));
+	g_clear_pointer(&name, g_free);
+	name = vmds_json_reader_member(&reader);
+	ck_assert_int_eq(vmds_json_reader_peek(&reader), '0');
+	vmds_json_reader_skip(&reader);
+
+	ck_assert(vmds_json_reader_next(&reader));
+	g_clear_pointer(&name, g_free);
+	name = vmds_json_reader_member(&reader);
+	ck_assert_str_eq(name, "e");
+	vmds_json_reader_enter(&reader);
+	ck_assert(!vmds_json_reader_next(&reader));
+
+	ck_assert(!vmds_json_reader_next(&reader));
+}
+END_TEST
+
+START_TEST(test_json_reader_refuses)
+{
+	const gchar *bad[] = {"{\"a\":1}{}", "{'a':1}", "{\"a\":1,\"a\":2}", "[\"\\ud800\"]", "{"};
+	VmdsJsonReader reader;
+
+	for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_autoptr(GError) error = NULL;
+		ck_assert_msg(!vmds_json_reader_init(&reader, bad[i], strlen(bad[i]), &error),
+			      "accepted %s",
+			      bad[i]);
+		ck_assert(g_error_matches(error, VMDS_ERROR, VMDS_ERROR_INVALID_ARGUMENT));
+	}
+}
+END_TEST
+
 static Suite *
 test_json_suite(void)
 {
@@ -125,6 +198,10 @@ test_json_suite(void)
 	tcase_add_test(tc, test_json_parse_object);
 	tcase_add_test(tc, test_json_members);
 	tcase_add_test(tc, test_json_empty_array);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("reader");
+	tcase_add_test(tc, test_json_reader);
+	tcase_add_test(tc, test_json_reader_refuses);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("write");
 	tcase_add_test(tc, test_json_append_string);
