@@ -431,18 +431,6 @@ vmds_backchannel_remove_vm(VmdsBackchannel *self, VmdsVm *vm)
 }
 
 /**
- * vmds_backchannel_get_connections:
- * @self: a #VmdsBackchannel
- *
- * Returns: how many guest connections are open
- */
-guint
-vmds_backchannel_get_connections(VmdsBackchannel *self)
-{
-	return g_hash_table_size(self->conns);
-}
-
-/**
  * vmds_backchannel_shutdown:
  * @self: a #VmdsBackchannel
  *

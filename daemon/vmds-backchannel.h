@@ -33,7 +33,6 @@ gboolean
 vmds_backchannel_add_vm(VmdsBackchannel *self, VmdsVm *vm, const gchar *path, GError **error);
 gboolean vmds_backchannel_listen_vsock(VmdsBackchannel *self, guint32 port, GError **error);
 void vmds_backchannel_remove_vm(VmdsBackchannel *self, VmdsVm *vm);
-guint vmds_backchannel_get_connections(VmdsBackchannel *self);
 void vmds_backchannel_shutdown(VmdsBackchannel *self);
 
 G_END_DECLS

@@ -388,18 +388,6 @@ vmds_connection_get_payload(VmdsConnection *self, gsize *len)
 }
 
 /**
- * vmds_connection_is_writing:
- * @self: a #VmdsConnection
- *
- * Returns: whether a reply is on its way (its change is durable: let it go)
- */
-gboolean
-vmds_connection_is_writing(VmdsConnection *self)
-{
-	return self->state == VMDS_CONNECTION_WRITING;
-}
-
-/**
  * vmds_connection_new:
  * @connection: an accepted connection
  * @vm: the VM the peer is

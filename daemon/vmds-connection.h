@@ -44,6 +44,5 @@ VmdsVm *vmds_connection_get_vm(VmdsConnection *self);
 guint32 vmds_connection_get_uid(VmdsConnection *self);
 gboolean vmds_connection_get_privileged(VmdsConnection *self);
 guint8 *vmds_connection_get_payload(VmdsConnection *self, gsize *len);
-gboolean vmds_connection_is_writing(VmdsConnection *self);
 
 G_END_DECLS

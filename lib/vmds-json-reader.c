@@ -33,13 +33,6 @@
 gboolean
 vmds_json_reader_init(VmdsJsonReader *self, const gchar *text, gsize len, GError **error)
 {
-	if (!g_utf8_validate_len(text, len, NULL)) {
-		g_set_error_literal(error,
-				    VMDS_ERROR,
-				    VMDS_ERROR_INVALID_ARGUMENT,
-				    "arguments are not valid UTF-8");
-		return FALSE;
-	}
 	if (!vmds_json_validate(text, len, error))
 		return FALSE;
 	self->text = text;

@@ -78,7 +78,7 @@ vmds_json_hex4(VmdsJsonValidator *v)
 	return value;
 }
 
-/* a string; the input is valid UTF-8 already */
+/* a string; the input was checked to be valid UTF-8 */
 static gboolean
 vmds_json_validate_string(VmdsJsonValidator *v)
 {
@@ -288,11 +288,11 @@ vmds_json_validate_value(VmdsJsonValidator *v, guint depth)
 
 /**
  * vmds_json_validate:
- * @text: untrusted text, valid UTF-8, not necessarily NUL-terminated
+ * @text: untrusted text, not necessarily NUL-terminated
  * @len: its length in bytes
  * @error: a #GError or %NULL
  *
- * Checks that @text is exactly one strict JSON value, nested at most
+ * Checks that @text is valid UTF-8 and exactly one strict JSON value, nested at most
  * %VMDS_JSON_MAX_DEPTH deep, with no NUL in a string, no lone surrogate and
  * no object with a duplicate member.
  *
@@ -304,6 +304,13 @@ vmds_json_validate(const gchar *text, gsize len, GError **error)
 {
 	VmdsJsonValidator v = {.text = text, .len = len};
 
+	if (!g_utf8_validate_len(text, len, NULL)) {
+		g_set_error_literal(error,
+				    VMDS_ERROR,
+				    VMDS_ERROR_INVALID_ARGUMENT,
+				    "arguments are not valid UTF-8");
+		return FALSE;
+	}
 	if (vmds_json_validate_value(&v, 0)) {
 		vmds_json_skip_ws(&v);
 		if (v.pos == v.len)

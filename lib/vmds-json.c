@@ -16,55 +16,6 @@
  * convenience getters would raise a critical (a crash under fatal-criticals).
  */
 
-/* "<data>:LINE:COLUMN: ..." in json-glib's messages, as " at line L, column C" */
-static const gchar *
-vmds_json_error_position(const gchar *message)
-{
-	static GPrivate buf_key = G_PRIVATE_INIT(g_free);
-	const gchar *p = strchr(message, ':');
-	guint64 line = 0;
-	guint64 column = 0;
-	gchar *end = NULL;
-
-	if (p == NULL)
-		return "";
-	line = g_ascii_strtoull(p + 1, &end, 10);
-	if (end == p + 1 || *end != ':')
-		return "";
-	p = end;
-	column = g_ascii_strtoull(p + 1, &end, 10);
-	if (end == p + 1 || *end != ':')
-		return "";
-	g_private_replace(
-	    &buf_key,
-	    g_strdup_printf(
-		" at line %" G_GUINT64_FORMAT ", column %" G_GUINT64_FORMAT, line, column));
-	return g_private_get(&buf_key);
-}
-
-static const gchar *
-vmds_json_error_kind(const GError *error)
-{
-	if (error->domain != JSON_PARSER_ERROR)
-		return "unreadable";
-	switch (error->code) {
-	case JSON_PARSER_ERROR_TRAILING_COMMA:
-		return "a trailing comma";
-	case JSON_PARSER_ERROR_MISSING_COMMA:
-		return "a missing comma";
-	case JSON_PARSER_ERROR_MISSING_COLON:
-		return "a missing colon";
-	case JSON_PARSER_ERROR_INVALID_BAREWORD:
-		return "a bare word";
-	case JSON_PARSER_ERROR_EMPTY_MEMBER_NAME:
-		return "an empty member name";
-	case JSON_PARSER_ERROR_INVALID_DATA:
-		return "invalid data";
-	default:
-		return "a syntax error";
-	}
-}
-
 /* one parser per thread, kept: making one is a good part of a small parse */
 static JsonParser *
 vmds_json_parser(void)
@@ -83,30 +34,17 @@ JsonNode *
 vmds_json_parse(const gchar *text, gsize len, GError **error)
 {
 	JsonParser *parser;
-	g_autoptr(GError) error_local = NULL;
 	JsonNode *root;
 
 	g_return_val_if_fail(text != NULL || len == 0, NULL);
 
-	if (!g_utf8_validate_len(text, len, NULL)) {
-		g_set_error_literal(error,
-				    VMDS_ERROR,
-				    VMDS_ERROR_INVALID_ARGUMENT,
-				    "arguments are not valid UTF-8");
-		return NULL;
-	}
 	if (!vmds_json_validate(text, len, error))
 		return NULL;
 	parser = vmds_json_parser();
-	if (!json_parser_load_from_data(parser, text, (gssize)len, &error_local)) {
-		/* json-glib's message quotes the offending token, which may be an
-		 * entry value: say where and what kind, never the text */
-		g_set_error(error,
-			    VMDS_ERROR,
-			    VMDS_ERROR_INVALID_ARGUMENT,
-			    "invalid JSON%s: %s",
-			    vmds_json_error_position(error_local->message),
-			    vmds_json_error_kind(error_local));
+	if (!json_parser_load_from_data(parser, text, (gssize)len, NULL)) {
+		/* strict JSON that json-glib cannot read; its message would quote
+		 * the input, which may be an entry value */
+		g_set_error_literal(error, VMDS_ERROR, VMDS_ERROR_INVALID_ARGUMENT, "invalid JSON");
 		return NULL;
 	}
 	root = json_parser_get_root(parser);
