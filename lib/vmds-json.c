@@ -318,6 +318,43 @@ vmds_json_short_escape(guchar c)
 	}
 }
 
+/* whether @c goes into a JSON string as it is */
+static inline gboolean
+vmds_json_is_plain(guchar c)
+{
+	return c >= 0x20 && c != '"' && c != '\\';
+}
+
+/*
+ * The length of the run at the start of @str that needs no escaping, looked
+ * at eight bytes a word while it lasts. Of a word w, with b(n) the byte n in
+ * every lane, (w - b(0x20)) & ~w & b(0x80) is non-zero exactly when a byte
+ * is below 0x20, and so is (w ^ b(c)) - b(1) masked alike when a byte is c
+ * (the classic "has a zero byte" test); a word that fails is scanned byte by
+ * byte for where the run ends.
+ */
+static gsize
+vmds_json_plain_run(const gchar *str, gsize len)
+{
+	const guint64 ones = G_GUINT64_CONSTANT(0x0101010101010101);
+	const guint64 highs = G_GUINT64_CONSTANT(0x8080808080808080);
+	gsize i = 0;
+
+	for (; i + sizeof(guint64) <= len; i += sizeof(guint64)) {
+		guint64 w;
+		guint64 hits;
+
+		memcpy(&w, str + i, sizeof(w));
+		hits =
+		    (w - ones * 0x20) | ((w ^ (ones * '"')) - ones) | ((w ^ (ones * '\\')) - ones);
+		if ((hits & ~w & highs) != 0)
+			break;
+	}
+	while (i < len && vmds_json_is_plain((guchar)str[i]))
+		i++;
+	return i;
+}
+
 /**
  * vmds_json_append_string:
  * @out: a #GString
@@ -331,24 +368,38 @@ void
 vmds_json_append_string(GString *out, const gchar *str, gssize len)
 {
 	gsize n = len < 0 ? strlen(str) : (gsize)len;
-	gsize run = 0;
+	gsize pos = out->len;
+	gsize i = 0;
 
-	g_string_append_c(out, '"');
-	for (gsize i = 0; i < n; i++) {
-		guchar c = (guchar)str[i];
+	/* room for the quotes and the text as it is, written in place; each
+	 * escape makes room for itself */
+	g_string_set_size(out, pos + n + 2);
+	out->str[pos++] = '"';
+	for (;;) {
+		gsize run = vmds_json_plain_run(str + i, n - i);
+		guchar c;
 		const gchar *esc;
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		g_string_append_len(out, str + run, (gssize)(i - run));
-		run = i + 1;
+
+		memcpy(out->str + pos, str + i, run);
+		pos += run;
+		i += run;
+		if (i == n)
+			break;
+		c = (guchar)str[i++];
 		esc = vmds_json_short_escape(c);
-		if (esc != NULL)
-			g_string_append(out, esc);
-		else
-			g_string_append_printf(out, "\\u%04x", c);
+		g_string_set_size(out, out->len + (esc != NULL ? 1 : 5));
+		if (esc != NULL) {
+			out->str[pos++] = esc[0];
+			out->str[pos++] = esc[1];
+		} else {
+			memcpy(out->str + pos, "\\u00", 4);
+			out->str[pos + 4] = "0123456789abcdef"[c >> 4];
+			out->str[pos + 5] = "0123456789abcdef"[c & 0xf];
+			pos += 6;
+		}
 	}
-	g_string_append_len(out, str + run, (gssize)(n - run));
-	g_string_append_c(out, '"');
+	/* the room made was exactly what was written */
+	out->str[pos] = '"';
 }
 
 /**
@@ -364,11 +415,8 @@ vmds_json_string_size(const gchar *str, gsize len)
 {
 	gsize size = len + 2;
 
-	for (gsize i = 0; i < len; i++) {
-		guchar c = (guchar)str[i];
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		size += vmds_json_short_escape(c) != NULL ? 1 : 5;
-	}
+	for (gsize i = vmds_json_plain_run(str, len); i < len;
+	     i += 1 + vmds_json_plain_run(str + i + 1, len - i - 1))
+		size += vmds_json_short_escape((guchar)str[i]) != NULL ? 1 : 5;
 	return size;
 }

@@ -116,6 +116,98 @@ START_TEST(test_json_append_string)
 }
 END_TEST
 
+/* what guest-rpc.md §6 says one byte becomes inside a JSON string */
+static void
+test_json_expected_byte(GString *out, guchar c)
+{
+	const gchar *const short_escapes[] = {
+	    ['\b'] = "\\b", ['\t'] = "\\t", ['\n'] = "\\n", ['\f'] = "\\f", ['\r'] = "\\r"};
+
+	if (c == '"')
+		g_string_append(out, "\\\"");
+	else if (c == '\\')
+		g_string_append(out, "\\\\");
+	else if (c < G_N_ELEMENTS(short_escapes) && short_escapes[c] != NULL)
+		g_string_append(out, short_escapes[c]);
+	else if (c < 0x20)
+		g_string_append_printf(out, "\\u%04x", c);
+	else
+		g_string_append_c(out, (gchar)c);
+}
+
+static void
+test_json_assert_string(const gchar *input, gsize len)
+{
+	g_autoptr(GString) expected = g_string_new("prefix\"");
+	g_autoptr(GString) out = g_string_new("prefix");
+
+	for (gsize i = 0; i < len; i++)
+		test_json_expected_byte(expected, (guchar)input[i]);
+	g_string_append_c(expected, '"');
+	vmds_json_append_string(out, input, (gssize)len);
+	ck_assert_uint_eq(out->len, expected->len);
+	ck_assert_mem_eq(out->str, expected->str, expected->len);
+	ck_assert_int_eq(out->str[out->len], '\0');
+	ck_assert_uint_eq(vmds_json_string_size(input, len), expected->len - strlen("prefix"));
+}
+
+START_TEST(test_json_append_string_every_byte)
+{
+	gchar input[256];
+
+	/* each control character, the quote and the backslash, alone */
+	for (guint c = 0; c < 0x20; c++) {
+		gchar one = (gchar)c;
+		test_json_assert_string(&one, 1);
+	}
+	test_json_assert_string("\"", 1);
+	test_json_assert_string("\\", 1);
+	test_json_assert_string("\x1f\x1f\x1f", 3);
+	/* all 256 bytes in a row (not UTF-8, but nothing here may care) */
+	for (guint c = 0; c < sizeof(input); c++)
+		input[c] = (gchar)c;
+	test_json_assert_string(input, sizeof(input));
+	test_json_assert_string(input + 0x20, sizeof(input) - 0x20);
+}
+END_TEST
+
+START_TEST(test_json_append_string_runs)
+{
+	/* bytes that differ from a special one only in the high bit, and DEL:
+	 * all pass through (U+00A2, U+00DC, U+071C, U+00DF, U+2028) */
+	const gchar *lookalikes = "\xc2\xa2\xc3\x9c\xdc\x9c\xc3\x9f\xe2\x80\xa8\x7f ~";
+	const gchar specials[] = {'"', '\\', '\n', '\x01', '\x1f', '\0', '\x7f', 'A'};
+	g_autoptr(GString) out = g_string_new(NULL);
+
+	test_json_assert_string(lookalikes, strlen(lookalikes));
+	vmds_json_append_string(out, lookalikes, -1);
+	ck_assert_str_eq(out->str, "\"\xc2\xa2\xc3\x9c\xdc\x9c\xc3\x9f\xe2\x80\xa8\x7f ~\"");
+
+	/* one special byte at every place in and around the eight-byte words */
+	for (guint s = 0; s < G_N_ELEMENTS(specials); s++) {
+		for (gsize len = 1; len <= 40; len++) {
+			for (gsize at = 0; at < len; at++) {
+				g_autofree gchar *input = g_strnfill(len, 'x');
+				input[at] = specials[s];
+				test_json_assert_string(input, len);
+			}
+		}
+	}
+
+	/* long runs, with escapes between them */
+	for (gsize len = 0; len < 3000; len += 997) {
+		g_autoptr(GString) input = g_string_new(NULL);
+		for (guint i = 0; i < 3; i++) {
+			g_autofree gchar *run = g_strnfill(len, 'v');
+			g_string_append(input, run);
+			g_string_append(input, "\"\\\t\x02");
+		}
+		test_json_assert_string(input->str, input->len);
+	}
+	test_json_assert_string("", 0);
+}
+END_TEST
+
 START_TEST(test_json_reader)
 {
 	const gchar *text = "{ \"s\" : \"a\\\"b\\\\c\\n\\u00e9\\ud83d\\ude00\\/\" ,"
@@ -205,6 +297,8 @@ test_json_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("write");
 	tcase_add_test(tc, test_json_append_string);
+	tcase_add_test(tc, test_json_append_string_every_byte);
+	tcase_add_test(tc, test_json_append_string_runs);
 	suite_add_tcase(s, tc);
 	return s;
 }
