@@ -7,11 +7,12 @@
 
 #include <errno.h>
 #include <gio/gio.h>
-#include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
 #include <linux/vm_sockets.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "vmds-backchannel.h"
@@ -19,24 +20,30 @@
 
 /*
  * The guest side of the daemon: one listening unix socket per VM (the socket
- * decides the VM, so a guest can never name another), and the connections on
- * them. A connection reads one packet at a time: the announced length is
- * checked before anything is allocated, the request must arrive within the
- * request timeout, an idle connection is closed after the idle timeout, and
- * the number of connections is capped.
+ * decides the VM, so a guest can never name another), the vsock socket when
+ * configured, and the connections on them, all in one epoll set
+ * (VmdsPoller). A connection reads one packet at a time: the announced
+ * length is checked before anything is allocated, the request must arrive
+ * within the request timeout, an idle connection is closed after the idle
+ * timeout, and the number of connections is capped. The requests read in
+ * one main loop turn are answered together at its end (group commit).
  */
+
+typedef struct _VmdsBackchannelListener VmdsBackchannelListener;
 
 struct _VmdsBackchannel {
 	GObject parent_instance;
 	VmdsBackchannelDispatch dispatch;
 	gpointer dispatch_data;
-	GHashTable *listeners; /* VmdsVm* → GSocketService */
-	GHashTable *paths;     /* VmdsVm* → socket path */
-	GHashTable *conns;     /* the open VmdsConnections */
-	GSocketService *vsock; /* (nullable): the vsock listener, when configured */
 	VmdsBackchannelLookup lookup_cid;
-	GQueue pending; /* VmdsConnections with a request read and not yet answered */
-	guint batch_id; /* the idle source that answers them */
+	VmdsPoller *poller;    /* (nullable): made with the first socket */
+	GHashTable *listeners; /* VmdsVm* → VmdsBackchannelListener */
+	VmdsBackchannelListener *vsock; /* (nullable): when configured */
+	gboolean accept_paused;		/* out of file descriptors */
+	GHashTable *conns;		/* the open VmdsConnections */
+	GPtrArray *pending; /* VmdsConnections with a request read, not yet answered */
+	GArray *group;	    /* VmdsBackchannelRequest: what is answered together */
+	GPtrArray *closed;  /* VmdsConnections closed this turn, freed at its end */
 	/* settings, updated on reload */
 	guint socket_mode;
 	gid_t gid;
@@ -46,51 +53,53 @@ struct _VmdsBackchannel {
 
 G_DEFINE_FINAL_TYPE(VmdsBackchannel, vmds_backchannel, G_TYPE_OBJECT)
 
+/* a listening socket: a VM's unix socket, or the vsock one (no VM) */
+struct _VmdsBackchannelListener {
+	VmdsBackchannel *backchannel;
+	VmdsVm *vm; /* (nullable) */
+	gint fd;
+	gchar *path; /* (nullable): removed when the listener goes */
+	VmdsPollerWatch watch;
+};
+
 /* a request of @conn, as its VM's group answers it */
 typedef struct {
 	VmdsConnection *conn;
 	gboolean ok;
-	GString *reply;
 } VmdsBackchannelRequest;
-
-static void
-vmds_backchannel_request_free(VmdsBackchannelRequest *request)
-{
-	g_string_free(request->reply, TRUE);
-	g_free(request);
-}
 
 static void
 vmds_backchannel_dispatch(VmdsBackchannel *self, VmdsBackchannelRequest *request)
 {
 	gsize len = 0;
 	guint8 *payload = vmds_connection_get_payload(request->conn, &len);
+	GString *reply = vmds_connection_get_reply(request->conn);
 
-	g_string_truncate(request->reply, 0);
+	g_string_truncate(reply, 0);
 	request->ok = self->dispatch(vmds_connection_get_vm(request->conn),
 				     vmds_connection_get_uid(request->conn),
 				     vmds_connection_get_privileged(request->conn),
 				     payload,
 				     len,
-				     request->reply,
+				     reply,
 				     self->dispatch_data);
 }
 
 /*
- * Group commit: the requests of one VM that arrived while the main loop was
- * busy are answered together, their transactions savepoints in one, so they
+ * Group commit: the requests of one VM that were read in the same main loop
+ * turn are answered together, their transactions savepoints in one, so they
  * share one fsync; each still succeeds or fails whole, and no reply is sent
  * before the group is durable. Should the group fail to commit, each request
  * is answered again on its own, so every reply tells the truth.
  */
 static void
-vmds_backchannel_answer(VmdsBackchannel *self, VmdsVm *vm, GPtrArray *requests)
+vmds_backchannel_answer(VmdsBackchannel *self, VmdsVm *vm, GArray *requests)
 {
 	g_autoptr(GError) error = NULL;
 	gboolean batch = requests->len > 1 && vmds_store_batch_begin(vm->store, &error);
 
 	for (guint i = 0; i < requests->len; i++)
-		vmds_backchannel_dispatch(self, g_ptr_array_index(requests, i));
+		vmds_backchannel_dispatch(self, &g_array_index(requests, VmdsBackchannelRequest, i));
 	if (batch && !vmds_store_batch_end(vm->store, &error)) {
 		g_warning("%s: a group of %u requests failed to commit, answering each on its "
 			  "own: %s",
@@ -98,74 +107,111 @@ vmds_backchannel_answer(VmdsBackchannel *self, VmdsVm *vm, GPtrArray *requests)
 			  requests->len,
 			  error->message);
 		for (guint i = 0; i < requests->len; i++)
-			vmds_backchannel_dispatch(self, g_ptr_array_index(requests, i));
+			vmds_backchannel_dispatch(
+			    self, &g_array_index(requests, VmdsBackchannelRequest, i));
 	}
 	for (guint i = 0; i < requests->len; i++) {
-		VmdsBackchannelRequest *request = g_ptr_array_index(requests, i);
-		vmds_connection_reply(
-		    request->conn, request->ok, request->reply->str, request->reply->len);
+		VmdsBackchannelRequest *request =
+		    &g_array_index(requests, VmdsBackchannelRequest, i);
+		vmds_connection_reply(request->conn, request->ok);
 	}
 }
 
-static gboolean
-vmds_backchannel_batch_cb(gpointer user_data)
+/* every request read so far, a VM's at a time; a reply may let a connection
+ * read a request it already has, which joins the next round */
+static void
+vmds_backchannel_answer_pending(VmdsBackchannel *self)
+{
+	while (self->pending->len > 0) {
+		VmdsVm *vm = vmds_connection_get_vm(g_ptr_array_index(self->pending, 0));
+		guint kept = 0;
+
+		g_array_set_size(self->group, 0);
+		for (guint i = 0; i < self->pending->len; i++) {
+			VmdsConnection *conn = g_ptr_array_index(self->pending, i);
+			if (vmds_connection_get_vm(conn) == vm) {
+				VmdsBackchannelRequest request = {.conn = conn};
+				g_array_append_val(self->group, request);
+			} else {
+				g_ptr_array_index(self->pending, kept++) = conn;
+			}
+		}
+		g_ptr_array_set_size(self->pending, kept);
+		vmds_backchannel_answer(self, vm, self->group);
+	}
+}
+
+static void
+vmds_backchannel_set_accepting(VmdsBackchannel *self, gboolean accepting)
+{
+	GHashTableIter iter;
+	VmdsBackchannelListener *listener;
+
+	self->accept_paused = !accepting;
+	g_hash_table_iter_init(&iter, self->listeners);
+	while (g_hash_table_iter_next(&iter, NULL, (gpointer *)&listener))
+		vmds_poller_modify(self->poller, &listener->watch, accepting ? EPOLLIN : 0);
+	if (self->vsock != NULL)
+		vmds_poller_modify(self->poller, &self->vsock->watch, accepting ? EPOLLIN : 0);
+}
+
+/* closes what timed out, and says when to look again */
+static void
+vmds_backchannel_sweep(VmdsBackchannel *self)
+{
+	gint64 now = vmds_poller_get_time(self->poller);
+	gint64 next = 0;
+	GHashTableIter iter;
+	gpointer conn;
+	g_autoptr(GPtrArray) conns = g_ptr_array_new();
+
+	if (self->accept_paused)
+		vmds_backchannel_set_accepting(self, TRUE);
+	/* closing removes from conns */
+	g_hash_table_iter_init(&iter, self->conns);
+	while (g_hash_table_iter_next(&iter, &conn, NULL))
+		g_ptr_array_add(conns, conn);
+	for (guint i = 0; i < conns->len; i++) {
+		gint64 deadline = vmds_connection_check_deadline(g_ptr_array_index(conns, i), now);
+		if (deadline != 0 && (next == 0 || deadline < next))
+			next = deadline;
+	}
+	if (next != 0)
+		vmds_poller_wake_at(self->poller, next);
+}
+
+/* the end of a main loop turn that read requests, or of a timeout */
+static void
+vmds_backchannel_done_cb(gboolean woken, gpointer user_data)
 {
 	VmdsBackchannel *self = VMDS_BACKCHANNEL(user_data);
-	g_autoptr(GHashTable) groups =
-	    g_hash_table_new_full(NULL, NULL, NULL, (GDestroyNotify)g_ptr_array_unref);
-	g_autoptr(GPtrArray) order = g_ptr_array_new();
-	VmdsConnection *conn;
 
-	self->batch_id = 0;
-	while ((conn = g_queue_pop_head(&self->pending)) != NULL) {
-		VmdsVm *vm = vmds_connection_get_vm(conn);
-		GPtrArray *group = g_hash_table_lookup(groups, vm);
-		VmdsBackchannelRequest *request = g_new0(VmdsBackchannelRequest, 1);
-		if (group == NULL) {
-			group = g_ptr_array_new_with_free_func(
-			    (GDestroyNotify)vmds_backchannel_request_free);
-			g_hash_table_insert(groups, vm, group);
-			g_ptr_array_add(order, vm);
-		}
-		request->conn = conn;
-		request->reply = g_string_sized_new(256);
-		g_ptr_array_add(group, request);
-	}
-	for (guint i = 0; i < order->len; i++) {
-		VmdsVm *vm = g_ptr_array_index(order, i);
-		vmds_backchannel_answer(self, vm, g_hash_table_lookup(groups, vm));
-	}
-	return G_SOURCE_REMOVE;
+	vmds_backchannel_answer_pending(self);
+	if (woken)
+		vmds_backchannel_sweep(self);
+	g_ptr_array_set_size(self->closed, 0);
 }
 
-/* answered when the main loop has read what else is ready */
+/* answered at the end of the loop turn, with what else was read in it */
 static void
 vmds_backchannel_request_cb(VmdsConnection *conn, gpointer user_data)
 {
 	VmdsBackchannel *self = VMDS_BACKCHANNEL(user_data);
 
-	g_queue_push_tail(&self->pending, conn);
-	if (self->batch_id == 0)
-		self->batch_id =
-		    g_idle_add_full(G_PRIORITY_DEFAULT_IDLE, vmds_backchannel_batch_cb, self, NULL);
+	g_ptr_array_add(self->pending, conn);
 }
 
-static gboolean
-vmds_backchannel_free_cb(gpointer user_data)
-{
-	vmds_connection_free(user_data);
-	return G_SOURCE_REMOVE;
-}
-
-/* freed once the callback that closed it has returned */
+/* freed once the turn that closed it ends */
 static void
 vmds_backchannel_closed_cb(VmdsConnection *conn, gpointer user_data)
 {
 	VmdsBackchannel *self = VMDS_BACKCHANNEL(user_data);
 
 	g_hash_table_remove(self->conns, conn);
-	g_queue_remove(&self->pending, conn);
-	g_idle_add(vmds_backchannel_free_cb, conn);
+	g_ptr_array_remove(self->pending, conn);
+	g_ptr_array_add(self->closed, conn);
+	if (self->accept_paused)
+		vmds_backchannel_set_accepting(self, TRUE);
 }
 
 /* root, the daemon's own user, or a member (primary or supplementary) of the
@@ -199,13 +245,11 @@ vmds_backchannel_is_privileged(VmdsBackchannel *self, gint fd, uid_t uid, gid_t 
 }
 
 static void
-vmds_backchannel_accept(VmdsBackchannel *self,
-			GSocketConnection *connection,
-			VmdsVm *vm,
-			guint32 uid,
-			gboolean privileged)
+vmds_backchannel_serve(VmdsBackchannel *self, gint fd, VmdsVm *vm, guint32 uid, gboolean privileged)
 {
-	VmdsConnection *conn = vmds_connection_new(connection,
+	g_autoptr(GError) error = NULL;
+	VmdsConnection *conn = vmds_connection_new(fd,
+						   self->poller,
 						   vm,
 						   uid,
 						   privileged,
@@ -213,43 +257,36 @@ vmds_backchannel_accept(VmdsBackchannel *self,
 						   vmds_backchannel_request_cb,
 						   vmds_backchannel_closed_cb,
 						   self);
+
+	if (!vmds_connection_start(conn, &error)) {
+		g_warning("refused a connection to %s: %s", vm->id, error->message);
+		vmds_connection_free(conn);
+		return;
+	}
 	g_hash_table_add(self->conns, conn);
-	vmds_connection_start(conn);
 }
 
 /* a guest on a VM's unix socket: the socket names the VM, SO_PEERCRED the caller */
-static gboolean
-vmds_backchannel_incoming_cb(GSocketService *service,
-			     GSocketConnection *connection,
-			     GObject *source_object,
-			     gpointer user_data)
+static void
+vmds_backchannel_incoming(VmdsBackchannel *self, VmdsVm *vm, gint fd)
 {
-	VmdsBackchannel *self = VMDS_BACKCHANNEL(user_data);
-	VmdsVm *vm = g_object_get_data(G_OBJECT(service), "vmds-vm");
-	gint fd = g_socket_get_fd(g_socket_connection_get_socket(connection));
 	struct ucred cred = {0};
 	socklen_t len = sizeof(cred);
 	gboolean privileged;
 
-	if (g_hash_table_size(self->conns) >= self->max_connections) {
-		g_warning("refused a connection to %s: %u connections is the limit",
-			  vm->id,
-			  self->max_connections);
-		return TRUE;
-	}
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
 		g_warning("refused a connection to %s: no peer credentials: %s",
 			  vm->id,
 			  g_strerror(errno));
-		return TRUE;
+		close(fd);
+		return;
 	}
 	privileged = vmds_backchannel_is_privileged(self, fd, cred.uid, cred.gid);
 	g_debug("%s: connection from uid %u (%s)",
 		vm->id,
 		cred.uid,
 		privileged ? "privileged" : "unprivileged");
-	vmds_backchannel_accept(self, connection, vm, cred.uid, privileged);
-	return TRUE;
+	vmds_backchannel_serve(self, fd, vm, cred.uid, privileged);
 }
 
 /*
@@ -257,36 +294,131 @@ vmds_backchannel_incoming_cb(GSocketService *service,
  * [vmware] a source port below 1024 proves root in the guest; any other
  * peer is an ordinary user.
  */
-static gboolean
-vmds_backchannel_vsock_incoming_cb(GSocketService *service,
-				   GSocketConnection *connection,
-				   GObject *source_object,
-				   gpointer user_data)
+static void
+vmds_backchannel_vsock_incoming(VmdsBackchannel *self, gint fd)
 {
-	VmdsBackchannel *self = VMDS_BACKCHANNEL(user_data);
-	gint fd = g_socket_get_fd(g_socket_connection_get_socket(connection));
 	struct sockaddr_vm peer = {0};
 	socklen_t len = sizeof(peer);
 	VmdsVm *vm;
 
-	if (g_hash_table_size(self->conns) >= self->max_connections) {
-		g_warning("refused a vsock connection: %u connections is the limit",
-			  self->max_connections);
-		return TRUE;
-	}
 	if (getpeername(fd, (struct sockaddr *)&peer, &len) < 0 || peer.svm_family != AF_VSOCK) {
 		g_warning("refused a vsock connection: no peer address: %s", g_strerror(errno));
-		return TRUE;
+		close(fd);
+		return;
 	}
 	vm = self->lookup_cid(peer.svm_cid, self->dispatch_data);
 	if (vm == NULL) {
 		g_warning("refused a vsock connection from cid %u: no VM has that cid",
 			  peer.svm_cid);
-		return TRUE;
+		close(fd);
+		return;
 	}
 	g_debug("%s: vsock connection from cid %u port %u", vm->id, peer.svm_cid, peer.svm_port);
-	vmds_backchannel_accept(self, connection, vm, G_MAXUINT32, peer.svm_port < 1024);
-	return TRUE;
+	vmds_backchannel_serve(self, fd, vm, G_MAXUINT32, peer.svm_port < 1024);
+}
+
+/* takes what the listen queue holds, a bounded number a turn */
+static void
+vmds_backchannel_accept_cb(guint32 events, gpointer user_data)
+{
+	VmdsBackchannelListener *listener = user_data;
+	VmdsBackchannel *self = listener->backchannel;
+
+	for (guint i = 0; i < 64; i++) {
+		gint fd = accept4(listener->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0 && (errno == EINTR || errno == ECONNABORTED))
+			continue;
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			       errno == ENOMEM)) {
+			/* level-triggered: the queue would wake the loop at once */
+			g_warning("cannot accept guest connections for now: %s",
+				  g_strerror(errno));
+			vmds_backchannel_set_accepting(self, FALSE);
+			vmds_poller_wake_at(self->poller,
+					    vmds_poller_get_time(self->poller) + G_USEC_PER_SEC);
+			return;
+		}
+		if (fd < 0) {
+			if (errno != EAGAIN)
+				g_warning("cannot accept a guest connection: %s", g_strerror(errno));
+			return;
+		}
+		if (g_hash_table_size(self->conns) >= self->max_connections) {
+			if (listener->vm != NULL)
+				g_warning("refused a connection to %s: %u connections is the limit",
+					  listener->vm->id,
+					  self->max_connections);
+			else
+				g_warning("refused a vsock connection: %u connections is the limit",
+					  self->max_connections);
+			close(fd);
+		} else if (listener->vm != NULL) {
+			vmds_backchannel_incoming(self, listener->vm, fd);
+		} else {
+			vmds_backchannel_vsock_incoming(self, fd);
+		}
+	}
+}
+
+static void
+vmds_backchannel_listener_free(VmdsBackchannelListener *listener)
+{
+	vmds_poller_remove(listener->backchannel->poller, &listener->watch);
+	close(listener->fd);
+	if (listener->path != NULL)
+		g_unlink(listener->path);
+	if (listener->vm != NULL)
+		vmds_vm_unref(listener->vm);
+	g_free(listener->path);
+	g_free(listener);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmdsBackchannelListener, vmds_backchannel_listener_free)
+
+static gboolean G_GNUC_PRINTF(3, 4)
+vmds_backchannel_set_error(GError **error, gint errsv, const gchar *format, ...)
+{
+	va_list args;
+	g_autofree gchar *message = NULL;
+
+	va_start(args, format);
+	message = g_strdup_vprintf(format, args);
+	va_end(args);
+	g_set_error(error,
+		    G_IO_ERROR,
+		    g_io_error_from_errno(errsv),
+		    "%s: %s",
+		    message,
+		    g_strerror(errsv));
+	return FALSE;
+}
+
+/* watches a listening socket; takes @fd */
+static VmdsBackchannelListener *
+vmds_backchannel_listener_new(
+    VmdsBackchannel *self, gint fd, VmdsVm *vm, const gchar *path, GError **error)
+{
+	g_autoptr(VmdsBackchannelListener) listener = g_new0(VmdsBackchannelListener, 1);
+
+	listener->backchannel = self;
+	listener->fd = fd;
+	listener->vm = vm != NULL ? vmds_vm_ref(vm) : NULL;
+	listener->path = g_strdup(path);
+	listener->watch.fd = -1;
+	if (self->poller == NULL) {
+		self->poller = vmds_poller_new(vmds_backchannel_done_cb, self, error);
+		if (self->poller == NULL)
+			return NULL;
+	}
+	if (!vmds_poller_add(self->poller,
+			     &listener->watch,
+			     fd,
+			     self->accept_paused ? 0 : EPOLLIN,
+			     vmds_backchannel_accept_cb,
+			     listener,
+			     error))
+		return NULL;
+	return g_steal_pointer(&listener);
 }
 
 /**
@@ -303,76 +435,63 @@ vmds_backchannel_listen_vsock(VmdsBackchannel *self, guint32 port, GError **erro
 {
 	struct sockaddr_vm addr = {
 	    .svm_family = AF_VSOCK, .svm_cid = VMADDR_CID_ANY, .svm_port = port};
-	g_autoptr(GSocket) listener = NULL;
-	gint fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	gint fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
 	if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, 128) < 0) {
 		gint errsv = errno;
 		if (fd >= 0)
 			close(fd);
-		g_set_error(error,
-			    G_IO_ERROR,
-			    g_io_error_from_errno(errsv),
-			    "cannot listen on vsock port %u: %s",
-			    port,
-			    g_strerror(errsv));
-		return FALSE;
+		return vmds_backchannel_set_error(
+		    error, errsv, "cannot listen on vsock port %u", port);
 	}
-	listener = g_socket_new_from_fd(fd, error);
-	if (listener == NULL) {
-		close(fd);
-		return FALSE;
-	}
-	g_clear_object(&self->vsock);
-	self->vsock = g_socket_service_new();
-	if (!g_socket_listener_add_socket(G_SOCKET_LISTENER(self->vsock), listener, NULL, error))
-		return FALSE;
-	g_signal_connect(
-	    self->vsock, "incoming", G_CALLBACK(vmds_backchannel_vsock_incoming_cb), self);
-	g_socket_service_start(self->vsock);
-	return TRUE;
+	g_clear_pointer(&self->vsock, vmds_backchannel_listener_free);
+	self->vsock = vmds_backchannel_listener_new(self, fd, NULL, NULL, error);
+	return self->vsock != NULL;
 }
 
 /* a unix socket at @path, mode and group as configured, listening */
-static GSocket *
+static gint
 vmds_backchannel_listen(VmdsBackchannel *self, const gchar *path, GError **error)
 {
-	g_autoptr(GSocket) socket = NULL;
-	g_autoptr(GSocketAddress) address = g_unix_socket_address_new(path);
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	gint fd;
 
-	socket = g_socket_new(
-	    G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, error);
-	if (socket == NULL)
-		return NULL;
+	if (strlen(path) >= sizeof(addr.sun_path)) {
+		g_set_error(error,
+			    G_IO_ERROR,
+			    G_IO_ERROR_FILENAME_TOO_LONG,
+			    "socket path is %zu bytes, at most %zu are possible: use a shorter "
+			    "run directory",
+			    strlen(path),
+			    sizeof(addr.sun_path) - 1);
+		return -1;
+	}
+	strcpy(addr.sun_path, path);
 	/* a socket left by a daemon that was killed; the store lock proves it gone */
 	if (g_unlink(path) < 0 && errno != ENOENT) {
-		g_set_error(error,
-			    G_IO_ERROR,
-			    g_io_error_from_errno(errno),
-			    "cannot remove stale socket %s: %s",
-			    path,
-			    g_strerror(errno));
-		return NULL;
+		vmds_backchannel_set_error(error, errno, "cannot remove stale socket %s", path);
+		return -1;
 	}
-	if (!g_socket_bind(socket, address, FALSE, error))
-		return NULL;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		vmds_backchannel_set_error(error, errno, "cannot make a socket for %s", path);
+		return -1;
+	}
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		vmds_backchannel_set_error(error, errno, "cannot bind %s", path);
+		close(fd);
+		return -1;
+	}
 	if (g_chmod(path, (gint)self->socket_mode) < 0 ||
-	    (self->gid != (gid_t)-1 && chown(path, (uid_t)-1, self->gid) < 0)) {
-		g_set_error(error,
-			    G_IO_ERROR,
-			    g_io_error_from_errno(errno),
-			    "cannot set the mode or group of %s: %s",
-			    path,
-			    g_strerror(errno));
+	    (self->gid != (gid_t)-1 && chown(path, (uid_t)-1, self->gid) < 0) ||
+	    listen(fd, 128) < 0) {
+		vmds_backchannel_set_error(
+		    error, errno, "cannot set the mode or group of %s, or listen", path);
+		close(fd);
 		g_unlink(path);
-		return NULL;
+		return -1;
 	}
-	g_socket_set_listen_backlog(socket, 128);
-	if (!g_socket_listen(socket, error)) {
-		g_unlink(path);
-		return NULL;
-	}
-	return g_steal_pointer(&socket);
+	return fd;
 }
 
 /**
@@ -387,23 +506,17 @@ vmds_backchannel_listen(VmdsBackchannel *self, const gchar *path, GError **error
 gboolean
 vmds_backchannel_add_vm(VmdsBackchannel *self, VmdsVm *vm, const gchar *path, GError **error)
 {
-	g_autoptr(GSocketService) service = g_socket_service_new();
-	g_autoptr(GSocket) socket = vmds_backchannel_listen(self, path, error);
+	VmdsBackchannelListener *listener;
+	gint fd = vmds_backchannel_listen(self, path, error);
 
-	if (socket == NULL) {
+	if (fd < 0) {
 		g_prefix_error(error, "cannot listen on %s: ", path);
 		return FALSE;
 	}
-	if (!g_socket_listener_add_socket(G_SOCKET_LISTENER(service), socket, NULL, error)) {
-		g_unlink(path);
+	listener = vmds_backchannel_listener_new(self, fd, vm, path, error);
+	if (listener == NULL)
 		return FALSE;
-	}
-	g_object_set_data_full(
-	    G_OBJECT(service), "vmds-vm", vmds_vm_ref(vm), (GDestroyNotify)vmds_vm_unref);
-	g_signal_connect(service, "incoming", G_CALLBACK(vmds_backchannel_incoming_cb), self);
-	g_socket_service_start(service);
-	g_hash_table_insert(self->paths, vm, g_strdup(path));
-	g_hash_table_insert(self->listeners, vm, g_steal_pointer(&service));
+	g_hash_table_replace(self->listeners, vm, listener);
 	return TRUE;
 }
 
@@ -417,16 +530,6 @@ vmds_backchannel_add_vm(VmdsBackchannel *self, VmdsVm *vm, const gchar *path, GE
 void
 vmds_backchannel_remove_vm(VmdsBackchannel *self, VmdsVm *vm)
 {
-	GSocketService *service = g_hash_table_lookup(self->listeners, vm);
-	const gchar *path = g_hash_table_lookup(self->paths, vm);
-
-	if (service == NULL)
-		return;
-	g_socket_service_stop(service);
-	g_socket_listener_close(G_SOCKET_LISTENER(service));
-	if (path != NULL)
-		g_unlink(path);
-	g_hash_table_remove(self->paths, vm);
 	g_hash_table_remove(self->listeners, vm);
 }
 
@@ -441,32 +544,13 @@ void
 vmds_backchannel_shutdown(VmdsBackchannel *self)
 {
 	GHashTableIter iter;
-	gpointer vm;
 	gpointer conn;
-	g_autoptr(GPtrArray) conns = NULL;
+	g_autoptr(GPtrArray) conns = g_ptr_array_new();
 
-	g_hash_table_iter_init(&iter, self->listeners);
-	while (g_hash_table_iter_next(&iter, &vm, NULL)) {
-		GSocketService *service = g_hash_table_lookup(self->listeners, vm);
-		const gchar *path = g_hash_table_lookup(self->paths, vm);
-		g_socket_service_stop(service);
-		g_socket_listener_close(G_SOCKET_LISTENER(service));
-		if (path != NULL)
-			g_unlink(path);
-	}
 	g_hash_table_remove_all(self->listeners);
-	g_hash_table_remove_all(self->paths);
-	if (self->vsock != NULL) {
-		g_socket_service_stop(self->vsock);
-		g_socket_listener_close(G_SOCKET_LISTENER(self->vsock));
-		g_clear_object(&self->vsock);
-	}
+	g_clear_pointer(&self->vsock, vmds_backchannel_listener_free);
 	/* requests read but not answered yet are answered now */
-	if (self->batch_id != 0) {
-		g_source_remove(self->batch_id);
-		vmds_backchannel_batch_cb(self);
-	}
-	conns = g_ptr_array_new();
+	vmds_backchannel_answer_pending(self);
 	g_hash_table_iter_init(&iter, self->conns);
 	while (g_hash_table_iter_next(&iter, &conn, NULL))
 		g_ptr_array_add(conns, conn);
@@ -475,8 +559,7 @@ vmds_backchannel_shutdown(VmdsBackchannel *self)
 	/* replies on their way are sent, then their connections close too */
 	while (g_hash_table_size(self->conns) > 0)
 		g_main_context_iteration(NULL, TRUE);
-	while (g_main_context_pending(NULL))
-		g_main_context_iteration(NULL, FALSE);
+	g_ptr_array_set_size(self->closed, 0);
 }
 
 /**
@@ -518,9 +601,12 @@ vmds_backchannel_new(VmdsBackchannelDispatch dispatch,
 static void
 vmds_backchannel_init(VmdsBackchannel *self)
 {
-	self->listeners = g_hash_table_new_full(NULL, NULL, NULL, g_object_unref);
-	self->paths = g_hash_table_new_full(NULL, NULL, NULL, g_free);
+	self->listeners = g_hash_table_new_full(
+	    NULL, NULL, NULL, (GDestroyNotify)vmds_backchannel_listener_free);
 	self->conns = g_hash_table_new(NULL, NULL);
+	self->pending = g_ptr_array_new();
+	self->group = g_array_new(FALSE, FALSE, sizeof(VmdsBackchannelRequest));
+	self->closed = g_ptr_array_new_with_free_func((GDestroyNotify)vmds_connection_free);
 	self->gid = (gid_t)-1;
 	self->socket_mode = 0660;
 	self->max_connections = 1024;
@@ -536,8 +622,11 @@ vmds_backchannel_finalize(GObject *obj)
 
 	vmds_backchannel_shutdown(self);
 	g_hash_table_unref(self->listeners);
-	g_hash_table_unref(self->paths);
 	g_hash_table_unref(self->conns);
+	g_ptr_array_unref(self->pending);
+	g_array_unref(self->group);
+	g_ptr_array_unref(self->closed);
+	vmds_poller_free(self->poller);
 	G_OBJECT_CLASS(vmds_backchannel_parent_class)->finalize(obj);
 }
 

@@ -6,35 +6,40 @@
 #include "config.h"
 
 #include <errno.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "vmds-connection.h"
 
 /*
- * One guest connection: reads one packet at a time straight from the
- * non-blocking socket (no per-request allocations beyond the body), hands a
- * whole request to its owner, sends the reply, and goes on or closes.
+ * One guest connection: reads a whole request packet from the non-blocking
+ * socket (usually with one recv: the length and the packet together), hands
+ * it to its owner, sends the reply, and goes on or closes.
  *
- * The announced length is checked before anything is allocated, the rest of
- * a refused packet is never read, a request must arrive whole within the
- * request timeout, and an idle connection is closed after the idle timeout.
+ * The announced length is checked before anything is allocated for the
+ * packet, a request must arrive whole within the request timeout of its first
+ * byte, and an idle connection is closed after the idle timeout. Timeouts are
+ * deadlines the owner checks (vmds_connection_check_deadline()), not a timer
+ * per connection.
  */
 
+/* what a connection holds between requests; a larger request gets a buffer
+ * of its own size, given back once it is answered */
+#define VMDS_CONNECTION_BUFFER_SIZE 2048
+
 typedef enum {
-	VMDS_CONNECTION_HEADER, /* reading the length */
-	VMDS_CONNECTION_BODY,	/* reading the packet */
-	VMDS_CONNECTION_BUSY,	/* a request is being answered */
-	VMDS_CONNECTION_WRITING,
+	VMDS_CONNECTION_READING, /* waiting for (the rest of) a request */
+	VMDS_CONNECTION_BUSY,	 /* a request is being answered */
+	VMDS_CONNECTION_WRITING, /* the reply did not fit the socket at once */
 	VMDS_CONNECTION_CLOSED,
 } VmdsConnectionState;
 
 struct _VmdsConnection {
-	GSocketConnection *connection; /* keeps the socket open */
 	gint fd;
-	GSource *source; /* watches fd for what the state needs */
-	gpointer tag;
-	guint timeout_id;
+	VmdsPoller *poller;
+	VmdsPollerWatch watch;
+	gint64 deadline; /* monotonic µs; 0 for none */
 	VmdsConnectionState state;
 	VmdsVm *vm;
 	guint32 uid;
@@ -43,69 +48,58 @@ struct _VmdsConnection {
 	VmdsConnectionRequestFunc request_func;
 	VmdsConnectionClosedFunc closed_func;
 	gpointer user_data;
-	guint8 header[VMDS_PACKET_HEADER_SIZE];
-	guint8 *body; /* one spare byte, for the payload's NUL */
-	gsize body_len;
-	gsize got;
-	guint8 *payload; /* within body */
+	/* what was read: in[0, in_len); room for in_size, plus one byte */
+	guint8 *in;
+	gsize in_size;
+	gsize in_len;
+	gsize packet_len;  /* length prefix and packet of the request being answered */
+	guint8 saved_byte; /* in[packet_len], where the payload's NUL went */
+	guint8 *payload;   /* within in */
 	gsize payload_len;
 	gboolean fast_close;
 	gboolean close_after_write;
+	GString *reply; /* the reply text, as the owner writes it */
+	GString *text;	/* the reply's payload: status and text */
 	GByteArray *out;
 	gsize sent;
 };
 
-static gboolean
-vmds_connection_io_dispatch(GSource *source, GSourceFunc callback, gpointer user_data)
-{
-	return callback(user_data);
-}
-
-static GSourceFuncs vmds_connection_source_funcs = {
-    .dispatch = vmds_connection_io_dispatch,
-};
-
-/* the fd is watched only while the connection waits for it: a peer that
- * hangs up while its request is answered must not make the loop spin */
 static void
-vmds_connection_watch(VmdsConnection *self, GIOCondition events)
+vmds_connection_set_deadline(VmdsConnection *self, guint seconds)
 {
-	if (events == 0) {
-		if (self->tag != NULL)
-			g_source_remove_unix_fd(self->source, self->tag);
-		self->tag = NULL;
-	} else if (self->tag == NULL) {
-		self->tag = g_source_add_unix_fd(self->source, self->fd, events);
-	} else {
-		g_source_modify_unix_fd(self->source, self->tag, events);
+	if (seconds == 0) {
+		self->deadline = 0;
+		return;
 	}
+	self->deadline = vmds_poller_get_time(self->poller) + (gint64)seconds * G_USEC_PER_SEC;
+	vmds_poller_wake_at(self->poller, self->deadline);
 }
 
-static gboolean
-vmds_connection_timeout_cb(gpointer user_data)
+/**
+ * vmds_connection_check_deadline:
+ * @self: a #VmdsConnection
+ * @now: the monotonic time
+ *
+ * Closes the connection if its request or idle timeout has passed.
+ *
+ * Returns: its next deadline (0 for none, or when it closed)
+ */
+gint64
+vmds_connection_check_deadline(VmdsConnection *self, gint64 now)
 {
-	VmdsConnection *self = user_data;
-
-	self->timeout_id = 0;
-	g_debug("%s: closing a connection: timed out", self->vm->id);
-	vmds_connection_close(self);
-	return G_SOURCE_REMOVE;
-}
-
-static void
-vmds_connection_set_timeout(VmdsConnection *self, guint seconds)
-{
-	if (self->timeout_id != 0)
-		g_source_remove(self->timeout_id);
-	self->timeout_id =
-	    seconds > 0 ? g_timeout_add_seconds(seconds, vmds_connection_timeout_cb, self) : 0;
+	if (self->deadline != 0 && now >= self->deadline) {
+		g_debug("%s: closing a connection: timed out", self->vm->id);
+		vmds_connection_close(self);
+	}
+	return self->deadline;
 }
 
 /**
  * vmds_connection_close:
  * @self: a #VmdsConnection
  *
- * Closes the socket; the owner's closed function is called, once.
+ * Closes the socket; the owner's closed function is called, once. The
+ * connection is freed by its owner, after the call that closed it returns.
  */
 void
 vmds_connection_close(VmdsConnection *self)
@@ -113,9 +107,10 @@ vmds_connection_close(VmdsConnection *self)
 	if (self->state == VMDS_CONNECTION_CLOSED)
 		return;
 	self->state = VMDS_CONNECTION_CLOSED;
-	vmds_connection_set_timeout(self, 0);
-	g_source_destroy(self->source);
-	g_io_stream_close(G_IO_STREAM(self->connection), NULL, NULL);
+	self->deadline = 0;
+	vmds_poller_remove(self->poller, &self->watch);
+	close(self->fd);
+	self->fd = -1;
 	self->closed_func(self, self->user_data);
 }
 
@@ -135,13 +130,31 @@ vmds_connection_shutdown(VmdsConnection *self)
 		vmds_connection_close(self);
 }
 
+static void vmds_connection_parse(VmdsConnection *self);
+
+/* the request was answered: what was read after it is the next one's */
 static void
 vmds_connection_read_next(VmdsConnection *self)
 {
-	self->state = VMDS_CONNECTION_HEADER;
-	self->got = 0;
-	vmds_connection_set_timeout(self, self->limits->idle_timeout);
-	vmds_connection_watch(self, G_IO_IN);
+	self->state = VMDS_CONNECTION_READING;
+	if (self->packet_len < self->in_len) {
+		self->in[self->packet_len] = self->saved_byte;
+		memmove(self->in, self->in + self->packet_len, self->in_len - self->packet_len);
+	}
+	self->in_len -= self->packet_len;
+	self->packet_len = 0;
+	if (self->in_size > VMDS_CONNECTION_BUFFER_SIZE && self->in_len <= VMDS_CONNECTION_BUFFER_SIZE) {
+		self->in = g_realloc(self->in, VMDS_CONNECTION_BUFFER_SIZE + 1);
+		self->in_size = VMDS_CONNECTION_BUFFER_SIZE;
+	}
+	vmds_poller_modify(self->poller, &self->watch, EPOLLIN);
+	if (self->in_len == 0) {
+		vmds_connection_set_deadline(self, self->limits->idle_timeout);
+		return;
+	}
+	/* a request sent before this one's reply came */
+	vmds_connection_set_deadline(self, self->limits->request_timeout);
+	vmds_connection_parse(self);
 }
 
 /* sends what is left of the reply; TRUE when all of it went */
@@ -181,13 +194,15 @@ static void
 vmds_connection_write(
     VmdsConnection *self, gboolean ok, const gchar *text, gsize len, gboolean close)
 {
-	g_autoptr(GString) payload = g_string_sized_new(len + 2);
-
-	g_string_append(payload, ok ? "1 " : "0 ");
-	g_string_append_len(payload, text, (gssize)len);
+	g_string_truncate(self->text, 0);
+	g_string_append(self->text, ok ? "1 " : "0 ");
+	g_string_append_len(self->text, text, (gssize)len);
 	g_byte_array_set_size(self->out, 0);
-	vmds_packet_encode(
-	    self->out, VMDS_PACKET_TYPE_DATA, (const guint8 *)payload->str, payload->len, FALSE);
+	vmds_packet_encode(self->out,
+			   VMDS_PACKET_TYPE_DATA,
+			   (const guint8 *)self->text->str,
+			   self->text->len,
+			   FALSE);
 	self->sent = 0;
 	self->close_after_write = close;
 	self->state = VMDS_CONNECTION_WRITING;
@@ -195,8 +210,8 @@ vmds_connection_write(
 		vmds_connection_sent(self);
 	} else if (self->state == VMDS_CONNECTION_WRITING) {
 		/* the peer reads slowly: finish when it can take more */
-		vmds_connection_set_timeout(self, self->limits->request_timeout);
-		vmds_connection_watch(self, G_IO_OUT);
+		vmds_connection_set_deadline(self, self->limits->request_timeout);
+		vmds_poller_modify(self->poller, &self->watch, EPOLLOUT);
 	}
 }
 
@@ -206,15 +221,18 @@ vmds_connection_fail(VmdsConnection *self, const gchar *text)
 	vmds_connection_write(self, FALSE, text, strlen(text), TRUE);
 }
 
-/* the whole packet is in body */
+/* the whole packet is in[VMDS_PACKET_HEADER_SIZE, packet_len) */
 static void
 vmds_connection_handle(VmdsConnection *self)
 {
+	guint8 *body = self->in + VMDS_PACKET_HEADER_SIZE;
 	VmdsPacket packet;
 	g_autoptr(GError) error = NULL;
 
-	vmds_connection_watch(self, 0);
-	if (!vmds_packet_decode(self->body, self->body_len, &packet, &error)) {
+	self->state = VMDS_CONNECTION_BUSY;
+	self->deadline = 0;
+	self->saved_byte = self->in[self->packet_len];
+	if (!vmds_packet_decode(body, self->packet_len - VMDS_PACKET_HEADER_SIZE, &packet, &error)) {
 		g_info("%s: %s", self->vm->id, error->message);
 		vmds_connection_fail(self, "Malformed request");
 		return;
@@ -234,125 +252,137 @@ vmds_connection_handle(VmdsConnection *self)
 		return;
 	}
 	/* the packet is decoded: its bytes after the payload may be overwritten,
-	 * and the body has one spare byte, so the payload can be NUL-terminated;
-	 * a DATA packet without PAYLOAD is the empty command */
-	self->payload =
-	    packet.payload != NULL ? self->body + (packet.payload - self->body) : self->body;
+	 * and so may the byte after it (saved), so the payload can be
+	 * NUL-terminated; a DATA packet without PAYLOAD is the empty command */
+	self->payload = packet.payload != NULL ? body + (packet.payload - body) : body;
 	self->payload[packet.payload_len] = '\0';
 	self->payload_len = packet.payload_len;
 	self->fast_close = packet.fast_close;
-	self->state = VMDS_CONNECTION_BUSY;
-	vmds_connection_set_timeout(self, 0);
 	self->request_func(self, self->user_data);
 }
 
-/* what was read so far: header, then body */
-static gboolean
-vmds_connection_received(VmdsConnection *self)
+/* a whole request read: handle it; else make room for the rest */
+static void
+vmds_connection_parse(VmdsConnection *self)
 {
 	guint32 len;
 
-	if (self->state == VMDS_CONNECTION_BODY) {
-		if (self->got < self->body_len)
-			return TRUE;
-		vmds_connection_handle(self);
-		return FALSE;
-	}
-	if (self->got < sizeof(self->header))
-		return TRUE;
-	len = vmds_packet_read_length(self->header);
+	if (self->in_len < VMDS_PACKET_HEADER_SIZE)
+		return;
+	len = vmds_packet_read_length(self->in);
 	/* bounded before anything is allocated: the rest is never read */
 	if (len > self->limits->max_request + VMDS_PACKET_OVERHEAD) {
 		g_info("%s: refused a packet announcing %u bytes", self->vm->id, len);
-		vmds_connection_watch(self, 0);
+		self->packet_len = self->in_len;
 		vmds_connection_fail(self, "Message too large");
-		return FALSE;
+		return;
 	}
-	g_free(self->body);
-	self->body = g_malloc(len + 1);
-	self->body_len = len;
-	self->got = 0;
-	self->state = VMDS_CONNECTION_BODY;
-	return vmds_connection_received(self);
+	self->packet_len = VMDS_PACKET_HEADER_SIZE + (gsize)len;
+	if (self->in_len >= self->packet_len) {
+		vmds_connection_handle(self);
+	} else if (self->in_size < self->packet_len) {
+		self->in = g_realloc(self->in, self->packet_len + 1);
+		self->in_size = self->packet_len;
+	}
 }
 
-static gboolean
+static void
 vmds_connection_read(VmdsConnection *self)
 {
-	for (;;) {
-		guint8 *buf = self->state == VMDS_CONNECTION_HEADER ? self->header : self->body;
-		gsize want = (self->state == VMDS_CONNECTION_HEADER ? sizeof(self->header)
-								    : self->body_len) -
-			     self->got;
-		gssize n = want > 0 ? recv(self->fd, buf + self->got, want, MSG_DONTWAIT) : 0;
-		if (want > 0 && n == 0) {
+	while (self->state == VMDS_CONNECTION_READING) {
+		/* no more than the request announced, once its length is known */
+		gsize room = (self->packet_len > 0 ? self->packet_len : self->in_size) - self->in_len;
+		gssize n = recv(self->fd, self->in + self->in_len, room, MSG_DONTWAIT);
+		gboolean first = self->in_len == 0;
+
+		if (n == 0) {
 			vmds_connection_close(self);
-			return FALSE;
+			return;
 		}
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			if (errno == EAGAIN)
-				return TRUE;
-			g_debug("%s: cannot read: %s", self->vm->id, g_strerror(errno));
-			vmds_connection_close(self);
-			return FALSE;
+			if (errno != EAGAIN) {
+				g_debug("%s: cannot read: %s", self->vm->id, g_strerror(errno));
+				vmds_connection_close(self);
+			}
+			return;
 		}
+		self->in_len += (gsize)n;
+		vmds_connection_parse(self);
 		/* a request must arrive whole within the request timeout of its
 		 * first byte: a peer dribbling the length prefix gets no longer */
-		if (self->state == VMDS_CONNECTION_HEADER && self->got == 0 && n > 0)
-			vmds_connection_set_timeout(self, self->limits->request_timeout);
-		self->got += (gsize)n;
-		if (!vmds_connection_received(self))
-			return FALSE;
+		if (first && self->state == VMDS_CONNECTION_READING)
+			vmds_connection_set_deadline(self, self->limits->request_timeout);
+		/* a short read emptied the socket: wait for more */
+		if ((gsize)n < room)
+			return;
 	}
 }
 
-static gboolean
-vmds_connection_io_cb(gpointer user_data)
+static void
+vmds_connection_ready_cb(guint32 events, gpointer user_data)
 {
 	VmdsConnection *self = user_data;
-	GIOCondition revents =
-	    self->tag != NULL ? g_source_query_unix_fd(self->source, self->tag) : 0;
 
 	if (self->state == VMDS_CONNECTION_WRITING &&
-	    (revents & (G_IO_OUT | G_IO_ERR | G_IO_HUP))) {
+	    (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) != 0) {
 		if (vmds_connection_send(self))
 			vmds_connection_sent(self);
-	} else if ((self->state == VMDS_CONNECTION_HEADER || self->state == VMDS_CONNECTION_BODY) &&
-		   (revents & (G_IO_IN | G_IO_ERR | G_IO_HUP))) {
+	} else if (self->state == VMDS_CONNECTION_READING &&
+		   (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) != 0) {
 		vmds_connection_read(self);
 	}
-	return G_SOURCE_CONTINUE;
+}
+
+/**
+ * vmds_connection_get_reply:
+ * @self: a #VmdsConnection with a request being answered
+ *
+ * Returns: (transfer none): where the owner writes the reply text
+ */
+GString *
+vmds_connection_get_reply(VmdsConnection *self)
+{
+	return self->reply;
 }
 
 /**
  * vmds_connection_reply:
  * @self: a #VmdsConnection with a request being answered
  * @ok: `1 ` or `0 `
- * @text: the reply text
- * @len: its length
  *
- * Sends the reply; then waits for the next request, or closes when the
- * request asked for FAST_CLOSE.
+ * Sends the reply text with its status; then waits for the next request,
+ * or closes when the request asked for FAST_CLOSE.
  */
 void
-vmds_connection_reply(VmdsConnection *self, gboolean ok, const gchar *text, gsize len)
+vmds_connection_reply(VmdsConnection *self, gboolean ok)
 {
 	g_return_if_fail(self->state == VMDS_CONNECTION_BUSY);
-	vmds_connection_write(self, ok, text, len, self->fast_close);
+	vmds_connection_write(self, ok, self->reply->str, self->reply->len, self->fast_close);
 }
 
 /**
  * vmds_connection_start:
  * @self: a #VmdsConnection
+ * @error: a #GError or %NULL
  *
  * Starts reading requests.
  */
-void
-vmds_connection_start(VmdsConnection *self)
+gboolean
+vmds_connection_start(VmdsConnection *self, GError **error)
 {
-	vmds_connection_read_next(self);
+	self->state = VMDS_CONNECTION_READING;
+	if (!vmds_poller_add(self->poller,
+			     &self->watch,
+			     self->fd,
+			     EPOLLIN,
+			     vmds_connection_ready_cb,
+			     self,
+			     error))
+		return FALSE;
+	vmds_connection_set_deadline(self, self->limits->idle_timeout);
+	return TRUE;
 }
 
 VmdsVm *
@@ -389,7 +419,8 @@ vmds_connection_get_payload(VmdsConnection *self, gsize *len)
 
 /**
  * vmds_connection_new:
- * @connection: an accepted connection
+ * @fd: an accepted, non-blocking socket; the connection owns it
+ * @poller: watches @fd
  * @vm: the VM the peer is
  * @uid: the peer's user id
  * @privileged: whether the peer may use privileged commands
@@ -401,7 +432,8 @@ vmds_connection_get_payload(VmdsConnection *self, gsize *len)
  * Returns: (transfer full): the connection; call vmds_connection_start()
  */
 VmdsConnection *
-vmds_connection_new(GSocketConnection *connection,
+vmds_connection_new(gint fd,
+		    VmdsPoller *poller,
 		    VmdsVm *vm,
 		    guint32 uid,
 		    gboolean privileged,
@@ -411,10 +443,10 @@ vmds_connection_new(GSocketConnection *connection,
 		    gpointer user_data)
 {
 	VmdsConnection *self = g_new0(VmdsConnection, 1);
-	GSocket *socket = g_socket_connection_get_socket(connection);
 
-	self->connection = g_object_ref(connection);
-	self->fd = g_socket_get_fd(socket);
+	self->fd = fd;
+	self->poller = poller;
+	self->watch.fd = -1;
 	self->vm = vmds_vm_ref(vm);
 	self->uid = uid;
 	self->privileged = privileged;
@@ -422,28 +454,30 @@ vmds_connection_new(GSocketConnection *connection,
 	self->request_func = request_func;
 	self->closed_func = closed_func;
 	self->user_data = user_data;
+	self->in = g_malloc(VMDS_CONNECTION_BUFFER_SIZE + 1);
+	self->in_size = VMDS_CONNECTION_BUFFER_SIZE;
+	self->reply = g_string_sized_new(256);
+	self->text = g_string_sized_new(256);
 	self->out = g_byte_array_new();
-	self->source = g_source_new(&vmds_connection_source_funcs, sizeof(GSource));
-	g_source_set_callback(self->source, vmds_connection_io_cb, self, NULL);
-	g_source_attach(self->source, NULL);
 	return self;
 }
 
 /**
  * vmds_connection_free:
- * @self: a closed #VmdsConnection
+ * @self: a #VmdsConnection
  */
 void
 vmds_connection_free(VmdsConnection *self)
 {
 	if (self == NULL)
 		return;
-	vmds_connection_set_timeout(self, 0);
-	g_source_destroy(self->source);
-	g_source_unref(self->source);
-	g_object_unref(self->connection);
+	vmds_poller_remove(self->poller, &self->watch);
+	if (self->fd >= 0)
+		close(self->fd);
 	vmds_vm_unref(self->vm);
-	g_free(self->body);
+	g_free(self->in);
+	g_string_free(self->reply, TRUE);
+	g_string_free(self->text, TRUE);
 	g_byte_array_unref(self->out);
 	g_free(self);
 }

@@ -5,9 +5,8 @@
 
 #pragma once
 
-#include <gio/gio.h>
-
 #include "vmds-inventory.h"
+#include "vmds-poller.h"
 
 G_BEGIN_DECLS
 
@@ -26,7 +25,8 @@ typedef void (*VmdsConnectionRequestFunc)(VmdsConnection *conn, gpointer user_da
 /* the connection closed; free it with vmds_connection_free() */
 typedef void (*VmdsConnectionClosedFunc)(VmdsConnection *conn, gpointer user_data);
 
-VmdsConnection *vmds_connection_new(GSocketConnection *connection,
+VmdsConnection *vmds_connection_new(gint fd,
+				    VmdsPoller *poller,
 				    VmdsVm *vm,
 				    guint32 uid,
 				    gboolean privileged,
@@ -35,10 +35,12 @@ VmdsConnection *vmds_connection_new(GSocketConnection *connection,
 				    VmdsConnectionClosedFunc closed_func,
 				    gpointer user_data);
 void vmds_connection_free(VmdsConnection *self);
-void vmds_connection_start(VmdsConnection *self);
+gboolean vmds_connection_start(VmdsConnection *self, GError **error);
+gint64 vmds_connection_check_deadline(VmdsConnection *self, gint64 now);
 void vmds_connection_close(VmdsConnection *self);
 void vmds_connection_shutdown(VmdsConnection *self);
-void vmds_connection_reply(VmdsConnection *self, gboolean ok, const gchar *text, gsize len);
+GString *vmds_connection_get_reply(VmdsConnection *self);
+void vmds_connection_reply(VmdsConnection *self, gboolean ok);
 
 VmdsVm *vmds_connection_get_vm(VmdsConnection *self);
 guint32 vmds_connection_get_uid(VmdsConnection *self);

@@ -60,11 +60,13 @@ vmds_daemon_dispatch_cb(VmdsVm *vm,
 		*space = '\0';
 	/* a name with a NUL in it is no command's name */
 	command = strlen(text) == name_len ? g_hash_table_lookup(self->commands, text) : NULL;
-	g_debug("%s: uid %u: %s (%" G_GSIZE_FORMAT " bytes)",
-		vm->id,
-		uid,
-		command != NULL ? command->name : "unknown command",
-		payload_len);
+	/* formatting alone would cost more than some requests */
+	if (g_log_get_debug_enabled())
+		g_debug("%s: uid %u: %s (%" G_GSIZE_FORMAT " bytes)",
+			vm->id,
+			uid,
+			command != NULL ? command->name : "unknown command",
+			payload_len);
 	/* the payload stays whole: a request may be answered twice (group commit) */
 	if (space != NULL)
 		*space = ' ';

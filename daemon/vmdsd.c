@@ -106,10 +106,10 @@ main(int argc, char *argv[])
 		g_printerr("vmdsd: unexpected argument '%s'\nTry 'vmdsd --help'.\n", argv[1]);
 		return EXIT_FAILURE;
 	}
-	if (vmds_vmdsd_verbosity > 0 || g_getenv("G_MESSAGES_DEBUG") == NULL) {
-		g_log_set_debug_enabled(TRUE);
+	/* info and debug messages are formatted only when something shows them */
+	g_log_set_debug_enabled(vmds_vmdsd_verbosity > 0 || g_getenv("G_MESSAGES_DEBUG") != NULL);
+	if (vmds_vmdsd_verbosity > 0 || g_getenv("G_MESSAGES_DEBUG") == NULL)
 		g_log_set_writer_func(vmds_vmdsd_log_writer_cb, NULL, NULL);
-	}
 	if (version) {
 		g_print("vmdsd %s\n", VMDS_VERSION);
 		return EXIT_SUCCESS;

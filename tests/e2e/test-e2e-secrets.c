@@ -382,7 +382,8 @@ END_TEST
  */
 START_TEST(test_secrets_store_modes)
 {
-	const gchar *const suffixes[] = {".dsd", ".dsd-wal", ".dsd-shm"};
+	const gchar *const suffixes[] = {".dsd", ".dsd-wal"};
+	g_autofree gchar *shm = vm_file("vm-1", ".dsd-shm");
 
 	vmds_e2e_put(e2e, "rw", "k", "v");
 	for (guint i = 0; i < G_N_ELEMENTS(suffixes); i++) {
@@ -392,6 +393,8 @@ START_TEST(test_secrets_store_modes)
 			      path,
 			      mode_of(path));
 	}
+	/* the store's WAL index lives in the daemon's memory (exclusive locking) */
+	ck_assert_msg(!g_file_test(shm, G_FILE_TEST_EXISTS), "%s exists", shm);
 }
 END_TEST
 
