@@ -17,7 +17,12 @@
 #define VMDS_DATASETS_SECRET_SIZE 32
 #define VMDS_DATASETS_MAC_SIZE	  32
 
-/* what a data set row says about access, and its id for the entries table */
+/* the data sets whose attributes the store's cache holds at most; past it,
+ * the cache starts again */
+#define VMDS_DATASETS_CACHE_MAX 1024
+
+/* what a data set row says about access, and its id for the entries table;
+ * kept in the store's cache (vmds_store_get_cache()) under the name */
 typedef struct {
 	gint64 id;
 	VmdsAccess host;
@@ -349,13 +354,28 @@ vmds_datasets_column_dup(VmdsStore *store, sqlite3_stmt *stmt, gint col, gsize *
 	return ret;
 }
 
+/* every request reads a data set's row: it is cached in the store, and
+ * whatever changes a row calls this after it */
+static void
+vmds_datasets_forget(VmdsStore *store, const gchar *name)
+{
+	g_hash_table_remove(vmds_store_get_cache(store), name);
+}
+
 static gboolean
 vmds_datasets_lookup(VmdsStore *store, const gchar *name, VmdsDatasetsRef *ref, GError **error)
 {
-	g_autoptr(VmdsStoreStmt) stmt = vmds_store_prepare(
-	    store, "SELECT id, host, guest FROM datasets WHERE name = ?1", error);
+	GHashTable *cache = vmds_store_get_cache(store);
+	const VmdsDatasetsRef *cached = g_hash_table_lookup(cache, name);
+	g_autoptr(VmdsStoreStmt) stmt = NULL;
 	gboolean row = FALSE;
 
+	if (cached != NULL) {
+		*ref = *cached;
+		return TRUE;
+	}
+	stmt = vmds_store_prepare(
+	    store, "SELECT id, host, guest FROM datasets WHERE name = ?1", error);
 	if (stmt == NULL)
 		return FALSE;
 	if (!vmds_datasets_bind_check(
@@ -371,6 +391,9 @@ vmds_datasets_lookup(VmdsStore *store, const gchar *name, VmdsDatasetsRef *ref, 
 	ref->id = sqlite3_column_int64(stmt, 0);
 	ref->host = vmds_datasets_access_from_column(sqlite3_column_int64(stmt, 1));
 	ref->guest = vmds_datasets_access_from_column(sqlite3_column_int64(stmt, 2));
+	if (g_hash_table_size(cache) >= VMDS_DATASETS_CACHE_MAX)
+		g_hash_table_remove_all(cache);
+	g_hash_table_insert(cache, g_strdup(name), g_memdup2(ref, sizeof(*ref)));
 	return TRUE;
 }
 
@@ -606,6 +629,7 @@ vmds_datasets_create(VmdsStore *store, const VmdsDataset *dataset, GError **erro
 		sqlite3_bind_int(stmt, 5, dataset->omit_from_snapshot_and_clone ? 1 : 0),
 		error))
 		return FALSE;
+	/* nothing to forget: only a data set that exists is cached */
 	if (!vmds_datasets_step(store, stmt, &row, error))
 		return FALSE;
 	if (!row) {
@@ -642,6 +666,7 @@ vmds_datasets_update(VmdsStore *store,
 	g_autoptr(VmdsStoreStmt) stmt = NULL;
 	const gchar *description;
 	gboolean row = FALSE;
+	gboolean ok;
 
 	g_return_val_if_fail(VMDS_IS_STORE(store), FALSE);
 	g_return_val_if_fail(values != NULL, FALSE);
@@ -693,7 +718,9 @@ vmds_datasets_update(VmdsStore *store,
 		sqlite3_bind_int(stmt, 9, values->omit_from_snapshot_and_clone ? 1 : 0),
 		error))
 		return FALSE;
-	if (!vmds_datasets_step(store, stmt, &row, error))
+	ok = vmds_datasets_step(store, stmt, &row, error);
+	vmds_datasets_forget(store, name);
+	if (!ok)
 		return FALSE;
 	if (!row) {
 		g_set_error(
@@ -761,13 +788,17 @@ vmds_datasets_delete_txn(VmdsStore *store, const gchar *name, gboolean force, GE
 gboolean
 vmds_datasets_delete(VmdsStore *store, const gchar *name, gboolean force, GError **error)
 {
+	gboolean ok;
+
 	g_return_val_if_fail(VMDS_IS_STORE(store), FALSE);
 
 	if (!vmds_datasets_check_name(name, error))
 		return FALSE;
 	if (!vmds_store_begin(store, error))
 		return FALSE;
-	return vmds_store_end(store, vmds_datasets_delete_txn(store, name, force, error), error);
+	ok = vmds_store_end(store, vmds_datasets_delete_txn(store, name, force, error), error);
+	vmds_datasets_forget(store, name);
+	return ok;
 }
 
 /**

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <string.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -31,7 +32,8 @@ struct _VmdsStore {
 	sqlite3 *db;
 	gint lock_fd;
 	gint schema_version;
-	GHashTable *stmts; /* sql (owned) -> sqlite3_stmt (finalized on removal) */
+	GHashTable *stmts; /* sql (its address) -> sqlite3_stmt (finalized on removal) */
+	GHashTable *cache; /* see vmds_store_get_cache() */
 	VmdsStoreBatch batch;
 };
 
@@ -84,6 +86,16 @@ static void
 vmds_store_stmt_free_cb(gpointer data)
 {
 	sqlite3_finalize(data);
+}
+
+/* SQLite rolled a transaction back, asked to or on its own (SQLITE_FULL,
+ * SQLITE_IOERR...): what the cache holds may have been read inside it */
+static void
+vmds_store_rollback_cb(gpointer user_data)
+{
+	VmdsStore *self = user_data;
+
+	g_hash_table_remove_all(self->cache);
 }
 
 /**
@@ -266,6 +278,7 @@ vmds_store_open_db(VmdsStore *self, GError **error)
 		return FALSE;
 	}
 	sqlite3_busy_timeout(self->db, VMDS_STORE_BUSY_TIMEOUT_MS);
+	sqlite3_rollback_hook(self->db, vmds_store_rollback_cb, self);
 
 	/* this process alone uses the store (the lock file says so): holding
 	 * SQLite's locks, with the WAL index in memory rather than a shared
@@ -372,14 +385,16 @@ vmds_store_get_schema_version(VmdsStore *self)
 /**
  * vmds_store_prepare:
  * @self: a #VmdsStore
- * @sql: one SQL statement, usually a string literal
+ * @sql: one SQL statement, a string literal
  * @error: (nullable): return location for a #GError
  *
  * Returns the prepared statement for @sql from the store's cache, preparing
- * it on first use. The statement comes back reset and with its bindings
- * cleared. It belongs to the store: do not finalize it; reset it when done
- * (`g_autoptr(VmdsStoreStmt)` does that), and do not prepare the same @sql
- * again while still stepping through its rows, as that resets it.
+ * it on first use. The cache is keyed by the address of @sql, so pass a
+ * string literal: any other string works, but is prepared again whenever its
+ * address or its text changes. The statement comes back reset and with its
+ * bindings cleared. It belongs to the store: do not finalize it; reset it
+ * when done (`g_autoptr(VmdsStoreStmt)` does that), and do not prepare the
+ * same @sql again while still stepping through its rows, as that resets it.
  *
  * Returns: (transfer none): the statement, or %NULL on error
  */
@@ -400,8 +415,10 @@ vmds_store_prepare(VmdsStore *self, const gchar *sql, GError **error)
 			    self->path != NULL ? self->path : "(none)");
 		return NULL;
 	}
+	/* the text is compared as well: the address of a string that was not a
+	 * literal may have been reused for another */
 	stmt = g_hash_table_lookup(self->stmts, sql);
-	if (stmt != NULL) {
+	if (stmt != NULL && strcmp(sqlite3_sql(stmt), sql) == 0) {
 		sqlite3_reset(stmt);
 		sqlite3_clear_bindings(stmt);
 		return stmt;
@@ -417,8 +434,30 @@ vmds_store_prepare(VmdsStore *self, const gchar *sql, GError **error)
 		    error, VMDS_ERROR, VMDS_ERROR_INTERNAL, "no SQL statement in '%s'", sql);
 		return NULL;
 	}
-	g_hash_table_insert(self->stmts, g_strdup(sql), stmt);
+	g_hash_table_insert(self->stmts, (gpointer)sql, stmt);
 	return stmt;
+}
+
+/**
+ * vmds_store_get_cache:
+ * @self: a #VmdsStore
+ *
+ * A table for the engine to keep what it reads from the store on every
+ * request (the attributes of a data set), so as not to ask SQLite each time.
+ * Keys and values are freed with g_free().
+ *
+ * The store empties it whenever a transaction or a savepoint rolls back,
+ * whether vmds_store_rollback() or SQLite rolled it back, and when it closes:
+ * nothing read inside a transaction that did not happen is served from it.
+ * Whoever changes a row must remove what the table holds of it.
+ *
+ * Returns: (transfer none) (element-type utf8 gpointer): the table
+ */
+GHashTable *
+vmds_store_get_cache(VmdsStore *self)
+{
+	g_return_val_if_fail(VMDS_IS_STORE(self), NULL);
+	return self->cache;
 }
 
 /**
@@ -576,6 +615,9 @@ vmds_store_rollback(VmdsStore *self)
 		return;
 	if (!vmds_store_exec(self, sql, "roll back a transaction", &error_local))
 		g_warning("%s: %s", self->path, error_local->message);
+	/* SQLite calls vmds_store_rollback_cb() for a ROLLBACK, not for a
+	 * ROLLBACK TO a savepoint */
+	g_hash_table_remove_all(self->cache);
 }
 
 /**
@@ -650,6 +692,7 @@ vmds_store_close(VmdsStore *self)
 	g_return_if_fail(VMDS_IS_STORE(self));
 
 	g_hash_table_remove_all(self->stmts);
+	g_hash_table_remove_all(self->cache);
 	if (self->db != NULL) {
 		gint rc = sqlite3_close(self->db);
 		if (rc != SQLITE_OK)
@@ -678,6 +721,7 @@ vmds_store_finalize(GObject *object)
 	VmdsStore *self = VMDS_STORE(object);
 
 	g_hash_table_unref(self->stmts);
+	g_hash_table_unref(self->cache);
 	g_free(self->path);
 	G_OBJECT_CLASS(vmds_store_parent_class)->finalize(object);
 }
@@ -695,6 +739,6 @@ static void
 vmds_store_init(VmdsStore *self)
 {
 	self->lock_fd = -1;
-	self->stmts =
-	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, vmds_store_stmt_free_cb);
+	self->stmts = g_hash_table_new_full(NULL, NULL, NULL, vmds_store_stmt_free_cb);
+	self->cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 }

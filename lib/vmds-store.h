@@ -26,6 +26,7 @@ VmdsStore *vmds_store_open(const gchar *path, GError **error);
 const gchar *vmds_store_get_path(VmdsStore *self);
 gint vmds_store_get_schema_version(VmdsStore *self);
 sqlite3_stmt *vmds_store_prepare(VmdsStore *self, const gchar *sql, GError **error);
+GHashTable *vmds_store_get_cache(VmdsStore *self);
 gboolean vmds_store_step_done(VmdsStore *self, sqlite3_stmt *stmt, GError **error);
 gboolean vmds_store_begin(VmdsStore *self, GError **error);
 gboolean vmds_store_commit(VmdsStore *self, GError **error);

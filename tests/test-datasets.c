@@ -1197,6 +1197,162 @@ START_TEST(test_datasets_context_tampered)
 }
 END_TEST
 
+/* the error the guest gets reading @key of @dataset, or NULL for the entry */
+static GError *
+test_datasets_guest_get(const gchar *dataset, const gchar *key)
+{
+	GError *error = NULL;
+	g_autoptr(GPtrArray) keys = test_datasets_keys_new(key, NULL);
+	g_autoptr(GPtrArray) entries =
+	    vmds_datasets_get_entries(store, VMDS_SIDE_GUEST, dataset, keys, 0, 0, NULL, &error);
+
+	assert_ret_error(entries, error);
+	return error;
+}
+
+/* the data set's attributes are cached in the store: each test reads them
+ * (filling the cache), changes them, and reads again */
+
+START_TEST(test_datasets_cache_update)
+{
+	g_autoptr(GError) error = NULL;
+
+	test_datasets_create("ds", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_ONLY);
+	test_datasets_set_ok("ds", "k", "v");
+	error = test_datasets_guest_get("ds", "k");
+	ck_assert_ptr_null(error);
+	ck_assert(!test_datasets_set1(VMDS_SIDE_GUEST, "ds", "k", "w", 1, FALSE, &error));
+	assert_error(error, VMDS_ERROR_ACCESS_DENIED);
+	g_clear_error(&error);
+
+	test_datasets_set_access("ds", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_NONE);
+	error = test_datasets_guest_get("ds", "k");
+	assert_error(error, VMDS_ERROR_ACCESS_DENIED);
+	g_clear_error(&error);
+
+	test_datasets_set_access("ds", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_WRITE);
+	ck_assert_msg(test_datasets_set1(VMDS_SIDE_GUEST, "ds", "k", "w", 1, FALSE, &error),
+		      "%s",
+		      error->message);
+	error = test_datasets_guest_get("ds", "k");
+	ck_assert_ptr_null(error);
+}
+END_TEST
+
+START_TEST(test_datasets_cache_recreate)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *value = NULL;
+
+	test_datasets_create("ds", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_WRITE);
+	test_datasets_set_ok("ds", "k", "old");
+	error = test_datasets_guest_get("ds", "k");
+	ck_assert_ptr_null(error);
+
+	/* the same name again: other access modes and another id */
+	ck_assert_msg(vmds_datasets_delete(store, "ds", TRUE, &error), "%s", error->message);
+	error = test_datasets_guest_get("ds", "k");
+	assert_error(error, VMDS_ERROR_DATASET_NOT_FOUND);
+	g_clear_error(&error);
+	test_datasets_create("ds", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_NONE);
+	error = test_datasets_guest_get("ds", "k");
+	assert_error(error, VMDS_ERROR_ACCESS_DENIED);
+	g_clear_error(&error);
+	ck_assert_ptr_null(test_datasets_get_value("ds", "k", NULL));
+	test_datasets_set_ok("ds", "k", "new");
+	value = test_datasets_get_value("ds", "k", NULL);
+	ck_assert_str_eq(value, "new");
+}
+END_TEST
+
+START_TEST(test_datasets_cache_rollback)
+{
+	g_autoptr(GError) error = NULL;
+
+	test_datasets_create("ds", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_NONE);
+	test_datasets_set_ok("ds", "k", "v");
+
+	/* a change read inside a transaction that rolls back */
+	ck_assert(vmds_store_begin(store, &error));
+	test_datasets_set_access("ds", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_ONLY);
+	error = test_datasets_guest_get("ds", "k");
+	ck_assert_ptr_null(error);
+	vmds_store_rollback(store);
+	error = test_datasets_guest_get("ds", "k");
+	assert_error(error, VMDS_ERROR_ACCESS_DENIED);
+	g_clear_error(&error);
+
+	/* a data set created inside one */
+	ck_assert(vmds_store_begin(store, &error));
+	test_datasets_create("new", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_WRITE);
+	error = test_datasets_guest_get("new", "k");
+	assert_error(error, VMDS_ERROR_KEY_NOT_FOUND);
+	g_clear_error(&error);
+	vmds_store_rollback(store);
+	error = test_datasets_guest_get("new", "k");
+	assert_error(error, VMDS_ERROR_DATASET_NOT_FOUND);
+	g_clear_error(&error);
+
+	/* a data set deleted inside one (in a group, where its own transaction
+	 * is a savepoint inside ours) */
+	ck_assert(vmds_store_begin(store, &error));
+	test_datasets_set_access("ds", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_ONLY);
+	ck_assert(vmds_store_commit(store, &error));
+	error = test_datasets_guest_get("ds", "k");
+	ck_assert_ptr_null(error);
+	ck_assert(vmds_store_batch_begin(store, &error));
+	ck_assert(vmds_store_begin(store, &error));
+	ck_assert_msg(vmds_datasets_delete(store, "ds", TRUE, &error), "%s", error->message);
+	error = test_datasets_guest_get("ds", "k");
+	assert_error(error, VMDS_ERROR_DATASET_NOT_FOUND);
+	g_clear_error(&error);
+	vmds_store_rollback(store);
+	ck_assert(vmds_store_batch_end(store, &error));
+	error = test_datasets_guest_get("ds", "k");
+	ck_assert_ptr_null(error);
+}
+END_TEST
+
+START_TEST(test_datasets_cache_batch)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VmdsStoreStmt) rollback = NULL;
+
+	test_datasets_create("ds", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_NONE);
+	test_datasets_set_ok("ds", "k", "v");
+	ck_assert(vmds_store_batch_begin(store, &error));
+
+	/* a savepoint of the group rolls back alone */
+	ck_assert(vmds_store_begin(store, &error));
+	test_datasets_set_access("ds", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_ONLY);
+	error = test_datasets_guest_get("ds", "k");
+	ck_assert_ptr_null(error);
+	vmds_store_rollback(store);
+	error = test_datasets_guest_get("ds", "k");
+	assert_error(error, VMDS_ERROR_ACCESS_DENIED);
+	g_clear_error(&error);
+
+	/* one that was released, then the group rolled back by SQLite (as on a
+	 * full disk) */
+	ck_assert(vmds_store_begin(store, &error));
+	test_datasets_set_access("ds", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_ONLY);
+	ck_assert(vmds_store_commit(store, &error));
+	error = test_datasets_guest_get("ds", "k");
+	ck_assert_ptr_null(error);
+	rollback = vmds_store_prepare(store, "ROLLBACK", &error);
+	ck_assert_ptr_nonnull(rollback);
+	ck_assert_msg(vmds_store_step_done(store, rollback, &error), "%s", error->message);
+	error = test_datasets_guest_get("ds", "k");
+	assert_error(error, VMDS_ERROR_ACCESS_DENIED);
+	g_clear_error(&error);
+	ck_assert(!vmds_store_batch_end(store, &error));
+	assert_error(error, VMDS_ERROR_STORAGE);
+	g_clear_error(&error);
+	error = test_datasets_guest_get("ds", "k");
+	assert_error(error, VMDS_ERROR_ACCESS_DENIED);
+}
+END_TEST
+
 static Suite *
 test_datasets_suite(void)
 {
@@ -1221,6 +1377,14 @@ test_datasets_suite(void)
 	tcase_add_checked_fixture(tc, test_datasets_setup, test_datasets_teardown);
 	tcase_add_loop_test(tc, test_datasets_access_matrix, 0, 2 * 3 * TEST_OP_LAST);
 	tcase_add_test(tc, test_datasets_access_order);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("cache");
+	tcase_add_checked_fixture(tc, test_datasets_setup, test_datasets_teardown);
+	tcase_add_test(tc, test_datasets_cache_update);
+	tcase_add_test(tc, test_datasets_cache_recreate);
+	tcase_add_test(tc, test_datasets_cache_rollback);
+	tcase_add_test(tc, test_datasets_cache_batch);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("limits");

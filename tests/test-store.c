@@ -412,6 +412,76 @@ START_TEST(test_store_prepare_cache)
 }
 END_TEST
 
+START_TEST(test_store_prepare_reused_buffer)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VmdsStore) store = vmds_store_open(test_path, &error);
+	gchar sql[] = "SELECT 'one'";
+
+	/* the cache is keyed by address: a buffer that now holds other SQL
+	 * gets a statement for that SQL */
+	ck_assert_msg(store != NULL, "%s", error->message);
+	for (guint i = 0; i < 2; i++) {
+		g_autofree gchar *text = NULL;
+
+		g_strlcpy(sql, "SELECT 'one'", sizeof(sql));
+		text = test_store_query_text(store, sql);
+		ck_assert_str_eq(text, "one");
+		g_clear_pointer(&text, g_free);
+		g_strlcpy(sql, "SELECT 'two'", sizeof(sql));
+		text = test_store_query_text(store, sql);
+		ck_assert_str_eq(text, "two");
+	}
+}
+END_TEST
+
+START_TEST(test_store_cache)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VmdsStore) store = vmds_store_open(test_path, &error);
+	GHashTable *cache;
+
+	ck_assert_msg(store != NULL, "%s", error->message);
+	cache = vmds_store_get_cache(store);
+	g_hash_table_insert(cache, g_strdup("row"), g_strdup("read"));
+
+	/* reads and commits keep it */
+	ck_assert_int_eq(test_store_query_int(store, "SELECT count(*) FROM datasets"), 0);
+	ck_assert(vmds_store_begin(store, &error));
+	test_store_exec(store,
+			"INSERT INTO datasets (name, description, host, guest, omit) "
+			"VALUES ('kept', '', 0, 0, 0)");
+	ck_assert(vmds_store_commit(store, &error));
+	ck_assert_uint_eq(g_hash_table_size(cache), 1);
+
+	/* a rollback empties it */
+	ck_assert(vmds_store_begin(store, &error));
+	vmds_store_rollback(store);
+	ck_assert_uint_eq(g_hash_table_size(cache), 0);
+
+	/* so does a savepoint of a group rolling back, and SQLite rolling the
+	 * group back on its own; the savepoints released before keep it */
+	g_hash_table_insert(cache, g_strdup("row"), g_strdup("read"));
+	ck_assert(vmds_store_batch_begin(store, &error));
+	ck_assert(vmds_store_begin(store, &error));
+	vmds_store_rollback(store);
+	ck_assert_uint_eq(g_hash_table_size(cache), 0);
+	g_hash_table_insert(cache, g_strdup("row"), g_strdup("read"));
+	ck_assert(vmds_store_begin(store, &error));
+	ck_assert(vmds_store_commit(store, &error));
+	ck_assert_uint_eq(g_hash_table_size(cache), 1);
+	test_store_exec(store, "ROLLBACK");
+	ck_assert_uint_eq(g_hash_table_size(cache), 0);
+	ck_assert(!vmds_store_batch_end(store, &error));
+	g_clear_error(&error);
+
+	/* and closing the store */
+	g_hash_table_insert(cache, g_strdup("row"), g_strdup("read"));
+	vmds_store_close(store);
+	ck_assert_uint_eq(g_hash_table_size(cache), 0);
+}
+END_TEST
+
 START_TEST(test_store_sql_errors)
 {
 	g_autoptr(GError) error = NULL;
@@ -482,6 +552,8 @@ test_store_suite(void)
 	tcase_add_test(tc, test_store_batch_lost);
 	tcase_add_test(tc, test_store_batch_of_reads);
 	tcase_add_test(tc, test_store_prepare_cache);
+	tcase_add_test(tc, test_store_prepare_reused_buffer);
+	tcase_add_test(tc, test_store_cache);
 	tcase_add_test(tc, test_store_sql_errors);
 	suite_add_tcase(s, tc);
 
