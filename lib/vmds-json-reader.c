@@ -44,9 +44,12 @@ vmds_json_reader_init(VmdsJsonReader *self, const gchar *text, gsize len, GError
 static void
 vmds_json_reader_skip_ws(VmdsJsonReader *self)
 {
-	while (self->pos < self->len && strchr(" \t\n\r", self->text[self->pos]) != NULL &&
-	       self->text[self->pos] != '\0')
+	while (self->pos < self->len) {
+		gchar c = self->text[self->pos];
+		if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+			break;
 		self->pos++;
+	}
 }
 
 /**
@@ -126,6 +129,25 @@ vmds_json_reader_unicode(VmdsJsonReader *self, GString *out)
 	g_string_append_unichar(out, c);
 }
 
+/* the string whose opening quote is at pos: the position of its closing
+ * quote, and whether there are escapes in between (the text is valid JSON,
+ * so the quote is there and a backslash is always followed by a character) */
+static gsize
+vmds_json_reader_string_end(VmdsJsonReader *self, gboolean *escaped)
+{
+	const gchar *start = self->text + self->pos + 1;
+	const gchar *quote = memchr(start, '"', self->len - self->pos - 1);
+	const gchar *p = memchr(start, '\\', (gsize)(quote - start));
+
+	*escaped = p != NULL;
+	if (p == NULL)
+		return (gsize)(quote - self->text);
+	/* the first quote may be an escaped one: walk from the first escape */
+	while (*p != '"')
+		p += *p == '\\' ? 2 : 1;
+	return (gsize)(p - self->text);
+}
+
 /**
  * vmds_json_reader_read_string:
  * @self: a reader before a value
@@ -138,11 +160,26 @@ gchar *
 vmds_json_reader_read_string(VmdsJsonReader *self, gsize *len)
 {
 	GString *out;
+	gboolean escaped = FALSE;
+	gsize end;
 	gsize run;
 
 	if (vmds_json_reader_peek(self) != '"')
 		return NULL;
-	out = g_string_new(NULL);
+	end = vmds_json_reader_string_end(self, &escaped);
+	if (!escaped) {
+		/* most strings: a copy of the text */
+		gsize n = end - self->pos - 1;
+		gchar *ret = g_malloc(n + 1);
+
+		memcpy(ret, self->text + self->pos + 1, n);
+		ret[n] = '\0';
+		self->pos = end + 1;
+		if (len != NULL)
+			*len = n;
+		return ret;
+	}
+	out = g_string_sized_new(end - self->pos);
 	run = ++self->pos;
 	for (;;) {
 		gchar c = self->text[self->pos];
@@ -205,6 +242,48 @@ vmds_json_reader_member(VmdsJsonReader *self)
 }
 
 /**
+ * vmds_json_reader_member_index:
+ * @self: a reader inside an object, after vmds_json_reader_next()
+ * @names: (array zero-terminated=1): the member names the caller knows
+ *
+ * Finds the member's name in @names without copying it.
+ *
+ * Returns: the index of the name in @names, the reader then before the
+ * member's value; or -1 when @names does not hold it, the reader then where
+ * it was (vmds_json_reader_member() reads the name)
+ */
+gint
+vmds_json_reader_member_index(VmdsJsonReader *self, const gchar *const *names)
+{
+	g_autofree gchar *name = NULL;
+	const gchar *text;
+	gboolean escaped = FALSE;
+	gsize start;
+	gsize end;
+	gsize len;
+
+	vmds_json_reader_skip_ws(self);
+	start = self->pos;
+	end = vmds_json_reader_string_end(self, &escaped);
+	text = self->text + start + 1;
+	len = end - start - 1;
+	if (escaped) {
+		name = vmds_json_reader_read_string(self, &len);
+		self->pos = start;
+		text = name;
+	}
+	for (gint i = 0; names[i] != NULL; i++) {
+		if (strlen(names[i]) == len && memcmp(names[i], text, len) == 0) {
+			self->pos = end + 1;
+			vmds_json_reader_skip_ws(self);
+			self->pos++; /* the colon */
+			return i;
+		}
+	}
+	return -1;
+}
+
+/**
  * vmds_json_reader_read_boolean:
  * @self: a reader before a value
  * @value: (out): the boolean
@@ -239,7 +318,8 @@ vmds_json_reader_skip(VmdsJsonReader *self)
 	do {
 		gchar c = self->text[self->pos];
 		if (c == '"') {
-			g_free(vmds_json_reader_read_string(self, NULL));
+			gboolean escaped = FALSE;
+			self->pos = vmds_json_reader_string_end(self, &escaped) + 1;
 			continue;
 		}
 		if (c == '{' || c == '[')

@@ -40,6 +40,7 @@ gchar vmds_json_reader_peek(VmdsJsonReader *self);
 void vmds_json_reader_enter(VmdsJsonReader *self);
 gboolean vmds_json_reader_next(VmdsJsonReader *self);
 gchar *vmds_json_reader_member(VmdsJsonReader *self);
+gint vmds_json_reader_member_index(VmdsJsonReader *self, const gchar *const *names);
 gchar *vmds_json_reader_read_string(VmdsJsonReader *self, gsize *len);
 gboolean vmds_json_reader_read_boolean(VmdsJsonReader *self, gboolean *value);
 void vmds_json_reader_skip(VmdsJsonReader *self);

@@ -266,6 +266,82 @@ START_TEST(test_json_reader)
 }
 END_TEST
 
+START_TEST(test_json_reader_member_index)
+{
+	const gchar *const names[] = {"dataset", "keys", "k\"q", NULL};
+	const gchar *text = "{\"keys\" : 1, \"d\\u0061taset\":2, \"data\":3, \"datasets\":4,"
+			    "\"k\\\"q\":5, \"skip\":\"\\\"]}\\\\\", \"\":6}";
+	g_autoptr(GError) error = NULL;
+	VmdsJsonReader reader;
+
+	ck_assert_msg(
+	    vmds_json_reader_init(&reader, text, strlen(text), &error), "%s", error->message);
+	vmds_json_reader_enter(&reader);
+
+	/* a known name: the reader is then before the value */
+	ck_assert(vmds_json_reader_next(&reader));
+	ck_assert_int_eq(vmds_json_reader_member_index(&reader, names), 1);
+	ck_assert_int_eq(vmds_json_reader_peek(&reader), '0');
+	vmds_json_reader_skip(&reader);
+
+	/* escapes are decoded before comparing */
+	ck_assert(vmds_json_reader_next(&reader));
+	ck_assert_int_eq(vmds_json_reader_member_index(&reader, names), 0);
+	vmds_json_reader_skip(&reader);
+
+	/* a prefix, or a longer name, is another name: the reader stays */
+	for (guint i = 0; i < 2; i++) {
+		g_autofree gchar *name = NULL;
+
+		ck_assert(vmds_json_reader_next(&reader));
+		ck_assert_int_eq(vmds_json_reader_member_index(&reader, names), -1);
+		name = vmds_json_reader_member(&reader);
+		ck_assert_str_eq(name, i == 0 ? "data" : "datasets");
+		vmds_json_reader_skip(&reader);
+	}
+
+	ck_assert(vmds_json_reader_next(&reader));
+	ck_assert_int_eq(vmds_json_reader_member_index(&reader, names), 2);
+	vmds_json_reader_skip(&reader);
+
+	/* a string with an escaped quote, a bracket and a backslash is skipped whole */
+	ck_assert(vmds_json_reader_next(&reader));
+	ck_assert_int_eq(vmds_json_reader_member_index(&reader, names), -1);
+	g_free(vmds_json_reader_member(&reader));
+	vmds_json_reader_skip(&reader);
+
+	ck_assert(vmds_json_reader_next(&reader));
+	ck_assert_int_eq(vmds_json_reader_member_index(&reader, names), -1);
+	g_free(vmds_json_reader_member(&reader));
+	ck_assert_int_eq(vmds_json_reader_peek(&reader), '0');
+	vmds_json_reader_skip(&reader);
+	ck_assert(!vmds_json_reader_next(&reader));
+}
+END_TEST
+
+START_TEST(test_json_reader_strings)
+{
+	const gchar *text = "[\"\", \"plain text\", \"a\\\\\", \"\\\"\", \"\\u00e9x\\n\"]";
+	const gchar *expected[] = {"", "plain text", "a\\", "\"", "\xc3\xa9x\n"};
+	g_autoptr(GError) error = NULL;
+	VmdsJsonReader reader;
+
+	ck_assert_msg(
+	    vmds_json_reader_init(&reader, text, strlen(text), &error), "%s", error->message);
+	vmds_json_reader_enter(&reader);
+	for (guint i = 0; i < G_N_ELEMENTS(expected); i++) {
+		g_autofree gchar *value = NULL;
+		gsize len = 0;
+
+		ck_assert(vmds_json_reader_next(&reader));
+		value = vmds_json_reader_read_string(&reader, &len);
+		ck_assert_str_eq(value, expected[i]);
+		ck_assert_uint_eq(len, strlen(expected[i]));
+	}
+	ck_assert(!vmds_json_reader_next(&reader));
+}
+END_TEST
+
 START_TEST(test_json_reader_refuses)
 {
 	const gchar *bad[] = {"{\"a\":1}{}", "{'a':1}", "{\"a\":1,\"a\":2}", "[\"\\ud800\"]", "{"};
@@ -294,6 +370,8 @@ test_json_suite(void)
 	tc = tcase_create("reader");
 	tcase_add_test(tc, test_json_reader);
 	tcase_add_test(tc, test_json_reader_refuses);
+	tcase_add_test(tc, test_json_reader_member_index);
+	tcase_add_test(tc, test_json_reader_strings);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("write");
 	tcase_add_test(tc, test_json_append_string);

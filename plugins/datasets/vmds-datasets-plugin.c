@@ -63,6 +63,24 @@ typedef enum {
 	VMDS_DATASETS_ARG_IGNORE_CONTEXT = 1 << 4,
 } VmdsDatasetsArg;
 
+/* their names: the member of VmdsDatasetsArg 1 << i is at i */
+static const gchar *const vmds_datasets_arg_names[] = {
+    "dataset", "keys", "entries", "context", NULL};
+
+/* the members of an entry */
+enum {
+	VMDS_DATASETS_ENTRY_KEY,
+	VMDS_DATASETS_ENTRY_VALUE,
+	VMDS_DATASETS_ENTRY_APPEND,
+	VMDS_DATASETS_ENTRY_LAST,
+};
+static const gchar *const vmds_datasets_entry_names[] = {
+    [VMDS_DATASETS_ENTRY_KEY] = "key",
+    [VMDS_DATASETS_ENTRY_VALUE] = "value",
+    [VMDS_DATASETS_ENTRY_APPEND] = "append",
+    [VMDS_DATASETS_ENTRY_LAST] = NULL,
+};
+
 typedef struct {
 	gchar *dataset;
 	GPtrArray *keys;    /* (element-type utf8) */
@@ -94,6 +112,20 @@ vmds_datasets_plugin_invalid(GError **error, const gchar *format, ...)
 	va_end(ap);
 	g_set_error_literal(error, VMDS_ERROR, VMDS_ERROR_INVALID_ARGUMENT, message);
 	return FALSE;
+}
+
+/* a member that is not one of @names, or (@idx >= 0) is @names[idx] but not
+ * wanted here */
+static gboolean
+vmds_datasets_plugin_unknown_member(VmdsJsonReader *reader,
+				    const gchar *const *names,
+				    gint idx,
+				    GError **error)
+{
+	g_autofree gchar *member = idx < 0 ? vmds_json_reader_member(reader) : NULL;
+
+	return vmds_datasets_plugin_invalid(
+	    error, "unknown member '%s'", idx < 0 ? member : names[idx]);
 }
 
 static gchar *
@@ -156,24 +188,25 @@ vmds_datasets_plugin_read_entry(VmdsJsonReader *reader, GError **error)
 	}
 	vmds_json_reader_enter(reader);
 	while (vmds_json_reader_next(reader)) {
-		g_autofree gchar *member = vmds_json_reader_member(reader);
-		if (g_strcmp0(member, "key") == 0) {
+		gint member = vmds_json_reader_member_index(reader, vmds_datasets_entry_names);
+		if (member == VMDS_DATASETS_ENTRY_KEY) {
 			key = vmds_datasets_plugin_read_string(reader, "key", NULL, error);
 			if (key == NULL)
 				return NULL;
-		} else if (g_strcmp0(member, "value") == 0) {
+		} else if (member == VMDS_DATASETS_ENTRY_VALUE) {
 			value =
 			    vmds_datasets_plugin_read_string(reader, "value", &value_len, error);
 			if (value == NULL)
 				return NULL;
-		} else if (g_strcmp0(member, "append") == 0) {
+		} else if (member == VMDS_DATASETS_ENTRY_APPEND) {
 			if (!vmds_json_reader_read_boolean(reader, &append)) {
 				vmds_datasets_plugin_invalid(
 				    error, "member '%s' must be true or false", "append");
 				return NULL;
 			}
 		} else {
-			vmds_datasets_plugin_invalid(error, "unknown member '%s'", member);
+			vmds_datasets_plugin_unknown_member(
+			    reader, vmds_datasets_entry_names, member, error);
 			return NULL;
 		}
 	}
@@ -226,33 +259,32 @@ vmds_datasets_plugin_decode(const VmdsCall *call,
 	}
 	vmds_json_reader_enter(&reader);
 	while (vmds_json_reader_next(&reader)) {
-		g_autofree gchar *member = vmds_json_reader_member(&reader);
-		if (g_strcmp0(member, "dataset") == 0) {
+		gint member = vmds_json_reader_member_index(&reader, vmds_datasets_arg_names);
+		VmdsDatasetsArg arg = member >= 0 ? 1u << member : 0;
+		if (arg == VMDS_DATASETS_ARG_DATASET) {
 			args->dataset =
 			    vmds_datasets_plugin_read_string(&reader, "dataset", NULL, error);
 			if (args->dataset == NULL)
 				return FALSE;
-		} else if (g_strcmp0(member, "keys") == 0 &&
-			   (allowed & VMDS_DATASETS_ARG_KEYS) != 0) {
+		} else if (arg == VMDS_DATASETS_ARG_KEYS && (allowed & arg) != 0) {
 			args->keys = vmds_datasets_plugin_read_keys(&reader, error);
 			if (args->keys == NULL)
 				return FALSE;
-		} else if (g_strcmp0(member, "entries") == 0 &&
-			   (allowed & VMDS_DATASETS_ARG_ENTRIES) != 0) {
+		} else if (arg == VMDS_DATASETS_ARG_ENTRIES && (allowed & arg) != 0) {
 			args->entries = vmds_datasets_plugin_read_entries(&reader, error);
 			if (args->entries == NULL)
 				return FALSE;
-		} else if (g_strcmp0(member, "context") == 0 &&
-			   (allowed & VMDS_DATASETS_ARG_CONTEXT) != 0) {
+		} else if (arg == VMDS_DATASETS_ARG_CONTEXT && (allowed & arg) != 0) {
 			args->context =
 			    vmds_datasets_plugin_read_string(&reader, "context", NULL, error);
 			if (args->context == NULL)
 				return FALSE;
-		} else if (g_strcmp0(member, "context") == 0 &&
+		} else if (arg == VMDS_DATASETS_ARG_CONTEXT &&
 			   (allowed & VMDS_DATASETS_ARG_IGNORE_CONTEXT) != 0) {
 			vmds_json_reader_skip(&reader);
 		} else {
-			return vmds_datasets_plugin_invalid(error, "unknown member '%s'", member);
+			return vmds_datasets_plugin_unknown_member(
+			    &reader, vmds_datasets_arg_names, member, error);
 		}
 	}
 	if (args->dataset == NULL)
