@@ -963,9 +963,9 @@ vmds_datasets_get_entries(VmdsStore *store,
 		g_autoptr(VmdsStoreStmt) stmt = vmds_store_prepare(
 		    store, "SELECT value FROM entries WHERE dataset_id = ?1 AND key = ?2", error);
 		g_autofree gchar *value = NULL;
+		VmdsEntry *entry;
 		gboolean row = FALSE;
 		gsize value_len = 0;
-		gsize size;
 
 		if (stmt == NULL)
 			return NULL;
@@ -986,12 +986,19 @@ vmds_datasets_get_entries(VmdsStore *store,
 		value = vmds_datasets_column_dup(store, stmt, 0, &value_len, error);
 		if (value == NULL)
 			return NULL;
-		size = vmds_json_string_size(key, strlen(key)) +
-		       vmds_json_string_size(value, value_len) + 4;
-		if (max_bytes > 0 && ret->len > 0 && total + size > max_bytes)
-			break;
-		total += size;
-		g_ptr_array_add(ret, vmds_entry_new(key, value, value_len, FALSE));
+		/* the first entry always fits: its size only counts for the next */
+		if (max_bytes > 0 && (ret->len > 0 || i + 1 < keys->len)) {
+			gsize size = vmds_json_string_size(key, strlen(key)) +
+				     vmds_json_string_size(value, value_len) + 4;
+			if (ret->len > 0 && total + size > max_bytes)
+				break;
+			total += size;
+		}
+		entry = g_new0(VmdsEntry, 1);
+		entry->key = g_strdup(key);
+		entry->value = g_steal_pointer(&value);
+		entry->value_len = value_len;
+		g_ptr_array_add(ret, entry);
 	}
 	if (!vmds_datasets_keys_exist(store, ref.id, dataset, keys, i, keys->len, error))
 		return NULL;
