@@ -36,14 +36,14 @@ struct _VmdsBackchannel {
 	VmdsBackchannelDispatch dispatch;
 	gpointer dispatch_data;
 	VmdsBackchannelLookup lookup_cid;
-	VmdsPoller *poller;    /* (nullable): made with the first socket */
-	GHashTable *listeners; /* VmdsVm* → VmdsBackchannelListener */
+	VmdsPoller *poller;		/* (nullable): made with the first socket */
+	GHashTable *listeners;		/* VmdsVm* → VmdsBackchannelListener */
 	VmdsBackchannelListener *vsock; /* (nullable): when configured */
 	gboolean accept_paused;		/* out of file descriptors */
 	GHashTable *conns;		/* the open VmdsConnections */
-	GPtrArray *pending; /* VmdsConnections with a request read, not yet answered */
-	GArray *group;	    /* VmdsBackchannelRequest: what is answered together */
-	GPtrArray *closed;  /* VmdsConnections closed this turn, freed at its end */
+	GPtrArray *pending;		/* VmdsConnections with a request read, not yet answered */
+	GArray *group;			/* VmdsBackchannelRequest: what is answered together */
+	GPtrArray *closed;		/* VmdsConnections closed this turn, freed at its end */
 	/* settings, updated on reload */
 	guint socket_mode;
 	gid_t gid;
@@ -99,7 +99,8 @@ vmds_backchannel_answer(VmdsBackchannel *self, VmdsVm *vm, GArray *requests)
 	gboolean batch = requests->len > 1 && vmds_store_batch_begin(vm->store, &error);
 
 	for (guint i = 0; i < requests->len; i++)
-		vmds_backchannel_dispatch(self, &g_array_index(requests, VmdsBackchannelRequest, i));
+		vmds_backchannel_dispatch(self,
+					  &g_array_index(requests, VmdsBackchannelRequest, i));
 	if (batch && !vmds_store_batch_end(vm->store, &error)) {
 		g_warning("%s: a group of %u requests failed to commit, answering each on its "
 			  "own: %s",
@@ -328,11 +329,10 @@ vmds_backchannel_accept_cb(guint32 events, gpointer user_data)
 		gint fd = accept4(listener->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0 && (errno == EINTR || errno == ECONNABORTED))
 			continue;
-		if (fd < 0 && (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
-			       errno == ENOMEM)) {
+		if (fd < 0 &&
+		    (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)) {
 			/* level-triggered: the queue would wake the loop at once */
-			g_warning("cannot accept guest connections for now: %s",
-				  g_strerror(errno));
+			g_warning("cannot accept guest connections for now: %s", g_strerror(errno));
 			vmds_backchannel_set_accepting(self, FALSE);
 			vmds_poller_wake_at(self->poller,
 					    vmds_poller_get_time(self->poller) + G_USEC_PER_SEC);
@@ -340,7 +340,8 @@ vmds_backchannel_accept_cb(guint32 events, gpointer user_data)
 		}
 		if (fd < 0) {
 			if (errno != EAGAIN)
-				g_warning("cannot accept a guest connection: %s", g_strerror(errno));
+				g_warning("cannot accept a guest connection: %s",
+					  g_strerror(errno));
 			return;
 		}
 		if (g_hash_table_size(self->conns) >= self->max_connections) {
@@ -376,7 +377,7 @@ vmds_backchannel_listener_free(VmdsBackchannelListener *listener)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmdsBackchannelListener, vmds_backchannel_listener_free)
 
 static gboolean G_GNUC_PRINTF(3, 4)
-vmds_backchannel_set_error(GError **error, gint errsv, const gchar *format, ...)
+    vmds_backchannel_set_error(GError **error, gint errsv, const gchar *format, ...)
 {
 	va_list args;
 	g_autofree gchar *message = NULL;
@@ -384,12 +385,8 @@ vmds_backchannel_set_error(GError **error, gint errsv, const gchar *format, ...)
 	va_start(args, format);
 	message = g_strdup_vprintf(format, args);
 	va_end(args);
-	g_set_error(error,
-		    G_IO_ERROR,
-		    g_io_error_from_errno(errsv),
-		    "%s: %s",
-		    message,
-		    g_strerror(errsv));
+	g_set_error(
+	    error, G_IO_ERROR, g_io_error_from_errno(errsv), "%s: %s", message, g_strerror(errsv));
 	return FALSE;
 }
 
@@ -601,8 +598,8 @@ vmds_backchannel_new(VmdsBackchannelDispatch dispatch,
 static void
 vmds_backchannel_init(VmdsBackchannel *self)
 {
-	self->listeners = g_hash_table_new_full(
-	    NULL, NULL, NULL, (GDestroyNotify)vmds_backchannel_listener_free);
+	self->listeners =
+	    g_hash_table_new_full(NULL, NULL, NULL, (GDestroyNotify)vmds_backchannel_listener_free);
 	self->conns = g_hash_table_new(NULL, NULL);
 	self->pending = g_ptr_array_new();
 	self->group = g_array_new(FALSE, FALSE, sizeof(VmdsBackchannelRequest));

@@ -143,7 +143,8 @@ vmds_connection_read_next(VmdsConnection *self)
 	}
 	self->in_len -= self->packet_len;
 	self->packet_len = 0;
-	if (self->in_size > VMDS_CONNECTION_BUFFER_SIZE && self->in_len <= VMDS_CONNECTION_BUFFER_SIZE) {
+	if (self->in_size > VMDS_CONNECTION_BUFFER_SIZE &&
+	    self->in_len <= VMDS_CONNECTION_BUFFER_SIZE) {
 		self->in = g_realloc(self->in, VMDS_CONNECTION_BUFFER_SIZE + 1);
 		self->in_size = VMDS_CONNECTION_BUFFER_SIZE;
 	}
@@ -232,7 +233,8 @@ vmds_connection_handle(VmdsConnection *self)
 	self->state = VMDS_CONNECTION_BUSY;
 	self->deadline = 0;
 	self->saved_byte = self->in[self->packet_len];
-	if (!vmds_packet_decode(body, self->packet_len - VMDS_PACKET_HEADER_SIZE, &packet, &error)) {
+	if (!vmds_packet_decode(
+		body, self->packet_len - VMDS_PACKET_HEADER_SIZE, &packet, &error)) {
 		g_info("%s: %s", self->vm->id, error->message);
 		vmds_connection_fail(self, "Malformed request");
 		return;
@@ -291,7 +293,8 @@ vmds_connection_read(VmdsConnection *self)
 {
 	while (self->state == VMDS_CONNECTION_READING) {
 		/* no more than the request announced, once its length is known */
-		gsize room = (self->packet_len > 0 ? self->packet_len : self->in_size) - self->in_len;
+		gsize room =
+		    (self->packet_len > 0 ? self->packet_len : self->in_size) - self->in_len;
 		gssize n = recv(self->fd, self->in + self->in_len, room, MSG_DONTWAIT);
 		gboolean first = self->in_len == 0;
 

@@ -446,6 +446,140 @@ START_TEST(test_exhaustion_partial_header)
 END_TEST
 
 /*
+ * Requests sent before the replies to the earlier ones are each answered, in
+ * order: three whole packets and the first bytes of a fourth in one write
+ * (less than its length prefix), then the rest of the fourth in two writes.
+ * The fourth asks for FAST_CLOSE. And a length prefix over the limit that
+ * came in the same write as a request is refused once that is answered.
+ */
+START_TEST(test_exhaustion_pipelined)
+{
+	static const gchar set_w[] =
+	    "datasets-set-entry {\"dataset\":\"rw\",\"entries\":[{\"key\":\"k\",\"value\":\"w\"}]}";
+	static const gchar get_w_reply[] = "1 {\"result\":true,\"entries\":[{\"k\":\"w\"}]}";
+	const gchar *const want[] = {GET_K_REPLY, "1 {\"result\":true}", get_w_reply};
+	g_autoptr(GByteArray) burst = g_byte_array_new();
+	g_autoptr(GByteArray) last = g_byte_array_new();
+	g_autofree gchar *reply = NULL;
+	gint fd;
+
+	start("");
+	fd = vmds_e2e_connect(e2e, NULL);
+	vmds_packet_encode(
+	    burst, VMDS_PACKET_TYPE_DATA, (const guint8 *)GET_K, strlen(GET_K), FALSE);
+	vmds_packet_encode(
+	    burst, VMDS_PACKET_TYPE_DATA, (const guint8 *)set_w, strlen(set_w), FALSE);
+	vmds_packet_encode(
+	    burst, VMDS_PACKET_TYPE_DATA, (const guint8 *)GET_K, strlen(GET_K), FALSE);
+	vmds_packet_encode(last, VMDS_PACKET_TYPE_DATA, (const guint8 *)GET_K, strlen(GET_K), TRUE);
+	g_byte_array_append(burst, last->data, 3);
+	vmds_e2e_send(fd, burst->data, burst->len);
+	for (guint i = 0; i < G_N_ELEMENTS(want); i++) {
+		g_autofree gchar *text = vmds_e2e_read_reply(fd, NULL);
+		ck_assert_msg(g_strcmp0(text, want[i]) == 0, "reply %u: [%s]", i + 1, text);
+	}
+	vmds_e2e_send(fd, last->data + 3, 10);
+	vmds_e2e_send(fd, last->data + 13, last->len - 13);
+	reply = vmds_e2e_read_reply(fd, NULL);
+	ck_assert_msg(g_strcmp0(reply, get_w_reply) == 0, "reply 4: [%s]", reply);
+	ck_assert_msg(vmds_e2e_wait_closed(fd), "FAST_CLOSE did not close the connection");
+	close(fd);
+
+	/* a request, and in the same write a length prefix over the limit */
+	g_byte_array_set_size(burst, 0);
+	vmds_packet_encode(
+	    burst, VMDS_PACKET_TYPE_DATA, (const guint8 *)GET_K, strlen(GET_K), FALSE);
+	g_byte_array_append(burst, (const guint8 *)"\x01\x00\x00\x10", 4);
+	fd = vmds_e2e_connect(e2e, NULL);
+	vmds_e2e_send(fd, burst->data, burst->len);
+	g_free(g_steal_pointer(&reply));
+	reply = vmds_e2e_read_reply(fd, NULL);
+	ck_assert_msg(g_strcmp0(reply, get_w_reply) == 0, "reply: [%s]", reply);
+	g_free(g_steal_pointer(&reply));
+	reply = vmds_e2e_read_reply(fd, NULL);
+	ck_assert_msg(g_strcmp0(reply, "0 Message too large") == 0, "refusal: [%s]", reply);
+	ck_assert_msg(vmds_e2e_wait_closed(fd), "a refused packet did not close the connection");
+	close(fd);
+}
+END_TEST
+
+/* the daemon's open descriptors */
+static guint
+count_fds(void)
+{
+	g_autofree gchar *fd_dir = g_strdup_printf("/proc/%d/fd", (gint)vmds_e2e_get_pid(e2e));
+	g_autoptr(GDir) dir = g_dir_open(fd_dir, 0, NULL);
+	guint n = 0;
+
+	ck_assert_msg(dir != NULL, "cannot read %s", fd_dir);
+	while (g_dir_read_name(dir) != NULL)
+		n++;
+	return n;
+}
+
+static guint
+count_in_log(const gchar *needle)
+{
+	g_autofree gchar *log = vmds_e2e_read_log(e2e);
+	guint n = 0;
+
+	for (const gchar *p = strstr(log, needle); p != NULL; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+/*
+ * Out of file descriptors: with room for two more, six guests connect and
+ * send a request. Two are served; the daemon cannot accept the others, says
+ * so, and stops trying (it does not spin on its listen queue, warning each
+ * loop turn) until a connection closes; then the four waiting are accepted
+ * and served.
+ */
+START_TEST(test_exhaustion_out_of_descriptors)
+{
+	static const gchar warning[] = "cannot accept guest connections for now";
+	enum { CONNS = 6 };
+	struct rlimit lim = {0};
+	struct rlimit tight = {0};
+	gint fds[CONNS];
+	gint64 deadline;
+
+	start("");
+	/* prlimit() on another process needs its uid or CAP_SYS_RESOURCE */
+	ck_assert_int_eq(prlimit(vmds_e2e_get_pid(e2e), RLIMIT_NOFILE, NULL, &lim), 0);
+	tight = lim;
+	tight.rlim_cur = count_fds() + 2;
+	ck_assert_int_eq(prlimit(vmds_e2e_get_pid(e2e), RLIMIT_NOFILE, &tight, NULL), 0);
+	for (guint i = 0; i < CONNS; i++) {
+		fds[i] = vmds_e2e_connect(e2e, NULL);
+		vmds_e2e_send_request(fds[i], GET_K, strlen(GET_K), FALSE);
+	}
+	for (guint i = 0; i < 2; i++) {
+		g_autofree gchar *text = vmds_e2e_read_reply(fds[i], NULL);
+		ck_assert_str_eq(text, GET_K_REPLY);
+	}
+	/* bounded polling of the log until the daemon met the limit */
+	deadline = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
+	while (count_in_log(warning) == 0) {
+		ck_assert_msg(g_get_monotonic_time() < deadline, "no \"%s\" in 30 s", warning);
+		g_usleep(10000);
+	}
+	ck_assert_int_eq(prlimit(vmds_e2e_get_pid(e2e), RLIMIT_NOFILE, &lim, NULL), 0);
+	close(fds[0]);
+	for (guint i = 2; i < CONNS; i++) {
+		g_autofree gchar *text = vmds_e2e_read_reply(fds[i], NULL);
+		ck_assert_msg(
+		    g_strcmp0(text, GET_K_REPLY) == 0, "connection %u: [%s]", i + 1, text);
+	}
+	/* once a second at most, while it lasted: a spinning loop warns thousands of times */
+	ck_assert_uint_le(count_in_log(warning), 30);
+	for (guint i = 1; i < CONNS; i++)
+		close(fds[i]);
+	round_trip();
+}
+END_TEST
+
+/*
  * max-connections=8: the ninth connection is closed by the daemon without a
  * reply while the eight are served; once one of them closes, a new one is
  * accepted, and the one after that refused again. REST is not affected.
@@ -691,6 +825,8 @@ exhaustion_suite(void)
 	tcase_add_test(tc, test_exhaustion_cap);
 	tcase_add_test(tc, test_exhaustion_disk_full);
 	tcase_add_test(tc, test_exhaustion_partial_header);
+	tcase_add_test(tc, test_exhaustion_pipelined);
+	tcase_add_test(tc, test_exhaustion_out_of_descriptors);
 	suite_add_tcase(s, tc);
 	return s;
 }
