@@ -1011,14 +1011,15 @@ static gboolean
 vmds_datasets_set_entries_txn(
     VmdsStore *store, VmdsSide side, const gchar *dataset, GPtrArray *entries, GError **error)
 {
-	g_autoptr(GHashTable) checked = g_hash_table_new(g_str_hash, g_str_equal);
+	g_autoptr(GHashTable) last_writes = g_hash_table_new(g_str_hash, g_str_equal);
 	VmdsDatasetsRef ref = {0};
 	gint64 used = 0;
 
 	if (!vmds_datasets_lookup_for(store, side, dataset, TRUE, &ref, error))
 		return FALSE;
 
-	/* in order: a later entry for the same key sees the earlier one */
+	/* in order: a later entry for the same key sees the earlier one;
+	 * last_writes says which entry wrote a key last */
 	for (guint i = 0; i < entries->len; i++) {
 		VmdsEntry *entry = g_ptr_array_index(entries, i);
 		g_autoptr(VmdsStoreStmt) stmt = NULL;
@@ -1051,16 +1052,25 @@ vmds_datasets_set_entries_txn(
 			return FALSE;
 		if (!vmds_store_step_done(store, stmt, error))
 			return FALSE;
+		g_hash_table_insert(last_writes, entry->key, entry);
 	}
 
-	/* the limits apply to the final values and the final total */
+	/* the limits apply to the final values, each key checked where it first
+	 * appears, and to the final total */
 	for (guint i = 0; i < entries->len; i++) {
 		VmdsEntry *entry = g_ptr_array_index(entries, i);
+		gpointer last = NULL;
+		const VmdsEntry *last_entry;
 		gint64 len = -1;
 
-		if (!g_hash_table_add(checked, entry->key))
+		if (!g_hash_table_steal_extended(last_writes, entry->key, NULL, &last))
 			continue;
-		if (!vmds_datasets_value_length(store, ref.id, entry->key, &len, error))
+		/* a key last replaced holds just that value; an append adds to
+		 * what only the store knows */
+		last_entry = last;
+		if (!last_entry->append)
+			len = (gint64)last_entry->value_len;
+		else if (!vmds_datasets_value_length(store, ref.id, entry->key, &len, error))
 			return FALSE;
 		if (len > VMDS_DATASETS_MAX_VALUE) {
 			g_set_error(error,

@@ -138,6 +138,20 @@ vmds_store_exec(VmdsStore *self, const gchar *sql, const gchar *what, GError **e
 	return TRUE;
 }
 
+/* runs one statement of those every transaction needs (BEGIN, COMMIT...):
+ * prepared once, where sqlite3_exec() would parse it each time */
+static gboolean
+vmds_store_run(VmdsStore *self, const gchar *sql, const gchar *what, GError **error)
+{
+	sqlite3_stmt *stmt = vmds_store_prepare(self, sql, error);
+
+	if (stmt == NULL || !vmds_store_step_done(self, stmt, error)) {
+		g_prefix_error(error, "failed to %s: ", what);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 /* runs a statement returning one row of one column; NULL for no row */
 static gboolean
 vmds_store_query_one(VmdsStore *self, const gchar *sql, gchar **text, gint64 *num, GError **error)
@@ -527,16 +541,16 @@ vmds_store_begin(VmdsStore *self, GError **error)
 		return FALSE;
 	}
 	if (self->batch == VMDS_STORE_BATCH_ARMED) {
-		if (!vmds_store_exec(self, "BEGIN IMMEDIATE", "begin a transaction", error))
+		if (!vmds_store_run(self, "BEGIN IMMEDIATE", "begin a transaction", error))
 			return FALSE;
 		self->batch = VMDS_STORE_BATCH_OPEN;
 	}
 	if (self->batch == VMDS_STORE_BATCH_OPEN) {
 		return vmds_store_check_batch(self, error) &&
-		       vmds_store_exec(self, "SAVEPOINT vmds_txn", "begin a savepoint", error);
+		       vmds_store_run(self, "SAVEPOINT vmds_txn", "begin a savepoint", error);
 	}
 	g_return_val_if_fail(sqlite3_get_autocommit(self->db), FALSE);
-	return vmds_store_exec(self, "BEGIN IMMEDIATE", "begin a transaction", error);
+	return vmds_store_run(self, "BEGIN IMMEDIATE", "begin a transaction", error);
 }
 
 /**
@@ -560,12 +574,12 @@ vmds_store_commit(VmdsStore *self, GError **error)
 
 	if (self->batch == VMDS_STORE_BATCH_OPEN) {
 		if (vmds_store_check_batch(self, error) &&
-		    vmds_store_exec(self, "RELEASE vmds_txn", "release a savepoint", error))
+		    vmds_store_run(self, "RELEASE vmds_txn", "release a savepoint", error))
 			return TRUE;
 		vmds_store_rollback(self);
 		return FALSE;
 	}
-	if (!vmds_store_exec(self, "COMMIT", "commit a transaction", error)) {
+	if (!vmds_store_run(self, "COMMIT", "commit a transaction", error)) {
 		vmds_store_rollback(self);
 		return FALSE;
 	}

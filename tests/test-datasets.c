@@ -725,6 +725,22 @@ START_TEST(test_datasets_value_limits)
 		      error->message);
 	value = test_datasets_get_value("ds", "final", NULL);
 	ck_assert_str_eq(value, "small");
+	g_clear_pointer(&value, g_free);
+	g_clear_pointer(&entries, g_ptr_array_unref);
+
+	/* of several keys too large, the error names the first to appear, with
+	 * its final size */
+	entries = test_datasets_entries_new();
+	test_datasets_entries_add(entries, "first", "x", 1, FALSE);
+	test_datasets_entries_add(entries, "second", big, 1048577, FALSE);
+	test_datasets_entries_add(entries, "first", big, 1048576, TRUE);
+	ck_assert(!vmds_datasets_set_entries(store, VMDS_SIDE_GUEST, "ds", entries, &error));
+	assert_error(error, VMDS_ERROR_TOO_LARGE);
+	ck_assert_str_eq(error->message,
+			 "value of key 'first' in data set 'ds' would be 1048577 bytes, longer "
+			 "than 1048576 bytes");
+	ck_assert_ptr_null(test_datasets_get_value("ds", "first", NULL));
+	ck_assert_ptr_null(test_datasets_get_value("ds", "second", NULL));
 }
 END_TEST
 
