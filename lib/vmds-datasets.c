@@ -994,6 +994,7 @@ vmds_datasets_get_entries(VmdsStore *store,
 				break;
 			total += size;
 		}
+		/* the entry takes the copy made of the column, not a second one */
 		entry = g_new0(VmdsEntry, 1);
 		entry->key = g_strdup(key);
 		entry->value = g_steal_pointer(&value);
