@@ -309,6 +309,24 @@ vmds_datasets_step(VmdsStore *store, sqlite3_stmt *stmt, gboolean *row, GError *
 	return vmds_store_set_error(store, rc, error);
 }
 
+/* a statement with RETURNING that changes at most one row, run to its end:
+ * outside a transaction SQLite commits when it finishes, so a commit that
+ * fails is told here, not lost in the reset */
+static gboolean
+vmds_datasets_step_returning(VmdsStore *store, sqlite3_stmt *stmt, gboolean *row, GError **error)
+{
+	gint rc;
+
+	if (!vmds_datasets_step(store, stmt, row, error))
+		return FALSE;
+	if (!*row)
+		return TRUE;
+	rc = sqlite3_step(stmt);
+	if (rc != SQLITE_DONE)
+		return vmds_store_set_error(store, rc == SQLITE_ROW ? SQLITE_MISUSE : rc, error);
+	return TRUE;
+}
+
 static gboolean
 vmds_datasets_bind_check(VmdsStore *store, gint rc, GError **error)
 {
@@ -630,7 +648,7 @@ vmds_datasets_create(VmdsStore *store, const VmdsDataset *dataset, GError **erro
 		error))
 		return FALSE;
 	/* nothing to forget: only a data set that exists is cached */
-	if (!vmds_datasets_step(store, stmt, &row, error))
+	if (!vmds_datasets_step_returning(store, stmt, &row, error))
 		return FALSE;
 	if (!row) {
 		g_set_error(error,
@@ -718,7 +736,7 @@ vmds_datasets_update(VmdsStore *store,
 		sqlite3_bind_int(stmt, 9, values->omit_from_snapshot_and_clone ? 1 : 0),
 		error))
 		return FALSE;
-	ok = vmds_datasets_step(store, stmt, &row, error);
+	ok = vmds_datasets_step_returning(store, stmt, &row, error);
 	vmds_datasets_forget(store, name);
 	if (!ok)
 		return FALSE;

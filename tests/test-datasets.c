@@ -7,7 +7,9 @@
 
 #include <check.h>
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "vmds-datasets.h"
 #include "vmds-error.h"
@@ -272,6 +274,58 @@ START_TEST(test_datasets_create_duplicate)
 	got = vmds_datasets_get(store, "ds", &error);
 	assert_ret_error(got, error);
 	ck_assert_str_eq(got->description, "about ds");
+	ck_assert_int_eq(got->host, VMDS_ACCESS_READ_WRITE);
+}
+END_TEST
+
+/*
+ * A commit that fails fails the call: the WAL may not grow (RLIMIT_FSIZE at
+ * its size), so neither a create nor an update can commit, and nothing
+ * changed. Outside a transaction SQLite commits as the statement finishes,
+ * after the row RETURNING gives.
+ */
+START_TEST(test_datasets_commit_fails)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GError) error_update = NULL;
+	g_autoptr(VmdsDataset) dataset = vmds_dataset_new();
+	g_autoptr(VmdsDataset) values = vmds_dataset_new();
+	g_autoptr(VmdsDataset) got = NULL;
+	g_autofree gchar *wal = g_build_filename(test_dir, "vm-1", "vm-1.dsd-wal", NULL);
+	struct rlimit saved = {0};
+	struct rlimit tight = {0};
+	GStatBuf st;
+	void (*handler)(int);
+	gboolean created;
+	gboolean updated;
+
+	test_datasets_create("a", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_WRITE);
+	ck_assert_int_eq(g_stat(wal, &st), 0);
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &saved), 0);
+	tight = saved;
+	tight.rlim_cur = (rlim_t)st.st_size;
+	dataset->name = g_strdup("b");
+	values->host = VMDS_ACCESS_NONE;
+	handler = signal(SIGXFSZ, SIG_IGN);
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &tight), 0);
+	created = vmds_datasets_create(store, dataset, &error);
+	updated = vmds_datasets_update(store, "a", values, VMDS_DATASET_FIELD_HOST, &error_update);
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &saved), 0);
+	signal(SIGXFSZ, handler);
+
+	assert_ok_error(created, error);
+	ck_assert(!created);
+	assert_error(error, VMDS_ERROR_STORAGE);
+	assert_ok_error(updated, error_update);
+	ck_assert(!updated);
+	assert_error(error_update, VMDS_ERROR_STORAGE);
+	g_clear_error(&error);
+	got = vmds_datasets_get(store, "b", &error);
+	ck_assert_ptr_null(got);
+	assert_error(error, VMDS_ERROR_DATASET_NOT_FOUND);
+	g_clear_error(&error);
+	got = vmds_datasets_get(store, "a", &error);
+	assert_ret_error(got, error);
 	ck_assert_int_eq(got->host, VMDS_ACCESS_READ_WRITE);
 }
 END_TEST
@@ -1380,6 +1434,7 @@ test_datasets_suite(void)
 	tcase_add_test(tc, test_datasets_create_list_get);
 	tcase_add_test(tc, test_datasets_create_empty_list);
 	tcase_add_test(tc, test_datasets_create_duplicate);
+	tcase_add_test(tc, test_datasets_commit_fails);
 	tcase_add_test(tc, test_datasets_name_limits);
 	tcase_add_test(tc, test_datasets_description_limits);
 	tcase_add_test(tc, test_datasets_update);
