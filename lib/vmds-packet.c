@@ -34,11 +34,14 @@ vmds_packet_get_u32(const guint8 *buf)
 	       (guint32)buf[3];
 }
 
-static void
-vmds_packet_put_u32(GByteArray *out, guint32 value)
+static guint8 *
+vmds_packet_put_u32(guint8 *p, guint32 value)
 {
-	guint8 buf[4] = {value >> 24, value >> 16, value >> 8, value};
-	g_byte_array_append(out, buf, sizeof(buf));
+	p[0] = value >> 24;
+	p[1] = value >> 16;
+	p[2] = value >> 8;
+	p[3] = value;
+	return p + 4;
 }
 
 /**
@@ -143,13 +146,14 @@ vmds_packet_decode(const guint8 *body, gsize len, VmdsPacket *packet, GError **e
 	return TRUE;
 }
 
-static void
-vmds_packet_put_int64(GByteArray *out, guint32 field, guint64 value)
+static guint8 *
+vmds_packet_put_int64(guint8 *p, guint32 field, guint64 value)
 {
-	vmds_packet_put_u32(out, VMDS_PACKET_ENTRY_INT64);
-	vmds_packet_put_u32(out, field);
-	vmds_packet_put_u32(out, (guint32)(value & 0xffffffff));
-	vmds_packet_put_u32(out, (guint32)(value >> 32));
+	p = vmds_packet_put_u32(p, VMDS_PACKET_ENTRY_INT64);
+	p = vmds_packet_put_u32(p, field);
+	/* two big-endian words, low word first */
+	p = vmds_packet_put_u32(p, (guint32)(value & 0xffffffff));
+	return vmds_packet_put_u32(p, (guint32)(value >> 32));
 }
 
 /**
@@ -169,25 +173,23 @@ vmds_packet_encode(GByteArray *out,
 		   gsize payload_len,
 		   gboolean fast_close)
 {
-	guint header_at = out->len;
+	/* the length, the type, the payload's entry and the fast-close entry */
+	gsize body = 16 + (payload_len > 0 ? 12 + payload_len : 0) + (fast_close ? 16 : 0);
+	guint8 *p;
 
 	g_return_if_fail(payload_len <= G_MAXINT32);
 
-	vmds_packet_put_u32(out, 0);
-	vmds_packet_put_int64(out, VMDS_PACKET_FIELD_TYPE, type);
+	g_byte_array_set_size(out, out->len + (guint)(VMDS_PACKET_HEADER_SIZE + body));
+	p = out->data + out->len - VMDS_PACKET_HEADER_SIZE - body;
+	p = vmds_packet_put_u32(p, (guint32)body);
+	p = vmds_packet_put_int64(p, VMDS_PACKET_FIELD_TYPE, type);
 	if (payload_len > 0) {
-		vmds_packet_put_u32(out, VMDS_PACKET_ENTRY_STRING);
-		vmds_packet_put_u32(out, VMDS_PACKET_FIELD_PAYLOAD);
-		vmds_packet_put_u32(out, (guint32)payload_len);
-		g_byte_array_append(out, payload, (guint)payload_len);
+		p = vmds_packet_put_u32(p, VMDS_PACKET_ENTRY_STRING);
+		p = vmds_packet_put_u32(p, VMDS_PACKET_FIELD_PAYLOAD);
+		p = vmds_packet_put_u32(p, (guint32)payload_len);
+		memcpy(p, payload, payload_len);
+		p += payload_len;
 	}
 	if (fast_close)
-		vmds_packet_put_int64(out, VMDS_PACKET_FIELD_FAST_CLOSE, 1);
-	{
-		guint32 body = out->len - header_at - VMDS_PACKET_HEADER_SIZE;
-		out->data[header_at] = body >> 24;
-		out->data[header_at + 1] = body >> 16;
-		out->data[header_at + 2] = body >> 8;
-		out->data[header_at + 3] = body;
-	}
+		vmds_packet_put_int64(p, VMDS_PACKET_FIELD_FAST_CLOSE, 1);
 }
