@@ -286,6 +286,26 @@ vmds_json_validate_value(VmdsJsonValidator *v, guint depth)
 	return vmds_json_fail(v, "an unexpected character");
 }
 
+/* ASCII is UTF-8: most arguments are, and eight bytes at a time say so
+ * faster than a UTF-8 decoder */
+static gboolean
+vmds_json_validate_is_ascii(const gchar *text, gsize len)
+{
+	gsize i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		guint64 word;
+		memcpy(&word, text + i, sizeof(word));
+		if ((word & G_GUINT64_CONSTANT(0x8080808080808080)) != 0)
+			return FALSE;
+	}
+	for (; i < len; i++) {
+		if ((guchar)text[i] >= 0x80)
+			return FALSE;
+	}
+	return TRUE;
+}
+
 /**
  * vmds_json_validate:
  * @text: untrusted text, not necessarily NUL-terminated
@@ -304,7 +324,7 @@ vmds_json_validate(const gchar *text, gsize len, GError **error)
 {
 	VmdsJsonValidator v = {.text = text, .len = len};
 
-	if (!g_utf8_validate_len(text, len, NULL)) {
+	if (!vmds_json_validate_is_ascii(text, len) && !g_utf8_validate_len(text, len, NULL)) {
 		g_set_error_literal(error,
 				    VMDS_ERROR,
 				    VMDS_ERROR_INVALID_ARGUMENT,

@@ -24,12 +24,24 @@ test_json_assert_refused(const gchar *text, gsize len)
 START_TEST(test_json_parse_refuses)
 {
 	g_autoptr(GString) deep = g_string_new(NULL);
+	const gchar *const not_utf8[] = {
+	    "{\"abcdefghijk\":\"\xc0\xaf\"}",
+	    "{\"abc\":\"\xed\xa0\x80xxxxxxxxxxxx\"}",
+	    "{\"abcdefgh\":\"\xe2\x82\"}",
+	};
 
 	test_json_assert_refused("", 0);
 	test_json_assert_refused("[]", 2);
 	test_json_assert_refused("\"x\"", 3);
 	test_json_assert_refused("{\"a\":", 5);
 	test_json_assert_refused("{\"a\":\"\xff\"}", 9);
+	/* not UTF-8 after whole 8-byte words of ASCII, inside one, and in the tail */
+	for (guint i = 0; i < G_N_ELEMENTS(not_utf8); i++) {
+		g_autoptr(GError) error = NULL;
+		ck_assert(!vmds_json_validate(not_utf8[i], strlen(not_utf8[i]), &error));
+		ck_assert_str_eq(error->message, "arguments are not valid UTF-8");
+		test_json_assert_refused(not_utf8[i], strlen(not_utf8[i]));
+	}
 	test_json_assert_refused("{\"a\":\"x\\u0000y\"}", 16);
 	for (guint i = 0; i < VMDS_JSON_MAX_DEPTH + 1; i++)
 		g_string_append(deep, "[");
