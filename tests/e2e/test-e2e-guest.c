@@ -5,9 +5,12 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <glib/gstdio.h>
+#include <linux/vm_sockets.h>
 #include <stdlib.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "vmds-e2e.h"
@@ -746,6 +749,58 @@ START_TEST(test_guest_raw_malformed)
 }
 END_TEST
 
+/* binds a vsock socket to @port on every CID (never connects); the errno, 0 on success */
+static gint
+vsock_bind_errno(guint32 port)
+{
+	struct sockaddr_vm addr = {
+	    .svm_family = AF_VSOCK, .svm_cid = VMADDR_CID_ANY, .svm_port = port};
+	gint fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	gint ret = 0;
+
+	if (fd < 0)
+		return errno;
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+		ret = errno;
+	close(fd);
+	return ret;
+}
+
+/*
+ * [vsock] port: the daemon listens on that port (binding it again fails with
+ * EADDRINUSE) beside the unix sockets, which still serve, and the port is
+ * free again once the daemon stopped. Nothing here connects over vsock.
+ */
+START_TEST(test_guest_vsock_listener)
+{
+	guint32 port = 0;
+	g_autofree gchar *config = NULL;
+
+	for (guint i = 0; i < 20 && port == 0; i++) {
+		guint32 candidate = (guint32)g_random_int_range(20000, 60000);
+		gint err = vsock_bind_errno(candidate);
+		if (err == 0)
+			port = candidate;
+		else if (err != EADDRINUSE) {
+			g_printerr("SKIP: test_guest_vsock_listener: no local vsock: %s\n",
+				   g_strerror(err));
+			return;
+		}
+	}
+	ck_assert_uint_ne(port, 0);
+	config = g_strdup_printf("[vsock]\nport=%u\n", port);
+	g_clear_pointer(&e2e, vmds_e2e_free);
+	e2e = vmds_e2e_new(config);
+	ck_assert_int_eq(vsock_bind_errno(port), EADDRINUSE);
+	vmds_e2e_create_dataset(e2e, NULL, "rw", "READ_WRITE", "READ_WRITE");
+	vmds_e2e_put(e2e, "rw", "k", "v");
+	guest_ok("datasets-get-entry {\"dataset\":\"rw\",\"keys\":[\"k\"]}",
+		 "{\"result\":true,\"entries\":[{\"k\":\"v\"}]}");
+	vmds_e2e_stop(e2e);
+	ck_assert_int_eq(vsock_bind_errno(port), 0);
+}
+END_TEST
+
 static Suite *
 guest_suite(void)
 {
@@ -774,6 +829,7 @@ guest_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_guest_raw_sequence);
 	tcase_add_test(tc, test_guest_raw_malformed);
+	tcase_add_test(tc, test_guest_vsock_listener);
 	suite_add_tcase(s, tc);
 	return s;
 }
