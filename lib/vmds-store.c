@@ -18,6 +18,10 @@
 /* how long a statement waits for a lock held by another connection */
 #define VMDS_STORE_BUSY_TIMEOUT_MS 5000
 
+/* what a cached value costs beyond its bytes (the table's slot, the
+ * allocator's header), roughly: so that many tiny values count too */
+#define VMDS_STORE_CACHE_OVERHEAD 64
+
 /* a group commit: transactions are savepoints in one transaction, which is
  * begun by the first of them, so a group of reads costs nothing */
 typedef enum {
@@ -32,10 +36,22 @@ struct _VmdsStore {
 	sqlite3 *db;
 	gint lock_fd;
 	gint schema_version;
-	GHashTable *stmts; /* sql (its address) -> sqlite3_stmt (finalized on removal) */
-	GHashTable *cache; /* see vmds_store_get_cache() */
+	GHashTable *stmts;  /* sql (its address) -> sqlite3_stmt (finalized on removal) */
+	GHashTable *cache;  /* see vmds_store_get_cache() */
+	GHashTable *values; /* see vmds_store_lookup_value(); NULL while empty */
+	gsize values_cost;  /* what the values cost, VMDS_STORE_CACHE_MAX_BYTES at most */
 	VmdsStoreBatch batch;
 };
+
+/* an entry value kept in memory, in one allocation that is its own key in
+ * the store's table of values */
+typedef struct {
+	gint64 dataset_id;
+	const gchar *key; /* in data, NUL-terminated */
+	gsize key_len;
+	gsize value_len;
+	gchar data[]; /* the key, its NUL, the value */
+} VmdsStoreValue;
 
 G_DEFINE_FINAL_TYPE(VmdsStore, vmds_store, G_TYPE_OBJECT)
 
@@ -88,14 +104,56 @@ vmds_store_stmt_free_cb(gpointer data)
 	sqlite3_finalize(data);
 }
 
+static guint
+vmds_store_value_hash_cb(gconstpointer data)
+{
+	const VmdsStoreValue *value = data;
+
+	return g_str_hash(value->key) ^ g_int64_hash(&value->dataset_id);
+}
+
+static gboolean
+vmds_store_value_equal_cb(gconstpointer a, gconstpointer b)
+{
+	const VmdsStoreValue *value_a = a;
+	const VmdsStoreValue *value_b = b;
+
+	return value_a->dataset_id == value_b->dataset_id &&
+	       strcmp(value_a->key, value_b->key) == 0;
+}
+
+static gsize
+vmds_store_value_cost(gsize key_len, gsize value_len)
+{
+	return sizeof(VmdsStoreValue) + key_len + 1 + value_len + VMDS_STORE_CACHE_OVERHEAD;
+}
+
+/* an empty cache of values costs nothing: the table goes with its values */
+static void
+vmds_store_forget_all_values(VmdsStore *self)
+{
+	g_clear_pointer(&self->values, g_hash_table_unref);
+	self->values_cost = 0;
+}
+
+/* the one place that says everything cached may be void: a transaction or a
+ * savepoint rolled back, so what was read inside it did not happen, or the
+ * store closed */
+static void
+vmds_store_forget_all(VmdsStore *self)
+{
+	g_hash_table_remove_all(self->cache);
+	vmds_store_forget_all_values(self);
+}
+
 /* SQLite rolled a transaction back, asked to or on its own (SQLITE_FULL,
- * SQLITE_IOERR...): what the cache holds may have been read inside it */
+ * SQLITE_IOERR...): what the caches hold may have been read inside it */
 static void
 vmds_store_rollback_cb(gpointer user_data)
 {
 	VmdsStore *self = user_data;
 
-	g_hash_table_remove_all(self->cache);
+	vmds_store_forget_all(self);
 }
 
 /**
@@ -453,6 +511,154 @@ vmds_store_prepare(VmdsStore *self, const gchar *sql, GError **error)
 }
 
 /**
+ * vmds_store_lookup_value:
+ * @self: a #VmdsStore
+ * @dataset_id: the id of the data set's row
+ * @key: the entry's key
+ * @value_len: (out): the length of the value in bytes
+ *
+ * Looks up the value of an entry in the store's cache of small values, which
+ * the engine fills with vmds_store_cache_value() as it reads them, so that
+ * reading one again does not ask SQLite.
+ *
+ * The store empties the cache along with the one of vmds_store_get_cache():
+ * whenever a transaction or a savepoint rolls back and when it closes.
+ * Whoever changes an entry must forget its value (vmds_store_forget_value(),
+ * vmds_store_forget_values()) before the change.
+ *
+ * Returns: (transfer none) (array length=value_len) (nullable): the value,
+ * not NUL-terminated, valid until the next call that changes the cache; or
+ * %NULL when the cache does not hold it
+ */
+const gchar *
+vmds_store_lookup_value(VmdsStore *self, gint64 dataset_id, const gchar *key, gsize *value_len)
+{
+	VmdsStoreValue probe = {.dataset_id = dataset_id, .key = key};
+	const VmdsStoreValue *value;
+
+	g_return_val_if_fail(VMDS_IS_STORE(self), NULL);
+	g_return_val_if_fail(key != NULL, NULL);
+	g_return_val_if_fail(value_len != NULL, NULL);
+
+	if (self->values == NULL)
+		return NULL;
+	value = g_hash_table_lookup(self->values, &probe);
+	if (value == NULL)
+		return NULL;
+	*value_len = value->value_len;
+	return value->data + value->key_len + 1;
+}
+
+/**
+ * vmds_store_cache_value:
+ * @self: a #VmdsStore
+ * @dataset_id: the id of the data set's row
+ * @key: the entry's key
+ * @value: (array length=value_len): the value just read from the store
+ * @value_len: the length of @value in bytes
+ *
+ * Keeps a copy of an entry's value, if it is at most
+ * %VMDS_STORE_CACHE_MAX_VALUE bytes long. When the values kept would cost
+ * more than %VMDS_STORE_CACHE_MAX_BYTES (with their keys and what the table
+ * spends on each), the cache forgets all of them first.
+ */
+void
+vmds_store_cache_value(
+    VmdsStore *self, gint64 dataset_id, const gchar *key, const gchar *value, gsize value_len)
+{
+	VmdsStoreValue *cached;
+	gsize key_len;
+	gsize cost;
+
+	g_return_if_fail(VMDS_IS_STORE(self));
+	g_return_if_fail(key != NULL);
+	g_return_if_fail(value != NULL || value_len == 0);
+
+	if (value_len > VMDS_STORE_CACHE_MAX_VALUE || self->db == NULL)
+		return;
+	key_len = strlen(key);
+	cost = vmds_store_value_cost(key_len, value_len);
+	if (cost > VMDS_STORE_CACHE_MAX_BYTES)
+		return;
+	vmds_store_forget_value(self, dataset_id, key);
+	/* full: start again, simpler than choosing what to evict, and it
+	 * costs only when more small values are read than fit */
+	if (self->values_cost + cost > VMDS_STORE_CACHE_MAX_BYTES)
+		vmds_store_forget_all_values(self);
+	if (self->values == NULL) {
+		self->values = g_hash_table_new_full(
+		    vmds_store_value_hash_cb, vmds_store_value_equal_cb, g_free, NULL);
+	}
+
+	cached = g_malloc(sizeof(*cached) + key_len + 1 + value_len);
+	cached->dataset_id = dataset_id;
+	cached->key = cached->data;
+	cached->key_len = key_len;
+	cached->value_len = value_len;
+	memcpy(cached->data, key, key_len + 1);
+	if (value_len > 0)
+		memcpy(cached->data + key_len + 1, value, value_len);
+	g_hash_table_add(self->values, cached);
+	self->values_cost += cost;
+}
+
+/**
+ * vmds_store_forget_value:
+ * @self: a #VmdsStore
+ * @dataset_id: the id of the data set's row
+ * @key: the entry's key
+ *
+ * Removes the value of one entry from the cache (see
+ * vmds_store_lookup_value()), if it holds it.
+ */
+void
+vmds_store_forget_value(VmdsStore *self, gint64 dataset_id, const gchar *key)
+{
+	VmdsStoreValue probe = {.dataset_id = dataset_id, .key = key};
+	VmdsStoreValue *cached;
+
+	g_return_if_fail(VMDS_IS_STORE(self));
+	g_return_if_fail(key != NULL);
+
+	if (self->values == NULL)
+		return;
+	cached = g_hash_table_lookup(self->values, &probe);
+	if (cached == NULL)
+		return;
+	self->values_cost -= vmds_store_value_cost(cached->key_len, cached->value_len);
+	g_hash_table_remove(self->values, cached);
+}
+
+/**
+ * vmds_store_forget_values:
+ * @self: a #VmdsStore
+ * @dataset_id: the id of the data set's row
+ *
+ * Removes the values of all entries of one data set from the cache (see
+ * vmds_store_lookup_value()).
+ */
+void
+vmds_store_forget_values(VmdsStore *self, gint64 dataset_id)
+{
+	GHashTableIter iter;
+	gpointer data = NULL;
+
+	g_return_if_fail(VMDS_IS_STORE(self));
+
+	if (self->values == NULL)
+		return;
+	g_hash_table_iter_init(&iter, self->values);
+	while (g_hash_table_iter_next(&iter, &data, NULL)) {
+		const VmdsStoreValue *cached = data;
+
+		if (cached->dataset_id != dataset_id)
+			continue;
+		self->values_cost -= vmds_store_value_cost(cached->key_len, cached->value_len);
+		g_hash_table_iter_remove(&iter);
+	}
+}
+
+/**
  * vmds_store_get_cache:
  * @self: a #VmdsStore
  *
@@ -463,7 +669,8 @@ vmds_store_prepare(VmdsStore *self, const gchar *sql, GError **error)
  * The store empties it whenever a transaction or a savepoint rolls back,
  * whether vmds_store_rollback() or SQLite rolled it back, and when it closes:
  * nothing read inside a transaction that did not happen is served from it.
- * Whoever changes a row must remove what the table holds of it.
+ * Whoever changes a row must remove what the table holds of it. Entry values
+ * have a cache of their own: vmds_store_lookup_value().
  *
  * Returns: (transfer none) (element-type utf8 gpointer): the table
  */
@@ -631,7 +838,7 @@ vmds_store_rollback(VmdsStore *self)
 		g_warning("%s: %s", self->path, error_local->message);
 	/* SQLite calls vmds_store_rollback_cb() for a ROLLBACK, not for a
 	 * ROLLBACK TO a savepoint */
-	g_hash_table_remove_all(self->cache);
+	vmds_store_forget_all(self);
 }
 
 /**
@@ -706,7 +913,7 @@ vmds_store_close(VmdsStore *self)
 	g_return_if_fail(VMDS_IS_STORE(self));
 
 	g_hash_table_remove_all(self->stmts);
-	g_hash_table_remove_all(self->cache);
+	vmds_store_forget_all(self);
 	if (self->db != NULL) {
 		gint rc = sqlite3_close(self->db);
 		if (rc != SQLITE_OK)

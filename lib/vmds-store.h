@@ -22,11 +22,22 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmdsStoreStmt, sqlite3_reset)
 /* the newest schema this build writes; older stores are migrated on open */
 #define VMDS_STORE_SCHEMA_VERSION 1
 
+/* the entry values a store keeps in memory (vmds_store_cache_value()): each
+ * at most this long, and all of them with their keys at most this much */
+#define VMDS_STORE_CACHE_MAX_VALUE 1024
+#define VMDS_STORE_CACHE_MAX_BYTES (256 * 1024)
+
 VmdsStore *vmds_store_open(const gchar *path, GError **error);
 const gchar *vmds_store_get_path(VmdsStore *self);
 gint vmds_store_get_schema_version(VmdsStore *self);
 sqlite3_stmt *vmds_store_prepare(VmdsStore *self, const gchar *sql, GError **error);
 GHashTable *vmds_store_get_cache(VmdsStore *self);
+const gchar *
+vmds_store_lookup_value(VmdsStore *self, gint64 dataset_id, const gchar *key, gsize *value_len);
+void vmds_store_cache_value(
+    VmdsStore *self, gint64 dataset_id, const gchar *key, const gchar *value, gsize value_len);
+void vmds_store_forget_value(VmdsStore *self, gint64 dataset_id, const gchar *key);
+void vmds_store_forget_values(VmdsStore *self, gint64 dataset_id);
 gboolean vmds_store_step_done(VmdsStore *self, sqlite3_stmt *stmt, GError **error);
 gboolean vmds_store_begin(VmdsStore *self, GError **error);
 gboolean vmds_store_commit(VmdsStore *self, GError **error);

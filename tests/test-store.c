@@ -482,6 +482,156 @@ START_TEST(test_store_cache)
 }
 END_TEST
 
+/* @value (@len bytes) is what the cache holds for @key of data set @id */
+static void
+test_store_assert_cached(
+    VmdsStore *store, gint64 id, const gchar *key, const gchar *value, gsize len)
+{
+	gsize got_len = G_MAXSIZE;
+	const gchar *got = vmds_store_lookup_value(store, id, key, &got_len);
+
+	ck_assert_msg(got != NULL, "'%s' of %" G_GINT64_FORMAT " is not cached", key, id);
+	ck_assert_uint_eq(got_len, len);
+	if (len > 0)
+		ck_assert_mem_eq(got, value, len);
+}
+
+static void
+test_store_assert_not_cached(VmdsStore *store, gint64 id, const gchar *key)
+{
+	gsize len = 0;
+
+	ck_assert_ptr_null(vmds_store_lookup_value(store, id, key, &len));
+}
+
+START_TEST(test_store_cache_values)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VmdsStore) store = vmds_store_open(test_path, &error);
+	g_autofree gchar *at_limit = g_strnfill(VMDS_STORE_CACHE_MAX_VALUE, 'a');
+	g_autofree gchar *over_limit = g_strnfill(VMDS_STORE_CACHE_MAX_VALUE + 1, 'o');
+
+	ck_assert_msg(store != NULL, "%s", error->message);
+	test_store_assert_not_cached(store, 1, "k");
+
+	/* bytes as given, NUL and empty included; a key is the data set id and
+	 * all of the key's bytes */
+	vmds_store_cache_value(store, 1, "k", "a\0b", 3);
+	vmds_store_cache_value(store, 1, "kk", "", 0);
+	vmds_store_cache_value(store, 2, "k", "two", 3);
+	test_store_assert_cached(store, 1, "k", "a\0b", 3);
+	test_store_assert_cached(store, 1, "kk", "", 0);
+	test_store_assert_cached(store, 2, "k", "two", 3);
+	test_store_assert_not_cached(store, 3, "k");
+	test_store_assert_not_cached(store, 1, "K");
+
+	/* a value read again replaces the one kept */
+	vmds_store_cache_value(store, 1, "k", "again", 5);
+	test_store_assert_cached(store, 1, "k", "again", 5);
+
+	/* small values only */
+	vmds_store_cache_value(store, 1, "at", at_limit, VMDS_STORE_CACHE_MAX_VALUE);
+	vmds_store_cache_value(store, 1, "over", over_limit, VMDS_STORE_CACHE_MAX_VALUE + 1);
+	test_store_assert_cached(store, 1, "at", at_limit, VMDS_STORE_CACHE_MAX_VALUE);
+	test_store_assert_not_cached(store, 1, "over");
+
+	/* forgetting one entry, then all of a data set */
+	vmds_store_forget_value(store, 1, "k");
+	vmds_store_forget_value(store, 1, "absent");
+	test_store_assert_not_cached(store, 1, "k");
+	test_store_assert_cached(store, 1, "kk", "", 0);
+	test_store_assert_cached(store, 2, "k", "two", 3);
+	vmds_store_forget_values(store, 1);
+	test_store_assert_not_cached(store, 1, "kk");
+	test_store_assert_not_cached(store, 1, "at");
+	test_store_assert_cached(store, 2, "k", "two", 3);
+}
+END_TEST
+
+START_TEST(test_store_cache_values_bound)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VmdsStore) store = vmds_store_open(test_path, &error);
+	const guint n = 2 * VMDS_STORE_CACHE_MAX_BYTES / VMDS_STORE_CACHE_MAX_VALUE;
+	guint kept = 0;
+
+	/* twice what fits: every value just kept is there, and never more
+	 * values than fit */
+	ck_assert_msg(store != NULL, "%s", error->message);
+	for (guint i = 0; i < n; i++) {
+		g_autofree gchar *key = g_strdup_printf("key-%u", i);
+		g_autofree gchar *value = g_strnfill(VMDS_STORE_CACHE_MAX_VALUE, 'a' + i % 26);
+
+		vmds_store_cache_value(store, 1, key, value, VMDS_STORE_CACHE_MAX_VALUE);
+		test_store_assert_cached(store, 1, key, value, VMDS_STORE_CACHE_MAX_VALUE);
+	}
+	for (guint i = 0; i < n; i++) {
+		g_autofree gchar *key = g_strdup_printf("key-%u", i);
+		g_autofree gchar *value = g_strnfill(VMDS_STORE_CACHE_MAX_VALUE, 'a' + i % 26);
+		gsize len = 0;
+
+		if (vmds_store_lookup_value(store, 1, key, &len) == NULL)
+			continue;
+		test_store_assert_cached(store, 1, key, value, VMDS_STORE_CACHE_MAX_VALUE);
+		kept++;
+	}
+	ck_assert_uint_gt(kept, 0);
+	ck_assert_uint_le(kept * VMDS_STORE_CACHE_MAX_VALUE, VMDS_STORE_CACHE_MAX_BYTES);
+	test_store_assert_not_cached(store, 1, "key-0");
+
+	/* and the cache starts again where it left off */
+	vmds_store_forget_values(store, 1);
+	vmds_store_cache_value(store, 1, "key-0", "v", 1);
+	test_store_assert_cached(store, 1, "key-0", "v", 1);
+}
+END_TEST
+
+START_TEST(test_store_cache_values_void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VmdsStore) store = vmds_store_open(test_path, &error);
+
+	/* what the cache of values keeps, it keeps through reads and commits */
+	ck_assert_msg(store != NULL, "%s", error->message);
+	vmds_store_cache_value(store, 1, "k", "v", 1);
+	ck_assert_int_eq(test_store_query_int(store, "SELECT count(*) FROM datasets"), 0);
+	ck_assert(vmds_store_begin(store, &error));
+	test_store_exec(store,
+			"INSERT INTO datasets (name, description, host, guest, omit) "
+			"VALUES ('kept', '', 0, 0, 0)");
+	ck_assert(vmds_store_commit(store, &error));
+	test_store_assert_cached(store, 1, "k", "v", 1);
+
+	/* it forgets on a rollback */
+	ck_assert(vmds_store_begin(store, &error));
+	vmds_store_rollback(store);
+	test_store_assert_not_cached(store, 1, "k");
+
+	/* on a savepoint of a group rolling back, and SQLite rolling the group
+	 * back on its own; not on a savepoint released */
+	vmds_store_cache_value(store, 1, "k", "v", 1);
+	ck_assert(vmds_store_batch_begin(store, &error));
+	ck_assert(vmds_store_begin(store, &error));
+	vmds_store_rollback(store);
+	test_store_assert_not_cached(store, 1, "k");
+	vmds_store_cache_value(store, 1, "k", "v", 1);
+	ck_assert(vmds_store_begin(store, &error));
+	ck_assert(vmds_store_commit(store, &error));
+	test_store_assert_cached(store, 1, "k", "v", 1);
+	test_store_exec(store, "ROLLBACK");
+	test_store_assert_not_cached(store, 1, "k");
+	ck_assert(!vmds_store_batch_end(store, &error));
+	g_clear_error(&error);
+
+	/* and on closing: a closed store keeps nothing */
+	vmds_store_cache_value(store, 1, "k", "v", 1);
+	vmds_store_close(store);
+	test_store_assert_not_cached(store, 1, "k");
+	vmds_store_cache_value(store, 1, "k", "v", 1);
+	test_store_assert_not_cached(store, 1, "k");
+}
+END_TEST
+
 START_TEST(test_store_sql_errors)
 {
 	g_autoptr(GError) error = NULL;
@@ -554,6 +704,9 @@ test_store_suite(void)
 	tcase_add_test(tc, test_store_prepare_cache);
 	tcase_add_test(tc, test_store_prepare_reused_buffer);
 	tcase_add_test(tc, test_store_cache);
+	tcase_add_test(tc, test_store_cache_values);
+	tcase_add_test(tc, test_store_cache_values_bound);
+	tcase_add_test(tc, test_store_cache_values_void);
 	tcase_add_test(tc, test_store_sql_errors);
 	suite_add_tcase(s, tc);
 
