@@ -775,7 +775,9 @@ vmds_datasets_delete_txn(VmdsStore *store, const gchar *name, gboolean force, GE
 		return FALSE;
 	}
 
-	/* entries first (the foreign key would cascade, but say it) */
+	/* entries first (the foreign key would cascade, but say it); a data
+	 * set created later may get the same id */
+	vmds_store_forget_values(store, ref.id);
 	stmt = vmds_store_prepare(store, "DELETE FROM entries WHERE dataset_id = ?1", error);
 	if (stmt == NULL)
 		return FALSE;
@@ -919,6 +921,54 @@ vmds_datasets_list_keys(VmdsStore *store,
 	return g_steal_pointer(&ret);
 }
 
+/* the value of @key, from the store's cache of small values when it holds it,
+ * else from SQLite (and then kept in the cache) */
+static gchar *
+vmds_datasets_read_value(VmdsStore *store,
+			 gint64 id,
+			 const gchar *dataset,
+			 const gchar *key,
+			 gsize *value_len,
+			 GError **error)
+{
+	g_autoptr(VmdsStoreStmt) stmt = NULL;
+	const gchar *cached = vmds_store_lookup_value(store, id, key, value_len);
+	gchar *ret;
+	gboolean row = FALSE;
+
+	if (cached != NULL) {
+		ret = g_malloc(*value_len + 1);
+		memcpy(ret, cached, *value_len);
+		ret[*value_len] = '\0';
+		return ret;
+	}
+	stmt = vmds_store_prepare(
+	    store, "SELECT value FROM entries WHERE dataset_id = ?1 AND key = ?2", error);
+	if (stmt == NULL)
+		return NULL;
+	if (!vmds_datasets_bind_check(store, sqlite3_bind_int64(stmt, 1, id), error) ||
+	    !vmds_datasets_bind_check(store, vmds_datasets_bind_key(stmt, 2, key), error))
+		return NULL;
+	if (!vmds_datasets_step(store, stmt, &row, error))
+		return NULL;
+	if (!row) {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_KEY_NOT_FOUND,
+			    "no key '%s' in data set '%s'",
+			    key,
+			    dataset);
+		return NULL;
+	}
+	ret = vmds_datasets_column_dup(store, stmt, 0, value_len, error);
+	if (ret == NULL)
+		return NULL;
+	/* inside a transaction this may be a value that never commits: the
+	 * store empties the cache when a transaction rolls back */
+	vmds_store_cache_value(store, id, key, ret, *value_len);
+	return ret;
+}
+
 /**
  * vmds_datasets_get_entries:
  * @store: a #VmdsStore
@@ -978,30 +1028,11 @@ vmds_datasets_get_entries(VmdsStore *store,
 	ret = g_ptr_array_new_with_free_func((GDestroyNotify)vmds_entry_free);
 	for (i = first; i < keys->len; i++) {
 		const gchar *key = g_ptr_array_index(keys, i);
-		g_autoptr(VmdsStoreStmt) stmt = vmds_store_prepare(
-		    store, "SELECT value FROM entries WHERE dataset_id = ?1 AND key = ?2", error);
 		g_autofree gchar *value = NULL;
 		VmdsEntry *entry;
-		gboolean row = FALSE;
 		gsize value_len = 0;
 
-		if (stmt == NULL)
-			return NULL;
-		if (!vmds_datasets_bind_check(store, sqlite3_bind_int64(stmt, 1, ref.id), error) ||
-		    !vmds_datasets_bind_check(store, vmds_datasets_bind_key(stmt, 2, key), error))
-			return NULL;
-		if (!vmds_datasets_step(store, stmt, &row, error))
-			return NULL;
-		if (!row) {
-			g_set_error(error,
-				    VMDS_ERROR,
-				    VMDS_ERROR_KEY_NOT_FOUND,
-				    "no key '%s' in data set '%s'",
-				    key,
-				    dataset);
-			return NULL;
-		}
-		value = vmds_datasets_column_dup(store, stmt, 0, &value_len, error);
+		value = vmds_datasets_read_value(store, ref.id, dataset, key, &value_len, error);
 		if (value == NULL)
 			return NULL;
 		/* the first entry always fits: its size only counts for the next */
@@ -1012,7 +1043,7 @@ vmds_datasets_get_entries(VmdsStore *store,
 				break;
 			total += size;
 		}
-		/* the entry takes the copy made of the column, not a second one */
+		/* the entry takes the copy made of the value, not a second one */
 		entry = g_new0(VmdsEntry, 1);
 		entry->key = g_strdup(key);
 		entry->value = g_steal_pointer(&value);
@@ -1061,6 +1092,9 @@ vmds_datasets_set_entries_txn(
 		}
 		if (stmt == NULL)
 			return FALSE;
+		/* before the write: whether it commits or rolls back, the cache
+		 * no longer holds what the key had */
+		vmds_store_forget_value(store, ref.id, entry->key);
 		if (!vmds_datasets_bind_check(store, sqlite3_bind_int64(stmt, 1, ref.id), error) ||
 		    !vmds_datasets_bind_check(
 			store, vmds_datasets_bind_key(stmt, 2, entry->key), error) ||
@@ -1184,6 +1218,7 @@ vmds_datasets_delete_entries_txn(
 
 		if (stmt == NULL)
 			return FALSE;
+		vmds_store_forget_value(store, ref.id, keys->pdata[i]);
 		if (!vmds_datasets_bind_check(store, sqlite3_bind_int64(stmt, 1, ref.id), error) ||
 		    !vmds_datasets_bind_check(
 			store, vmds_datasets_bind_key(stmt, 2, keys->pdata[i]), error) ||

@@ -1423,6 +1423,321 @@ START_TEST(test_datasets_cache_batch)
 }
 END_TEST
 
+/* small entry values are cached in the store too: each test reads a value
+ * (and checks that it is cached, so that the test means something), changes
+ * it, and reads again */
+
+/* the id of @dataset's row, which the cache of values is keyed by */
+static gint64
+test_datasets_id(const gchar *dataset)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VmdsStoreStmt) stmt =
+	    vmds_store_prepare(store, "SELECT id FROM datasets WHERE name = ?1", &error);
+
+	ck_assert_msg(stmt != NULL, "%s", error != NULL ? error->message : "");
+	ck_assert_int_eq(sqlite3_bind_text(stmt, 1, dataset, -1, SQLITE_STATIC), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(stmt), SQLITE_ROW);
+	return sqlite3_column_int64(stmt, 0);
+}
+
+static gboolean
+test_datasets_is_cached(const gchar *dataset, const gchar *key)
+{
+	gsize len = 0;
+
+	return vmds_store_lookup_value(store, test_datasets_id(dataset), key, &len) != NULL;
+}
+
+/* the value of @key read by the host, bytes and length, or NULL when there
+ * is no such key */
+static GBytes *
+test_datasets_get_bytes(const gchar *dataset, const gchar *key)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) keys = test_datasets_keys_new(key, NULL);
+	g_autoptr(GPtrArray) entries = NULL;
+	VmdsEntry *entry;
+
+	entries =
+	    vmds_datasets_get_entries(store, VMDS_SIDE_HOST, dataset, keys, 0, 0, NULL, &error);
+	assert_ret_error(entries, error);
+	if (entries == NULL) {
+		assert_error(error, VMDS_ERROR_KEY_NOT_FOUND);
+		return NULL;
+	}
+	ck_assert_uint_eq(entries->len, 1);
+	entry = g_ptr_array_index(entries, 0);
+	ck_assert_str_eq(entry->key, key);
+	ck_assert_int_eq(entry->value[entry->value_len], '\0');
+	return g_bytes_new(entry->value, entry->value_len);
+}
+
+/* reads @key twice, the second time from the cache when it keeps the value:
+ * both give exactly @value */
+static void
+test_datasets_assert_value(const gchar *dataset, const gchar *key, const gchar *value, gsize len)
+{
+	for (guint i = 0; i < 2; i++) {
+		g_autoptr(GBytes) got = test_datasets_get_bytes(dataset, key);
+
+		ck_assert_msg(got != NULL, "no key '%s' in data set '%s'", key, dataset);
+		ck_assert_uint_eq(g_bytes_get_size(got), len);
+		if (len > 0)
+			ck_assert_mem_eq(g_bytes_get_data(got, NULL), value, len);
+	}
+}
+
+static void
+test_datasets_assert_missing(const gchar *dataset, const gchar *key)
+{
+	for (guint i = 0; i < 2; i++) {
+		g_autoptr(GBytes) got = test_datasets_get_bytes(dataset, key);
+
+		ck_assert_ptr_null(got);
+	}
+}
+
+START_TEST(test_datasets_cache_values_overwrite)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) entries = test_datasets_entries_new();
+
+	test_datasets_create("ds", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_WRITE);
+	test_datasets_set_ok("ds", "k", "old");
+	test_datasets_assert_value("ds", "k", "old", 3);
+	ck_assert(test_datasets_is_cached("ds", "k"));
+	test_datasets_set_ok("ds", "k", "new");
+	test_datasets_assert_value("ds", "k", "new", 3);
+
+	/* by the guest, twice in one call */
+	test_datasets_entries_add(entries, "k", "x", 1, FALSE);
+	test_datasets_entries_add(entries, "k", "yz", 2, FALSE);
+	ck_assert_msg(vmds_datasets_set_entries(store, VMDS_SIDE_GUEST, "ds", entries, &error),
+		      "%s",
+		      error->message);
+	test_datasets_assert_value("ds", "k", "yz", 2);
+}
+END_TEST
+
+START_TEST(test_datasets_cache_values_append)
+{
+	g_autoptr(GError) error = NULL;
+
+	test_datasets_create("ds", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_WRITE);
+	test_datasets_set_ok("ds", "k", "ab");
+	test_datasets_assert_value("ds", "k", "ab", 2);
+	ck_assert(test_datasets_is_cached("ds", "k"));
+	ck_assert_msg(test_datasets_set1(VMDS_SIDE_GUEST, "ds", "k", "c\0d", 3, TRUE, &error),
+		      "%s",
+		      error->message);
+	test_datasets_assert_value("ds", "k", "abc\0d", 5);
+}
+END_TEST
+
+START_TEST(test_datasets_cache_values_delete_key)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) keys = test_datasets_keys_new("k", NULL);
+
+	test_datasets_create("ds", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_WRITE);
+	test_datasets_set_ok("ds", "k", "v");
+	test_datasets_set_ok("ds", "kk", "w");
+	test_datasets_assert_value("ds", "k", "v", 1);
+	test_datasets_assert_value("ds", "kk", "w", 1);
+	ck_assert(test_datasets_is_cached("ds", "k"));
+	ck_assert_msg(vmds_datasets_delete_entries(store, VMDS_SIDE_GUEST, "ds", keys, &error),
+		      "%s",
+		      error->message);
+	test_datasets_assert_missing("ds", "k");
+	test_datasets_assert_value("ds", "kk", "w", 1);
+}
+END_TEST
+
+START_TEST(test_datasets_cache_values_delete_dataset)
+{
+	g_autoptr(GError) error = NULL;
+	gint64 id;
+
+	test_datasets_create("ds", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_WRITE);
+	test_datasets_set_ok("ds", "k", "old");
+	test_datasets_assert_value("ds", "k", "old", 3);
+	ck_assert(test_datasets_is_cached("ds", "k"));
+	id = test_datasets_id("ds");
+
+	/* SQLite gives the new data set the id of the one deleted */
+	ck_assert_msg(vmds_datasets_delete(store, "ds", TRUE, &error), "%s", error->message);
+	test_datasets_create("ds", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_WRITE);
+	ck_assert_int_eq(test_datasets_id("ds"), id);
+	test_datasets_assert_missing("ds", "k");
+	test_datasets_set_ok("ds", "k", "new");
+	test_datasets_assert_value("ds", "k", "new", 3);
+}
+END_TEST
+
+/* the same key in two data sets, keys that are prefixes of others, empty
+ * values and values with NUL bytes, several keys in one call */
+START_TEST(test_datasets_cache_values_bytes)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) keys = test_datasets_keys_new("k", "kk", "k", "e", NULL);
+
+	test_datasets_create("a", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_WRITE);
+	test_datasets_create("b", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_WRITE);
+	test_datasets_set_ok("a", "k", "in a");
+	test_datasets_set_ok("b", "k", "in b");
+	ck_assert(test_datasets_set1(VMDS_SIDE_HOST, "a", "kk", "\0x\0", 3, FALSE, &error));
+	ck_assert(test_datasets_set1(VMDS_SIDE_HOST, "a", "e", "", 0, FALSE, &error));
+	test_datasets_assert_value("a", "k", "in a", 4);
+	test_datasets_assert_value("b", "k", "in b", 4);
+	test_datasets_assert_value("a", "kk", "\0x\0", 3);
+	test_datasets_assert_value("a", "e", "", 0);
+	test_datasets_assert_missing("b", "kk");
+	ck_assert(test_datasets_is_cached("a", "e"));
+
+	/* one call reading cached values, a key twice */
+	for (guint i = 0; i < 2; i++) {
+		g_autoptr(GPtrArray) entries = NULL;
+		const gchar *values[] = {"in a", "\0x\0", "in a", ""};
+		const gsize lens[] = {4, 3, 4, 0};
+		guint next = 0;
+
+		entries = vmds_datasets_get_entries(
+		    store, VMDS_SIDE_GUEST, "a", keys, 0, 0, &next, &error);
+		assert_ret_error(entries, error);
+		ck_assert_uint_eq(entries->len, keys->len);
+		ck_assert_uint_eq(next, keys->len);
+		for (guint j = 0; j < entries->len; j++) {
+			VmdsEntry *entry = g_ptr_array_index(entries, j);
+
+			ck_assert_str_eq(entry->key, g_ptr_array_index(keys, j));
+			ck_assert_uint_eq(entry->value_len, lens[j]);
+			ck_assert_mem_eq(entry->value, values[j], lens[j] + 1);
+		}
+	}
+}
+END_TEST
+
+/* a value at the limit is cached, one byte longer is not; both read right */
+START_TEST(test_datasets_cache_values_limit)
+{
+	const gsize lens[] = {VMDS_STORE_CACHE_MAX_VALUE, VMDS_STORE_CACHE_MAX_VALUE + 1};
+
+	test_datasets_create("ds", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_WRITE);
+	for (guint i = 0; i < G_N_ELEMENTS(lens); i++) {
+		g_autoptr(GError) error = NULL;
+		g_autofree gchar *old = g_strnfill(lens[i], 'o');
+		g_autofree gchar *new = g_strnfill(lens[i], 'n');
+
+		ck_assert(
+		    test_datasets_set1(VMDS_SIDE_HOST, "ds", "k", old, lens[i], FALSE, &error));
+		test_datasets_assert_value("ds", "k", old, lens[i]);
+		ck_assert_int_eq(test_datasets_is_cached("ds", "k"), i == 0);
+		ck_assert(
+		    test_datasets_set1(VMDS_SIDE_HOST, "ds", "k", new, lens[i], FALSE, &error));
+		test_datasets_assert_value("ds", "k", new, lens[i]);
+	}
+}
+END_TEST
+
+/* more small values than the cache keeps: read, overwritten, read again */
+START_TEST(test_datasets_cache_values_full)
+{
+	const guint n = 3 * VMDS_STORE_CACHE_MAX_BYTES / 1000;
+
+	test_datasets_create("ds", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_WRITE);
+	for (guint round = 0; round < 2; round++) {
+		for (guint i = 0; i < n; i++) {
+			g_autofree gchar *key = g_strdup_printf("k%u", i);
+			g_autofree gchar *value = g_strdup_printf("%u:%u:%0990u", round, i, i);
+
+			test_datasets_set_ok("ds", key, value);
+		}
+		for (guint pass = 0; pass < 2; pass++) {
+			for (guint i = 0; i < n; i++) {
+				guint j = pass == 0 ? i : n - 1 - i;
+				g_autofree gchar *key = g_strdup_printf("k%u", j);
+				g_autofree gchar *value =
+				    g_strdup_printf("%u:%u:%0990u", round, j, j);
+
+				test_datasets_assert_value("ds", key, value, strlen(value));
+			}
+		}
+	}
+}
+END_TEST
+
+/* a value read in a group after a write that rolls back: with its savepoint,
+ * or with the whole group as SQLite does on a full disk */
+START_TEST(test_datasets_cache_values_rollback)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VmdsStoreStmt) rollback = NULL;
+
+	test_datasets_create("ds", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_WRITE);
+	test_datasets_set_ok("ds", "k", "old");
+	test_datasets_assert_value("ds", "k", "old", 3);
+
+	ck_assert(vmds_store_batch_begin(store, &error));
+	ck_assert(vmds_store_begin(store, &error));
+	test_datasets_set_ok("ds", "k", "new");
+	test_datasets_assert_value("ds", "k", "new", 3);
+	ck_assert(test_datasets_is_cached("ds", "k"));
+	vmds_store_rollback(store);
+	test_datasets_assert_value("ds", "k", "old", 3);
+	ck_assert_msg(vmds_store_batch_end(store, &error), "%s", error->message);
+	test_datasets_assert_value("ds", "k", "old", 3);
+
+	ck_assert(vmds_store_batch_begin(store, &error));
+	test_datasets_set_ok("ds", "k", "new");
+	test_datasets_assert_value("ds", "k", "new", 3);
+	ck_assert(test_datasets_is_cached("ds", "k"));
+	rollback = vmds_store_prepare(store, "ROLLBACK", &error);
+	ck_assert_ptr_nonnull(rollback);
+	ck_assert_msg(vmds_store_step_done(store, rollback, &error), "%s", error->message);
+	test_datasets_assert_value("ds", "k", "old", 3);
+	ck_assert(!vmds_store_batch_end(store, &error));
+	assert_error(error, VMDS_ERROR_STORAGE);
+	test_datasets_assert_value("ds", "k", "old", 3);
+}
+END_TEST
+
+/* a value read in a group whose commit fails: the WAL may not grow */
+START_TEST(test_datasets_cache_values_commit_fails)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *wal = g_build_filename(test_dir, "vm-1", "vm-1.dsd-wal", NULL);
+	struct rlimit saved = {0};
+	struct rlimit tight = {0};
+	GStatBuf st;
+	void (*handler)(int);
+	gboolean committed;
+
+	test_datasets_create("ds", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_WRITE);
+	test_datasets_set_ok("ds", "k", "old");
+	test_datasets_assert_value("ds", "k", "old", 3);
+
+	ck_assert(vmds_store_batch_begin(store, &error));
+	test_datasets_set_ok("ds", "k", "new");
+	test_datasets_assert_value("ds", "k", "new", 3);
+	ck_assert(test_datasets_is_cached("ds", "k"));
+	ck_assert_int_eq(g_stat(wal, &st), 0);
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &saved), 0);
+	tight = saved;
+	tight.rlim_cur = (rlim_t)st.st_size;
+	handler = signal(SIGXFSZ, SIG_IGN);
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &tight), 0);
+	committed = vmds_store_batch_end(store, &error);
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &saved), 0);
+	signal(SIGXFSZ, handler);
+
+	assert_ok_error(committed, error);
+	ck_assert(!committed);
+	assert_error(error, VMDS_ERROR_STORAGE);
+	test_datasets_assert_value("ds", "k", "old", 3);
+}
+END_TEST
+
 static Suite *
 test_datasets_suite(void)
 {
@@ -1456,6 +1771,15 @@ test_datasets_suite(void)
 	tcase_add_test(tc, test_datasets_cache_recreate);
 	tcase_add_test(tc, test_datasets_cache_rollback);
 	tcase_add_test(tc, test_datasets_cache_batch);
+	tcase_add_test(tc, test_datasets_cache_values_overwrite);
+	tcase_add_test(tc, test_datasets_cache_values_append);
+	tcase_add_test(tc, test_datasets_cache_values_delete_key);
+	tcase_add_test(tc, test_datasets_cache_values_delete_dataset);
+	tcase_add_test(tc, test_datasets_cache_values_bytes);
+	tcase_add_test(tc, test_datasets_cache_values_limit);
+	tcase_add_test(tc, test_datasets_cache_values_full);
+	tcase_add_test(tc, test_datasets_cache_values_rollback);
+	tcase_add_test(tc, test_datasets_cache_values_commit_fails);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("limits");
