@@ -58,8 +58,7 @@ struct _VmdsConnection {
 	gsize payload_len;
 	gboolean fast_close;
 	gboolean close_after_write;
-	GString *reply; /* the reply text, as the owner writes it */
-	GString *text;	/* the reply's payload: status and text */
+	GString *reply; /* the reply text, as the owner writes it; then its payload */
 	GByteArray *out;
 	gsize sent;
 };
@@ -192,17 +191,15 @@ vmds_connection_sent(VmdsConnection *self)
 }
 
 static void
-vmds_connection_write(
-    VmdsConnection *self, gboolean ok, const gchar *text, gsize len, gboolean close)
+vmds_connection_write(VmdsConnection *self, gboolean ok, gboolean close)
 {
-	g_string_truncate(self->text, 0);
-	g_string_append(self->text, ok ? "1 " : "0 ");
-	g_string_append_len(self->text, text, (gssize)len);
+	/* the payload is the status, then the text */
+	g_string_prepend(self->reply, ok ? "1 " : "0 ");
 	g_byte_array_set_size(self->out, 0);
 	vmds_packet_encode(self->out,
 			   VMDS_PACKET_TYPE_DATA,
-			   (const guint8 *)self->text->str,
-			   self->text->len,
+			   (const guint8 *)self->reply->str,
+			   self->reply->len,
 			   FALSE);
 	self->sent = 0;
 	self->close_after_write = close;
@@ -219,7 +216,8 @@ vmds_connection_write(
 static void
 vmds_connection_fail(VmdsConnection *self, const gchar *text)
 {
-	vmds_connection_write(self, FALSE, text, strlen(text), TRUE);
+	g_string_assign(self->reply, text);
+	vmds_connection_write(self, FALSE, TRUE);
 }
 
 /* the whole packet is in[VMDS_PACKET_HEADER_SIZE, packet_len) */
@@ -362,7 +360,7 @@ void
 vmds_connection_reply(VmdsConnection *self, gboolean ok)
 {
 	g_return_if_fail(self->state == VMDS_CONNECTION_BUSY);
-	vmds_connection_write(self, ok, self->reply->str, self->reply->len, self->fast_close);
+	vmds_connection_write(self, ok, self->fast_close);
 }
 
 /**
@@ -460,7 +458,6 @@ vmds_connection_new(gint fd,
 	self->in = g_malloc(VMDS_CONNECTION_BUFFER_SIZE + 1);
 	self->in_size = VMDS_CONNECTION_BUFFER_SIZE;
 	self->reply = g_string_sized_new(256);
-	self->text = g_string_sized_new(256);
 	self->out = g_byte_array_new();
 	return self;
 }
@@ -480,7 +477,6 @@ vmds_connection_free(VmdsConnection *self)
 	vmds_vm_unref(self->vm);
 	g_free(self->in);
 	g_string_free(self->reply, TRUE);
-	g_string_free(self->text, TRUE);
 	g_byte_array_unref(self->out);
 	g_free(self);
 }
