@@ -13,14 +13,9 @@
 
 #include "vmds-datasets.h"
 #include "vmds-error.h"
+#include "vmds-test.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SRunner, srunner_free)
-
-#define assert_error(error, code)                                                                  \
-	ck_assert_msg(g_error_matches(error, VMDS_ERROR, code),                                    \
-		      "expected error %d, got %s",                                                 \
-		      (gint)(code),                                                                \
-		      (error) != NULL ? (error)->message : "no error")
 
 /* the contract of every call: a result or an error, never both, never neither */
 #define assert_ret_error(ret, error) ck_assert_int_eq((ret) == NULL, (error) != NULL)
@@ -28,23 +23,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(SRunner, srunner_free)
 
 static gchar *test_dir = NULL;
 static VmdsStore *store = NULL;
-
-static void
-test_datasets_rm_rf(const gchar *path)
-{
-	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-	const gchar *name;
-
-	if (dir == NULL) {
-		g_remove(path);
-		return;
-	}
-	while ((name = g_dir_read_name(dir)) != NULL) {
-		g_autofree gchar *child = g_build_filename(path, name, NULL);
-		test_datasets_rm_rf(child);
-	}
-	g_rmdir(path);
-}
 
 static void
 test_datasets_setup(void)
@@ -63,7 +41,7 @@ static void
 test_datasets_teardown(void)
 {
 	g_clear_object(&store);
-	test_datasets_rm_rf(test_dir);
+	vmds_test_rm_rf(test_dir);
 	g_clear_pointer(&test_dir, g_free);
 }
 

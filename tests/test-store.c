@@ -13,35 +13,13 @@
 
 #include "vmds-error.h"
 #include "vmds-store.h"
+#include "vmds-test.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SRunner, srunner_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(sqlite3, sqlite3_close)
 
-#define assert_error(error, code)                                                                  \
-	ck_assert_msg(g_error_matches(error, VMDS_ERROR, code),                                    \
-		      "expected error %d, got %s",                                                 \
-		      (gint)(code),                                                                \
-		      (error) != NULL ? (error)->message : "no error")
-
 static gchar *test_dir = NULL;
 static gchar *test_path = NULL;
-
-static void
-test_store_rm_rf(const gchar *path)
-{
-	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-	const gchar *name;
-
-	if (dir == NULL) {
-		g_remove(path);
-		return;
-	}
-	while ((name = g_dir_read_name(dir)) != NULL) {
-		g_autofree gchar *child = g_build_filename(path, name, NULL);
-		test_store_rm_rf(child);
-	}
-	g_rmdir(path);
-}
 
 static void
 test_store_setup(void)
@@ -57,7 +35,7 @@ test_store_setup(void)
 static void
 test_store_teardown(void)
 {
-	test_store_rm_rf(test_dir);
+	vmds_test_rm_rf(test_dir);
 	g_clear_pointer(&test_dir, g_free);
 	g_clear_pointer(&test_path, g_free);
 }

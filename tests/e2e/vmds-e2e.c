@@ -7,7 +7,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -24,6 +23,7 @@
 #include "vmds-e2e.h"
 #include "vmds-json.h"
 #include "vmds-packet.h"
+#include "vmds-test.h"
 
 /* safety nets only: every wait ends as soon as its event happens */
 #define VMDS_E2E_READY_TIMEOUT_S 60
@@ -78,16 +78,6 @@ vmds_e2e_getenv(const gchar *name)
 	ck_assert_msg(
 	    value != NULL && value[0] != '\0', "$%s is not set (run through meson test)", name);
 	return value;
-}
-
-static gint
-vmds_e2e_rm_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	if (flag == FTW_DP)
-		g_rmdir(path);
-	else
-		g_unlink(path);
-	return 0;
 }
 
 /* set while a test process exits early: daemons are killed, not checked */
@@ -214,7 +204,7 @@ vmds_e2e_free(VmdsE2e *self)
 	g_clear_object(&self->notify);
 	g_clear_object(&self->soup);
 	if (self->tmp != NULL && g_getenv("VMDS_E2E_KEEP") == NULL)
-		nftw(self->tmp, vmds_e2e_rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+		vmds_test_rm_rf(self->tmp);
 	g_free(self->tmp);
 	g_free(self->state_dir);
 	g_free(self->run_dir);

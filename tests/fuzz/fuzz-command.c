@@ -42,7 +42,7 @@ vmds_fuzz_cleanup_cb(void)
 {
 	g_clear_object(&vmds_fuzz_store);
 	g_clear_object(&vmds_fuzz_plugin);
-	vmds_fuzz_rm_rf(vmds_fuzz_tmp);
+	vmds_test_rm_rf(vmds_fuzz_tmp);
 	g_clear_pointer(&vmds_fuzz_tmp, g_free);
 }
 

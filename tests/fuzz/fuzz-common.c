@@ -6,7 +6,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,18 +101,6 @@ vmds_fuzz_init_logging(void)
 {
 	g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
 	g_log_set_writer_func(vmds_fuzz_log_writer_cb, NULL, NULL);
-}
-
-static gint
-vmds_fuzz_rm_cb(const gchar *path, const struct stat *st, gint flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
-void
-vmds_fuzz_rm_rf(const gchar *path)
-{
-	nftw(path, vmds_fuzz_rm_cb, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* /dev/shm when writable: fsync on tmpfs costs nothing */

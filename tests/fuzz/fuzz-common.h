@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vmds-test.h"
 #include "vmds.h"
 
 G_BEGIN_DECLS
@@ -32,7 +33,6 @@ void vmds_fuzz_init_logging(void);
 gboolean vmds_fuzz_skip_known(const gchar *bug);
 gboolean vmds_fuzz_has_bad_escape(const guint8 *data, gsize len);
 gchar *vmds_fuzz_make_tmpdir(void);
-void vmds_fuzz_rm_rf(const gchar *path);
 VmdsPlugin *vmds_fuzz_load_datasets_plugin(void);
 gint64 vmds_fuzz_store_changes(VmdsStore *store);
 void vmds_fuzz_store_reset(VmdsStore *store);

@@ -114,7 +114,7 @@ vmds_fuzz_rest_stop(void)
 	g_clear_object(&vmds_fuzz_vm_plugin);
 	g_clear_object(&vmds_fuzz_daemon);
 	if (vmds_fuzz_tmp != NULL)
-		vmds_fuzz_rm_rf(vmds_fuzz_tmp);
+		vmds_test_rm_rf(vmds_fuzz_tmp);
 	g_clear_pointer(&vmds_fuzz_tmp, g_free);
 }
 
