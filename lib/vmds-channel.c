@@ -122,10 +122,8 @@ vmds_channel_wait(gint fd, gshort events, gint64 deadline, GError **error)
 		struct pollfd pfd = {.fd = fd, .events = events};
 		gint64 left = (deadline - g_get_monotonic_time()) / 1000;
 		gint rc;
-		if (left <= 0) {
+		if (left <= 0)
 			return vmds_channel_set_errno(error, ETIMEDOUT, "no answer");
-			return FALSE;
-		}
 		rc = poll(&pfd, 1, (gint)MIN(left, G_MAXINT));
 		if (rc > 0)
 			return TRUE;
