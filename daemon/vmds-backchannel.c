@@ -29,6 +29,10 @@
  * one main loop turn are answered together at its end (group commit).
  */
 
+/* the smallest automatic share of the connection cap a VM gets, however many
+ * VMs there are (the cap itself still holds over all of them) */
+#define VMDS_BACKCHANNEL_MIN_SHARE 8
+
 typedef struct _VmdsBackchannelListener VmdsBackchannelListener;
 
 struct _VmdsBackchannel {
@@ -41,6 +45,7 @@ struct _VmdsBackchannel {
 	VmdsBackchannelListener *vsock; /* (nullable): when configured */
 	gboolean accept_paused;		/* out of file descriptors */
 	GHashTable *conns;		/* the open VmdsConnections */
+	GHashTable *vm_conns;		/* VmdsVm* → how many of conns are its */
 	GPtrArray *pending;		/* VmdsConnections with a request read, not yet answered */
 	GArray *group;			/* VmdsBackchannelRequest: what is answered together */
 	GPtrArray *closed;		/* VmdsConnections closed this turn, freed at its end */
@@ -48,6 +53,7 @@ struct _VmdsBackchannel {
 	guint socket_mode;
 	gid_t gid;
 	guint max_connections;
+	guint max_connections_per_vm; /* 0: an equal share of max_connections */
 	VmdsConnectionLimits limits;
 };
 
@@ -207,7 +213,13 @@ static void
 vmds_backchannel_closed_cb(VmdsConnection *conn, gpointer user_data)
 {
 	VmdsBackchannel *self = VMDS_BACKCHANNEL(user_data);
+	VmdsVm *vm = vmds_connection_get_vm(conn);
+	guint n = GPOINTER_TO_UINT(g_hash_table_lookup(self->vm_conns, vm));
 
+	if (n > 1)
+		g_hash_table_insert(self->vm_conns, vm, GUINT_TO_POINTER(n - 1));
+	else
+		g_hash_table_remove(self->vm_conns, vm);
 	g_hash_table_remove(self->conns, conn);
 	g_ptr_array_remove(self->pending, conn);
 	g_ptr_array_add(self->closed, conn);
@@ -245,11 +257,38 @@ vmds_backchannel_is_privileged(VmdsBackchannel *self, gint fd, uid_t uid, gid_t 
 	return FALSE;
 }
 
+/* how many connections one VM may hold: its share of the cap, so that one
+ * guest cannot take every slot from the others */
+static guint
+vmds_backchannel_vm_share(VmdsBackchannel *self)
+{
+	guint vms = MAX(g_hash_table_size(self->listeners), 1);
+
+	if (self->max_connections_per_vm != 0)
+		return self->max_connections_per_vm;
+	/* at least a few, but never more than half the cap (with two VMs or
+	 * more): however many VMs, none can take every slot */
+	return MAX(self->max_connections / vms,
+		   MIN(VMDS_BACKCHANNEL_MIN_SHARE, MAX(self->max_connections / 2, 1)));
+}
+
 static void
 vmds_backchannel_serve(VmdsBackchannel *self, gint fd, VmdsVm *vm, guint32 uid, gboolean privileged)
 {
 	g_autoptr(GError) error = NULL;
-	VmdsConnection *conn = vmds_connection_new(fd,
+	guint held = GPOINTER_TO_UINT(g_hash_table_lookup(self->vm_conns, vm));
+	guint share = vmds_backchannel_vm_share(self);
+	VmdsConnection *conn;
+
+	if (held >= share) {
+		g_warning("refused a connection to %s: it holds %u connections, its share of %u",
+			  vm->id,
+			  held,
+			  share);
+		close(fd);
+		return;
+	}
+	conn = vmds_connection_new(fd,
 						   self->poller,
 						   vm,
 						   uid,
@@ -265,6 +304,7 @@ vmds_backchannel_serve(VmdsBackchannel *self, gint fd, VmdsVm *vm, guint32 uid, 
 		return;
 	}
 	g_hash_table_add(self->conns, conn);
+	g_hash_table_insert(self->vm_conns, vm, GUINT_TO_POINTER(held + 1));
 }
 
 /* a guest on a VM's unix socket: the socket names the VM, SO_PEERCRED the caller */
@@ -570,6 +610,7 @@ vmds_backchannel_set_config(VmdsBackchannel *self, const VmdsConfig *config)
 	self->socket_mode = config->socket_mode;
 	self->gid = config->gid;
 	self->max_connections = config->max_connections;
+	self->max_connections_per_vm = config->max_connections_per_vm;
 	self->limits.request_timeout = config->request_timeout;
 	self->limits.idle_timeout = config->idle_timeout;
 	self->limits.max_request = config->max_request;
@@ -601,6 +642,7 @@ vmds_backchannel_init(VmdsBackchannel *self)
 	self->listeners =
 	    g_hash_table_new_full(NULL, NULL, NULL, (GDestroyNotify)vmds_backchannel_listener_free);
 	self->conns = g_hash_table_new(NULL, NULL);
+	self->vm_conns = g_hash_table_new(NULL, NULL);
 	self->pending = g_ptr_array_new();
 	self->group = g_array_new(FALSE, FALSE, sizeof(VmdsBackchannelRequest));
 	self->closed = g_ptr_array_new_with_free_func((GDestroyNotify)vmds_connection_free);
@@ -620,6 +662,7 @@ vmds_backchannel_finalize(GObject *obj)
 	vmds_backchannel_shutdown(self);
 	g_hash_table_unref(self->listeners);
 	g_hash_table_unref(self->conns);
+	g_hash_table_unref(self->vm_conns);
 	g_ptr_array_unref(self->pending);
 	g_array_unref(self->group);
 	g_ptr_array_unref(self->closed);

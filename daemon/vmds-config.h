@@ -28,6 +28,7 @@ typedef struct {
 	gchar *group;
 	gid_t gid; /* of group, or (gid_t)-1 */
 	guint max_connections;
+	guint max_connections_per_vm; /* 0: an equal share of max_connections */
 	guint request_timeout; /* seconds from a request's first byte to its last */
 	guint idle_timeout;    /* seconds a connection may wait between requests */
 	guint max_request;     /* bytes of one request payload */

@@ -27,6 +27,9 @@
 /* what a connection holds between requests; a larger request gets a buffer
  * of its own size, given back once it is answered */
 #define VMDS_CONNECTION_BUFFER_SIZE 2048
+/* the reply buffer a connection keeps between requests; one that grew past
+ * this for a large reply is given back once the reply is sent */
+#define VMDS_CONNECTION_REPLY_SIZE 4096
 
 typedef enum {
 	VMDS_CONNECTION_READING, /* waiting for (the rest of) a request */
@@ -58,8 +61,7 @@ struct _VmdsConnection {
 	gsize payload_len;
 	gboolean fast_close;
 	gboolean close_after_write;
-	GString *reply; /* the reply text, as the owner writes it; then its payload */
-	GByteArray *out;
+	GString *reply; /* the reply text, as the owner writes it; then the packet */
 	gsize sent;
 };
 
@@ -147,6 +149,11 @@ vmds_connection_read_next(VmdsConnection *self)
 		self->in = g_realloc(self->in, VMDS_CONNECTION_BUFFER_SIZE + 1);
 		self->in_size = VMDS_CONNECTION_BUFFER_SIZE;
 	}
+	/* an idle connection holds no more than a small reply's buffer */
+	if (self->reply->allocated_len > VMDS_CONNECTION_REPLY_SIZE) {
+		g_string_free(self->reply, TRUE);
+		self->reply = g_string_sized_new(VMDS_CONNECTION_REPLY_SIZE / 2);
+	}
 	vmds_poller_modify(self->poller, &self->watch, EPOLLIN);
 	if (self->in_len == 0) {
 		vmds_connection_set_deadline(self, self->limits->idle_timeout);
@@ -161,10 +168,10 @@ vmds_connection_read_next(VmdsConnection *self)
 static gboolean
 vmds_connection_send(VmdsConnection *self)
 {
-	while (self->sent < self->out->len) {
+	while (self->sent < self->reply->len) {
 		gssize n = send(self->fd,
-				self->out->data + self->sent,
-				self->out->len - self->sent,
+				self->reply->str + self->sent,
+				self->reply->len - self->sent,
 				MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n > 0) {
 			self->sent += (gsize)n;
@@ -193,14 +200,13 @@ vmds_connection_sent(VmdsConnection *self)
 static void
 vmds_connection_write(VmdsConnection *self, gboolean ok, gboolean close)
 {
-	/* the payload is the status, then the text */
-	g_string_prepend(self->reply, ok ? "1 " : "0 ");
-	g_byte_array_set_size(self->out, 0);
-	vmds_packet_encode(self->out,
-			   VMDS_PACKET_TYPE_DATA,
-			   (const guint8 *)self->reply->str,
-			   self->reply->len,
-			   FALSE);
+	/* the packet is made in the reply's own buffer: the header and the
+	 * status go in front of the text, which is not copied */
+	guint8 head[VMDS_PACKET_DATA_HEADER_SIZE + 2];
+
+	vmds_packet_write_data_header(head, self->reply->len + 2);
+	memcpy(head + VMDS_PACKET_DATA_HEADER_SIZE, ok ? "1 " : "0 ", 2);
+	g_string_prepend_len(self->reply, (const gchar *)head, sizeof(head));
 	self->sent = 0;
 	self->close_after_write = close;
 	self->state = VMDS_CONNECTION_WRITING;
@@ -312,8 +318,10 @@ vmds_connection_read(VmdsConnection *self)
 		self->in_len += (gsize)n;
 		vmds_connection_parse(self);
 		/* a request must arrive whole within the request timeout of its
-		 * first byte: a peer dribbling the length prefix gets no longer */
-		if (first && self->state == VMDS_CONNECTION_READING)
+		 * first byte: a peer dribbling the length prefix gets no longer;
+		 * what was read may have been whole packets (a PING) already
+		 * answered, leaving the connection idle again */
+		if (first && self->state == VMDS_CONNECTION_READING && self->in_len > 0)
 			vmds_connection_set_deadline(self, self->limits->request_timeout);
 		/* a short read emptied the socket: wait for more */
 		if ((gsize)n < room)
@@ -458,7 +466,6 @@ vmds_connection_new(gint fd,
 	self->in = g_malloc(VMDS_CONNECTION_BUFFER_SIZE + 1);
 	self->in_size = VMDS_CONNECTION_BUFFER_SIZE;
 	self->reply = g_string_sized_new(256);
-	self->out = g_byte_array_new();
 	return self;
 }
 
@@ -477,6 +484,5 @@ vmds_connection_free(VmdsConnection *self)
 	vmds_vm_unref(self->vm);
 	g_free(self->in);
 	g_string_free(self->reply, TRUE);
-	g_byte_array_unref(self->out);
 	g_free(self);
 }

@@ -156,6 +156,21 @@ vmds_packet_put_int64(guint8 *p, guint32 field, guint64 value)
 	return vmds_packet_put_u32(p, (guint32)(value >> 32));
 }
 
+/* the length prefix, the TYPE entry and the PAYLOAD entry's own header (when
+ * there is a payload): what comes before the payload's bytes */
+static guint8 *
+vmds_packet_put_start(guint8 *p, gsize body, VmdsPacketType type, gsize payload_len)
+{
+	p = vmds_packet_put_u32(p, (guint32)body);
+	p = vmds_packet_put_int64(p, VMDS_PACKET_FIELD_TYPE, type);
+	if (payload_len > 0) {
+		p = vmds_packet_put_u32(p, VMDS_PACKET_ENTRY_STRING);
+		p = vmds_packet_put_u32(p, VMDS_PACKET_FIELD_PAYLOAD);
+		p = vmds_packet_put_u32(p, (guint32)payload_len);
+	}
+	return p;
+}
+
 /**
  * vmds_packet_encode:
  * @out: the buffer to append the packet to
@@ -173,7 +188,7 @@ vmds_packet_encode(GByteArray *out,
 		   gsize payload_len,
 		   gboolean fast_close)
 {
-	/* the length, the type, the payload's entry and the fast-close entry */
+	/* the type, the payload's entry and the fast-close entry */
 	gsize body = 16 + (payload_len > 0 ? 12 + payload_len : 0) + (fast_close ? 16 : 0);
 	guint8 *p;
 
@@ -181,15 +196,28 @@ vmds_packet_encode(GByteArray *out,
 
 	g_byte_array_set_size(out, out->len + (guint)(VMDS_PACKET_HEADER_SIZE + body));
 	p = out->data + out->len - VMDS_PACKET_HEADER_SIZE - body;
-	p = vmds_packet_put_u32(p, (guint32)body);
-	p = vmds_packet_put_int64(p, VMDS_PACKET_FIELD_TYPE, type);
+	p = vmds_packet_put_start(p, body, type, payload_len);
 	if (payload_len > 0) {
-		p = vmds_packet_put_u32(p, VMDS_PACKET_ENTRY_STRING);
-		p = vmds_packet_put_u32(p, VMDS_PACKET_FIELD_PAYLOAD);
-		p = vmds_packet_put_u32(p, (guint32)payload_len);
 		memcpy(p, payload, payload_len);
 		p += payload_len;
 	}
 	if (fast_close)
 		vmds_packet_put_int64(p, VMDS_PACKET_FIELD_FAST_CLOSE, 1);
+}
+
+/**
+ * vmds_packet_write_data_header:
+ * @header: (out caller-allocates): %VMDS_PACKET_DATA_HEADER_SIZE bytes
+ * @payload_len: the length of the payload, 1 to %G_MAXINT32
+ *
+ * Writes what precedes the payload in a DATA packet that has a payload and
+ * no FAST_CLOSE (a reply): with the payload right after @header, the bytes
+ * are the packet vmds_packet_encode() makes, without a copy of the payload.
+ */
+void
+vmds_packet_write_data_header(guint8 *header, gsize payload_len)
+{
+	g_return_if_fail(payload_len > 0 && payload_len <= G_MAXINT32);
+
+	vmds_packet_put_start(header, 16 + 12 + payload_len, VMDS_PACKET_TYPE_DATA, payload_len);
 }

@@ -16,6 +16,8 @@ G_BEGIN_DECLS
 /* room around the payload for the TYPE and FAST_CLOSE entries, and a few
  * ignored ones, when bounding an announced length */
 #define VMDS_PACKET_OVERHEAD 256
+/* the length, TYPE and PAYLOAD header of a DATA packet, before its payload */
+#define VMDS_PACKET_DATA_HEADER_SIZE 32
 
 typedef enum {
 	VMDS_PACKET_TYPE_DATA = 1,
@@ -45,5 +47,6 @@ void vmds_packet_encode(GByteArray *out,
 			const guint8 *payload,
 			gsize payload_len,
 			gboolean fast_close);
+void vmds_packet_write_data_header(guint8 *header, gsize payload_len);
 
 G_END_DECLS

@@ -658,6 +658,172 @@ START_TEST(test_exhaustion_cap)
 }
 END_TEST
 
+/* a guest request on a fresh connection to @vm kept open: TRUE when served */
+static gboolean
+try_serve(const gchar *vm, gint *fd_out)
+{
+	g_autofree gchar *text = NULL;
+	gint fd = vmds_e2e_connect(e2e, vm);
+	g_autoptr(GByteArray) packet = g_byte_array_new();
+
+	vmds_packet_encode(
+	    packet, VMDS_PACKET_TYPE_DATA, (const guint8 *)GET_K, strlen(GET_K), FALSE);
+	if (try_send(fd, packet->data, packet->len))
+		text = vmds_e2e_read_reply(fd, NULL);
+	if (text == NULL) {
+		close(fd);
+		return FALSE;
+	}
+	ck_assert_str_eq(text, GET_K_REPLY);
+	*fd_out = fd;
+	return TRUE;
+}
+
+/*
+ * Issue 8, point 6: one VM's guest cannot take every connection slot. With a
+ * cap of 8 and two VMs, each VM's share is 4: vm-1's fifth connection is
+ * closed without a reply while vm-2 still gets its four, and a freed slot of
+ * vm-1 is vm-1's again.
+ */
+START_TEST(test_exhaustion_vm_share)
+{
+	g_autoptr(VmdsE2eReply) reply = NULL;
+	g_autoptr(GArray) fds = g_array_new(FALSE, FALSE, sizeof(gint));
+	gint fd = -1;
+
+	start("[backchannel]\nmax-connections=8\n");
+	reply = vmds_e2e_rest(e2e, "POST", "/api/vcenter/vm", "{\"name\":\"other\"}");
+	vmds_e2e_assert_reply(reply, 201, "\"vm-2\"");
+	g_clear_pointer(&reply, vmds_e2e_reply_free);
+	reply = vmds_e2e_rest(
+	    e2e,
+	    "POST",
+	    "/api/vcenter/vm/vm-2/data-sets",
+	    "{\"name\":\"rw\",\"description\":\"\",\"host\":\"READ_WRITE\",\"guest\":\"READ_WRITE\"}");
+	vmds_e2e_assert_reply(reply, 201, "\"rw\"");
+	g_clear_pointer(&reply, vmds_e2e_reply_free);
+	reply = vmds_e2e_rest(e2e, "PUT", "/api/vcenter/vm/vm-2/data-sets/rw/entries/k", "\"v\"");
+	vmds_e2e_assert_reply(reply, 204, "");
+
+	/* vm-1 takes what it can: exactly its share */
+	for (guint i = 0; i < 8 && try_serve(NULL, &fd); i++)
+		g_array_append_val(fds, fd);
+	ck_assert_uint_eq(fds->len, 4);
+	/* vm-2 is served all the same, up to its own share */
+	for (guint i = 0; i < 4; i++) {
+		ck_assert_msg(try_serve("vm-2", &fd), "vm-2's connection %u was refused", i + 1);
+		g_array_append_val(fds, fd);
+	}
+	ck_assert_msg(!try_serve("vm-2", &fd), "vm-2 got a fifth connection");
+	/* a slot vm-1 gives back is vm-1's again, once the daemon noticed */
+	close(g_array_index(fds, gint, 0));
+	wait_accepted(3, "vm-1's connections after one closed");
+	ck_assert(try_serve(NULL, &g_array_index(fds, gint, 0)));
+	for (guint i = 0; i < fds->len; i++)
+		close(g_array_index(fds, gint, i));
+}
+END_TEST
+
+/*
+ * Issue 8, point 14: a PING is answered by nothing and leaves the connection
+ * idle: the idle timeout governs it, not the request timeout a request's
+ * first byte starts. With request-timeout 1 s the connection is still open
+ * 3 s after the PING, and serves a request.
+ */
+START_TEST(test_exhaustion_ping_idle)
+{
+	g_autoptr(GByteArray) ping = g_byte_array_new();
+	g_autofree gchar *text = NULL;
+	gint fd;
+
+	start("[backchannel]\nrequest-timeout=1\nidle-timeout=600\n");
+	fd = vmds_e2e_connect(e2e, NULL);
+	vmds_packet_encode(ping, VMDS_PACKET_TYPE_PING, NULL, 0, FALSE);
+	vmds_e2e_send(fd, ping->data, ping->len);
+	ck_assert_msg(wait_eof(fd, 1000 + 2000) < 0,
+		      "a connection that sent a PING was closed by the 1 s request timeout");
+	vmds_e2e_send_request(fd, GET_K, strlen(GET_K), TRUE);
+	text = vmds_e2e_read_reply(fd, NULL);
+	ck_assert_str_eq(text, GET_K_REPLY);
+	close(fd);
+}
+END_TEST
+
+/* the daemon's resident memory, in KiB (VmRSS) */
+static gsize
+daemon_rss_kib(void)
+{
+	g_autofree gchar *path = g_strdup_printf("/proc/%d/status", (gint)vmds_e2e_get_pid(e2e));
+	g_autofree gchar *status = NULL;
+	const gchar *line;
+
+	ck_assert(g_file_get_contents(path, &status, NULL, NULL));
+	line = strstr(status, "\nVmRSS:");
+	ck_assert(line != NULL);
+	return (gsize)g_ascii_strtoull(line + strlen("\nVmRSS:"), NULL, 10);
+}
+
+/*
+ * Issue 8, point 4: a connection does not keep the buffers of its largest
+ * reply. A 1 MiB value of control characters is a reply of about 6 MiB
+ * (each byte escaped as \u0001); 24 connections each read it once and stay
+ * open. Were the buffers kept (reply text and packet), the daemon would hold
+ * over 24 × 6 MiB more; it may hold a few replies' worth of freed memory, not
+ * that.
+ */
+#define BIG_CONNS 24
+START_TEST(test_exhaustion_reply_buffers)
+{
+	static const gchar get_big[] = "datasets-get-entry {\"dataset\":\"rw\",\"keys\":[\"big\"]}";
+	g_autofree gchar *value = g_strnfill(1048576, '\x01');
+	g_autofree gchar *value_json = vmds_e2e_json_string(value, -1);
+	g_autoptr(VmdsE2eReply) reply = NULL;
+	gint fds[BIG_CONNS];
+	gsize before;
+	gsize after;
+	g_autofree gchar *asan = g_strdup(g_getenv("ASAN_OPTIONS"));
+
+	/* under AddressSanitizer freed memory waits in a quarantine (256 MiB)
+	 * before it is reused: this daemon gets none, or it would grow anyway */
+	if (asan != NULL) {
+		g_autofree gchar *options = g_strdup_printf("%s:quarantine_size_mb=0", asan);
+		g_setenv("ASAN_OPTIONS", options, TRUE);
+	}
+	start("");
+	if (asan != NULL)
+		g_setenv("ASAN_OPTIONS", asan, TRUE);
+	reply = vmds_e2e_rest(e2e, "PUT", DS "/entries/big", value_json);
+	vmds_e2e_assert_reply(reply, 204, "");
+	/* one reply first, so the allocator has seen the size once */
+	fds[0] = vmds_e2e_connect(e2e, NULL);
+	vmds_e2e_send_request(fds[0], get_big, strlen(get_big), FALSE);
+	g_free(vmds_e2e_read_reply(fds[0], NULL));
+	before = daemon_rss_kib();
+	for (guint i = 1; i < BIG_CONNS; i++) {
+		gsize len = 0;
+		g_autofree gchar *text = NULL;
+
+		fds[i] = vmds_e2e_connect(e2e, NULL);
+		vmds_e2e_send_request(fds[i], get_big, strlen(get_big), FALSE);
+		text = vmds_e2e_read_reply(fds[i], &len);
+		ck_assert_uint_gt(len, 6 * 1048576);
+		ck_assert(g_str_has_prefix(text, "1 {\"result\":true,\"entries\":[{\"big\":\"\\u0001"));
+	}
+	after = daemon_rss_kib();
+	g_printerr("e2e-exhaustion: daemon RSS %" G_GSIZE_FORMAT " KiB before, %" G_GSIZE_FORMAT
+		   " KiB after %u more connections each read a 6 MiB reply\n",
+		   before,
+		   after,
+		   BIG_CONNS - 1);
+	ck_assert_msg(after < before + 64 * 1024,
+		      "the daemon grew by %" G_GSIZE_FORMAT " KiB for %u idle connections",
+		      after - before,
+		      BIG_CONNS - 1);
+	for (guint i = 0; i < BIG_CONNS; i++)
+		close(fds[i]);
+}
+END_TEST
+
 /* a value of @len bytes that says which write it was */
 static gchar *
 fill_value(guint i, gsize len)
@@ -832,6 +998,9 @@ exhaustion_suite(void)
 	tcase_add_test(tc, test_exhaustion_partial_header);
 	tcase_add_test(tc, test_exhaustion_pipelined);
 	tcase_add_test(tc, test_exhaustion_out_of_descriptors);
+	tcase_add_test(tc, test_exhaustion_vm_share);
+	tcase_add_test(tc, test_exhaustion_ping_idle);
+	tcase_add_test(tc, test_exhaustion_reply_buffers);
 	suite_add_tcase(s, tc);
 	return s;
 }
