@@ -289,14 +289,14 @@ vmds_backchannel_serve(VmdsBackchannel *self, gint fd, VmdsVm *vm, guint32 uid, 
 		return;
 	}
 	conn = vmds_connection_new(fd,
-						   self->poller,
-						   vm,
-						   uid,
-						   privileged,
-						   &self->limits,
-						   vmds_backchannel_request_cb,
-						   vmds_backchannel_closed_cb,
-						   self);
+				   self->poller,
+				   vm,
+				   uid,
+				   privileged,
+				   &self->limits,
+				   vmds_backchannel_request_cb,
+				   vmds_backchannel_closed_cb,
+				   self);
 
 	if (!vmds_connection_start(conn, &error)) {
 		g_warning("refused a connection to %s: %s", vm->id, error->message);

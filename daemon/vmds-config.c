@@ -20,6 +20,7 @@ typedef enum {
 	VMDS_CONFIG_STRING,
 	VMDS_CONFIG_UINT,
 	VMDS_CONFIG_MODE,
+	VMDS_CONFIG_STRV,
 } VmdsConfigType;
 
 static const struct {
@@ -82,6 +83,39 @@ static const struct {
      G_STRUCT_OFFSET(VmdsConfig, max_body),
      1024,
      256 * 1024 * 1024},
+    {"http",
+     "max-sessions",
+     VMDS_CONFIG_UINT,
+     G_STRUCT_OFFSET(VmdsConfig, max_sessions),
+     1,
+     1000000},
+    {"http", "socket", VMDS_CONFIG_STRING, G_STRUCT_OFFSET(VmdsConfig, http_socket)},
+    {"http", "admin-group", VMDS_CONFIG_STRING, G_STRUCT_OFFSET(VmdsConfig, admin_group)},
+    {"http", "server-names", VMDS_CONFIG_STRV, G_STRUCT_OFFSET(VmdsConfig, server_names)},
+    {"http",
+     "max-connections",
+     VMDS_CONFIG_UINT,
+     G_STRUCT_OFFSET(VmdsConfig, http_max_connections),
+     1,
+     100000},
+    {"http",
+     "max-connections-per-client",
+     VMDS_CONFIG_UINT,
+     G_STRUCT_OFFSET(VmdsConfig, http_max_connections_client),
+     1,
+     100000},
+    {"http",
+     "idle-timeout",
+     VMDS_CONFIG_UINT,
+     G_STRUCT_OFFSET(VmdsConfig, http_idle_timeout),
+     1,
+     86400},
+    {"http",
+     "request-timeout",
+     VMDS_CONFIG_UINT,
+     G_STRUCT_OFFSET(VmdsConfig, http_request_timeout),
+     1,
+     3600},
     {"vsock", "port", VMDS_CONFIG_UINT, G_STRUCT_OFFSET(VmdsConfig, vsock_port), 1, G_MAXUINT32},
 };
 
@@ -122,6 +156,20 @@ vmds_config_read_key(VmdsConfig *self, guint idx, GError **error)
 		return FALSE;
 	}
 	switch (vmds_config_keys[idx].type) {
+	case VMDS_CONFIG_STRV: {
+		/* a list: NAME;NAME;..., empty items dropped */
+		g_auto(GStrv) items = g_strsplit(value, ";", -1);
+		g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+		for (guint i = 0; items[i] != NULL; i++) {
+			g_strstrip(items[i]);
+			if (items[i][0] != '\0')
+				g_ptr_array_add(names, g_strdup(items[i]));
+		}
+		g_ptr_array_add(names, NULL);
+		g_strfreev(*(gchar ***)field);
+		*(gchar ***)field = (gchar **)g_ptr_array_free(g_steal_pointer(&names), FALSE);
+		return TRUE;
+	}
 	case VMDS_CONFIG_STRING:
 		g_free(*(gchar **)field);
 		*(gchar **)field = g_steal_pointer(&value);
@@ -178,9 +226,38 @@ vmds_config_new(void)
 	self->http_listen = g_strdup_printf("127.0.0.1:%u", (guint)VMDS_DEFAULT_HTTP_PORT);
 	self->username = g_strdup("admin");
 	self->session_timeout = 1800;
+	self->max_sessions = 4096;
+	self->admin_gid = (gid_t)-1;
+	self->http_max_connections = 256;
+	self->http_max_connections_client = 32;
+	self->http_idle_timeout = 60;
+	self->http_request_timeout = 10;
 	/* a 1 MiB value as a JSON string, escaped at worst six-fold, and some room */
 	self->max_body = 6 * VMDS_DATASETS_MAX_VALUE + 64 * 1024;
 	return self;
+}
+
+/* the gid of the group @name that the key @what gave, or (gid_t)-1 for none */
+static gboolean
+vmds_config_resolve_group(const gchar *what, const gchar *name, gid_t *gid, GError **error)
+{
+	struct group *gr;
+
+	*gid = (gid_t)-1;
+	if (name == NULL || name[0] == '\0')
+		return TRUE;
+	gr = getgrnam(name);
+	if (gr == NULL) {
+		g_set_error(error,
+			    G_KEY_FILE_ERROR,
+			    G_KEY_FILE_ERROR_INVALID_VALUE,
+			    "%s: no group named '%s'",
+			    what,
+			    name);
+		return FALSE;
+	}
+	*gid = gr->gr_gid;
+	return TRUE;
 }
 
 static gboolean
@@ -210,18 +287,10 @@ vmds_config_parse(VmdsConfig *self, GError **error)
 				return FALSE;
 		}
 	}
-	if (self->group != NULL && self->group[0] != '\0') {
-		struct group *gr = getgrnam(self->group);
-		if (gr == NULL) {
-			g_set_error(error,
-				    G_KEY_FILE_ERROR,
-				    G_KEY_FILE_ERROR_INVALID_VALUE,
-				    "[backchannel] group: no group named '%s'",
-				    self->group);
-			return FALSE;
-		}
-		self->gid = gr->gr_gid;
-	}
+	if (!vmds_config_resolve_group("[backchannel] group", self->group, &self->gid, error) ||
+	    !vmds_config_resolve_group(
+		"[http] admin-group", self->admin_group, &self->admin_gid, error))
+		return FALSE;
 	if ((self->tls_certificate == NULL) != (self->tls_key == NULL)) {
 		g_set_error_literal(error,
 				    G_KEY_FILE_ERROR,
@@ -308,5 +377,8 @@ vmds_config_free(VmdsConfig *config)
 	g_free(config->tls_key);
 	g_free(config->username);
 	g_free(config->password_file);
+	g_free(config->http_socket);
+	g_free(config->admin_group);
+	g_strfreev(config->server_names);
 	g_free(config);
 }

@@ -39,7 +39,16 @@ typedef struct {
 	gchar *username;
 	gchar *password_file;
 	guint session_timeout; /* seconds a session may stay idle */
+	guint max_sessions;
 	guint max_body;	       /* bytes of one request body */
+	gchar *http_socket;    /* (nullable): the unix socket; NULL: the default, "": none */
+	gchar *admin_group;
+	gid_t admin_gid;		   /* of admin_group, or (gid_t)-1 */
+	gchar **server_names;		   /* (nullable): host names REST answers to */
+	guint http_max_connections;	   /* over TCP */
+	guint http_max_connections_client; /* over TCP, from one client */
+	guint http_idle_timeout;	   /* seconds between requests */
+	guint http_request_timeout;	   /* seconds for a request, or a part of a reply */
 	/* [vsock] */
 	guint vsock_port; /* 0: no vsock listener */
 } VmdsConfig;

@@ -9,6 +9,7 @@
 #include <gio/gunixsocketaddress.h>
 #include <glib-unix.h>
 #include <glib/gstdio.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "vmds-backchannel.h"
@@ -188,6 +189,33 @@ vmds_daemon_resolve_dirs(VmdsDaemon *self, VmdsConfig *config)
 		g_free(config->http_listen);
 		config->http_listen = g_strdup(self->options.http_listen);
 	}
+	if (config->http_socket == NULL)
+		config->http_socket = g_build_filename(config->run_dir, VMDS_API_SOCKET_FILE, NULL);
+}
+
+/*
+ * The soft descriptor limit is often 1,024 while the hard one is far higher:
+ * every guest connection, REST connection and VM store takes descriptors,
+ * so the daemon takes all it may have.
+ */
+static void
+vmds_daemon_raise_fd_limit(void)
+{
+	struct rlimit lim = {0};
+	rlim_t was;
+
+	if (getrlimit(RLIMIT_NOFILE, &lim) < 0 || lim.rlim_cur >= lim.rlim_max)
+		return;
+	was = lim.rlim_cur;
+	lim.rlim_cur = lim.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &lim) < 0) {
+		g_warning("cannot raise the descriptor limit from %lu to %lu: %s",
+			  (gulong)was,
+			  (gulong)lim.rlim_max,
+			  g_strerror(errno));
+		return;
+	}
+	g_info("descriptor limit raised from %lu to %lu", (gulong)was, (gulong)lim.rlim_max);
 }
 
 static VmdsConfig *
@@ -358,6 +386,7 @@ vmds_daemon_setup(VmdsDaemon *self, GError **error)
 	gboolean fresh = FALSE;
 	g_autoptr(GPtrArray) vms = NULL;
 
+	vmds_daemon_raise_fd_limit();
 	self->config = vmds_daemon_load_config(self, error);
 	if (self->config == NULL)
 		return FALSE;
@@ -385,11 +414,10 @@ vmds_daemon_setup(VmdsDaemon *self, GError **error)
 	if (self->config->vsock_port != 0 &&
 	    !vmds_backchannel_listen_vsock(self->backchannel, self->config->vsock_port, error))
 		return FALSE;
-	if (self->config->http_listen[0] != '\0') {
-		g_autofree gchar *line = NULL;
-		if (!vmds_http_listen(self->http, self->config, error))
-			return FALSE;
-		line = g_strdup_printf("%s\n", vmds_http_get_url(self->http));
+	if (!vmds_http_listen(self->http, self->config, error))
+		return FALSE;
+	if (vmds_http_get_url(self->http) != NULL) {
+		g_autofree gchar *line = g_strdup_printf("%s\n", vmds_http_get_url(self->http));
 		self->url_file = g_build_filename(self->config->run_dir, VMDS_URL_FILE, NULL);
 		if (!g_file_set_contents_full(
 			self->url_file, line, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, error))
@@ -422,8 +450,11 @@ vmds_daemon_reload(VmdsDaemon *self, GError **error)
 		return FALSE;
 	if (g_strcmp0(config->state_dir, self->config->state_dir) != 0 ||
 	    g_strcmp0(config->run_dir, self->config->run_dir) != 0 ||
-	    g_strcmp0(config->http_listen, self->config->http_listen) != 0)
-		g_warning("directories and [http] listen change only on restart");
+	    g_strcmp0(config->http_listen, self->config->http_listen) != 0 ||
+	    g_strcmp0(config->http_socket, self->config->http_socket) != 0 ||
+	    config->admin_gid != self->config->admin_gid)
+		g_warning("directories, [http] listen, socket and admin-group change only on "
+			  "restart");
 	g_free(config->state_dir);
 	config->state_dir = g_strdup(self->config->state_dir);
 	g_free(config->run_dir);
@@ -484,6 +515,7 @@ vmds_daemon_run(VmdsDaemon *self)
 	vmds_daemon_notify("STOPPING=1");
 	for (guint i = 0; i < G_N_ELEMENTS(sources); i++)
 		g_source_remove(sources[i]);
+	vmds_http_close(self->http);
 	vmds_backchannel_shutdown(self->backchannel);
 	if (self->url_file != NULL)
 		g_unlink(self->url_file);

@@ -7,27 +7,50 @@
 
 #include <libsoup/soup.h>
 
+#include "vmds-http-listener.h"
 #include "vmds-http.h"
+#include "vmds-login-throttle.h"
 #include "vmds-router.h"
 #include "vmds-sessions.h"
 
 /*
- * The REST server (libsoup 3): TLS, the body cap, sessions; the router
- * does the rest.
+ * The REST server (libsoup 3): what a request must be before any of its
+ * body is read (a Host this server answers to, one Content-Length within the
+ * cap, and a session or trusted credentials for any body but a login's
+ * tiny one), logins and sessions; the router does the rest. Which
+ * connections exist at all, and for how long, is VmdsHttpListener's.
  */
 
 #define VMDS_HTTP_SESSION_PATH	 "/api/session"
 #define VMDS_HTTP_SESSION_HEADER "vmware-api-session-id"
+/* a login takes its credentials from the Authorization header; a body,
+ * which some clients send anyway (`{}`), is read only this long */
+#define VMDS_HTTP_MAX_LOGIN_BODY 1024
+/* what a streamed reply sends at a time, about */
+#define VMDS_HTTP_STREAM_PART 65536
+/* the account key that failed logins with any name but the configured one
+ * share, so that made-up names cannot grow the throttle's table */
+#define VMDS_HTTP_OTHER_ACCOUNT ""
+/* how many client addresses and accounts the login throttle remembers */
+#define VMDS_HTTP_THROTTLE_CLIENTS  4096
+#define VMDS_HTTP_THROTTLE_ACCOUNTS 64
+/* descriptors the guests' reserve holds beyond one per guest connection:
+ * the VMs' sockets and stores, and room to create some */
+#define VMDS_HTTP_FD_HEADROOM 64
 
 struct _VmdsHttp {
 	GObject parent_instance;
 	SoupServer *server;
+	VmdsHttpListener *listener;
 	VmdsRouter *router;
 	VmdsSessions *sessions;
+	VmdsLoginThrottle *throttle;
 	gchar *username;
 	gchar *password;
 	gchar *url;
 	guint max_body;
+	gchar **server_names; /* besides IP literals, and localhost on loopback */
+	gboolean loopback;
 };
 
 G_DEFINE_FINAL_TYPE(VmdsHttp, vmds_http, G_TYPE_OBJECT)
@@ -56,9 +79,9 @@ vmds_http_fail(SoupServerMessage *msg, const gchar *area, gint code, const gchar
 	vmds_http_reply_error(msg, area, error);
 }
 
-/* HTTP Basic credentials against the configured user and password */
+/* the user name and password of HTTP Basic credentials, or FALSE */
 static gboolean
-vmds_http_check_basic(VmdsHttp *self, SoupServerMessage *msg, gchar **user)
+vmds_http_parse_basic(SoupServerMessage *msg, gchar **user, gchar **password)
 {
 	const gchar *auth = soup_message_headers_get_one(
 	    soup_server_message_get_request_headers(msg), "Authorization");
@@ -67,64 +90,99 @@ vmds_http_check_basic(VmdsHttp *self, SoupServerMessage *msg, gchar **user)
 	gsize len = 0;
 	gchar *colon;
 
-	if (auth == NULL || g_ascii_strncasecmp(auth, "Basic ", 6) != 0 || self->password == NULL)
+	if (auth == NULL || g_ascii_strncasecmp(auth, "Basic ", 6) != 0)
 		return FALSE;
 	decoded = g_base64_decode(auth + 6, &len);
 	text = g_strndup((const gchar *)decoded, len);
 	colon = strchr(text, ':');
-	if (colon == NULL || strlen(text) != len)
+	if (colon == NULL || strlen(text) != len) {
+		memset(text, 0, len);
 		return FALSE;
+	}
 	*colon = '\0';
-	/* both compared, always, so timing tells nothing of which was wrong */
-	if (!(vmds_secret_equal(self->username, text) &
-	      vmds_secret_equal(self->password, colon + 1)))
-		return FALSE;
 	*user = g_strdup(text);
+	*password = g_strdup(colon + 1);
+	memset(text, 0, len);
+	memset(decoded, 0, len);
 	return TRUE;
 }
 
+/* the account the login throttle counts a login against */
+static const gchar *
+vmds_http_account(VmdsHttp *self, const gchar *user)
+{
+	return user != NULL && g_strcmp0(user, self->username) == 0 ? user
+								    : VMDS_HTTP_OTHER_ACCOUNT;
+}
+
 static void
-vmds_http_handle_session(VmdsHttp *self, SoupServerMessage *msg, const gchar *method)
+vmds_http_login(VmdsHttp *self, SoupServerMessage *msg, const VmdsHttpPeer *peer)
+{
+	g_autofree gchar *user = NULL;
+	g_autofree gchar *password = NULL;
+	g_autofree gchar *session = NULL;
+	g_autoptr(GString) body = g_string_new(NULL);
+	gboolean offered = vmds_http_parse_basic(msg, &user, &password);
+	const gchar *account = vmds_http_account(self, user);
+	gint64 now = g_get_monotonic_time();
+	guint retry_after = 0;
+	gboolean ok;
+
+	/* the credentials of a trusted local peer are its own: a password is
+	 * checked only if it sends one */
+	if (!offered && peer->trusted) {
+		session = vmds_sessions_create(self->sessions, peer->client);
+		vmds_json_append_string(body, session, -1);
+		vmds_http_reply_json(msg, 201, body->str, body->len);
+		return;
+	}
+	if (!vmds_login_throttle_check(self->throttle, peer->client, account, now, &retry_after)) {
+		g_autofree gchar *message =
+		    g_strdup_printf("too many failed logins: try again in %u seconds", retry_after);
+		g_autofree gchar *retry = g_strdup_printf("%u", retry_after);
+		soup_message_headers_replace(
+		    soup_server_message_get_response_headers(msg), "Retry-After", retry);
+		vmds_http_fail(msg, "session", VMDS_ERROR_UNAUTHENTICATED, message);
+		if (password != NULL)
+			memset(password, 0, strlen(password));
+		return;
+	}
+	/* both compared, always, so timing tells nothing of which was wrong */
+	ok =
+	    offered && self->password != NULL &&
+	    (vmds_secret_equal(self->username, user) & vmds_secret_equal(self->password, password));
+	if (password != NULL)
+		memset(password, 0, strlen(password));
+	if (!ok) {
+		/* the offered name and password are never logged */
+		g_warning("refused a login from %s: wrong user name or password "
+			  "(%u failures in a row)",
+			  peer->client,
+			  vmds_login_throttle_failed(self->throttle, peer->client, account, now));
+		soup_message_headers_replace(soup_server_message_get_response_headers(msg),
+					     "WWW-Authenticate",
+					     "Basic realm=\"vmds\"");
+		vmds_http_fail(
+		    msg, "session", VMDS_ERROR_UNAUTHENTICATED, "wrong user name or password");
+		return;
+	}
+	vmds_login_throttle_succeeded(self->throttle, peer->client, account);
+	session = vmds_sessions_create(self->sessions, user);
+	vmds_json_append_string(body, session, -1);
+	vmds_http_reply_json(msg, 201, body->str, body->len);
+}
+
+static void
+vmds_http_handle_session(VmdsHttp *self,
+			 SoupServerMessage *msg,
+			 const gchar *method,
+			 const VmdsHttpPeer *peer)
 {
 	const gchar *id = soup_message_headers_get_one(soup_server_message_get_request_headers(msg),
 						       VMDS_HTTP_SESSION_HEADER);
 
 	if (g_strcmp0(method, "POST") == 0) {
-		g_autofree gchar *user = NULL;
-		g_autofree gchar *session = NULL;
-		g_autoptr(GString) body = g_string_new(NULL);
-		const gchar *client = soup_server_message_get_remote_host(msg);
-		guint retry_after = 0;
-		if (client == NULL)
-			client = "unknown";
-		if (!vmds_sessions_login_allowed(self->sessions, client, &retry_after)) {
-			g_autofree gchar *message = g_strdup_printf(
-			    "too many failed logins: try again in %u seconds", retry_after);
-			g_autofree gchar *retry = g_strdup_printf("%u", retry_after);
-			soup_message_headers_replace(
-			    soup_server_message_get_response_headers(msg), "Retry-After", retry);
-			vmds_http_fail(msg, "session", VMDS_ERROR_UNAUTHENTICATED, message);
-			return;
-		}
-		if (!vmds_http_check_basic(self, msg, &user)) {
-			/* the offered name and password are never logged */
-			g_warning("refused a login from %s: wrong user name or password "
-				  "(%u failures in a row)",
-				  client,
-				  vmds_sessions_login_failed(self->sessions, client));
-			soup_message_headers_replace(soup_server_message_get_response_headers(msg),
-						     "WWW-Authenticate",
-						     "Basic realm=\"vmds\"");
-			vmds_http_fail(msg,
-				       "session",
-				       VMDS_ERROR_UNAUTHENTICATED,
-				       "wrong user name or password");
-			return;
-		}
-		vmds_sessions_login_succeeded(self->sessions, client);
-		session = vmds_sessions_create(self->sessions, user);
-		vmds_json_append_string(body, session, -1);
-		vmds_http_reply_json(msg, 201, body->str, body->len);
+		vmds_http_login(self, msg, peer);
 		return;
 	}
 	if (g_strcmp0(method, "DELETE") == 0) {
@@ -140,12 +198,82 @@ vmds_http_handle_session(VmdsHttp *self, SoupServerMessage *msg, const gchar *me
 	    msg, "session", VMDS_ERROR_UNSUPPORTED, "/api/session supports POST and DELETE only");
 }
 
+/* a reply body sent a part at a time: the next part once one was sent */
+typedef struct {
+	VmdsHttp *http;
+	VmdsStream stream;
+	gboolean done;
+} VmdsHttpStreamReply;
+
+static void
+vmds_http_stream_reply_free(VmdsHttpStreamReply *reply)
+{
+	vmds_stream_clear(&reply->stream);
+	g_free(reply);
+}
+
+static void
+vmds_http_stream_next_cb(SoupServerMessage *msg, gpointer user_data)
+{
+	VmdsHttpStreamReply *reply = user_data;
+	SoupMessageBody *body = soup_server_message_get_response_body(msg);
+	g_autoptr(GString) part = NULL;
+	g_autoptr(GError) error = NULL;
+
+	if (reply->done)
+		return;
+	part = g_string_sized_new(VMDS_HTTP_STREAM_PART + 1024);
+	if (!reply->stream.func(reply->stream.data, part, &reply->done, &error)) {
+		/* the status went out already: all that is left is to stop short */
+		g_warning("a reply failed after its start, closing its connection: %s",
+			  error != NULL ? error->message : "no reason given");
+		reply->done = TRUE;
+		vmds_http_listener_abort(reply->http->listener, msg);
+		return;
+	}
+	if (part->len > 0) {
+		gsize n = part->len;
+		soup_message_body_append(
+		    body, SOUP_MEMORY_TAKE, g_string_free(g_steal_pointer(&part), FALSE), n);
+	}
+	if (reply->done)
+		soup_message_body_complete(body);
+	soup_server_message_unpause(msg);
+}
+
+/* sends @first, then what @stream writes, chunked: the body is never whole
+ * in memory, and other requests are served between its parts */
+static void
+vmds_http_reply_stream(
+    VmdsHttp *self, SoupServerMessage *msg, guint status, GString *first, VmdsStream *stream)
+{
+	SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
+	SoupMessageBody *body = soup_server_message_get_response_body(msg);
+	VmdsHttpStreamReply *reply = g_new0(VmdsHttpStreamReply, 1);
+
+	reply->http = self;
+	reply->stream = *stream;
+	*stream = (VmdsStream){0};
+	soup_server_message_set_status(msg, status, NULL);
+	soup_message_headers_set_content_type(headers, "application/json", NULL);
+	soup_message_headers_set_encoding(headers, SOUP_ENCODING_CHUNKED);
+	soup_message_body_set_accumulate(body, FALSE);
+	if (first->len > 0)
+		soup_message_body_append(body, SOUP_MEMORY_COPY, first->str, first->len);
+	g_object_set_data_full(
+	    G_OBJECT(msg), "vmds-stream", reply, (GDestroyNotify)vmds_http_stream_reply_free);
+	g_signal_connect(msg, "wrote-chunk", G_CALLBACK(vmds_http_stream_next_cb), reply);
+	if (first->len == 0)
+		vmds_http_stream_next_cb(msg, reply);
+}
+
 static void
 vmds_http_dispatch(VmdsHttp *self, SoupServerMessage *msg, const gchar *method, GUri *uri)
 {
 	g_autoptr(GBytes) body =
 	    soup_message_body_flatten(soup_server_message_get_request_body(msg));
 	g_autoptr(GString) response = g_string_new(NULL);
+	VmdsStream stream = {0};
 	gsize len = 0;
 	const gchar *data = g_bytes_get_data(body, &len);
 	guint status = vmds_router_handle(self->router,
@@ -154,9 +282,22 @@ vmds_http_dispatch(VmdsHttp *self, SoupServerMessage *msg, const gchar *method, 
 					  g_uri_get_query(uri),
 					  data != NULL ? data : "",
 					  len,
-					  response);
+					  response,
+					  &stream);
 
-	vmds_http_reply_json(msg, status, response->str, response->len);
+	if (stream.func != NULL)
+		vmds_http_reply_stream(self, msg, status, response, &stream);
+	else
+		vmds_http_reply_json(msg, status, response->str, response->len);
+}
+
+static gboolean
+vmds_http_authenticated(VmdsHttp *self, SoupServerMessage *msg, const VmdsHttpPeer *peer)
+{
+	const gchar *session = soup_message_headers_get_one(
+	    soup_server_message_get_request_headers(msg), VMDS_HTTP_SESSION_HEADER);
+
+	return peer->trusted || vmds_sessions_check(self->sessions, session);
 }
 
 static void
@@ -169,14 +310,13 @@ vmds_http_handler_cb(SoupServer *server,
 	VmdsHttp *self = VMDS_HTTP(user_data);
 	const gchar *method = soup_server_message_get_method(msg);
 	GUri *uri = soup_server_message_get_uri(msg);
-	const gchar *session = soup_message_headers_get_one(
-	    soup_server_message_get_request_headers(msg), VMDS_HTTP_SESSION_HEADER);
+	const VmdsHttpPeer *peer = vmds_http_listener_get_peer(self->listener, msg);
 
-	if (soup_server_message_get_status(msg) != 0)
+	if (soup_server_message_get_status(msg) != 0 || peer == NULL)
 		return; /* refused by the early handler */
 	if (g_strcmp0(g_uri_get_path(uri), VMDS_HTTP_SESSION_PATH) == 0)
-		vmds_http_handle_session(self, msg, method);
-	else if (!vmds_sessions_check(self->sessions, session))
+		vmds_http_handle_session(self, msg, method, peer);
+	else if (!vmds_http_authenticated(self, msg, peer))
 		vmds_http_fail(
 		    msg,
 		    "session",
@@ -185,10 +325,13 @@ vmds_http_handler_cb(SoupServer *server,
 		    "and password, then send its id in the vmware-api-session-id header");
 	else
 		vmds_http_dispatch(self, msg, method, uri);
-	g_info("%s %s → %u", method, g_uri_get_path(uri), soup_server_message_get_status(msg));
+	g_info("%s: %s %s → %u",
+	       peer->client,
+	       method,
+	       g_uri_get_path(uri),
+	       soup_server_message_get_status(msg));
 }
 
-/* a body larger than the cap is refused before it is read */
 /*
  * Answers before the body is read, and closes: libsoup would otherwise read
  * (and buffer) the whole body first, whatever status an early handler sets.
@@ -225,9 +368,59 @@ vmds_http_refuse_early(SoupServerMessage *msg, guint code, const gchar *message)
 	g_io_stream_close(stream, NULL, NULL);
 }
 
-/* a body larger than the cap, a chunked one, or one without a session is
- * refused before it is read: no client makes the daemon buffer what it sends
- * unless it has logged in */
+/* the host part of a Host header: without the port, IPv6 without brackets */
+static gchar *
+vmds_http_host_name(const gchar *host)
+{
+	const gchar *colon;
+
+	if (host[0] == '[') {
+		const gchar *end = strchr(host, ']');
+		if (end == NULL || (end[1] != '\0' && end[1] != ':'))
+			return NULL;
+		return g_strndup(host + 1, (gsize)(end - host - 1));
+	}
+	colon = strrchr(host, ':');
+	if (colon != NULL && strchr(host, ':') != colon)
+		return NULL; /* an IPv6 literal without brackets */
+	return colon != NULL ? g_strndup(host, (gsize)(colon - host)) : g_strdup(host);
+}
+
+/*
+ * Whether @host (a Host header) names this server: an IP literal, `localhost`
+ * when listening on loopback, or one of [http] server-names. Anything else
+ * is a name some DNS made point here (DNS rebinding): a web page in a browser
+ * on this host must not reach the API through it.
+ */
+static gboolean
+vmds_http_host_allowed(VmdsHttp *self, const gchar *host)
+{
+	g_autofree gchar *name = vmds_http_host_name(host);
+	gsize len;
+
+	if (name == NULL || name[0] == '\0')
+		return FALSE;
+	if (g_hostname_is_ip_address(name))
+		return TRUE;
+	len = strlen(name);
+	if (name[len - 1] == '.')
+		name[len - 1] = '\0';
+	if (self->loopback && g_ascii_strcasecmp(name, "localhost") == 0)
+		return TRUE;
+	for (guint i = 0; self->server_names != NULL && self->server_names[i] != NULL; i++) {
+		if (g_ascii_strcasecmp(name, self->server_names[i]) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/*
+ * What is refused before a byte of the body is read: a Host this server does
+ * not answer to; more than one Content-Length; a chunked body; one larger
+ * than the cap; any body on a request that is not authenticated (a session,
+ * or trusted local credentials), but a login's tiny one. No client makes the
+ * daemon read, let alone buffer, what it sends unless it has logged in.
+ */
 static void
 vmds_http_early_cb(SoupServer *server,
 		   SoupServerMessage *msg,
@@ -237,11 +430,26 @@ vmds_http_early_cb(SoupServer *server,
 {
 	VmdsHttp *self = VMDS_HTTP(user_data);
 	SoupMessageHeaders *headers = soup_server_message_get_request_headers(msg);
+	const VmdsHttpPeer *peer = vmds_http_listener_get_peer(self->listener, msg);
+	const gchar *lengths = soup_message_headers_get_list(headers, "Content-Length");
+	const gchar *host = soup_message_headers_get_one(headers, "Host");
 	goffset len = soup_message_headers_get_content_length(headers);
-	const gchar *session = soup_message_headers_get_one(headers, VMDS_HTTP_SESSION_HEADER);
+	gboolean login = g_strcmp0(path, VMDS_HTTP_SESSION_PATH) == 0;
 	g_autofree gchar *message = NULL;
 
-	if (soup_message_headers_get_encoding(headers) == SOUP_ENCODING_CHUNKED) {
+	if (peer == NULL) {
+		vmds_http_refuse_early(
+		    msg, VMDS_ERROR_INTERNAL, "a request on a connection the daemon does not know");
+	} else if (!peer->local && host != NULL && !vmds_http_host_allowed(self, host)) {
+		message = g_strdup_printf("this server does not answer to the host name in "
+					  "'Host: %s': use its address, or add the name to "
+					  "[http] server-names",
+					  host);
+		vmds_http_refuse_early(msg, VMDS_ERROR_INVALID_ARGUMENT, message);
+	} else if (lengths != NULL && strchr(lengths, ',') != NULL) {
+		vmds_http_refuse_early(
+		    msg, VMDS_ERROR_INVALID_ARGUMENT, "more than one Content-Length header");
+	} else if (soup_message_headers_get_encoding(headers) == SOUP_ENCODING_CHUNKED) {
 		vmds_http_refuse_early(
 		    msg,
 		    VMDS_ERROR_INVALID_ARGUMENT,
@@ -252,8 +460,12 @@ vmds_http_early_cb(SoupServer *server,
 					  len,
 					  self->max_body);
 		vmds_http_refuse_early(msg, VMDS_ERROR_INVALID_ARGUMENT, message);
-	} else if (len > 0 && g_strcmp0(path, VMDS_HTTP_SESSION_PATH) != 0 &&
-		   !vmds_sessions_check(self->sessions, session)) {
+	} else if (login && len > VMDS_HTTP_MAX_LOGIN_BODY) {
+		vmds_http_refuse_early(msg,
+				       VMDS_ERROR_INVALID_ARGUMENT,
+				       "a login takes its credentials from the Authorization "
+				       "header: its body must be empty");
+	} else if (len > 0 && !login && !vmds_http_authenticated(self, msg, peer)) {
 		vmds_http_refuse_early(msg,
 				       VMDS_ERROR_UNAUTHENTICATED,
 				       "this call needs a session: POST /api/session with the user "
@@ -262,24 +474,34 @@ vmds_http_early_cb(SoupServer *server,
 	}
 }
 
-/**
- * vmds_http_listen:
- * @self: a #VmdsHttp
- * @config: where to listen (`[http] listen`, HOST:PORT; port 0 picks one)
- *   and the TLS certificate
- * @error: a #GError or %NULL
- *
- * Returns: %TRUE when listening; vmds_http_get_url() then says where
- */
-gboolean
-vmds_http_listen(VmdsHttp *self, const VmdsConfig *config, GError **error)
+/* the IP address @host names, from [http] listen */
+static GInetAddress *
+vmds_http_parse_host(const gchar *host, GError **error)
+{
+	GInetAddress *inet = g_strcmp0(host, "localhost") == 0
+				 ? g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4)
+				 : g_inet_address_new_from_string(host);
+
+	if (inet == NULL) {
+		g_set_error(error,
+			    G_IO_ERROR,
+			    G_IO_ERROR_INVALID_ARGUMENT,
+			    "[http] listen: '%s' is not an IP address",
+			    host);
+	}
+	return inet;
+}
+
+static gboolean
+vmds_http_listen_inet(VmdsHttp *self, const VmdsConfig *config, GError **error)
 {
 	g_autoptr(GSocketConnectable) connectable = NULL;
 	g_autoptr(GInetAddress) inet = NULL;
 	g_autoptr(GSocketAddress) address = NULL;
-	g_autoptr(GSList) uris = NULL;
-	SoupServerListenOptions options = 0;
+	g_autoptr(GTlsCertificate) cert = NULL;
+	g_autofree gchar *literal = NULL;
 	const gchar *host;
+	guint16 port = 0;
 
 	connectable = g_network_address_parse(config->http_listen, VMDS_DEFAULT_HTTP_PORT, error);
 	if (connectable == NULL) {
@@ -287,71 +509,137 @@ vmds_http_listen(VmdsHttp *self, const VmdsConfig *config, GError **error)
 		return FALSE;
 	}
 	host = g_network_address_get_hostname(G_NETWORK_ADDRESS(connectable));
-	inet = g_strcmp0(host, "localhost") == 0 ? g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4)
-						 : g_inet_address_new_from_string(host);
-	if (inet == NULL) {
-		g_set_error(error,
-			    G_IO_ERROR,
-			    G_IO_ERROR_INVALID_ARGUMENT,
-			    "[http] listen: '%s' is not an IP address",
-			    host);
+	inet = vmds_http_parse_host(host, error);
+	if (inet == NULL)
 		return FALSE;
-	}
 	if (config->tls_certificate != NULL) {
-		g_autoptr(GTlsCertificate) cert = g_tls_certificate_new_from_files(
+		cert = g_tls_certificate_new_from_files(
 		    config->tls_certificate, config->tls_key, error);
 		if (cert == NULL)
 			return FALSE;
-		soup_server_set_tls_certificate(self->server, cert);
-		options |= SOUP_SERVER_LISTEN_HTTPS;
 	}
 	address = g_inet_socket_address_new(
 	    inet, g_network_address_get_port(G_NETWORK_ADDRESS(connectable)));
-	if (!soup_server_listen(self->server, address, options, error)) {
+	if (!vmds_http_listener_add_inet(
+		self->listener, G_INET_SOCKET_ADDRESS(address), cert, &port, error)) {
 		g_prefix_error(error, "cannot listen on %s: ", config->http_listen);
 		return FALSE;
 	}
-	uris = soup_server_get_uris(self->server);
-	if (uris != NULL) {
-		GUri *uri = uris->data;
-		g_autofree gchar *literal = g_inet_address_get_family(inet) == G_SOCKET_FAMILY_IPV6
-						? g_strdup_printf("[%s]", host)
-						: g_strdup(host);
-		self->url = g_strdup_printf(
-		    "%s://%s:%d", g_uri_get_scheme(uri), literal, g_uri_get_port(uri));
-	}
-	g_slist_free_full(g_steal_pointer(&uris), (GDestroyNotify)g_uri_unref);
+	self->loopback = g_inet_address_get_is_loopback(inet);
+	literal = g_inet_address_get_family(inet) == G_SOCKET_FAMILY_IPV6
+		      ? g_strdup_printf("[%s]", host)
+		      : g_strdup(host);
+	self->url = g_strdup_printf("%s://%s:%u", cert != NULL ? "https" : "http", literal, port);
 	return TRUE;
 }
 
+/**
+ * vmds_http_listen:
+ * @self: a #VmdsHttp
+ * @config: where to listen (`[http] listen`, HOST:PORT; port 0 picks one;
+ *   empty: not over TCP), the TLS certificate, and the unix socket
+ *   (`[http] socket`, with its `admin-group`)
+ * @error: a #GError or %NULL
+ *
+ * Returns: %TRUE when listening; vmds_http_get_url() then says where over TCP
+ */
+gboolean
+vmds_http_listen(VmdsHttp *self, const VmdsConfig *config, GError **error)
+{
+	if (config->http_listen[0] != '\0' && !vmds_http_listen_inet(self, config, error))
+		return FALSE;
+	if (config->http_socket != NULL && config->http_socket[0] != '\0' &&
+	    !vmds_http_listener_add_unix(
+		self->listener, config->http_socket, config->admin_gid, error))
+		return FALSE;
+	return TRUE;
+}
+
+/**
+ * vmds_http_get_url:
+ * @self: a #VmdsHttp
+ *
+ * Returns: (nullable): the base URL of the API over TCP
+ */
 const gchar *
 vmds_http_get_url(VmdsHttp *self)
 {
 	return self->url;
 }
 
+/**
+ * vmds_http_set_config:
+ * @self: a #VmdsHttp
+ * @config: the settings
+ *
+ * Applies the caps, timeouts and host names; the guests' descriptor reserve
+ * is room for every guest connection the backchannel allows, and some.
+ */
 void
 vmds_http_set_config(VmdsHttp *self, const VmdsConfig *config)
 {
-	vmds_sessions_set_timeout(self->sessions, config->session_timeout);
+	VmdsHttpLimits limits = {
+	    .max_connections = config->http_max_connections,
+	    .max_per_client = config->http_max_connections_client,
+	    .idle_timeout = config->http_idle_timeout,
+	    .request_timeout = config->http_request_timeout,
+	    .fd_reserve = config->max_connections + VMDS_HTTP_FD_HEADROOM,
+	};
+
+	vmds_sessions_set_limits(self->sessions, config->session_timeout, config->max_sessions);
+	vmds_http_listener_set_limits(self->listener, &limits);
 	self->max_body = config->max_body;
+	g_strfreev(self->server_names);
+	self->server_names = g_strdupv(config->server_names);
+}
+
+/**
+ * vmds_http_set_credentials:
+ * @self: a #VmdsHttp
+ * @username: (nullable): the REST user
+ * @password: (nullable): its password
+ *
+ * A change of either ends every session.
+ */
+static void
+vmds_http_forget_credentials(VmdsHttp *self)
+{
+	g_clear_pointer(&self->username, g_free);
+	if (self->password != NULL)
+		memset(self->password, 0, strlen(self->password));
+	g_clear_pointer(&self->password, g_free);
 }
 
 void
 vmds_http_set_credentials(VmdsHttp *self, const gchar *username, const gchar *password)
 {
-	g_free(self->username);
+	gboolean changed = self->password != NULL && (g_strcmp0(self->username, username) != 0 ||
+						      g_strcmp0(self->password, password) != 0);
+
+	vmds_http_forget_credentials(self);
 	self->username = g_strdup(username);
-	if (self->password != NULL)
-		memset(self->password, 0, strlen(self->password));
-	g_free(self->password);
 	self->password = g_strdup(password);
+	if (changed)
+		g_message("the REST credentials changed: %u sessions ended",
+			  vmds_sessions_remove_all(self->sessions));
 }
 
 void
 vmds_http_add_routes(VmdsHttp *self, GPtrArray *routes)
 {
 	vmds_router_add_routes(self->router, routes);
+}
+
+/**
+ * vmds_http_close:
+ * @self: a #VmdsHttp
+ *
+ * Stops listening (the unix socket goes) and ends every connection.
+ */
+void
+vmds_http_close(VmdsHttp *self)
+{
+	vmds_http_listener_close(self->listener);
 }
 
 VmdsHttp *
@@ -365,8 +653,12 @@ vmds_http_new(VmdsInventory *inventory)
 static void
 vmds_http_init(VmdsHttp *self)
 {
-	self->server = soup_server_new("server-header", "vmdsd/" VMDS_VERSION, NULL);
-	self->sessions = vmds_sessions_new(1800);
+	/* no Server header: what runs here is nobody's business */
+	self->server = soup_server_new("server-header", NULL, NULL);
+	self->listener = vmds_http_listener_new(self->server);
+	self->sessions = vmds_sessions_new(1800, 4096);
+	self->throttle =
+	    vmds_login_throttle_new(VMDS_HTTP_THROTTLE_CLIENTS, VMDS_HTTP_THROTTLE_ACCOUNTS);
 	self->max_body = 6 * VMDS_DATASETS_MAX_VALUE + 64 * 1024;
 	soup_server_add_early_handler(self->server, NULL, vmds_http_early_cb, self, NULL);
 	soup_server_add_handler(self->server, NULL, vmds_http_handler_cb, self, NULL);
@@ -377,12 +669,16 @@ vmds_http_finalize(GObject *obj)
 {
 	VmdsHttp *self = VMDS_HTTP(obj);
 
+	vmds_http_listener_close(self->listener);
 	soup_server_disconnect(self->server);
+	g_clear_object(&self->listener);
 	g_object_unref(self->server);
 	vmds_sessions_free(self->sessions);
+	vmds_login_throttle_free(self->throttle);
 	vmds_router_free(self->router);
-	vmds_http_set_credentials(self, NULL, NULL);
+	vmds_http_forget_credentials(self);
 	g_free(self->url);
+	g_strfreev(self->server_names);
 	G_OBJECT_CLASS(vmds_http_parent_class)->finalize(obj);
 }
 

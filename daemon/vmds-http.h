@@ -19,5 +19,6 @@ void vmds_http_set_credentials(VmdsHttp *self, const gchar *username, const gcha
 void vmds_http_add_routes(VmdsHttp *self, GPtrArray *routes);
 gboolean vmds_http_listen(VmdsHttp *self, const VmdsConfig *config, GError **error);
 const gchar *vmds_http_get_url(VmdsHttp *self);
+void vmds_http_close(VmdsHttp *self);
 
 G_END_DECLS

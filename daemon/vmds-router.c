@@ -123,6 +123,8 @@ vmds_router_match(VmdsRoute *route, const gchar *path, GHashTable *params, GErro
  * @body: the request body, NUL-terminated
  * @body_len: its length
  * @response: (out caller-allocates): the response body: JSON, or empty
+ * @stream: (out caller-allocates): empty, or what writes the rest of the
+ *   body after @response (#VmdsRequest.stream); the caller owns it
  *
  * Returns: the HTTP status
  */
@@ -133,7 +135,8 @@ vmds_router_handle(VmdsRouter *self,
 		   const gchar *query,
 		   const gchar *body,
 		   gsize body_len,
-		   GString *response)
+		   GString *response,
+		   VmdsStream *stream)
 {
 	g_autoptr(GHashTable) params =
 	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
@@ -145,6 +148,7 @@ vmds_router_handle(VmdsRouter *self,
 	const gchar *area;
 
 	g_string_truncate(response, 0);
+	*stream = (VmdsStream){0};
 	/* every message below may name the path */
 	if (!g_utf8_validate(path, -1, NULL)) {
 		return vmds_router_fail(response,
@@ -206,11 +210,13 @@ vmds_router_handle(VmdsRouter *self,
 	request.status = 200;
 	request.response = response;
 	if (!route->func(route->plugin, &request, &error)) {
+		vmds_stream_clear(&request.stream);
 		if (error == NULL)
 			error = g_error_new(VMDS_ERROR, VMDS_ERROR_INTERNAL, "%s failed", method);
 		g_info("%s %s: %s", method, path, error->message);
 		return vmds_router_error_body(response, area, error);
 	}
+	*stream = request.stream;
 	return request.status;
 }
 

@@ -22,7 +22,8 @@ guint vmds_router_handle(VmdsRouter *self,
 			 const gchar *query,
 			 const gchar *body,
 			 gsize body_len,
-			 GString *response);
+			 GString *response,
+			 VmdsStream *stream);
 guint vmds_router_error_body(GString *out, const gchar *area, const GError *error);
 
 G_END_DECLS

@@ -12,26 +12,24 @@
 /*
  * REST sessions: `POST /api/session` makes one, the
  * `vmware-api-session-id` header names it, and one left idle longer than
- * the timeout is gone.
+ * the timeout is gone. Every operation costs the same however many sessions
+ * there are: a session is found by its id in a hash table, and the sessions
+ * are also kept in the order of their last use, so the idle ones are at the
+ * front, where expiry and the cap take them from.
  */
 
-/* failed logins a client may make before it has to wait */
-#define VMDS_SESSIONS_FREE_FAILURES 5
-/* the longest wait, seconds; each further failure doubles it up to this */
-#define VMDS_SESSIONS_MAX_BACKOFF 300
-/* how many clients' failures are remembered at once */
-#define VMDS_SESSIONS_MAX_CLIENTS 4096
-
 typedef struct {
-	guint failures;
-	gint64 last;	      /* monotonic µs of the last failure */
-	gint64 blocked_until; /* monotonic µs */
-} VmdsSessionsClient;
+	gchar *id;
+	gchar *user;
+	gint64 last; /* monotonic µs of the last use */
+	GList link;  /* in VmdsSessions.lru; data is the session */
+} VmdsSession;
 
 struct _VmdsSessions {
-	GHashTable *sessions; /* id → last use, monotonic µs */
-	GHashTable *clients;  /* client address → VmdsSessionsClient */
+	GHashTable *sessions; /* id → VmdsSession */
+	GQueue lru;	      /* of VmdsSession, least recently used first */
 	guint timeout;	      /* seconds */
+	guint max_sessions;
 };
 
 /**
@@ -78,13 +76,33 @@ vmds_secret_equal(const gchar *a, const gchar *b)
 	return diff == 0 && la > 0;
 }
 
+static void
+vmds_session_free(VmdsSession *session)
+{
+	/* the id is a credential: it does not linger in freed memory */
+	memset(session->id, 0, strlen(session->id));
+	g_free(session->id);
+	g_free(session->user);
+	g_free(session);
+}
+
+/**
+ * vmds_sessions_new:
+ * @timeout: seconds a session may stay unused
+ * @max_sessions: how many sessions there may be at once
+ *
+ * Returns: (transfer full): no sessions yet
+ */
 VmdsSessions *
-vmds_sessions_new(guint timeout)
+vmds_sessions_new(guint timeout, guint max_sessions)
 {
 	VmdsSessions *self = g_new0(VmdsSessions, 1);
-	self->sessions = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	self->clients = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+
+	self->sessions =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)vmds_session_free);
+	g_queue_init(&self->lru);
 	self->timeout = timeout;
+	self->max_sessions = MAX(max_sessions, 1);
 	return self;
 }
 
@@ -94,26 +112,32 @@ vmds_sessions_free(VmdsSessions *self)
 	if (self == NULL)
 		return;
 	g_hash_table_unref(self->sessions);
-	g_hash_table_unref(self->clients);
 	g_free(self);
 }
 
 void
-vmds_sessions_set_timeout(VmdsSessions *self, guint timeout)
+vmds_sessions_set_limits(VmdsSessions *self, guint timeout, guint max_sessions)
 {
 	self->timeout = timeout;
+	self->max_sessions = MAX(max_sessions, 1);
 }
 
 static void
+vmds_sessions_drop(VmdsSessions *self, VmdsSession *session)
+{
+	g_queue_unlink(&self->lru, &session->link);
+	g_hash_table_remove(self->sessions, session->id);
+}
+
+/* the sessions idle for longer than the timeout: all at the front */
+static void
 vmds_sessions_expire(VmdsSessions *self, gint64 now)
 {
-	GHashTableIter iter;
-	gint64 *last;
-
-	g_hash_table_iter_init(&iter, self->sessions);
-	while (g_hash_table_iter_next(&iter, NULL, (gpointer *)&last)) {
-		if (now - *last > (gint64)self->timeout * G_USEC_PER_SEC)
-			g_hash_table_iter_remove(&iter);
+	for (;;) {
+		VmdsSession *oldest = g_queue_peek_head(&self->lru);
+		if (oldest == NULL || now - oldest->last <= (gint64)self->timeout * G_USEC_PER_SEC)
+			return;
+		vmds_sessions_drop(self, oldest);
 	}
 }
 
@@ -122,18 +146,33 @@ vmds_sessions_expire(VmdsSessions *self, gint64 now)
  * @self: a #VmdsSessions
  * @user: who logged in
  *
+ * Makes a session. When there are as many as the cap allows, the one left
+ * unused the longest ends to make room.
+ *
  * Returns: (transfer full): the new session's id
  */
 gchar *
 vmds_sessions_create(VmdsSessions *self, const gchar *user)
 {
-	gchar *id = vmds_secret_new(16);
+	VmdsSession *session = g_new0(VmdsSession, 1);
 	gint64 now = g_get_monotonic_time();
 
 	vmds_sessions_expire(self, now);
-	g_hash_table_insert(self->sessions, g_strdup(id), g_memdup2(&now, sizeof(now)));
+	while (g_hash_table_size(self->sessions) >= self->max_sessions) {
+		VmdsSession *oldest = g_queue_peek_head(&self->lru);
+		g_info("session of %s ended: %u sessions is the limit",
+		       oldest->user,
+		       self->max_sessions);
+		vmds_sessions_drop(self, oldest);
+	}
+	session->id = vmds_secret_new(16);
+	session->user = g_strdup(user);
+	session->last = now;
+	session->link.data = session;
+	g_queue_push_tail_link(&self->lru, &session->link);
+	g_hash_table_insert(self->sessions, session->id, session);
 	g_info("session opened for %s (%u open)", user, g_hash_table_size(self->sessions));
-	return id;
+	return g_strdup(session->id);
 }
 
 /**
@@ -147,15 +186,17 @@ gboolean
 vmds_sessions_check(VmdsSessions *self, const gchar *id)
 {
 	gint64 now = g_get_monotonic_time();
-	gint64 *last;
+	VmdsSession *session;
 
 	if (id == NULL)
 		return FALSE;
 	vmds_sessions_expire(self, now);
-	last = g_hash_table_lookup(self->sessions, id);
-	if (last == NULL)
+	session = g_hash_table_lookup(self->sessions, id);
+	if (session == NULL)
 		return FALSE;
-	*last = now;
+	session->last = now;
+	g_queue_unlink(&self->lru, &session->link);
+	g_queue_push_tail_link(&self->lru, &session->link);
 	return TRUE;
 }
 
@@ -169,75 +210,40 @@ vmds_sessions_check(VmdsSessions *self, const gchar *id)
 gboolean
 vmds_sessions_remove(VmdsSessions *self, const gchar *id)
 {
-	return g_hash_table_remove(self->sessions, id);
+	VmdsSession *session = g_hash_table_lookup(self->sessions, id);
+
+	if (session == NULL)
+		return FALSE;
+	vmds_sessions_drop(self, session);
+	return TRUE;
 }
 
 /**
- * vmds_sessions_login_allowed:
+ * vmds_sessions_remove_all:
  * @self: a #VmdsSessions
- * @client: the client's address
- * @retry_after: (out): seconds until it may try again, when not allowed
  *
- * Brute force is slowed per client: after %VMDS_SESSIONS_FREE_FAILURES
- * failed logins, each further attempt must wait 1, 2, 4, ... seconds (at
- * most %VMDS_SESSIONS_MAX_BACKOFF) after the last failure.
+ * Ends every session, e.g. when the password changed.
  *
- * Returns: whether @client may try to log in now
- */
-gboolean
-vmds_sessions_login_allowed(VmdsSessions *self, const gchar *client, guint *retry_after)
-{
-	VmdsSessionsClient *c = g_hash_table_lookup(self->clients, client);
-	gint64 now = g_get_monotonic_time();
-
-	if (c == NULL || now >= c->blocked_until)
-		return TRUE;
-	*retry_after = (guint)((c->blocked_until - now + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC);
-	return FALSE;
-}
-
-/**
- * vmds_sessions_login_failed:
- * @self: a #VmdsSessions
- * @client: the client's address
- *
- * Returns: how many logins @client has failed in a row
+ * Returns: how many there were
  */
 guint
-vmds_sessions_login_failed(VmdsSessions *self, const gchar *client)
+vmds_sessions_remove_all(VmdsSessions *self)
 {
-	VmdsSessionsClient *c = g_hash_table_lookup(self->clients, client);
-	gint64 now = g_get_monotonic_time();
+	guint n = g_hash_table_size(self->sessions);
 
-	if (c == NULL) {
-		/* a flood of addresses must not grow this without bound */
-		if (g_hash_table_size(self->clients) >= VMDS_SESSIONS_MAX_CLIENTS)
-			g_hash_table_remove_all(self->clients);
-		c = g_new0(VmdsSessionsClient, 1);
-		g_hash_table_insert(self->clients, g_strdup(client), c);
-	} else if (now - c->last > (gint64)VMDS_SESSIONS_MAX_BACKOFF * 2 * G_USEC_PER_SEC) {
-		/* quiet for long enough: start afresh */
-		c->failures = 0;
-	}
-	c->failures++;
-	c->last = now;
-	if (c->failures >= VMDS_SESSIONS_FREE_FAILURES) {
-		guint shift = MIN(c->failures - VMDS_SESSIONS_FREE_FAILURES, 9);
-		guint wait = MIN(1u << shift, (guint)VMDS_SESSIONS_MAX_BACKOFF);
-		c->blocked_until = now + (gint64)wait * G_USEC_PER_SEC;
-	}
-	return c->failures;
+	g_queue_init(&self->lru);
+	g_hash_table_remove_all(self->sessions);
+	return n;
 }
 
 /**
- * vmds_sessions_login_succeeded:
+ * vmds_sessions_get_count:
  * @self: a #VmdsSessions
- * @client: the client's address
  *
- * Forgets @client's failures.
+ * Returns: how many sessions there are, expired ones not yet removed included
  */
-void
-vmds_sessions_login_succeeded(VmdsSessions *self, const gchar *client)
+guint
+vmds_sessions_get_count(VmdsSessions *self)
 {
-	g_hash_table_remove(self->clients, client);
+	return g_hash_table_size(self->sessions);
 }

@@ -11,18 +11,16 @@ G_BEGIN_DECLS
 
 typedef struct _VmdsSessions VmdsSessions;
 
-VmdsSessions *vmds_sessions_new(guint timeout);
+VmdsSessions *vmds_sessions_new(guint timeout, guint max_sessions);
 void vmds_sessions_free(VmdsSessions *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmdsSessions, vmds_sessions_free)
 
-void vmds_sessions_set_timeout(VmdsSessions *self, guint timeout);
+void vmds_sessions_set_limits(VmdsSessions *self, guint timeout, guint max_sessions);
 gchar *vmds_sessions_create(VmdsSessions *self, const gchar *user);
 gboolean vmds_sessions_check(VmdsSessions *self, const gchar *id);
 gboolean vmds_sessions_remove(VmdsSessions *self, const gchar *id);
-
-gboolean vmds_sessions_login_allowed(VmdsSessions *self, const gchar *client, guint *retry_after);
-guint vmds_sessions_login_failed(VmdsSessions *self, const gchar *client);
-void vmds_sessions_login_succeeded(VmdsSessions *self, const gchar *client);
+guint vmds_sessions_remove_all(VmdsSessions *self);
+guint vmds_sessions_get_count(VmdsSessions *self);
 
 gboolean vmds_secret_equal(const gchar *a, const gchar *b);
 gchar *vmds_secret_new(gsize bytes);

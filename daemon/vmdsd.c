@@ -6,13 +6,17 @@
 #include "config.h"
 
 #include <locale.h>
+#include <signal.h>
 #include <stdlib.h>
 
 #include "vmds-daemon.h"
+#include "vmds-log.h"
 
 /* vmdsd: options, logging, then run the daemon object until a signal */
 
 static guint vmds_vmdsd_verbosity = 0;
+/* whether -v decides what is shown; without it G_MESSAGES_DEBUG does */
+static gboolean vmds_vmdsd_filter = TRUE;
 
 static gboolean
 vmds_vmdsd_verbose_cb(const gchar *option_name, const gchar *value, gpointer data, GError **error)
@@ -21,19 +25,19 @@ vmds_vmdsd_verbose_cb(const gchar *option_name, const gchar *value, gpointer dat
 	return TRUE;
 }
 
-/* -v shows info messages, -vv debug ones too; the default writer does the
- * rest (the journal under systemd, else stderr) */
+/* -v shows info messages, -vv debug ones too; vmds_log_writer_cb() escapes
+ * what peers sent and writes (the journal under systemd, else stderr) */
 static GLogWriterOutput
 vmds_vmdsd_log_writer_cb(GLogLevelFlags log_level,
 			 const GLogField *fields,
 			 gsize n_fields,
 			 gpointer user_data)
 {
-	if ((log_level & G_LOG_LEVEL_DEBUG) != 0 && vmds_vmdsd_verbosity < 2)
+	if (vmds_vmdsd_filter && (log_level & G_LOG_LEVEL_DEBUG) != 0 && vmds_vmdsd_verbosity < 2)
 		return G_LOG_WRITER_HANDLED;
-	if ((log_level & G_LOG_LEVEL_INFO) != 0 && vmds_vmdsd_verbosity < 1)
+	if (vmds_vmdsd_filter && (log_level & G_LOG_LEVEL_INFO) != 0 && vmds_vmdsd_verbosity < 1)
 		return G_LOG_WRITER_HANDLED;
-	return g_log_writer_default(log_level, fields, n_fields, user_data);
+	return vmds_log_writer_cb(log_level, fields, n_fields, user_data);
 }
 
 int
@@ -90,6 +94,9 @@ main(int argc, char *argv[])
 	};
 
 	setlocale(LC_ALL, "");
+	/* a file over its size limit fails the write (EFBIG), which the store
+	 * reports as a storage error, rather than killing the daemon */
+	signal(SIGXFSZ, SIG_IGN);
 	g_option_context_set_summary(
 	    context,
 	    "Serve vSphere-style DataSets to guests over per-VM backchannel "
@@ -108,8 +115,8 @@ main(int argc, char *argv[])
 	}
 	/* info and debug messages are formatted only when something shows them */
 	g_log_set_debug_enabled(vmds_vmdsd_verbosity > 0 || g_getenv("G_MESSAGES_DEBUG") != NULL);
-	if (vmds_vmdsd_verbosity > 0 || g_getenv("G_MESSAGES_DEBUG") == NULL)
-		g_log_set_writer_func(vmds_vmdsd_log_writer_cb, NULL, NULL);
+	vmds_vmdsd_filter = vmds_vmdsd_verbosity > 0 || g_getenv("G_MESSAGES_DEBUG") == NULL;
+	g_log_set_writer_func(vmds_vmdsd_log_writer_cb, NULL, NULL);
 	if (version) {
 		g_print("vmdsd %s\n", VMDS_VERSION);
 		return EXIT_SUCCESS;

@@ -355,26 +355,18 @@ vmds_json_plain_run(const gchar *str, gsize len)
 	return i;
 }
 
-/**
- * vmds_json_append_string:
- * @out: a #GString
- * @str: UTF-8 text
- * @len: its length in bytes, or -1 when NUL-terminated
- *
- * Appends @str as a compact JSON string literal: `"` `\` and control
- * characters escaped, all other UTF-8 passed through unescaped.
- */
-void
-vmds_json_append_string(GString *out, const gchar *str, gssize len)
+/* @str escaped for a JSON string, between quotes when @quoted; the room for
+ * the text as it is is made once and written in place, and each escape makes
+ * room for itself */
+static inline void
+vmds_json_append_text(GString *out, const gchar *str, gsize n, gboolean quoted)
 {
-	gsize n = len < 0 ? strlen(str) : (gsize)len;
 	gsize pos = out->len;
 	gsize i = 0;
 
-	/* room for the quotes and the text as it is, written in place; each
-	 * escape makes room for itself */
-	g_string_set_size(out, pos + n + 2);
-	out->str[pos++] = '"';
+	g_string_set_size(out, pos + n + (quoted ? 2 : 0));
+	if (quoted)
+		out->str[pos++] = '"';
 	for (;;) {
 		gsize run = vmds_json_plain_run(str + i, n - i);
 		guchar c;
@@ -399,7 +391,39 @@ vmds_json_append_string(GString *out, const gchar *str, gssize len)
 		}
 	}
 	/* the room made was exactly what was written */
-	out->str[pos] = '"';
+	if (quoted)
+		out->str[pos] = '"';
+}
+
+/**
+ * vmds_json_append_string:
+ * @out: a #GString
+ * @str: UTF-8 text
+ * @len: its length in bytes, or -1 when NUL-terminated
+ *
+ * Appends @str as a compact JSON string literal: `"` `\` and control
+ * characters escaped, all other UTF-8 passed through unescaped.
+ */
+void
+vmds_json_append_string(GString *out, const gchar *str, gssize len)
+{
+	vmds_json_append_text(out, str, len < 0 ? strlen(str) : (gsize)len, TRUE);
+}
+
+/**
+ * vmds_json_append_escaped:
+ * @out: a #GString
+ * @str: (array length=len): part of UTF-8 text
+ * @len: its length in bytes
+ *
+ * Appends @str escaped as in vmds_json_append_string(), without the quotes.
+ * Only single bytes are escaped, so a text may be cut anywhere, even inside a
+ * character, and its parts appended one after the other.
+ */
+void
+vmds_json_append_escaped(GString *out, const gchar *str, gsize len)
+{
+	vmds_json_append_text(out, str, len, FALSE);
 }
 
 /**

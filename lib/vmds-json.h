@@ -46,6 +46,7 @@ gboolean vmds_json_reader_read_boolean(VmdsJsonReader *self, gboolean *value);
 void vmds_json_reader_skip(VmdsJsonReader *self);
 
 void vmds_json_append_string(GString *out, const gchar *str, gssize len);
+void vmds_json_append_escaped(GString *out, const gchar *str, gsize len);
 gsize vmds_json_string_size(const gchar *str, gsize len);
 
 G_END_DECLS

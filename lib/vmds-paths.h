@@ -16,6 +16,8 @@ G_BEGIN_DECLS
 /* file names inside the state and run directories */
 #define VMDS_ADMIN_PASSWORD_FILE "admin-password"
 #define VMDS_URL_FILE		 "vmdsd.url"
+/* the REST API for trusted local users, in the run directory */
+#define VMDS_API_SOCKET_FILE "api.sock"
 
 gchar *vmds_paths_state_dir(void);
 gchar *vmds_paths_run_dir(void);

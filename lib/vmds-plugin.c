@@ -267,3 +267,45 @@ vmds_plugin_class_init(VmdsPluginClass *klass)
 								G_PARAM_CONSTRUCT_ONLY |
 								G_PARAM_STATIC_STRINGS));
 }
+
+/**
+ * vmds_request_set_stream:
+ * @request: a #VmdsRequest being answered
+ * @func: writes each part of the body after the one in @request's response
+ * @data: for @func; the request owns it from now on
+ * @free_func: (nullable): frees @data
+ *
+ * Makes the reply a body sent a part at a time: what the route wrote into
+ * the response goes first, then each part @func writes, once the one before
+ * was sent.
+ */
+void
+vmds_request_set_stream(VmdsRequest *request,
+			VmdsStreamFunc func,
+			gpointer data,
+			GDestroyNotify free_func)
+{
+	g_return_if_fail(request != NULL);
+	g_return_if_fail(func != NULL);
+
+	vmds_stream_clear(&request->stream);
+	request->stream.func = func;
+	request->stream.data = data;
+	request->stream.free = free_func;
+}
+
+/**
+ * vmds_stream_clear:
+ * @stream: a #VmdsStream
+ *
+ * Frees the stream's data and empties it.
+ */
+void
+vmds_stream_clear(VmdsStream *stream)
+{
+	if (stream->free != NULL && stream->data != NULL)
+		stream->free(stream->data);
+	stream->func = NULL;
+	stream->data = NULL;
+	stream->free = NULL;
+}

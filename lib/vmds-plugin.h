@@ -12,7 +12,7 @@
 G_BEGIN_DECLS
 
 /* bumped whenever VmdsPluginClass, VmdsCall or VmdsRequest change */
-#define VMDS_PLUGIN_API_VERSION 1
+#define VMDS_PLUGIN_API_VERSION 2
 
 #define VMDS_TYPE_PLUGIN (vmds_plugin_get_type())
 G_DECLARE_DERIVABLE_TYPE(VmdsPlugin, vmds_plugin, VMDS, PLUGIN, GObject)
@@ -48,6 +48,34 @@ typedef struct {
 } VmdsCall;
 
 /**
+ * VmdsStreamFunc:
+ * @data: the stream's state
+ * @out: where the next part goes; empty
+ * @done: (out): set once the part written is the last
+ * @error: a #GError or %NULL
+ *
+ * Writes the next part of a reply body that is sent a part at a time, once
+ * the previous part was sent; so a large body never is in memory whole, and
+ * other requests are served between its parts.
+ *
+ * Returns: %FALSE when it cannot go on; the client then sees the body end
+ *   short (the status line was sent already)
+ */
+typedef gboolean (*VmdsStreamFunc)(gpointer data, GString *out, gboolean *done, GError **error);
+
+/**
+ * VmdsStream:
+ * @func: (nullable): writes the next part; %NULL for a body sent whole
+ * @data: for @func
+ * @free: (nullable): frees @data once the reply is done or abandoned
+ */
+typedef struct {
+	VmdsStreamFunc func;
+	gpointer data;
+	GDestroyNotify free;
+} VmdsStream;
+
+/**
  * VmdsRequest:
  * @method: the HTTP method
  * @params: path parameters (`vm`, `data_set`, `key`), percent-decoded
@@ -58,6 +86,8 @@ typedef struct {
  * @store: that VM's store
  * @status: (out): the HTTP status of a success; 200 unless set
  * @response: (out): the JSON body of a success; empty for none
+ * @stream: (out): for a body that may be large: @response holds its first
+ *   part, and @stream writes the others (vmds_request_set_stream())
  *
  * One REST call as a route handler sees it. Failures are returned as a
  * #GError, which the daemon turns into a vSphere-style error body.
@@ -72,6 +102,7 @@ typedef struct {
 	VmdsStore *store;
 	guint status;
 	GString *response;
+	VmdsStream stream;
 } VmdsRequest;
 
 /* returns TRUE for a `1 ` reply, FALSE for `0 `; the text goes into @reply */
@@ -97,6 +128,12 @@ typedef struct {
 	VmdsRouteFunc func;
 	VmdsPlugin *plugin;
 } VmdsRoute;
+
+void vmds_request_set_stream(VmdsRequest *request,
+			     VmdsStreamFunc func,
+			     gpointer data,
+			     GDestroyNotify free_func);
+void vmds_stream_clear(VmdsStream *stream);
 
 const gchar *vmds_plugin_get_name(VmdsPlugin *self);
 GKeyFile *vmds_plugin_get_config(VmdsPlugin *self);

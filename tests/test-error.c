@@ -36,6 +36,8 @@ static const struct {
     {VMDS_ERROR_UNSUPPORTED, "unsupported", "UNSUPPORTED", 400},
     {VMDS_ERROR_UNAUTHENTICATED, "unauthenticated", "UNAUTHENTICATED", 401},
     {VMDS_ERROR_NOT_FOUND, "not-found", "NOT_FOUND", 404},
+    /* vSphere's service_unavailable: the REST connection caps */
+    {VMDS_ERROR_UNAVAILABLE, "unavailable", "SERVICE_UNAVAILABLE", 503},
 };
 
 START_TEST(test_error_map)

@@ -13,7 +13,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(SRunner, srunner_free)
 
 START_TEST(test_sessions_lifecycle)
 {
-	g_autoptr(VmdsSessions) sessions = vmds_sessions_new(1800);
+	g_autoptr(VmdsSessions) sessions = vmds_sessions_new(1800, 16);
 	g_autofree gchar *id = vmds_sessions_create(sessions, "admin");
 	g_autofree gchar *other = vmds_sessions_create(sessions, "admin");
 
@@ -32,53 +32,58 @@ END_TEST
 START_TEST(test_sessions_expire)
 {
 	/* a timeout of 0: a session is idle too long as soon as time passes */
-	g_autoptr(VmdsSessions) sessions = vmds_sessions_new(0);
+	g_autoptr(VmdsSessions) sessions = vmds_sessions_new(0, 16);
 	g_autofree gchar *id = vmds_sessions_create(sessions, "admin");
 	gint64 start = g_get_monotonic_time();
 
 	while (g_get_monotonic_time() == start)
 		; /* the monotonic clock has µs resolution: this spins a µs */
 	ck_assert(!vmds_sessions_check(sessions, id));
+	ck_assert_uint_eq(vmds_sessions_get_count(sessions), 0);
 }
 END_TEST
 
-START_TEST(test_sessions_login_backoff)
+/* issue 8, point 13: sessions are capped; the one unused the longest makes room */
+START_TEST(test_sessions_cap)
 {
-	g_autoptr(VmdsSessions) sessions = vmds_sessions_new(1800);
-	guint retry_after = 0;
+	g_autoptr(VmdsSessions) sessions = vmds_sessions_new(1800, 3);
+	g_autofree gchar *a = vmds_sessions_create(sessions, "admin");
+	g_autofree gchar *b = vmds_sessions_create(sessions, "admin");
+	g_autofree gchar *c = vmds_sessions_create(sessions, "admin");
+	g_autofree gchar *d = NULL;
+	g_autofree gchar *e = NULL;
 
-	/* four failures are free */
-	for (guint i = 1; i <= 4; i++) {
-		ck_assert(vmds_sessions_login_allowed(sessions, "10.0.0.1", &retry_after));
-		ck_assert_uint_eq(vmds_sessions_login_failed(sessions, "10.0.0.1"), i);
-	}
-	ck_assert(vmds_sessions_login_allowed(sessions, "10.0.0.1", &retry_after));
-	/* the fifth makes the client wait a second, the sixth two */
-	ck_assert_uint_eq(vmds_sessions_login_failed(sessions, "10.0.0.1"), 5);
-	ck_assert(!vmds_sessions_login_allowed(sessions, "10.0.0.1", &retry_after));
-	ck_assert_uint_eq(retry_after, 1);
-	ck_assert_uint_eq(vmds_sessions_login_failed(sessions, "10.0.0.1"), 6);
-	ck_assert(!vmds_sessions_login_allowed(sessions, "10.0.0.1", &retry_after));
-	ck_assert_uint_eq(retry_after, 2);
-	/* per client: another address is not slowed */
-	ck_assert(vmds_sessions_login_allowed(sessions, "10.0.0.2", &retry_after));
-	/* a success forgets the failures */
-	vmds_sessions_login_succeeded(sessions, "10.0.0.1");
-	ck_assert(vmds_sessions_login_allowed(sessions, "10.0.0.1", &retry_after));
-	ck_assert_uint_eq(vmds_sessions_login_failed(sessions, "10.0.0.1"), 1);
+	/* a is used: b is now the one unused the longest */
+	ck_assert(vmds_sessions_check(sessions, a));
+	d = vmds_sessions_create(sessions, "admin");
+	ck_assert_uint_eq(vmds_sessions_get_count(sessions), 3);
+	ck_assert(!vmds_sessions_check(sessions, b));
+	ck_assert(vmds_sessions_check(sessions, a));
+	ck_assert(vmds_sessions_check(sessions, c));
+	ck_assert(vmds_sessions_check(sessions, d));
+	/* a, c and d were used in that order: a makes room */
+	e = vmds_sessions_create(sessions, "admin");
+	ck_assert(!vmds_sessions_check(sessions, a));
+	ck_assert(vmds_sessions_check(sessions, c));
+	ck_assert(vmds_sessions_check(sessions, d));
+	ck_assert(vmds_sessions_check(sessions, e));
 }
 END_TEST
 
-START_TEST(test_sessions_backoff_cap)
+/* issue 8, point 12: a password change ends every session */
+START_TEST(test_sessions_remove_all)
 {
-	g_autoptr(VmdsSessions) sessions = vmds_sessions_new(1800);
-	guint retry_after = 0;
+	g_autoptr(VmdsSessions) sessions = vmds_sessions_new(1800, 16);
+	g_autofree gchar *a = vmds_sessions_create(sessions, "admin");
+	g_autofree gchar *b = vmds_sessions_create(sessions, "admin");
+	g_autofree gchar *c = NULL;
 
-	for (guint i = 0; i < 40; i++)
-		vmds_sessions_login_failed(sessions, "c");
-	ck_assert(!vmds_sessions_login_allowed(sessions, "c", &retry_after));
-	ck_assert_uint_le(retry_after, 300);
-	ck_assert_uint_ge(retry_after, 299);
+	ck_assert_uint_eq(vmds_sessions_remove_all(sessions), 2);
+	ck_assert(!vmds_sessions_check(sessions, a));
+	ck_assert(!vmds_sessions_check(sessions, b));
+	c = vmds_sessions_create(sessions, "admin");
+	ck_assert(vmds_sessions_check(sessions, c));
+	ck_assert_uint_eq(vmds_sessions_get_count(sessions), 1);
 }
 END_TEST
 
@@ -104,10 +109,8 @@ test_sessions_suite(void)
 	TCase *tc = tcase_create("sessions");
 	tcase_add_test(tc, test_sessions_lifecycle);
 	tcase_add_test(tc, test_sessions_expire);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("login");
-	tcase_add_test(tc, test_sessions_login_backoff);
-	tcase_add_test(tc, test_sessions_backoff_cap);
+	tcase_add_test(tc, test_sessions_cap);
+	tcase_add_test(tc, test_sessions_remove_all);
 	tcase_add_test(tc, test_sessions_secret_equal);
 	suite_add_tcase(s, tc);
 	return s;

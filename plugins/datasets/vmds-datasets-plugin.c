@@ -30,6 +30,9 @@ G_DEFINE_FINAL_TYPE(VmdsDatasetsPlugin, vmds_datasets_plugin, VMDS_TYPE_PLUGIN)
 #define VMDS_DATASETS_PAGE_RESERVE 8192
 #define VMDS_DATASETS_PAGE_ITEMS   (VMDS_DATASETS_MAX_PAGE - VMDS_DATASETS_PAGE_RESERVE)
 
+/* what a REST reply sent a part at a time holds in one part, about */
+#define VMDS_DATASETS_STREAM_PART 65536
+
 /* separates the parts of a context's request identity; not valid in JSON text */
 #define VMDS_DATASETS_SEP "\x1f"
 
@@ -750,27 +753,107 @@ vmds_datasets_plugin_rest_delete(VmdsPlugin *plugin, VmdsRequest *request, GErro
 	return TRUE;
 }
 
-static gboolean
-vmds_datasets_plugin_rest_list_entries(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
+/* GET .../entries, a part at a time: the keys after the last one sent, in
+ * byte order, as the store has them when each part is written */
+typedef struct {
+	VmdsStore *store;
+	gchar *dataset;
+	gchar *after; /* the last key sent; NULL before the first part */
+} VmdsDatasetsKeyStream;
+
+static void
+vmds_datasets_key_stream_free(VmdsDatasetsKeyStream *stream)
 {
-	g_autoptr(GPtrArray) keys =
-	    vmds_datasets_list_keys(request->store,
-				    VMDS_SIDE_HOST,
-				    vmds_datasets_plugin_param(request, "data_set"),
-				    NULL,
-				    0,
-				    NULL,
-				    error);
+	g_clear_object(&stream->store);
+	g_free(stream->dataset);
+	g_free(stream->after);
+	g_free(stream);
+}
+
+static gboolean
+vmds_datasets_key_stream_next(gpointer data, GString *out, gboolean *done, GError **error)
+{
+	VmdsDatasetsKeyStream *stream = data;
+	gboolean more = FALSE;
+	g_autoptr(GPtrArray) keys = vmds_datasets_list_keys(stream->store,
+							    VMDS_SIDE_HOST,
+							    stream->dataset,
+							    stream->after,
+							    VMDS_DATASETS_STREAM_PART,
+							    &more,
+							    error);
 
 	if (keys == NULL)
 		return FALSE;
-	g_string_append_c(request->response, '[');
+	if (stream->after == NULL)
+		g_string_append_c(out, '[');
 	for (guint i = 0; i < keys->len; i++) {
-		if (i > 0)
-			g_string_append_c(request->response, ',');
-		vmds_json_append_string(request->response, g_ptr_array_index(keys, i), -1);
+		if (stream->after != NULL || i > 0)
+			g_string_append_c(out, ',');
+		vmds_json_append_string(out, g_ptr_array_index(keys, i), -1);
 	}
-	g_string_append_c(request->response, ']');
+	if (keys->len > 0) {
+		g_free(stream->after);
+		stream->after = g_strdup(g_ptr_array_index(keys, keys->len - 1));
+	}
+	*done = !more;
+	if (*done)
+		g_string_append_c(out, ']');
+	return TRUE;
+}
+
+static gboolean
+vmds_datasets_plugin_rest_list_entries(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
+{
+	VmdsDatasetsKeyStream *stream = g_new0(VmdsDatasetsKeyStream, 1);
+	gboolean done = FALSE;
+
+	stream->store = g_object_ref(request->store);
+	stream->dataset = g_strdup(vmds_datasets_plugin_param(request, "data_set"));
+	/* the first part here: a missing data set or denied access is an error
+	 * reply, not a body cut short */
+	if (!vmds_datasets_key_stream_next(stream, request->response, &done, error)) {
+		vmds_datasets_key_stream_free(stream);
+		return FALSE;
+	}
+	if (done) {
+		vmds_datasets_key_stream_free(stream);
+		return TRUE;
+	}
+	vmds_request_set_stream(request,
+				vmds_datasets_key_stream_next,
+				stream,
+				(GDestroyNotify)vmds_datasets_key_stream_free);
+	return TRUE;
+}
+
+/* GET .../entries/{key}: a value as a JSON string, escaped a part at a time
+ * (a 1 MiB value of control characters is 6 MiB of JSON) */
+typedef struct {
+	VmdsEntry *entry;
+	gsize sent; /* bytes of the value escaped so far */
+} VmdsDatasetsValueStream;
+
+static void
+vmds_datasets_value_stream_free(VmdsDatasetsValueStream *stream)
+{
+	vmds_entry_free(stream->entry);
+	g_free(stream);
+}
+
+static gboolean
+vmds_datasets_value_stream_next(gpointer data, GString *out, gboolean *done, GError **error)
+{
+	VmdsDatasetsValueStream *stream = data;
+	gsize n = MIN(stream->entry->value_len - stream->sent, VMDS_DATASETS_STREAM_PART / 6);
+
+	if (stream->sent == 0)
+		g_string_append_c(out, '"');
+	vmds_json_append_escaped(out, stream->entry->value + stream->sent, n);
+	stream->sent += n;
+	*done = stream->sent == stream->entry->value_len;
+	if (*done)
+		g_string_append_c(out, '"');
 	return TRUE;
 }
 
@@ -779,7 +862,8 @@ vmds_datasets_plugin_rest_get_entry(VmdsPlugin *plugin, VmdsRequest *request, GE
 {
 	g_autoptr(GPtrArray) keys = g_ptr_array_new();
 	g_autoptr(GPtrArray) entries = NULL;
-	VmdsEntry *entry;
+	VmdsDatasetsValueStream *stream;
+	gboolean done = FALSE;
 
 	g_ptr_array_add(keys, (gpointer)vmds_datasets_plugin_param(request, "key"));
 	entries = vmds_datasets_get_entries(request->store,
@@ -792,8 +876,17 @@ vmds_datasets_plugin_rest_get_entry(VmdsPlugin *plugin, VmdsRequest *request, GE
 					    error);
 	if (entries == NULL)
 		return FALSE;
-	entry = g_ptr_array_index(entries, 0);
-	vmds_json_append_string(request->response, entry->value, (gssize)entry->value_len);
+	stream = g_new0(VmdsDatasetsValueStream, 1);
+	stream->entry = g_ptr_array_steal_index(entries, 0);
+	vmds_datasets_value_stream_next(stream, request->response, &done, error);
+	if (done) {
+		vmds_datasets_value_stream_free(stream);
+		return TRUE;
+	}
+	vmds_request_set_stream(request,
+				vmds_datasets_value_stream_next,
+				stream,
+				(GDestroyNotify)vmds_datasets_value_stream_free);
 	return TRUE;
 }
 

@@ -695,11 +695,11 @@ START_TEST(test_exhaustion_vm_share)
 	reply = vmds_e2e_rest(e2e, "POST", "/api/vcenter/vm", "{\"name\":\"other\"}");
 	vmds_e2e_assert_reply(reply, 201, "\"vm-2\"");
 	g_clear_pointer(&reply, vmds_e2e_reply_free);
-	reply = vmds_e2e_rest(
-	    e2e,
-	    "POST",
-	    "/api/vcenter/vm/vm-2/data-sets",
-	    "{\"name\":\"rw\",\"description\":\"\",\"host\":\"READ_WRITE\",\"guest\":\"READ_WRITE\"}");
+	reply = vmds_e2e_rest(e2e,
+			      "POST",
+			      "/api/vcenter/vm/vm-2/data-sets",
+			      "{\"name\":\"rw\",\"description\":\"\",\"host\":\"READ_WRITE\","
+			      "\"guest\":\"READ_WRITE\"}");
 	vmds_e2e_assert_reply(reply, 201, "\"rw\"");
 	g_clear_pointer(&reply, vmds_e2e_reply_free);
 	reply = vmds_e2e_rest(e2e, "PUT", "/api/vcenter/vm/vm-2/data-sets/rw/entries/k", "\"v\"");
@@ -807,7 +807,8 @@ START_TEST(test_exhaustion_reply_buffers)
 		vmds_e2e_send_request(fds[i], get_big, strlen(get_big), FALSE);
 		text = vmds_e2e_read_reply(fds[i], &len);
 		ck_assert_uint_gt(len, 6 * 1048576);
-		ck_assert(g_str_has_prefix(text, "1 {\"result\":true,\"entries\":[{\"big\":\"\\u0001"));
+		ck_assert(
+		    g_str_has_prefix(text, "1 {\"result\":true,\"entries\":[{\"big\":\"\\u0001"));
 	}
 	after = daemon_rss_kib();
 	g_printerr("e2e-exhaustion: daemon RSS %" G_GSIZE_FORMAT " KiB before, %" G_GSIZE_FORMAT

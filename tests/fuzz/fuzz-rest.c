@@ -232,6 +232,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	g_autofree gchar *body = NULL;
 	g_autoptr(GString) response = g_string_new(NULL);
 	g_autoptr(JsonNode) root = NULL;
+	VmdsStream stream = {0};
+	gboolean done = FALSE;
 	gsize body_len;
 	guint status;
 
@@ -266,8 +268,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(body, nl2 + 1, body_len);
 	body[body_len] = '\0';
 
-	status =
-	    vmds_router_handle(vmds_fuzz_router, method, path, query, body, body_len, response);
+	status = vmds_router_handle(
+	    vmds_fuzz_router, method, path, query, body, body_len, response, &stream);
+	/* a body sent a part at a time is checked whole */
+	while (stream.func != NULL && !done) {
+		g_autoptr(GString) part = g_string_new(NULL);
+		g_autoptr(GError) error = NULL;
+		gboolean ok = stream.func(stream.data, part, &done, &error);
+		VMDS_FUZZ_CHECK(ok,
+				"%s %s: the body failed after its start: %s",
+				method,
+				path,
+				error != NULL ? error->message : "no error set");
+		g_string_append_len(response, part->str, part->len);
+	}
+	vmds_stream_clear(&stream);
 
 	VMDS_FUZZ_CHECK(status == 200 || status == 201 || status == 204 || status == 400 ||
 			    status == 401 || status == 403 || status == 404,

@@ -1,0 +1,68 @@
+/*
+ * Copyright (C) 2026 The vmds authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+#include <libsoup/soup.h>
+#include <sys/types.h>
+
+G_BEGIN_DECLS
+
+/**
+ * VmdsHttpLimits:
+ * @max_connections: REST connections over TCP open at once
+ * @max_per_client: of those, from one client address (an IPv6 /64)
+ * @idle_timeout: seconds a connection may wait for its next request
+ * @request_timeout: seconds for a request's headers to arrive once its
+ *   first byte has (or a new connection's first request), for its body once
+ *   the headers have, and for each part of a reply to be taken
+ * @fd_reserve: descriptors at the top of the range (RLIMIT_NOFILE) that a
+ *   REST connection never takes: the guests' reserve (at most half the range)
+ */
+typedef struct {
+	guint max_connections;
+	guint max_per_client;
+	guint idle_timeout;
+	guint request_timeout;
+	guint fd_reserve;
+} VmdsHttpLimits;
+
+/**
+ * VmdsHttpPeer:
+ * @client: who it is, for limits and logs: an IP address (IPv6: its /64), or
+ *   `uid N` on the unix socket
+ * @local: it came over the unix socket
+ * @trusted: its credentials (root, the daemon's user or the admin group, on
+ *   the unix socket) stand in for a session
+ * @uid: its user id, on the unix socket
+ */
+typedef struct {
+	gchar *client;
+	gboolean local;
+	gboolean trusted;
+	uid_t uid;
+} VmdsHttpPeer;
+
+#define VMDS_TYPE_HTTP_LISTENER (vmds_http_listener_get_type())
+G_DECLARE_FINAL_TYPE(VmdsHttpListener, vmds_http_listener, VMDS, HTTP_LISTENER, GObject)
+
+VmdsHttpListener *vmds_http_listener_new(SoupServer *server);
+void vmds_http_listener_set_limits(VmdsHttpListener *self, const VmdsHttpLimits *limits);
+gboolean vmds_http_listener_add_inet(VmdsHttpListener *self,
+				     GInetSocketAddress *address,
+				     GTlsCertificate *certificate,
+				     guint16 *port,
+				     GError **error);
+gboolean vmds_http_listener_add_unix(VmdsHttpListener *self,
+				     const gchar *path,
+				     gid_t trusted_gid,
+				     GError **error);
+const VmdsHttpPeer *vmds_http_listener_get_peer(VmdsHttpListener *self, SoupServerMessage *msg);
+void vmds_http_listener_abort(VmdsHttpListener *self, SoupServerMessage *msg);
+guint vmds_http_listener_get_count(VmdsHttpListener *self);
+void vmds_http_listener_close(VmdsHttpListener *self);
+
+G_END_DECLS
