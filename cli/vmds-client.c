@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include <gio/gunixsocketaddress.h>
 #include <libsoup/soup.h>
 #include <string.h>
 
@@ -14,7 +15,8 @@
 /*
  * A synchronous client of the management REST API: one SoupSession, one API
  * session (POST /api/session with HTTP Basic, then the session header on
- * every call). The server is the untrusted party: replies are type-checked by
+ * every call) — or, over the daemon's unix socket, none: there the caller's
+ * own credentials are what counts. The server is the untrusted party: replies are type-checked by
  * the callers, and this file refuses replies json-glib cannot parse safely.
  */
 
@@ -22,16 +24,53 @@
 #define VMDS_CLIENT_MAX_DEPTH	   64
 #define VMDS_CLIENT_SESSION_HEADER "vmware-api-session-id"
 
+/* the scheme of a URL naming the daemon's unix socket: `unix:/run/vmds/api.sock` */
+#define VMDS_CLIENT_UNIX_SCHEME "unix:"
+
 struct _VmdsClient {
 	SoupSession *session;
-	gchar *url;	   /* base URL, no trailing '/' */
+	gchar *url;	   /* base URL, no trailing '/'; or unix:PATH */
+	gchar *base;	   /* what paths are appended to: url, or http://localhost */
+	gboolean local;	   /* over the unix socket: no login */
 	gchar *session_id; /* NULL until logged in */
 	gboolean insecure;
 };
 
+/* a client of the API on the daemon's unix socket at @path */
+static VmdsClient *
+vmds_client_new_unix(const gchar *path, GError **error)
+{
+	g_autoptr(GSocketAddress) address = NULL;
+	VmdsClient *self;
+
+	if (!g_path_is_absolute(path)) {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_INVALID_ARGUMENT,
+			    "invalid URL '" VMDS_CLIENT_UNIX_SCHEME "%s': the socket path must be "
+			    "absolute",
+			    path);
+		return NULL;
+	}
+	address = g_unix_socket_address_new(path);
+	self = g_new0(VmdsClient, 1);
+	self->url = g_strconcat(VMDS_CLIENT_UNIX_SCHEME, path, NULL);
+	self->base = g_strdup("http://localhost");
+	self->local = TRUE;
+	self->session = soup_session_new_with_options("timeout",
+						      VMDS_CLIENT_TIMEOUT,
+						      "user-agent",
+						      "vmds/" VMDS_VERSION,
+						      "remote-connectable",
+						      address,
+						      NULL);
+	return self;
+}
+
 /**
  * vmds_client_new:
- * @url: the base URL of the daemon, e.g. `http://127.0.0.1:8976`
+ * @url: the base URL of the daemon, e.g. `http://127.0.0.1:8976`, or
+ *   `unix:PATH` for its unix socket
  * @ca_file: (nullable): PEM certificates to trust instead of the system's
  * @insecure: accept any TLS certificate
  * @error: a #GError or %NULL
@@ -52,6 +91,8 @@ vmds_client_new(const gchar *url, const gchar *ca_file, gboolean insecure, GErro
 
 	g_return_val_if_fail(url != NULL, NULL);
 
+	if (g_str_has_prefix(url, VMDS_CLIENT_UNIX_SCHEME))
+		return vmds_client_new_unix(url + strlen(VMDS_CLIENT_UNIX_SCHEME), error);
 	uri = g_uri_parse(url, G_URI_FLAGS_NONE, error);
 	if (uri == NULL) {
 		g_prefix_error(error, "invalid URL '%s': ", url);
@@ -111,6 +152,7 @@ vmds_client_new(const gchar *url, const gchar *ca_file, gboolean insecure, GErro
 
 	self = g_new0(VmdsClient, 1);
 	self->url = g_steal_pointer(&base);
+	self->base = g_strdup(self->url);
 	self->insecure = insecure;
 	self->session = soup_session_new_with_options(
 	    "timeout", VMDS_CLIENT_TIMEOUT, "user-agent", "vmds/" VMDS_VERSION, NULL);
@@ -132,15 +174,31 @@ vmds_client_free(VmdsClient *self)
 		return;
 	g_clear_object(&self->session);
 	g_free(self->url);
+	g_free(self->base);
 	g_free(self->session_id);
 	g_free(self);
+}
+
+/**
+ * vmds_client_is_local:
+ * @self: a #VmdsClient
+ *
+ * Returns: whether it talks to the daemon's unix socket, where the caller's
+ *   credentials stand in for a login
+ */
+gboolean
+vmds_client_is_local(VmdsClient *self)
+{
+	g_return_val_if_fail(self != NULL, FALSE);
+	return self->local;
 }
 
 /**
  * vmds_client_get_url:
  * @self: a #VmdsClient
  *
- * Returns: the base URL, without a trailing slash
+ * Returns: the base URL, without a trailing slash; `unix:PATH` for the unix
+ *   socket
  */
 const gchar *
 vmds_client_get_url(VmdsClient *self)
@@ -163,7 +221,7 @@ static SoupMessage *
 vmds_client_message_new(
     VmdsClient *self, const gchar *method, const gchar *path, JsonNode *body, GError **error)
 {
-	g_autofree gchar *url = g_strconcat(self->url, path, NULL);
+	g_autofree gchar *url = g_strconcat(self->base, path, NULL);
 	g_autoptr(SoupMessage) msg = soup_message_new(method, url);
 	SoupMessageHeaders *headers = NULL;
 

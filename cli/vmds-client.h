@@ -18,6 +18,7 @@ VmdsClient *
 vmds_client_new(const gchar *url, const gchar *ca_file, gboolean insecure, GError **error);
 void vmds_client_free(VmdsClient *self);
 const gchar *vmds_client_get_url(VmdsClient *self);
+gboolean vmds_client_is_local(VmdsClient *self);
 gboolean
 vmds_client_login(VmdsClient *self, const gchar *username, const gchar *password, GError **error);
 void vmds_client_logout(VmdsClient *self);

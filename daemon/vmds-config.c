@@ -105,12 +105,6 @@ static const struct {
      1,
      100000},
     {"http",
-     "idle-timeout",
-     VMDS_CONFIG_UINT,
-     G_STRUCT_OFFSET(VmdsConfig, http_idle_timeout),
-     1,
-     86400},
-    {"http",
      "request-timeout",
      VMDS_CONFIG_UINT,
      G_STRUCT_OFFSET(VmdsConfig, http_request_timeout),
@@ -230,7 +224,6 @@ vmds_config_new(void)
 	self->admin_gid = (gid_t)-1;
 	self->http_max_connections = 256;
 	self->http_max_connections_client = 32;
-	self->http_idle_timeout = 60;
 	self->http_request_timeout = 10;
 	/* a 1 MiB value as a JSON string, escaped at worst six-fold, and some room */
 	self->max_body = 6 * VMDS_DATASETS_MAX_VALUE + 64 * 1024;

@@ -29,9 +29,9 @@ typedef struct {
 	gid_t gid; /* of group, or (gid_t)-1 */
 	guint max_connections;
 	guint max_connections_per_vm; /* 0: an equal share of max_connections */
-	guint request_timeout; /* seconds from a request's first byte to its last */
-	guint idle_timeout;    /* seconds a connection may wait between requests */
-	guint max_request;     /* bytes of one request payload */
+	guint request_timeout;	      /* seconds from a request's first byte to its last */
+	guint idle_timeout;	      /* seconds a connection may wait between requests */
+	guint max_request;	      /* bytes of one request payload */
 	/* [http] */
 	gchar *http_listen; /* HOST:PORT, or "" for no REST server */
 	gchar *tls_certificate;
@@ -40,14 +40,13 @@ typedef struct {
 	gchar *password_file;
 	guint session_timeout; /* seconds a session may stay idle */
 	guint max_sessions;
-	guint max_body;	       /* bytes of one request body */
-	gchar *http_socket;    /* (nullable): the unix socket; NULL: the default, "": none */
+	guint max_body;	    /* bytes of one request body */
+	gchar *http_socket; /* (nullable): the unix socket; NULL: the default, "": none */
 	gchar *admin_group;
 	gid_t admin_gid;		   /* of admin_group, or (gid_t)-1 */
 	gchar **server_names;		   /* (nullable): host names REST answers to */
 	guint http_max_connections;	   /* over TCP */
 	guint http_max_connections_client; /* over TCP, from one client */
-	guint http_idle_timeout;	   /* seconds between requests */
 	guint http_request_timeout;	   /* seconds for a request, or a part of a reply */
 	/* [vsock] */
 	guint vsock_port; /* 0: no vsock listener */

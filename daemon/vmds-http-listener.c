@@ -29,10 +29,10 @@
  *   client by its /64); one beyond a cap gets `503` and is closed;
  * - a REST connection never takes a descriptor from the top of the range,
  *   which is the guests' reserve (VmdsHttpLimits.fd_reserve);
- * - a new connection's first request, and any request once its first byte
- *   came, must arrive within the request timeout, headers and body each; a
- *   connection waiting for its next request is closed after the idle
- *   timeout; a reply must make progress within the request timeout.
+ * - a connection carries one request (no keep-alive: see
+ *   vmds_http_listener_request_started_cb()); its headers must arrive within the request
+ *   timeout of the connection, its body within that of the headers, and each
+ *   part of the reply must be taken within it too.
  *
  * The unix socket in the run directory serves the same API to local peers
  * whose credentials (SO_PEERCRED: root, the daemon's user, the admin group)
@@ -41,18 +41,16 @@
  * let in.
  *
  * Deadlines are checked once a second; the phase of a connection comes from
- * libsoup's signals: request-started (a connection waits for a request), the
- * first byte after that (a watch on the descriptor), got-headers,
+ * libsoup's signals: request-started (as it is accepted), got-headers,
  * request-read, the reply's progress, and disconnected.
  */
 
-#define VMDS_HTTP_LISTENER_ACCEPTS_PER_TURN 64
+#define VMDS_HTTP_LISTENER_ACCEPTS_PER_TURN 4
 /* a refusal of each kind is logged at most this often, with a count */
 #define VMDS_HTTP_LISTENER_WARN_INTERVAL (10 * G_USEC_PER_SEC)
 
 typedef enum {
-	VMDS_HTTP_PHASE_REQUEST, /* a request is on its way (a new connection's first too) */
-	VMDS_HTTP_PHASE_IDLE,	 /* waiting for the next request */
+	VMDS_HTTP_PHASE_REQUEST, /* its request is on its way */
 	VMDS_HTTP_PHASE_REPLY,	 /* the request is read; the reply is being sent */
 	VMDS_HTTP_PHASE_CLOSING, /* shut down; libsoup will say when it is gone */
 } VmdsHttpPhase;
@@ -91,8 +89,6 @@ typedef struct {
 	SoupServerMessage *msg; /* (nullable): the current message, a weak pointer */
 	VmdsHttpPhase phase;
 	gint64 deadline; /* monotonic µs */
-	guint watch_id;	 /* the first-byte watch while idle */
-	guint requests;
 } VmdsHttpConn;
 
 struct _VmdsHttpListener {
@@ -103,10 +99,9 @@ struct _VmdsHttpListener {
 	GHashTable *conns;   /* the VmdsHttpConns */
 	GHashTable *clients; /* client → how many TCP connections it holds */
 	guint n_inet;
-	guint sweep_id;
-	guint resume_id; /* accepting again after running out of descriptors */
+	GSource *sweep;	 /* (nullable): while there are connections */
+	GSource *resume; /* (nullable): accepting again after running out of descriptors */
 	VmdsHttpWarning warnings[VMDS_HTTP_REFUSE_LAST];
-	GSocket *keepalive[2];
 };
 
 G_DEFINE_FINAL_TYPE(VmdsHttpListener, vmds_http_listener, G_TYPE_OBJECT)
@@ -116,6 +111,25 @@ static GQuark
 vmds_http_conn_quark(void)
 {
 	return g_quark_from_static_string("vmds-http-conn");
+}
+
+/* @source attached to the context of the thread that runs the listener (it
+ * may have its own), taking the reference */
+static GSource *
+vmds_http_listener_attach(GSource *source, GSourceFunc func, gpointer data)
+{
+	g_source_set_callback(source, func, data, NULL);
+	g_source_attach(source, g_main_context_get_thread_default());
+	return source;
+}
+
+static void
+vmds_http_listener_detach(GSource **source)
+{
+	if (*source == NULL)
+		return;
+	g_source_destroy(*source);
+	g_clear_pointer(source, g_source_unref);
 }
 
 static gint64
@@ -185,15 +199,6 @@ vmds_http_conn_set_deadline(VmdsHttpConn *conn, VmdsHttpPhase phase, guint secon
 }
 
 static void
-vmds_http_conn_stop_watch(VmdsHttpConn *conn)
-{
-	if (conn->watch_id != 0) {
-		g_source_remove(conn->watch_id);
-		conn->watch_id = 0;
-	}
-}
-
-static void
 vmds_http_conn_forget_msg(VmdsHttpConn *conn)
 {
 	if (conn->msg == NULL)
@@ -206,7 +211,6 @@ vmds_http_conn_forget_msg(VmdsHttpConn *conn)
 static void
 vmds_http_conn_free(VmdsHttpConn *conn)
 {
-	vmds_http_conn_stop_watch(conn);
 	vmds_http_conn_forget_msg(conn);
 	g_object_set_qdata(G_OBJECT(conn->remote), vmds_http_conn_quark(), NULL);
 	g_clear_object(&conn->remote);
@@ -243,8 +247,24 @@ vmds_http_conn_close(VmdsHttpConn *conn, const gchar *why)
 		return;
 	g_info("closing the REST connection of %s: %s", conn->peer.client, why);
 	conn->phase = VMDS_HTTP_PHASE_CLOSING;
-	vmds_http_conn_stop_watch(conn);
 	g_socket_shutdown(conn->socket, TRUE, TRUE, NULL);
+}
+
+/* libsoup closes a connection's stream once it let it go: should a
+ * connection go without its message saying so, it is found this way */
+static void
+vmds_http_listener_reap(VmdsHttpListener *self)
+{
+	GHashTableIter iter;
+	VmdsHttpConn *conn;
+
+	g_hash_table_iter_init(&iter, self->conns);
+	while (g_hash_table_iter_next(&iter, (gpointer *)&conn, NULL)) {
+		if (!g_socket_is_closed(conn->socket))
+			continue;
+		g_hash_table_iter_steal(&iter);
+		vmds_http_conn_forget(conn);
+	}
 }
 
 static gboolean
@@ -255,33 +275,28 @@ vmds_http_listener_sweep_cb(gpointer user_data)
 	GHashTableIter iter;
 	VmdsHttpConn *conn;
 
+	vmds_http_listener_reap(self);
 	g_hash_table_iter_init(&iter, self->conns);
 	while (g_hash_table_iter_next(&iter, (gpointer *)&conn, NULL)) {
 		if (conn->phase == VMDS_HTTP_PHASE_CLOSING || now < conn->deadline)
 			continue;
-		switch (conn->phase) {
-		case VMDS_HTTP_PHASE_IDLE:
-			vmds_http_conn_close(conn, "idle timeout");
-			break;
-		case VMDS_HTTP_PHASE_REQUEST:
-			vmds_http_conn_close(conn, "the request did not arrive in time");
-			break;
-		default:
-			vmds_http_conn_close(conn, "the reply was not taken in time");
-			break;
-		}
+		vmds_http_conn_close(conn,
+				     conn->phase == VMDS_HTTP_PHASE_REQUEST
+					 ? "the request did not arrive in time"
+					 : "the reply was not taken in time");
 	}
 	if (g_hash_table_size(self->conns) > 0)
 		return G_SOURCE_CONTINUE;
-	self->sweep_id = 0;
+	g_clear_pointer(&self->sweep, g_source_unref);
 	return G_SOURCE_REMOVE;
 }
 
 static void
 vmds_http_listener_arm_sweep(VmdsHttpListener *self)
 {
-	if (self->sweep_id == 0)
-		self->sweep_id = g_timeout_add_seconds(1, vmds_http_listener_sweep_cb, self);
+	if (self->sweep == NULL)
+		self->sweep = vmds_http_listener_attach(
+		    g_timeout_source_new_seconds(1), vmds_http_listener_sweep_cb, self);
 }
 
 static VmdsHttpConn *
@@ -294,25 +309,11 @@ vmds_http_listener_lookup(SoupServerMessage *msg)
 	return g_object_get_qdata(G_OBJECT(remote), vmds_http_conn_quark());
 }
 
-/* the first byte of the next request: from now on it must arrive whole in time */
-static gboolean
-vmds_http_conn_first_byte_cb(gint fd, GIOCondition condition, gpointer user_data)
-{
-	VmdsHttpConn *conn = user_data;
-
-	conn->watch_id = 0;
-	if (conn->phase == VMDS_HTTP_PHASE_IDLE)
-		vmds_http_conn_set_deadline(
-		    conn, VMDS_HTTP_PHASE_REQUEST, conn->listener->limits.request_timeout);
-	return G_SOURCE_REMOVE;
-}
-
 static void
 vmds_http_conn_got_headers_cb(SoupServerMessage *msg, gpointer user_data)
 {
 	VmdsHttpConn *conn = user_data;
 
-	vmds_http_conn_stop_watch(conn);
 	vmds_http_conn_set_deadline(
 	    conn, VMDS_HTTP_PHASE_REQUEST, conn->listener->limits.request_timeout);
 }
@@ -342,8 +343,13 @@ vmds_http_conn_disconnected_cb(SoupServerMessage *msg, gpointer user_data)
 		vmds_http_conn_forget(conn);
 }
 
-/* libsoup waits for a request on the connection: a new one's first, or the
- * next on a connection kept alive */
+/*
+ * libsoup waits for the connection's request, as it accepts it. The reply
+ * will close the connection: libsoup 3.2 never lets go of a connection kept
+ * alive that its client closes before sending another request (it reads the
+ * end, but nothing disconnects it), so a client could make the daemon hold
+ * one per request; and one request a connection needs no idle timeout.
+ */
 static void
 vmds_http_listener_request_started_cb(SoupServer *server,
 				      SoupServerMessage *msg,
@@ -354,6 +360,8 @@ vmds_http_listener_request_started_cb(SoupServer *server,
 	if (conn == NULL)
 		return;
 	vmds_http_conn_forget_msg(conn);
+	soup_message_headers_replace(
+	    soup_server_message_get_response_headers(msg), "Connection", "close");
 	conn->msg = msg;
 	g_object_add_weak_pointer(G_OBJECT(msg), (gpointer *)&conn->msg);
 	g_signal_connect(msg, "got-headers", G_CALLBACK(vmds_http_conn_got_headers_cb), conn);
@@ -361,13 +369,6 @@ vmds_http_listener_request_started_cb(SoupServer *server,
 	g_signal_connect(
 	    msg, "wrote-body-data", G_CALLBACK(vmds_http_conn_wrote_body_data_cb), conn);
 	g_signal_connect(msg, "disconnected", G_CALLBACK(vmds_http_conn_disconnected_cb), conn);
-	if (conn->requests++ == 0 || conn->phase == VMDS_HTTP_PHASE_CLOSING)
-		return; /* a new connection keeps the deadline of its first request */
-	vmds_http_conn_set_deadline(
-	    conn, VMDS_HTTP_PHASE_IDLE, conn->listener->limits.idle_timeout);
-	vmds_http_conn_stop_watch(conn);
-	conn->watch_id = g_unix_fd_add(
-	    g_socket_get_fd(conn->socket), G_IO_IN, vmds_http_conn_first_byte_cb, conn);
 }
 
 /* the request is read: the reply starts */
@@ -480,8 +481,15 @@ vmds_http_listener_identify(VmdsHttpSocket *ls, gint fd, VmdsHttpPeer *peer)
 static gboolean
 vmds_http_listener_admit(VmdsHttpListener *self, gint fd, const gchar *client)
 {
-	guint held = GPOINTER_TO_UINT(g_hash_table_lookup(self->clients, client));
+	guint held;
 	struct rlimit lim = {0};
+
+	/* a cap reached may count connections gone since the last sweep */
+	if (self->n_inet >= self->limits.max_connections ||
+	    GPOINTER_TO_UINT(g_hash_table_lookup(self->clients, client)) >=
+		self->limits.max_per_client)
+		vmds_http_listener_reap(self);
+	held = GPOINTER_TO_UINT(g_hash_table_lookup(self->clients, client));
 
 	/* descriptors are handed out lowest first: one at or above the ceiling
 	 * means the ones below are taken; the reserve is at most half of all */
@@ -582,18 +590,15 @@ vmds_http_socket_watch(VmdsHttpSocket *ls)
 {
 	if (ls->source != NULL)
 		return;
-	ls->source = g_socket_create_source(ls->socket, G_IO_IN, NULL);
-	g_source_set_callback(ls->source, G_SOURCE_FUNC(vmds_http_listener_accept_cb), ls, NULL);
-	g_source_attach(ls->source, NULL);
+	ls->source = vmds_http_listener_attach(g_socket_create_source(ls->socket, G_IO_IN, NULL),
+					       G_SOURCE_FUNC(vmds_http_listener_accept_cb),
+					       ls);
 }
 
 static void
 vmds_http_socket_unwatch(VmdsHttpSocket *ls)
 {
-	if (ls->source == NULL)
-		return;
-	g_source_destroy(ls->source);
-	g_clear_pointer(&ls->source, g_source_unref);
+	vmds_http_listener_detach(&ls->source);
 }
 
 static gboolean
@@ -601,7 +606,7 @@ vmds_http_listener_resume_cb(gpointer user_data)
 {
 	VmdsHttpListener *self = VMDS_HTTP_LISTENER(user_data);
 
-	self->resume_id = 0;
+	g_clear_pointer(&self->resume, g_source_unref);
 	for (guint i = 0; i < self->sockets->len; i++)
 		vmds_http_socket_watch(g_ptr_array_index(self->sockets, i));
 	return G_SOURCE_REMOVE;
@@ -629,9 +634,11 @@ vmds_http_listener_accept_cb(GSocket *socket, GIOCondition condition, gpointer d
 						g_strerror(errno));
 			for (guint j = 0; j < self->sockets->len; j++)
 				vmds_http_socket_unwatch(g_ptr_array_index(self->sockets, j));
-			if (self->resume_id == 0)
-				self->resume_id =
-				    g_timeout_add_seconds(1, vmds_http_listener_resume_cb, self);
+			if (self->resume == NULL)
+				self->resume =
+				    vmds_http_listener_attach(g_timeout_source_new_seconds(1),
+							      vmds_http_listener_resume_cb,
+							      self);
 			return G_SOURCE_CONTINUE;
 		}
 		if (fd < 0)
@@ -680,7 +687,7 @@ vmds_http_listener_add_socket(VmdsHttpListener *self, GSocket *socket)
 	ls->socket = g_object_ref(socket);
 	ls->trusted_gid = (gid_t)-1;
 	g_ptr_array_add(self->sockets, ls);
-	if (self->resume_id == 0)
+	if (self->resume == NULL)
 		vmds_http_socket_watch(ls);
 	return ls;
 }
@@ -873,34 +880,10 @@ vmds_http_listener_close(VmdsHttpListener *self)
 	VmdsHttpConn *conn;
 
 	g_ptr_array_set_size(self->sockets, 0);
-	g_clear_handle_id(&self->resume_id, g_source_remove);
+	vmds_http_listener_detach(&self->resume);
 	g_hash_table_iter_init(&iter, self->conns);
 	while (g_hash_table_iter_next(&iter, (gpointer *)&conn, NULL))
 		vmds_http_conn_close(conn, "the daemon stops");
-}
-
-/*
- * libsoup keeps a connection alive after a reply only while it has a
- * listener of its own (soup_server_listen*()); ours accepts connections
- * itself, so libsoup gets a listener that can never take one: one end of a
- * socket pair whose other end never writes.
- */
-static void
-vmds_http_listener_keep_alive(VmdsHttpListener *self)
-{
-	gint fds[2];
-	g_autoptr(GError) error = NULL;
-
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0) {
-		g_warning("REST connections will not be kept alive: %s", g_strerror(errno));
-		return;
-	}
-	self->keepalive[0] = g_socket_new_from_fd(fds[0], NULL);
-	self->keepalive[1] = g_socket_new_from_fd(fds[1], NULL);
-	if (self->keepalive[0] == NULL || self->keepalive[1] == NULL ||
-	    !soup_server_listen_socket(self->server, self->keepalive[0], 0, &error))
-		g_warning("REST connections will not be kept alive: %s",
-			  error != NULL ? error->message : "no socket pair");
 }
 
 /**
@@ -919,7 +902,7 @@ vmds_http_listener_new(SoupServer *server)
 	    server, "request-started", G_CALLBACK(vmds_http_listener_request_started_cb), self, 0);
 	g_signal_connect_object(
 	    server, "request-read", G_CALLBACK(vmds_http_listener_request_read_cb), self, 0);
-	vmds_http_listener_keep_alive(self);
+
 	return self;
 }
 
@@ -937,8 +920,8 @@ vmds_http_listener_dispose(GObject *obj)
 	VmdsHttpListener *self = VMDS_HTTP_LISTENER(obj);
 
 	g_ptr_array_set_size(self->sockets, 0);
-	g_clear_handle_id(&self->sweep_id, g_source_remove);
-	g_clear_handle_id(&self->resume_id, g_source_remove);
+	vmds_http_listener_detach(&self->sweep);
+	vmds_http_listener_detach(&self->resume);
 	G_OBJECT_CLASS(vmds_http_listener_parent_class)->dispose(obj);
 }
 
@@ -957,8 +940,6 @@ vmds_http_listener_finalize(GObject *obj)
 	g_hash_table_unref(self->conns);
 	g_hash_table_unref(self->clients);
 	g_ptr_array_unref(self->sockets);
-	g_clear_object(&self->keepalive[0]);
-	g_clear_object(&self->keepalive[1]);
 	g_clear_object(&self->server);
 	G_OBJECT_CLASS(vmds_http_listener_parent_class)->finalize(obj);
 }

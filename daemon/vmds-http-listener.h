@@ -15,17 +15,15 @@ G_BEGIN_DECLS
  * VmdsHttpLimits:
  * @max_connections: REST connections over TCP open at once
  * @max_per_client: of those, from one client address (an IPv6 /64)
- * @idle_timeout: seconds a connection may wait for its next request
- * @request_timeout: seconds for a request's headers to arrive once its
- *   first byte has (or a new connection's first request), for its body once
- *   the headers have, and for each part of a reply to be taken
+ * @request_timeout: seconds for a connection's request headers to arrive,
+ *   for its body once the headers have, and for each part of the reply to be
+ *   taken
  * @fd_reserve: descriptors at the top of the range (RLIMIT_NOFILE) that a
  *   REST connection never takes: the guests' reserve (at most half the range)
  */
 typedef struct {
 	guint max_connections;
 	guint max_per_client;
-	guint idle_timeout;
 	guint request_timeout;
 	guint fd_reserve;
 } VmdsHttpLimits;

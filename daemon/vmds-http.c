@@ -19,6 +19,16 @@
  * cap, and a session or trusted credentials for any body but a login's
  * tiny one), logins and sessions; the router does the rest. Which
  * connections exist at all, and for how long, is VmdsHttpListener's.
+ *
+ * All of that runs in a thread of its own, with its own main context: the
+ * daemon's main loop, which serves the guests, never polls or parses a REST
+ * connection, so a flood of them (or of TLS handshakes) costs guests no
+ * latency. Only a routed request crosses over: the REST thread pauses it and
+ * posts it to the main context, where the router runs it against the stores
+ * like any guest request, and the reply (and each further part of a streamed
+ * one) is posted back. Sessions, logins and connections are the REST
+ * thread's alone; the daemon's calls into this object (listen, settings,
+ * credentials, close) run there too, and wait for it.
  */
 
 #define VMDS_HTTP_SESSION_PATH	 "/api/session"
@@ -40,20 +50,84 @@
 
 struct _VmdsHttp {
 	GObject parent_instance;
+	/* the REST thread's own */
+	GMainContext *context;
+	GMainLoop *loop;
+	GThread *thread;
 	SoupServer *server;
 	VmdsHttpListener *listener;
-	VmdsRouter *router;
 	VmdsSessions *sessions;
 	VmdsLoginThrottle *throttle;
 	gchar *username;
 	gchar *password;
-	gchar *url;
 	guint max_body;
 	gchar **server_names; /* besides IP literals, and localhost on loopback */
 	gboolean loopback;
+	gchar *url;	   /* written by vmds_http_listen(), read after it */
+	guint drain_ticks; /* while closing: how long yet to wait for connections */
+	/* the main thread's own */
+	GMainContext *main_context;
+	VmdsRouter *router;
+	gboolean closed;
+	gint jobs; /* routed requests the main thread still holds (atomic) */
+	/* synchronous calls into the REST thread */
+	GMutex lock;
+	GCond cond;
 };
 
 G_DEFINE_FINAL_TYPE(VmdsHttp, vmds_http, G_TYPE_OBJECT)
+
+/* runs @func(@data) in @context's thread, at default priority; @notify
+ * frees @data also when the context goes before it ran */
+static void
+vmds_http_post(GMainContext *context, GSourceFunc func, gpointer data, GDestroyNotify notify)
+{
+	GSource *source = g_idle_source_new();
+
+	g_source_set_priority(source, G_PRIORITY_DEFAULT);
+	g_source_set_callback(source, func, data, notify);
+	g_source_attach(source, context);
+	g_source_unref(source);
+}
+
+typedef void (*VmdsHttpFunc)(VmdsHttp *self, gpointer data);
+
+typedef struct {
+	VmdsHttp *http;
+	VmdsHttpFunc func;
+	gpointer data;
+	gboolean done;
+} VmdsHttpCall;
+
+static gboolean
+vmds_http_call_cb(gpointer user_data)
+{
+	VmdsHttpCall *call = user_data;
+
+	call->func(call->http, call->data);
+	g_mutex_lock(&call->http->lock);
+	call->done = TRUE;
+	g_cond_broadcast(&call->http->cond);
+	g_mutex_unlock(&call->http->lock);
+	return G_SOURCE_REMOVE;
+}
+
+/* runs @func in the REST thread and waits for it */
+static void
+vmds_http_call(VmdsHttp *self, VmdsHttpFunc func, gpointer data)
+{
+	VmdsHttpCall call = {self, func, data, FALSE};
+
+	if (self->thread == NULL || g_thread_self() == self->thread) {
+		func(self, data);
+		return;
+	}
+	vmds_http_post(self->context, vmds_http_call_cb, &call, NULL);
+	g_mutex_lock(&self->lock);
+	while (!call.done)
+		g_cond_wait(&self->cond, &self->lock);
+	g_mutex_unlock(&self->lock);
+}
 
 static void
 vmds_http_reply_json(SoupServerMessage *msg, guint status, const gchar *json, gsize len)
@@ -198,97 +272,252 @@ vmds_http_handle_session(VmdsHttp *self,
 	    msg, "session", VMDS_ERROR_UNSUPPORTED, "/api/session supports POST and DELETE only");
 }
 
-/* a reply body sent a part at a time: the next part once one was sent */
+/*
+ * A routed request on its way between the threads. The REST thread holds it
+ * while its message is alive, the main thread while it runs the route or a
+ * stream; each side lets go once, and the last frees it.
+ */
 typedef struct {
+	gatomicrefcount ref;
 	VmdsHttp *http;
+	/* the REST thread's */
+	SoupServerMessage *msg;
+	gboolean rest_released;
+	/* what the main thread reads */
+	gchar *method;
+	gchar *path;
+	gchar *query;
+	GBytes *body;
+	/* what the main thread writes, then posts back */
+	guint status;
+	GString *response; /* the body, or the next part of a streamed one */
+	gboolean done;	   /* that part is the last */
+	gboolean failed;   /* the stream broke off */
+	gboolean streamed; /* the body comes a part at a time */
+	/* the main thread's */
 	VmdsStream stream;
-	gboolean done;
-} VmdsHttpStreamReply;
+	gboolean main_released;
+	/* the REST thread let go: the main thread stops producing */
+	gint abandoned;
+} VmdsHttpJob;
 
 static void
-vmds_http_stream_reply_free(VmdsHttpStreamReply *reply)
+vmds_http_job_unref(VmdsHttpJob *job)
 {
-	vmds_stream_clear(&reply->stream);
-	g_free(reply);
+	if (!g_atomic_ref_count_dec(&job->ref))
+		return;
+	g_free(job->method);
+	g_free(job->path);
+	g_free(job->query);
+	g_bytes_unref(job->body);
+	if (job->response != NULL)
+		g_string_free(job->response, TRUE);
+	g_free(job);
+}
+
+/* runs @func(@job) in @context's thread; the job lives until it has */
+static void
+vmds_http_job_post(VmdsHttpJob *job, GMainContext *context, GSourceFunc func)
+{
+	g_atomic_ref_count_inc(&job->ref);
+	vmds_http_post(context, func, job, (GDestroyNotify)vmds_http_job_unref);
+}
+
+/* the main thread is done with @job: its stream (which may hold a store) is
+ * freed here, in the thread that made it */
+static void
+vmds_http_job_main_release(VmdsHttpJob *job)
+{
+	if (job->main_released)
+		return;
+	job->main_released = TRUE;
+	vmds_stream_clear(&job->stream);
+	g_atomic_int_add(&job->http->jobs, -1);
+	vmds_http_job_unref(job);
+}
+
+static gboolean
+vmds_http_job_abandon_cb(gpointer user_data)
+{
+	vmds_http_job_main_release(user_data);
+	return G_SOURCE_REMOVE;
+}
+
+/* the REST thread is done with @job (its message finished or went) */
+static void
+vmds_http_job_rest_release(VmdsHttpJob *job)
+{
+	if (job->rest_released)
+		return;
+	job->rest_released = TRUE;
+	g_signal_handlers_disconnect_by_data(job->msg, job);
+	g_clear_object(&job->msg);
+	g_atomic_int_set(&job->abandoned, 1);
+	/* a stream still open in the main thread is freed there */
+	vmds_http_job_post(job, job->http->main_context, vmds_http_job_abandon_cb);
+	vmds_http_job_unref(job);
 }
 
 static void
-vmds_http_stream_next_cb(SoupServerMessage *msg, gpointer user_data)
+vmds_http_job_finished_cb(SoupServerMessage *msg, gpointer user_data)
 {
-	VmdsHttpStreamReply *reply = user_data;
-	SoupMessageBody *body = soup_server_message_get_response_body(msg);
-	g_autoptr(GString) part = NULL;
+	vmds_http_job_rest_release(user_data);
+}
+
+static gboolean vmds_http_job_part_cb(gpointer user_data);
+
+/* REST thread: a part of a streamed reply was sent; the main thread writes
+ * the next */
+static void
+vmds_http_job_wrote_chunk_cb(SoupServerMessage *msg, gpointer user_data)
+{
+	VmdsHttpJob *job = user_data;
+
+	if (job->done || job->failed)
+		return;
+	vmds_http_job_post(job, job->http->main_context, vmds_http_job_part_cb);
+}
+
+/* REST thread: the next part of a streamed reply, from the main thread */
+static gboolean
+vmds_http_job_part_reply_cb(gpointer user_data)
+{
+	VmdsHttpJob *job = user_data;
+	SoupMessageBody *body;
+
+	if (job->rest_released)
+		return G_SOURCE_REMOVE;
+	body = soup_server_message_get_response_body(job->msg);
+	if (job->failed) {
+		vmds_http_listener_abort(job->http->listener, job->msg);
+	} else {
+		if (job->response->len > 0) {
+			gsize n = job->response->len;
+			soup_message_body_append(
+			    body,
+			    SOUP_MEMORY_TAKE,
+			    g_string_free(g_steal_pointer(&job->response), FALSE),
+			    n);
+			job->response = g_string_new(NULL);
+		}
+		if (job->done)
+			soup_message_body_complete(body);
+	}
+	soup_server_message_unpause(job->msg);
+	return G_SOURCE_REMOVE;
+}
+
+/* main thread: writes the next part of a streamed reply */
+static gboolean
+vmds_http_job_part_cb(gpointer user_data)
+{
+	VmdsHttpJob *job = user_data;
 	g_autoptr(GError) error = NULL;
 
-	if (reply->done)
-		return;
-	part = g_string_sized_new(VMDS_HTTP_STREAM_PART + 1024);
-	if (!reply->stream.func(reply->stream.data, part, &reply->done, &error)) {
+	if (g_atomic_int_get(&job->abandoned) || job->main_released)
+		return G_SOURCE_REMOVE;
+	g_string_truncate(job->response, 0);
+	if (!job->stream.func(job->stream.data, job->response, &job->done, &error)) {
 		/* the status went out already: all that is left is to stop short */
-		g_warning("a reply failed after its start, closing its connection: %s",
+		g_warning("%s %s: the reply failed after its start, closing its connection: %s",
+			  job->method,
+			  job->path,
 			  error != NULL ? error->message : "no reason given");
-		reply->done = TRUE;
-		vmds_http_listener_abort(reply->http->listener, msg);
-		return;
+		job->failed = TRUE;
 	}
-	if (part->len > 0) {
-		gsize n = part->len;
-		soup_message_body_append(
-		    body, SOUP_MEMORY_TAKE, g_string_free(g_steal_pointer(&part), FALSE), n);
-	}
-	if (reply->done)
-		soup_message_body_complete(body);
-	soup_server_message_unpause(msg);
+	if (job->done || job->failed)
+		vmds_stream_clear(&job->stream);
+	vmds_http_job_post(job, job->http->context, vmds_http_job_part_reply_cb);
+	return G_SOURCE_REMOVE;
 }
 
-/* sends @first, then what @stream writes, chunked: the body is never whole
- * in memory, and other requests are served between its parts */
-static void
-vmds_http_reply_stream(
-    VmdsHttp *self, SoupServerMessage *msg, guint status, GString *first, VmdsStream *stream)
+/* REST thread: the route's reply, from the main thread */
+static gboolean
+vmds_http_job_reply_cb(gpointer user_data)
 {
-	SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
-	SoupMessageBody *body = soup_server_message_get_response_body(msg);
-	VmdsHttpStreamReply *reply = g_new0(VmdsHttpStreamReply, 1);
+	VmdsHttpJob *job = user_data;
+	SoupServerMessage *msg = job->msg;
+	SoupMessageHeaders *headers;
+	SoupMessageBody *body;
 
-	reply->http = self;
-	reply->stream = *stream;
-	*stream = (VmdsStream){0};
-	soup_server_message_set_status(msg, status, NULL);
+	if (job->rest_released)
+		return G_SOURCE_REMOVE;
+	if (!job->streamed) {
+		vmds_http_reply_json(msg, job->status, job->response->str, job->response->len);
+		soup_server_message_unpause(msg);
+		vmds_http_job_rest_release(job);
+		return G_SOURCE_REMOVE;
+	}
+	/* a body sent a part at a time, chunked: never whole in memory */
+	headers = soup_server_message_get_response_headers(msg);
+	body = soup_server_message_get_response_body(msg);
+	soup_server_message_set_status(msg, job->status, NULL);
 	soup_message_headers_set_content_type(headers, "application/json", NULL);
 	soup_message_headers_set_encoding(headers, SOUP_ENCODING_CHUNKED);
 	soup_message_body_set_accumulate(body, FALSE);
-	if (first->len > 0)
-		soup_message_body_append(body, SOUP_MEMORY_COPY, first->str, first->len);
-	g_object_set_data_full(
-	    G_OBJECT(msg), "vmds-stream", reply, (GDestroyNotify)vmds_http_stream_reply_free);
-	g_signal_connect(msg, "wrote-chunk", G_CALLBACK(vmds_http_stream_next_cb), reply);
-	if (first->len == 0)
-		vmds_http_stream_next_cb(msg, reply);
+	g_signal_connect(msg, "wrote-chunk", G_CALLBACK(vmds_http_job_wrote_chunk_cb), job);
+	if (job->response->len > 0)
+		vmds_http_job_part_reply_cb(job);
+	else
+		vmds_http_job_post(job, job->http->main_context, vmds_http_job_part_cb);
+	return G_SOURCE_REMOVE;
 }
 
+/* main thread: runs the route */
+static gboolean
+vmds_http_job_run_cb(gpointer user_data)
+{
+	VmdsHttpJob *job = user_data;
+	VmdsHttp *self = job->http;
+	gsize len = 0;
+	const gchar *data = g_bytes_get_data(job->body, &len);
+
+	if (g_atomic_int_get(&job->abandoned)) {
+		vmds_http_job_main_release(job);
+		return G_SOURCE_REMOVE;
+	}
+	if (self->closed) {
+		g_autoptr(GError) error = g_error_new_literal(
+		    VMDS_ERROR, VMDS_ERROR_UNAVAILABLE, "the daemon is stopping");
+		job->status = vmds_router_error_body(job->response, "http", error);
+	} else {
+		job->status = vmds_router_handle(self->router,
+						 job->method,
+						 job->path,
+						 job->query,
+						 data != NULL ? data : "",
+						 len,
+						 job->response,
+						 &job->stream);
+	}
+	/* the main thread keeps its hold while there is a stream */
+	job->streamed = job->stream.func != NULL;
+	vmds_http_job_post(job, self->context, vmds_http_job_reply_cb);
+	if (!job->streamed)
+		vmds_http_job_main_release(job);
+	return G_SOURCE_REMOVE;
+}
+
+/* REST thread: hands an authenticated request to the router, in the main
+ * thread; the message waits */
 static void
 vmds_http_dispatch(VmdsHttp *self, SoupServerMessage *msg, const gchar *method, GUri *uri)
 {
-	g_autoptr(GBytes) body =
-	    soup_message_body_flatten(soup_server_message_get_request_body(msg));
-	g_autoptr(GString) response = g_string_new(NULL);
-	VmdsStream stream = {0};
-	gsize len = 0;
-	const gchar *data = g_bytes_get_data(body, &len);
-	guint status = vmds_router_handle(self->router,
-					  method,
-					  g_uri_get_path(uri),
-					  g_uri_get_query(uri),
-					  data != NULL ? data : "",
-					  len,
-					  response,
-					  &stream);
+	VmdsHttpJob *job = g_new0(VmdsHttpJob, 1);
 
-	if (stream.func != NULL)
-		vmds_http_reply_stream(self, msg, status, response, &stream);
-	else
-		vmds_http_reply_json(msg, status, response->str, response->len);
+	g_atomic_ref_count_init(&job->ref);
+	g_atomic_ref_count_inc(&job->ref); /* one for each thread */
+	job->http = self;
+	job->msg = g_object_ref(msg);
+	job->method = g_strdup(method);
+	job->path = g_strdup(g_uri_get_path(uri));
+	job->query = g_strdup(g_uri_get_query(uri));
+	job->body = soup_message_body_flatten(soup_server_message_get_request_body(msg));
+	job->response = g_string_new(NULL);
+	g_signal_connect(msg, "finished", G_CALLBACK(vmds_http_job_finished_cb), job);
+	g_atomic_int_inc(&self->jobs);
+	soup_server_message_pause(msg);
+	vmds_http_job_post(job, self->main_context, vmds_http_job_run_cb);
 }
 
 static gboolean
@@ -533,6 +762,21 @@ vmds_http_listen_inet(VmdsHttp *self, const VmdsConfig *config, GError **error)
 	return TRUE;
 }
 
+/* REST thread */
+static void
+vmds_http_listen_cb(VmdsHttp *self, gpointer data)
+{
+	const VmdsConfig *config = ((gpointer *)data)[0];
+	GError **error = ((gpointer *)data)[1];
+
+	if (config->http_listen[0] != '\0' && !vmds_http_listen_inet(self, config, error))
+		return;
+	if (config->http_socket != NULL && config->http_socket[0] != '\0' &&
+	    !vmds_http_listener_add_unix(
+		self->listener, config->http_socket, config->admin_gid, error))
+		return;
+}
+
 /**
  * vmds_http_listen:
  * @self: a #VmdsHttp
@@ -546,12 +790,14 @@ vmds_http_listen_inet(VmdsHttp *self, const VmdsConfig *config, GError **error)
 gboolean
 vmds_http_listen(VmdsHttp *self, const VmdsConfig *config, GError **error)
 {
-	if (config->http_listen[0] != '\0' && !vmds_http_listen_inet(self, config, error))
+	g_autoptr(GError) error_local = NULL;
+	gpointer data[] = {(gpointer)config, &error_local};
+
+	vmds_http_call(self, vmds_http_listen_cb, data);
+	if (error_local != NULL) {
+		g_propagate_error(error, g_steal_pointer(&error_local));
 		return FALSE;
-	if (config->http_socket != NULL && config->http_socket[0] != '\0' &&
-	    !vmds_http_listener_add_unix(
-		self->listener, config->http_socket, config->admin_gid, error))
-		return FALSE;
+	}
 	return TRUE;
 }
 
@@ -567,21 +813,14 @@ vmds_http_get_url(VmdsHttp *self)
 	return self->url;
 }
 
-/**
- * vmds_http_set_config:
- * @self: a #VmdsHttp
- * @config: the settings
- *
- * Applies the caps, timeouts and host names; the guests' descriptor reserve
- * is room for every guest connection the backchannel allows, and some.
- */
-void
-vmds_http_set_config(VmdsHttp *self, const VmdsConfig *config)
+/* REST thread */
+static void
+vmds_http_set_config_cb(VmdsHttp *self, gpointer data)
 {
+	const VmdsConfig *config = data;
 	VmdsHttpLimits limits = {
 	    .max_connections = config->http_max_connections,
 	    .max_per_client = config->http_max_connections_client,
-	    .idle_timeout = config->http_idle_timeout,
 	    .request_timeout = config->http_request_timeout,
 	    .fd_reserve = config->max_connections + VMDS_HTTP_FD_HEADROOM,
 	};
@@ -594,13 +833,19 @@ vmds_http_set_config(VmdsHttp *self, const VmdsConfig *config)
 }
 
 /**
- * vmds_http_set_credentials:
+ * vmds_http_set_config:
  * @self: a #VmdsHttp
- * @username: (nullable): the REST user
- * @password: (nullable): its password
+ * @config: the settings
  *
- * A change of either ends every session.
+ * Applies the caps, timeouts and host names; the guests' descriptor reserve
+ * is room for every guest connection the backchannel allows, and some.
  */
+void
+vmds_http_set_config(VmdsHttp *self, const VmdsConfig *config)
+{
+	vmds_http_call(self, vmds_http_set_config_cb, (gpointer)config);
+}
+
 static void
 vmds_http_forget_credentials(VmdsHttp *self)
 {
@@ -610,9 +855,12 @@ vmds_http_forget_credentials(VmdsHttp *self)
 	g_clear_pointer(&self->password, g_free);
 }
 
-void
-vmds_http_set_credentials(VmdsHttp *self, const gchar *username, const gchar *password)
+/* REST thread */
+static void
+vmds_http_set_credentials_cb(VmdsHttp *self, gpointer data)
 {
+	const gchar *username = ((const gchar **)data)[0];
+	const gchar *password = ((const gchar **)data)[1];
 	gboolean changed = self->password != NULL && (g_strcmp0(self->username, username) != 0 ||
 						      g_strcmp0(self->password, password) != 0);
 
@@ -624,38 +872,133 @@ vmds_http_set_credentials(VmdsHttp *self, const gchar *username, const gchar *pa
 			  vmds_sessions_remove_all(self->sessions));
 }
 
+/**
+ * vmds_http_set_credentials:
+ * @self: a #VmdsHttp
+ * @username: (nullable): the REST user
+ * @password: (nullable): its password
+ *
+ * A change of either ends every session.
+ */
+void
+vmds_http_set_credentials(VmdsHttp *self, const gchar *username, const gchar *password)
+{
+	const gchar *data[] = {username, password};
+
+	vmds_http_call(self, vmds_http_set_credentials_cb, data);
+}
+
+/**
+ * vmds_http_add_routes:
+ * @self: a #VmdsHttp
+ * @routes: (element-type VmdsRoute): routes a plugin registered; borrowed
+ *
+ * The routes run in the main thread.
+ */
 void
 vmds_http_add_routes(VmdsHttp *self, GPtrArray *routes)
 {
 	vmds_router_add_routes(self->router, routes);
 }
 
+/* how long closing waits for libsoup to let the connections go: 2 s */
+#define VMDS_HTTP_DRAIN_TICK_MS 10
+#define VMDS_HTTP_DRAIN_TICKS	200
+
+/* REST thread: the loop ends once libsoup has let every connection go, or
+ * after a while */
+static gboolean
+vmds_http_drain_cb(gpointer user_data)
+{
+	VmdsHttp *self = user_data;
+
+	if (vmds_http_listener_get_count(self->listener) > 0 && --self->drain_ticks > 0)
+		return G_SOURCE_CONTINUE;
+	g_main_loop_quit(self->loop);
+	return G_SOURCE_REMOVE;
+}
+
+/* REST thread: stops listening and ends the connections */
+static void
+vmds_http_close_cb(VmdsHttp *self, gpointer data)
+{
+	GSource *drain = g_timeout_source_new(VMDS_HTTP_DRAIN_TICK_MS);
+
+	vmds_http_listener_close(self->listener);
+	self->drain_ticks = VMDS_HTTP_DRAIN_TICKS;
+	g_source_set_callback(drain, vmds_http_drain_cb, self, NULL);
+	g_source_attach(drain, self->context);
+	g_source_unref(drain);
+}
+
 /**
  * vmds_http_close:
  * @self: a #VmdsHttp
  *
- * Stops listening (the unix socket goes) and ends every connection.
+ * Stops listening (the unix socket goes), ends every connection, and stops
+ * the REST thread. Requests already handed to the main thread are answered
+ * `503`, or dropped with their connection.
  */
 void
 vmds_http_close(VmdsHttp *self)
 {
-	vmds_http_listener_close(self->listener);
+	if (self->thread == NULL)
+		return;
+	self->closed = TRUE;
+	vmds_http_call(self, vmds_http_close_cb, NULL);
+	g_thread_join(g_steal_pointer(&self->thread));
+	/* what the REST thread left: its message ends are run here now, then
+	 * the main thread's part of the jobs */
+	soup_server_disconnect(self->server);
+	while (g_main_context_pending(self->context))
+		g_main_context_iteration(self->context, FALSE);
+	while (g_atomic_int_get(&self->jobs) > 0 && g_main_context_pending(self->main_context))
+		g_main_context_iteration(self->main_context, FALSE);
 }
 
+static gpointer
+vmds_http_thread_cb(gpointer data)
+{
+	VmdsHttp *self = data;
+
+	g_main_context_push_thread_default(self->context);
+	g_main_loop_run(self->loop);
+	g_main_context_pop_thread_default(self->context);
+	return NULL;
+}
+
+/**
+ * vmds_http_new:
+ * @inventory: the VMs that routes name
+ *
+ * Returns: (transfer full): a REST server, its thread running, not listening
+ *   yet
+ */
 VmdsHttp *
 vmds_http_new(VmdsInventory *inventory)
 {
 	VmdsHttp *self = g_object_new(VMDS_TYPE_HTTP, NULL);
+
 	self->router = vmds_router_new(inventory);
+	self->thread = g_thread_new("vmds-rest", vmds_http_thread_cb, self);
 	return self;
 }
 
 static void
 vmds_http_init(VmdsHttp *self)
 {
+	g_mutex_init(&self->lock);
+	g_cond_init(&self->cond);
+	self->main_context = g_main_context_ref_thread_default();
+	self->context = g_main_context_new();
+	self->loop = g_main_loop_new(self->context, FALSE);
+	/* made here, used in the REST thread only once it runs: what they
+	 * attach goes to its context */
+	g_main_context_push_thread_default(self->context);
 	/* no Server header: what runs here is nobody's business */
 	self->server = soup_server_new("server-header", NULL, NULL);
 	self->listener = vmds_http_listener_new(self->server);
+	g_main_context_pop_thread_default(self->context);
 	self->sessions = vmds_sessions_new(1800, 4096);
 	self->throttle =
 	    vmds_login_throttle_new(VMDS_HTTP_THROTTLE_CLIENTS, VMDS_HTTP_THROTTLE_ACCOUNTS);
@@ -669,8 +1012,7 @@ vmds_http_finalize(GObject *obj)
 {
 	VmdsHttp *self = VMDS_HTTP(obj);
 
-	vmds_http_listener_close(self->listener);
-	soup_server_disconnect(self->server);
+	vmds_http_close(self);
 	g_clear_object(&self->listener);
 	g_object_unref(self->server);
 	vmds_sessions_free(self->sessions);
@@ -679,6 +1021,11 @@ vmds_http_finalize(GObject *obj)
 	vmds_http_forget_credentials(self);
 	g_free(self->url);
 	g_strfreev(self->server_names);
+	g_main_loop_unref(self->loop);
+	g_main_context_unref(self->context);
+	g_main_context_unref(self->main_context);
+	g_mutex_clear(&self->lock);
+	g_cond_clear(&self->cond);
 	G_OBJECT_CLASS(vmds_http_parent_class)->finalize(obj);
 }
 

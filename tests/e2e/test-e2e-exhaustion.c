@@ -162,33 +162,6 @@ wait_accepted(guint want, const gchar *what)
 	}
 }
 
-/*
- * Waits up to @timeout_ms for the server to close @fd. Returns the
- * milliseconds it took, or -1 when it did not; fails when data arrives.
- */
-static gint
-wait_eof(gint fd, gint timeout_ms)
-{
-	gint64 start = g_get_monotonic_time();
-
-	for (;;) {
-		struct pollfd pfd = {.fd = fd, .events = POLLIN};
-		gint64 left = timeout_ms - (g_get_monotonic_time() - start) / 1000;
-		guint8 byte;
-		gssize n;
-
-		if (left <= 0)
-			return -1;
-		if (poll(&pfd, 1, (gint)left) <= 0)
-			continue;
-		n = recv(fd, &byte, 1, MSG_DONTWAIT);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		ck_assert_msg(n <= 0, "the server sent data where it must close without a reply");
-		return (gint)((g_get_monotonic_time() - start) / 1000);
-	}
-}
-
 /* sends @len bytes; FALSE when the server has closed */
 static gboolean
 try_send(gint fd, const guint8 *data, gsize len)
@@ -230,32 +203,6 @@ rest_round_trip(void)
 
 	vmds_e2e_assert_reply(reply, 200, "\"v\"");
 	return g_get_monotonic_time() - start;
-}
-
-static gint
-compare_int64_cb(gconstpointer a, gconstpointer b)
-{
-	gint64 x = *(const gint64 *)a;
-	gint64 y = *(const gint64 *)b;
-	return x < y ? -1 : x > y ? 1 : 0;
-}
-
-/* sorts @times and prints n, median, p99 and max; returns the max */
-static gint64
-report_latency(const gchar *what, GArray *times)
-{
-	gint64 max;
-
-	ck_assert_uint_gt(times->len, 0);
-	g_array_sort(times, compare_int64_cb);
-	max = g_array_index(times, gint64, times->len - 1);
-	g_printerr("e2e-exhaustion: %s: %u round trips, median %.2f ms, p99 %.2f ms, max %.2f ms\n",
-		   what,
-		   times->len,
-		   g_array_index(times, gint64, times->len / 2) / 1000.0,
-		   g_array_index(times, gint64, times->len * 99 / 100) / 1000.0,
-		   max / 1000.0);
-	return max;
 }
 
 /*
@@ -341,10 +288,14 @@ START_TEST(test_exhaustion_idle_and_slowloris)
 		   closed_after,
 		   slow_sent,
 		   slow->len);
-	ck_assert_int_lt(report_latency("guest with 1,000 idle + slowloris", guest_times),
-			 served_bound());
-	ck_assert_int_lt(report_latency("REST with 1,000 idle + slowloris", rest_times),
-			 served_bound());
+	ck_assert_int_lt(
+	    vmds_e2e_report_latency(
+		"e2e-exhaustion", "guest with 1,000 idle + slowloris", guest_times, NULL),
+	    served_bound());
+	ck_assert_int_lt(
+	    vmds_e2e_report_latency(
+		"e2e-exhaustion", "REST with 1,000 idle + slowloris", rest_times, NULL),
+	    served_bound());
 
 	/* the idle connections were held, not dropped: each is served now */
 	for (guint i = 0; i < idle->len; i++) {
@@ -381,8 +332,10 @@ START_TEST(test_exhaustion_slow_reader)
 		gint64 t = round_trip();
 		g_array_append_val(times, t);
 	}
-	ck_assert_int_lt(report_latency("guest beside a peer that does not read", times),
-			 served_bound());
+	ck_assert_int_lt(
+	    vmds_e2e_report_latency(
+		"e2e-exhaustion", "guest beside a peer that does not read", times, NULL),
+	    served_bound());
 	/* dropped: the daemon's descriptor for it goes */
 	wait_accepted(0, "a peer that does not read its reply");
 	for (;;) {
@@ -408,14 +361,14 @@ START_TEST(test_exhaustion_idle_timeout)
 
 	start("[backchannel]\nidle-timeout=1\n");
 	fd = vmds_e2e_connect(e2e, NULL);
-	ms = wait_eof(fd, 1000 + 3000);
+	ms = vmds_e2e_wait_eof(fd, 1000 + 3000);
 	ck_assert_msg(ms >= 0, "an idle connection outlived a 1 s idle timeout by 3 s");
 	close(fd);
 	/* and after a request was served, the connection idles out the same way */
 	fd = vmds_e2e_connect(e2e, NULL);
 	vmds_e2e_send_request(fd, GET_K, strlen(GET_K), FALSE);
 	g_free(vmds_e2e_read_reply(fd, NULL));
-	ms = wait_eof(fd, 1000 + 3000);
+	ms = vmds_e2e_wait_eof(fd, 1000 + 3000);
 	ck_assert_msg(ms >= 0, "a served connection outlived a 1 s idle timeout by 3 s");
 	close(fd);
 	round_trip();
@@ -437,7 +390,7 @@ START_TEST(test_exhaustion_partial_header)
 	start("[backchannel]\nrequest-timeout=1\nidle-timeout=60\n");
 	fd = vmds_e2e_connect(e2e, NULL);
 	vmds_e2e_send(fd, (const guint8 *)"\x00\x00", 2);
-	ms = wait_eof(fd, 1000 + 3000);
+	ms = vmds_e2e_wait_eof(fd, 1000 + 3000);
 	ck_assert_msg(ms >= 0,
 		      "two bytes of a request held a connection beyond the 1 s request "
 		      "timeout (+3 s)");
@@ -616,7 +569,7 @@ START_TEST(test_exhaustion_cap)
 		    packet, VMDS_PACKET_TYPE_DATA, (const guint8 *)GET_K, strlen(GET_K), FALSE);
 		try_send(extra, packet->data, packet->len);
 	}
-	ck_assert_msg(wait_eof(extra, 5000) >= 0, "connection 9 of 8 was not closed");
+	ck_assert_msg(vmds_e2e_wait_eof(extra, 5000) >= 0, "connection 9 of 8 was not closed");
 	close(extra);
 	reply = vmds_e2e_rest(e2e, "GET", DS "/entries/k", NULL);
 	vmds_e2e_assert_reply(reply, 200, "\"v\"");
@@ -651,7 +604,7 @@ START_TEST(test_exhaustion_cap)
 	}
 	/* eight again: the next is refused */
 	extra = vmds_e2e_connect(e2e, NULL);
-	ck_assert_msg(wait_eof(extra, 5000) >= 0, "connection 9 of 8 was not closed");
+	ck_assert_msg(vmds_e2e_wait_eof(extra, 5000) >= 0, "connection 9 of 8 was not closed");
 	close(extra);
 	for (guint i = 0; i < CAP; i++)
 		close(fds[i]);
@@ -740,7 +693,7 @@ START_TEST(test_exhaustion_ping_idle)
 	fd = vmds_e2e_connect(e2e, NULL);
 	vmds_packet_encode(ping, VMDS_PACKET_TYPE_PING, NULL, 0, FALSE);
 	vmds_e2e_send(fd, ping->data, ping->len);
-	ck_assert_msg(wait_eof(fd, 1000 + 2000) < 0,
+	ck_assert_msg(vmds_e2e_wait_eof(fd, 1000 + 2000) < 0,
 		      "a connection that sent a PING was closed by the 1 s request timeout");
 	vmds_e2e_send_request(fd, GET_K, strlen(GET_K), TRUE);
 	text = vmds_e2e_read_reply(fd, NULL);
@@ -748,20 +701,6 @@ START_TEST(test_exhaustion_ping_idle)
 	close(fd);
 }
 END_TEST
-
-/* the daemon's resident memory, in KiB (VmRSS) */
-static gsize
-daemon_rss_kib(void)
-{
-	g_autofree gchar *path = g_strdup_printf("/proc/%d/status", (gint)vmds_e2e_get_pid(e2e));
-	g_autofree gchar *status = NULL;
-	const gchar *line;
-
-	ck_assert(g_file_get_contents(path, &status, NULL, NULL));
-	line = strstr(status, "\nVmRSS:");
-	ck_assert(line != NULL);
-	return (gsize)g_ascii_strtoull(line + strlen("\nVmRSS:"), NULL, 10);
-}
 
 /*
  * Issue 8, point 4: a connection does not keep the buffers of its largest
@@ -798,7 +737,7 @@ START_TEST(test_exhaustion_reply_buffers)
 	fds[0] = vmds_e2e_connect(e2e, NULL);
 	vmds_e2e_send_request(fds[0], get_big, strlen(get_big), FALSE);
 	g_free(vmds_e2e_read_reply(fds[0], NULL));
-	before = daemon_rss_kib();
+	before = vmds_e2e_daemon_rss_kib(e2e);
 	for (guint i = 1; i < BIG_CONNS; i++) {
 		gsize len = 0;
 		g_autofree gchar *text = NULL;
@@ -810,7 +749,7 @@ START_TEST(test_exhaustion_reply_buffers)
 		ck_assert(
 		    g_str_has_prefix(text, "1 {\"result\":true,\"entries\":[{\"big\":\"\\u0001"));
 	}
-	after = daemon_rss_kib();
+	after = vmds_e2e_daemon_rss_kib(e2e);
 	g_printerr("e2e-exhaustion: daemon RSS %" G_GSIZE_FORMAT " KiB before, %" G_GSIZE_FORMAT
 		   " KiB after %u more connections each read a 6 MiB reply\n",
 		   before,

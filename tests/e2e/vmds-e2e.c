@@ -869,6 +869,92 @@ vmds_e2e_wait_closed(gint fd)
 	return !vmds_e2e_read_exact(fd, &byte, 1);
 }
 
+/**
+ * vmds_e2e_wait_eof:
+ * @fd: a connection to the daemon
+ * @timeout_ms: how long to wait
+ *
+ * Waits for the daemon to close @fd without sending anything more; fails
+ * when data arrives.
+ *
+ * Returns: the milliseconds it took, or -1 when it was not closed in time
+ */
+gint
+vmds_e2e_wait_eof(gint fd, gint timeout_ms)
+{
+	gint64 start = g_get_monotonic_time();
+
+	for (;;) {
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		gint64 left = timeout_ms - (g_get_monotonic_time() - start) / 1000;
+		guint8 byte;
+		gssize n;
+
+		if (left <= 0)
+			return -1;
+		if (poll(&pfd, 1, (gint)left) <= 0)
+			continue;
+		n = recv(fd, &byte, 1, MSG_DONTWAIT);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		ck_assert_msg(n <= 0, "the server sent data where it must close without a reply");
+		return (gint)((g_get_monotonic_time() - start) / 1000);
+	}
+}
+
+/* the daemon's resident memory, in KiB (VmRSS) */
+gsize
+vmds_e2e_daemon_rss_kib(VmdsE2e *self)
+{
+	g_autofree gchar *path = g_strdup_printf("/proc/%d/status", (gint)vmds_e2e_get_pid(self));
+	g_autofree gchar *status = NULL;
+	const gchar *line;
+
+	ck_assert(g_file_get_contents(path, &status, NULL, NULL));
+	line = strstr(status, "\nVmRSS:");
+	ck_assert(line != NULL);
+	return (gsize)g_ascii_strtoull(line + strlen("\nVmRSS:"), NULL, 10);
+}
+
+static gint
+vmds_e2e_compare_int64_cb(gconstpointer a, gconstpointer b)
+{
+	gint64 x = *(const gint64 *)a;
+	gint64 y = *(const gint64 *)b;
+	return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/**
+ * vmds_e2e_report_latency:
+ * @test: the test binary's name, for the line it prints
+ * @what: what was timed
+ * @times: (element-type gint64): round trip times in µs; sorted in place
+ * @p99: (out) (optional): the 99th percentile, µs
+ *
+ * Prints n, median, p99 and max on stderr.
+ *
+ * Returns: the max, µs
+ */
+gint64
+vmds_e2e_report_latency(const gchar *test, const gchar *what, GArray *times, gint64 *p99)
+{
+	gint64 max;
+
+	ck_assert_uint_gt(times->len, 0);
+	g_array_sort(times, vmds_e2e_compare_int64_cb);
+	max = g_array_index(times, gint64, times->len - 1);
+	g_printerr("%s: %s: %u round trips, median %.2f ms, p99 %.2f ms, max %.2f ms\n",
+		   test,
+		   what,
+		   times->len,
+		   g_array_index(times, gint64, times->len / 2) / 1000.0,
+		   g_array_index(times, gint64, times->len * 99 / 100) / 1000.0,
+		   max / 1000.0);
+	if (p99 != NULL)
+		*p99 = g_array_index(times, gint64, times->len * 99 / 100);
+	return max;
+}
+
 /* helpers for tests */
 
 /* @text as a JSON string literal: `"` `\` and control characters escaped */
