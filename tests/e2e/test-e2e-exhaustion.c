@@ -162,33 +162,6 @@ wait_accepted(guint want, const gchar *what)
 	}
 }
 
-/*
- * Waits up to @timeout_ms for the server to close @fd. Returns the
- * milliseconds it took, or -1 when it did not; fails when data arrives.
- */
-static gint
-wait_eof(gint fd, gint timeout_ms)
-{
-	gint64 start = g_get_monotonic_time();
-
-	for (;;) {
-		struct pollfd pfd = {.fd = fd, .events = POLLIN};
-		gint64 left = timeout_ms - (g_get_monotonic_time() - start) / 1000;
-		guint8 byte;
-		gssize n;
-
-		if (left <= 0)
-			return -1;
-		if (poll(&pfd, 1, (gint)left) <= 0)
-			continue;
-		n = recv(fd, &byte, 1, MSG_DONTWAIT);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		ck_assert_msg(n <= 0, "the server sent data where it must close without a reply");
-		return (gint)((g_get_monotonic_time() - start) / 1000);
-	}
-}
-
 /* sends @len bytes; FALSE when the server has closed */
 static gboolean
 try_send(gint fd, const guint8 *data, gsize len)
@@ -408,14 +381,14 @@ START_TEST(test_exhaustion_idle_timeout)
 
 	start("[backchannel]\nidle-timeout=1\n");
 	fd = vmds_e2e_connect(e2e, NULL);
-	ms = wait_eof(fd, 1000 + 3000);
+	ms = vmds_e2e_wait_eof(fd, 1000 + 3000);
 	ck_assert_msg(ms >= 0, "an idle connection outlived a 1 s idle timeout by 3 s");
 	close(fd);
 	/* and after a request was served, the connection idles out the same way */
 	fd = vmds_e2e_connect(e2e, NULL);
 	vmds_e2e_send_request(fd, GET_K, strlen(GET_K), FALSE);
 	g_free(vmds_e2e_read_reply(fd, NULL));
-	ms = wait_eof(fd, 1000 + 3000);
+	ms = vmds_e2e_wait_eof(fd, 1000 + 3000);
 	ck_assert_msg(ms >= 0, "a served connection outlived a 1 s idle timeout by 3 s");
 	close(fd);
 	round_trip();
@@ -437,7 +410,7 @@ START_TEST(test_exhaustion_partial_header)
 	start("[backchannel]\nrequest-timeout=1\nidle-timeout=60\n");
 	fd = vmds_e2e_connect(e2e, NULL);
 	vmds_e2e_send(fd, (const guint8 *)"\x00\x00", 2);
-	ms = wait_eof(fd, 1000 + 3000);
+	ms = vmds_e2e_wait_eof(fd, 1000 + 3000);
 	ck_assert_msg(ms >= 0,
 		      "two bytes of a request held a connection beyond the 1 s request "
 		      "timeout (+3 s)");
@@ -482,7 +455,7 @@ START_TEST(test_exhaustion_pipelined)
 	vmds_e2e_send(fd, last->data + 13, last->len - 13);
 	reply = vmds_e2e_read_reply(fd, NULL);
 	ck_assert_msg(g_strcmp0(reply, get_w_reply) == 0, "reply 4: [%s]", reply);
-	ck_assert_msg(vmds_e2e_wait_closed(fd), "FAST_CLOSE did not close the connection");
+	ck_assert_msg(vmds_e2e_wait_closed(e2e, fd), "FAST_CLOSE did not close the connection");
 	close(fd);
 
 	/* a request, and in the same write a length prefix over the limit */
@@ -498,7 +471,8 @@ START_TEST(test_exhaustion_pipelined)
 	g_free(g_steal_pointer(&reply));
 	reply = vmds_e2e_read_reply(fd, NULL);
 	ck_assert_msg(g_strcmp0(reply, "0 Message too large") == 0, "refusal: [%s]", reply);
-	ck_assert_msg(vmds_e2e_wait_closed(fd), "a refused packet did not close the connection");
+	ck_assert_msg(vmds_e2e_wait_closed(e2e, fd),
+		      "a refused packet did not close the connection");
 	close(fd);
 }
 END_TEST
@@ -616,7 +590,7 @@ START_TEST(test_exhaustion_cap)
 		    packet, VMDS_PACKET_TYPE_DATA, (const guint8 *)GET_K, strlen(GET_K), FALSE);
 		try_send(extra, packet->data, packet->len);
 	}
-	ck_assert_msg(wait_eof(extra, 5000) >= 0, "connection 9 of 8 was not closed");
+	ck_assert_msg(vmds_e2e_wait_closed(e2e, extra), "connection 9 of 8 was not closed");
 	close(extra);
 	reply = vmds_e2e_rest(e2e, "GET", DS "/entries/k", NULL);
 	vmds_e2e_assert_reply(reply, 200, "\"v\"");
@@ -651,7 +625,7 @@ START_TEST(test_exhaustion_cap)
 	}
 	/* eight again: the next is refused */
 	extra = vmds_e2e_connect(e2e, NULL);
-	ck_assert_msg(wait_eof(extra, 5000) >= 0, "connection 9 of 8 was not closed");
+	ck_assert_msg(vmds_e2e_wait_closed(e2e, extra), "connection 9 of 8 was not closed");
 	close(extra);
 	for (guint i = 0; i < CAP; i++)
 		close(fds[i]);
@@ -740,7 +714,7 @@ START_TEST(test_exhaustion_ping_idle)
 	fd = vmds_e2e_connect(e2e, NULL);
 	vmds_packet_encode(ping, VMDS_PACKET_TYPE_PING, NULL, 0, FALSE);
 	vmds_e2e_send(fd, ping->data, ping->len);
-	ck_assert_msg(wait_eof(fd, 1000 + 2000) < 0,
+	ck_assert_msg(vmds_e2e_wait_eof(fd, 1000 + 2000) < 0,
 		      "a connection that sent a PING was closed by the 1 s request timeout");
 	vmds_e2e_send_request(fd, GET_K, strlen(GET_K), TRUE);
 	text = vmds_e2e_read_reply(fd, NULL);
