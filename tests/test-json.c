@@ -7,6 +7,7 @@
 
 #include <check.h>
 
+#include "vmds-test.h"
 #include "vmds.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SRunner, srunner_free)
@@ -369,6 +370,271 @@ START_TEST(test_json_reader_refuses)
 }
 END_TEST
 
+/*
+ * Every public function that validates untrusted JSON, as one signature:
+ * each must accept and refuse exactly the same texts.
+ */
+typedef gboolean (*TestJsonEntry)(const gchar *text, gsize len, GError **error);
+
+static gboolean
+test_json_entry_validate(const gchar *text, gsize len, GError **error)
+{
+	return vmds_json_validate(text, len, error);
+}
+
+static gboolean
+test_json_entry_parse(const gchar *text, gsize len, GError **error)
+{
+	g_autoptr(JsonNode) node = vmds_json_parse(text, len, error);
+	return node != NULL;
+}
+
+static gboolean
+test_json_entry_parse_object(const gchar *text, gsize len, GError **error)
+{
+	g_autoptr(JsonObject) obj = vmds_json_parse_object(text, len, error);
+	return obj != NULL;
+}
+
+static gboolean
+test_json_entry_reader_init(const gchar *text, gsize len, GError **error)
+{
+	VmdsJsonReader reader;
+	return vmds_json_reader_init(&reader, text, len, error);
+}
+
+static const struct {
+	const gchar *name;
+	TestJsonEntry func;
+} test_json_entries[] = {
+    {"vmds_json_validate", test_json_entry_validate},
+    {"vmds_json_parse", test_json_entry_parse},
+    {"vmds_json_parse_object", test_json_entry_parse_object},
+    {"vmds_json_reader_init", test_json_entry_reader_init},
+};
+
+/* @text (an object) is refused by every entry point, with a message naming @problem */
+static void
+test_json_assert_refused_by_all(const gchar *text, const gchar *problem)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(test_json_entries); i++) {
+		g_autoptr(GError) error = NULL;
+		gboolean ok = test_json_entries[i].func(text, strlen(text), &error);
+
+		ck_assert_msg(!ok, "%s accepted %.200s", test_json_entries[i].name, text);
+		assert_error(error, VMDS_ERROR_INVALID_ARGUMENT);
+		ck_assert_msg(strstr(error->message, problem) != NULL,
+			      "%s: [%s] does not say \"%s\" for %.200s",
+			      test_json_entries[i].name,
+			      error->message,
+			      problem,
+			      text);
+	}
+}
+
+/* @text (an object) is accepted by every entry point */
+static void
+test_json_assert_accepted_by_all(const gchar *text)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(test_json_entries); i++) {
+		g_autoptr(GError) error = NULL;
+		gboolean ok = test_json_entries[i].func(text, strlen(text), &error);
+
+		ck_assert_msg(ok,
+			      "%s refused %.200s: %s",
+			      test_json_entries[i].name,
+			      text,
+			      error != NULL ? error->message : "no error set");
+		ck_assert_ptr_null(error);
+	}
+}
+
+/* the string member "k" of @text as json-glib's tree and the reader decode it */
+static void
+test_json_assert_decoded(const gchar *text, const gchar *expected)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonObject) obj = vmds_json_parse_object(text, strlen(text), &error);
+	g_autofree gchar *name = NULL;
+	g_autofree gchar *value = NULL;
+	const gchar *str = NULL;
+	VmdsJsonReader reader;
+
+	ck_assert_ptr_nonnull(obj);
+	ck_assert(vmds_json_object_get_string(obj, "k", TRUE, &str, &error));
+	ck_assert_str_eq(str, expected);
+	ck_assert(vmds_json_reader_init(&reader, text, strlen(text), &error));
+	vmds_json_reader_enter(&reader);
+	ck_assert(vmds_json_reader_next(&reader));
+	name = vmds_json_reader_member(&reader);
+	ck_assert_str_eq(name, "k");
+	value = vmds_json_reader_read_string(&reader, NULL);
+	ck_assert_str_eq(value, expected);
+}
+
+/*
+ * RFC 8259 §7: a character beyond the BMP is escaped as a UTF-16 surrogate
+ * pair, a high surrogate (D800-DBFF) then a low one (DC00-DFFF); anything
+ * else holding a surrogate is not a character and must be refused (stored,
+ * it would be CESU bytes, not UTF-8).
+ */
+START_TEST(test_json_surrogates)
+{
+	const struct {
+		const gchar *escaped; /* inside a JSON string */
+		const gchar *utf8;    /* what it decodes to; NULL: refused */
+	} cases[] = {
+	    /* a high surrogate, then an escape that is not a low surrogate */
+	    {"\\ud800\\u0041", NULL},
+	    {"\\ud800\\u00e9", NULL},
+	    {"\\udbff\\ue000", NULL}, /* just above the low range */
+	    {"\\ud800\\ud800", NULL}, /* two highs */
+	    {"\\ud800\\udbff", NULL}, /* just below the low range */
+	    {"\\ud800\\n", NULL},
+	    {"\\ud800\\\\", NULL},
+	    {"\\ud800\\\"", NULL},
+	    {"\\ud800\\u", NULL},
+	    {"\\ud800\\udc0", NULL},
+	    {"\\ud800\\uzzzz", NULL},
+	    /* a high surrogate, then a raw character */
+	    {"\\ud800x", NULL},
+	    {"\\ud800 ", NULL},
+	    {"\\ud800\xc3\xa9", NULL},
+	    {"\\ud800udc00", NULL},  /* the pair without its backslash */
+	    {"\\ud800/udc00", NULL}, /* a raw character in place of the backslash */
+	    /* a high surrogate at the end of the string */
+	    {"\\ud800", NULL},
+	    {"x\\udbff", NULL},
+	    /* a lone low surrogate, or a pair the wrong way round */
+	    {"\\udc00", NULL},
+	    {"\\udfff", NULL},
+	    {"a\\udc00b", NULL},
+	    {"\\udc00\\ud800", NULL},
+	    /* pairs: U+10000, U+10FFFF, U+1F600 (hex in either case) */
+	    {"\\ud800\\udc00", "\xf0\x90\x80\x80"},
+	    {"\\udbff\\udfff", "\xf4\x8f\xbf\xbf"},
+	    {"\\uD83D\\uDE00", "\xf0\x9f\x98\x80"},
+	    {"a\\ud83d\\ude00b\\ud83d\\ude00",
+	     "a\xf0\x9f\x98\x80"
+	     "b\xf0\x9f\x98\x80"},
+	    /* the characters around the surrogates */
+	    {"\\ud7ff", "\xed\x9f\xbf"},
+	    {"\\ue000", "\xee\x80\x80"},
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		/* the escape in a value, in a member name, and in an array */
+		g_autofree gchar *value = g_strdup_printf("{\"k\":\"%s\"}", cases[i].escaped);
+		g_autofree gchar *member = g_strdup_printf("{\"%s\":1}", cases[i].escaped);
+		g_autofree gchar *element =
+		    g_strdup_printf("{\"a\":[\"x\",\"%s\"]}", cases[i].escaped);
+
+		if (cases[i].utf8 == NULL) {
+			test_json_assert_refused_by_all(value, "a lone surrogate");
+			test_json_assert_refused_by_all(member, "a lone surrogate");
+			test_json_assert_refused_by_all(element, "a lone surrogate");
+			continue;
+		}
+		test_json_assert_accepted_by_all(value);
+		test_json_assert_accepted_by_all(member);
+		test_json_assert_accepted_by_all(element);
+		test_json_assert_decoded(value, cases[i].utf8);
+	}
+}
+END_TEST
+
+/*
+ * An object of @n members "m0" ... named by their index, values 0 ... ; when
+ * @dup < @n, member @dup gets the name of member @orig (and a value of its own).
+ */
+static gchar *
+test_json_object(guint n, guint orig, guint dup)
+{
+	g_autoptr(GString) out = g_string_new("{");
+
+	for (guint i = 0; i < n; i++)
+		g_string_append_printf(
+		    out, "%s\"m%u\":%u", i > 0 ? "," : "", i == dup ? orig : i, i);
+	g_string_append_c(out, '}');
+	return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
+/*
+ * A duplicate member is refused wherever it is: objects of up to 16 members
+ * are checked one way and larger ones another (VMDS_JSON_LINEAR_MEMBERS),
+ * so each size around the switch, the first and the last member, and
+ * objects inside objects.
+ */
+START_TEST(test_json_duplicate_members)
+{
+	const guint sizes[] = {2, 15, 16, 17, 18, 33, 1000};
+
+	for (guint s = 0; s < G_N_ELEMENTS(sizes); s++) {
+		guint n = sizes[s];
+		const struct {
+			guint orig;
+			guint dup;
+		} pairs[] = {
+		    {0, 1},	    /* the first two */
+		    {0, n - 1},	    /* the first and the last */
+		    {n - 2, n - 1}, /* the last two */
+		    {n / 2, n - 1}, /* the middle and the last */
+		    {0, n / 2},	    /* the first and the middle */
+		};
+		g_autofree gchar *unique = test_json_object(n, 0, G_MAXUINT);
+
+		test_json_assert_accepted_by_all(unique);
+		for (guint p = 0; p < G_N_ELEMENTS(pairs); p++) {
+			g_autofree gchar *text = NULL;
+			g_autofree gchar *nested = NULL;
+			g_autofree gchar *in_array = NULL;
+
+			if (pairs[p].orig >= pairs[p].dup)
+				continue;
+			text = test_json_object(n, pairs[p].orig, pairs[p].dup);
+			test_json_assert_refused_by_all(text, "a duplicate member");
+			/* the same object as a member's value, after and before other members */
+			nested = g_strdup_printf("{\"a\":1,\"m0\":%s,\"z\":%s}", unique, text);
+			test_json_assert_refused_by_all(nested, "a duplicate member");
+			g_free(nested);
+			nested = g_strdup_printf("{\"m0\":%s,\"z\":%s}", text, unique);
+			test_json_assert_refused_by_all(nested, "a duplicate member");
+			in_array = g_strdup_printf("{\"a\":[%s,%s]}", unique, text);
+			test_json_assert_refused_by_all(in_array, "a duplicate member");
+		}
+	}
+}
+END_TEST
+
+/* names are per object: the same names in sibling, nested and outer objects are fine */
+START_TEST(test_json_duplicate_members_scoped)
+{
+	g_autofree gchar *big = test_json_object(40, 0, G_MAXUINT);
+	g_autofree gchar *small = test_json_object(3, 0, G_MAXUINT);
+	g_autoptr(GString) outer = g_string_new("{");
+	g_autofree gchar *siblings =
+	    g_strdup_printf("{\"a\":[%s,%s,%s,%s]}", big, big, small, small);
+	g_autofree gchar *late = NULL;
+
+	/* 20 members, each named like a member of the object it holds */
+	for (guint i = 0; i < 20; i++)
+		g_string_append_printf(
+		    outer, "%s\"m%u\":%s", i > 0 ? "," : "", i, i % 2 ? big : small);
+	g_string_append_c(outer, '}');
+	test_json_assert_accepted_by_all(outer->str);
+	test_json_assert_accepted_by_all(siblings);
+	/* names that share a prefix or differ in length only are different names */
+	test_json_assert_accepted_by_all("{\"m\":1,\"m1\":2,\"m10\":3,\"\":4,\"m1 \":5}");
+
+	/* a member repeated after an object that held the same names: still refused */
+	g_string_truncate(outer, outer->len - 1);
+	g_string_append(outer, ",\"m0\":0}");
+	test_json_assert_refused_by_all(outer->str, "a duplicate member");
+	late = g_strdup_printf("{\"x\":%s,\"y\":%s,\"x\":1}", small, big);
+	test_json_assert_refused_by_all(late, "a duplicate member");
+}
+END_TEST
+
 static Suite *
 test_json_suite(void)
 {
@@ -378,6 +644,11 @@ test_json_suite(void)
 	tcase_add_test(tc, test_json_parse_object);
 	tcase_add_test(tc, test_json_members);
 	tcase_add_test(tc, test_json_empty_array);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("strict");
+	tcase_add_test(tc, test_json_surrogates);
+	tcase_add_test(tc, test_json_duplicate_members);
+	tcase_add_test(tc, test_json_duplicate_members_scoped);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("reader");
 	tcase_add_test(tc, test_json_reader);

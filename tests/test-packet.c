@@ -7,6 +7,7 @@
 
 #include <check.h>
 
+#include "vmds-test.h"
 #include "vmds.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SRunner, srunner_free)
@@ -134,15 +135,84 @@ START_TEST(test_packet_unknown_field_ignored)
 }
 END_TEST
 
+/*
+ * guest-rpc.md §2: an INT64 is two big-endian 32-bit words, low word first.
+ * TYPE shows the order: only 1 (DATA) and 2 (PING) are types, so a value
+ * in the wrong word is malformed, and a decoder with the words swapped
+ * reads every row below differently.
+ */
 START_TEST(test_packet_int64_word_order)
 {
-	/* FAST_CLOSE = 1 in the high word only is still non-zero; low word first */
-	g_autoptr(GByteArray) body = test_packet_from_hex("00000001 00000001 00000001 00000000 "
-							  "00000001 00000003 00000000 00000001");
-	VmdsPacket packet;
+	const struct {
+		const gchar *what;
+		const gchar *type; /* TYPE's two words */
+		gint expected;	   /* the decoded type; 0: malformed */
+	} cases[] = {
+	    {"PING in the low word", "00000002 00000000", VMDS_PACKET_TYPE_PING},
+	    {"DATA in the low word", "00000001 00000000", VMDS_PACKET_TYPE_DATA},
+	    {"2 in the high word only (2^33)", "00000000 00000002", 0},
+	    {"1 in the high word only (2^32)", "00000000 00000001", 0},
+	    {"2 in both words (2^33 + 2)", "00000002 00000002", 0},
+	    {"1 in both words (2^32 + 1)", "00000001 00000001", 0},
+	    {"PING low, 1 high (2^32 + 2)", "00000002 00000001", 0},
+	    {"zero", "00000000 00000000", 0},
+	};
+	/* FAST_CLOSE: any value but 0 asks for the close, in either word */
+	const struct {
+		const gchar *value;
+		gboolean expected;
+	} fast_close[] = {
+	    {"00000001 00000000", TRUE},
+	    {"00000000 00000001", TRUE},
+	    {"00000001 00000001", TRUE},
+	    {"00000000 00000000", FALSE},
+	};
+	g_autoptr(GByteArray) expected =
+	    test_packet_from_hex("00000020 "
+				 "00000001 00000001 00000002 00000000 "
+				 "00000001 00000003 00000001 00000000");
+	g_autoptr(GByteArray) out = g_byte_array_new();
 
-	ck_assert(vmds_packet_decode(body->data, body->len, &packet, NULL));
-	ck_assert(packet.fast_close);
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree gchar *hex = g_strdup_printf("00000001 00000001 %s", cases[i].type);
+		g_autoptr(GByteArray) body = test_packet_from_hex(hex);
+		g_autoptr(GError) error = NULL;
+		VmdsPacket packet;
+		gboolean ok = vmds_packet_decode(body->data, body->len, &packet, &error);
+
+		if (cases[i].expected == 0) {
+			ck_assert_msg(
+			    !ok, "%s: decoded as type %d", cases[i].what, (gint)packet.type);
+			assert_error(error, VMDS_ERROR_INVALID_ARGUMENT);
+			continue;
+		}
+		ck_assert_msg(ok, "%s: %s", cases[i].what, error != NULL ? error->message : "");
+		ck_assert_msg((gint)packet.type == cases[i].expected,
+			      "%s: type %d, expected %d",
+			      cases[i].what,
+			      (gint)packet.type,
+			      cases[i].expected);
+		ck_assert(!packet.fast_close);
+	}
+	for (guint i = 0; i < G_N_ELEMENTS(fast_close); i++) {
+		g_autofree gchar *hex =
+		    g_strdup_printf("00000001 00000001 00000002 00000000 00000001 00000003 %s",
+				    fast_close[i].value);
+		g_autoptr(GByteArray) body = test_packet_from_hex(hex);
+		VmdsPacket packet;
+
+		ck_assert(vmds_packet_decode(body->data, body->len, &packet, NULL));
+		ck_assert_int_eq(packet.type, VMDS_PACKET_TYPE_PING);
+		ck_assert_msg(packet.fast_close == fast_close[i].expected,
+			      "FAST_CLOSE %s decoded as %d",
+			      fast_close[i].value,
+			      packet.fast_close);
+	}
+
+	/* and the encoder writes PING (and FAST_CLOSE = 1) low word first */
+	vmds_packet_encode(out, VMDS_PACKET_TYPE_PING, NULL, 0, TRUE);
+	ck_assert_uint_eq(out->len, expected->len);
+	ck_assert_mem_eq(out->data, expected->data, expected->len);
 }
 END_TEST
 

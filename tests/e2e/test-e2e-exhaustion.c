@@ -435,7 +435,7 @@ START_TEST(test_exhaustion_pipelined)
 	vmds_e2e_send(fd, last->data + 13, last->len - 13);
 	reply = vmds_e2e_read_reply(fd, NULL);
 	ck_assert_msg(g_strcmp0(reply, get_w_reply) == 0, "reply 4: [%s]", reply);
-	ck_assert_msg(vmds_e2e_wait_closed(fd), "FAST_CLOSE did not close the connection");
+	ck_assert_msg(vmds_e2e_wait_closed(e2e, fd), "FAST_CLOSE did not close the connection");
 	close(fd);
 
 	/* a request, and in the same write a length prefix over the limit */
@@ -451,7 +451,8 @@ START_TEST(test_exhaustion_pipelined)
 	g_free(g_steal_pointer(&reply));
 	reply = vmds_e2e_read_reply(fd, NULL);
 	ck_assert_msg(g_strcmp0(reply, "0 Message too large") == 0, "refusal: [%s]", reply);
-	ck_assert_msg(vmds_e2e_wait_closed(fd), "a refused packet did not close the connection");
+	ck_assert_msg(vmds_e2e_wait_closed(e2e, fd),
+		      "a refused packet did not close the connection");
 	close(fd);
 }
 END_TEST
@@ -569,7 +570,7 @@ START_TEST(test_exhaustion_cap)
 		    packet, VMDS_PACKET_TYPE_DATA, (const guint8 *)GET_K, strlen(GET_K), FALSE);
 		try_send(extra, packet->data, packet->len);
 	}
-	ck_assert_msg(vmds_e2e_wait_eof(extra, 5000) >= 0, "connection 9 of 8 was not closed");
+	ck_assert_msg(vmds_e2e_wait_closed(e2e, extra), "connection 9 of 8 was not closed");
 	close(extra);
 	reply = vmds_e2e_rest(e2e, "GET", DS "/entries/k", NULL);
 	vmds_e2e_assert_reply(reply, 200, "\"v\"");
@@ -604,7 +605,7 @@ START_TEST(test_exhaustion_cap)
 	}
 	/* eight again: the next is refused */
 	extra = vmds_e2e_connect(e2e, NULL);
-	ck_assert_msg(vmds_e2e_wait_eof(extra, 5000) >= 0, "connection 9 of 8 was not closed");
+	ck_assert_msg(vmds_e2e_wait_closed(e2e, extra), "connection 9 of 8 was not closed");
 	close(extra);
 	for (guint i = 0; i < CAP; i++)
 		close(fds[i]);

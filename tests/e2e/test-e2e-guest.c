@@ -692,7 +692,7 @@ START_TEST(test_guest_raw_sequence)
 	vmds_e2e_send(fd, vector, sizeof(vector));
 	r6 = vmds_e2e_read_reply(fd, NULL);
 	ck_assert_str_eq(r6, "0 Unknown command");
-	ck_assert(vmds_e2e_wait_closed(fd));
+	ck_assert(vmds_e2e_wait_closed(e2e, fd));
 	close(fd);
 }
 END_TEST
@@ -726,7 +726,7 @@ START_TEST(test_guest_raw_malformed)
 		reply = vmds_e2e_read_reply(fd, NULL);
 		ck_assert_msg(
 		    g_strcmp0(reply, "0 Malformed request") == 0, "%s: [%s]", cases[i].what, reply);
-		ck_assert_msg(vmds_e2e_wait_closed(fd), "%s: not closed", cases[i].what);
+		ck_assert_msg(vmds_e2e_wait_closed(e2e, fd), "%s: not closed", cases[i].what);
 		close(fd);
 	}
 	/* a DATA packet without PAYLOAD gets an answer (which one the spec leaves open) */

@@ -20,10 +20,12 @@
  * nothing a host can see, and leave the daemon serving: the next request on
  * the same connection when it stays open, and always one on a new one.
  *
- * A row whose `bug` is set showed a product bug, now fixed; it states what
- * the spec expects and runs like any other (VMDS_E2E_KNOWN_BUGS=0 leaves
- * such rows out).
+ * A row whose `bug` is set showed a product bug; it states what the spec
+ * expects. A fixed one runs like any other (VMDS_E2E_KNOWN_BUGS=0 leaves
+ * such rows out); one still open, OPEN_BUG(...), runs only with
+ * VMDS_E2E_KNOWN_BUGS=1, so the suite passes until it is fixed.
  */
+#define OPEN_BUG(text) "open: " text
 
 /* replies */
 #define MALFORMED     "0 Malformed request"
@@ -34,6 +36,20 @@
 #define DS_NOT_FOUND  ENVELOPE("dataset-not-found")
 #define KEY_TOO_LARGE ENVELOPE("too-large")
 #define CLOSED	      NULL /* no reply: the server just closes */
+
+/*
+ * error-messages (the message column): exact, or a pattern where `*`
+ * stands for what only restates the implementation (a byte offset)
+ */
+#define NUL_ARGS      "arguments may not contain a NUL byte"
+#define NOT_UTF8      "arguments are not valid UTF-8"
+#define NOT_OBJECT    "arguments must be a JSON object"
+#define JSON(problem) "invalid JSON at byte *: " problem
+#define EMPTY_NAME    "a data set name must not be empty"
+#define EMPTY_KEY     "a key must not be empty"
+#define STALE	      "invalid or stale context"
+#define NAME_256      "data set name of 256 bytes is longer than 255 bytes"
+#define KEY_4097      "key of 4097 bytes is longer than 4096 bytes"
 
 /* wire notation (see wire_parse): L is the length of what follows */
 #define TYPE_DATA    "00000001 00000001 00000001 00000000 "
@@ -51,8 +67,8 @@ typedef struct {
 	const gchar *wire; /* raw bytes, or NULL */
 	const gchar *text; /* else: the payload of one DATA packet */
 	gsize text_len;
-	const gchar *expect; /* exact, or an error envelope's start; NULL: closed */
-	gboolean closes;
+	const gchar *expect;  /* exact, or an error envelope's start; NULL: closed */
+	const gchar *message; /* the envelope's error-message (g_pattern_match_simple) */
 	const gchar *bug;
 } GuestCase;
 
@@ -61,6 +77,7 @@ typedef struct {
 	GBytes *wire;
 	GBytes *text; /* may hold @PLACEHOLDERS@, replaced before sending */
 	gchar *expect;
+	gchar *message;
 	gboolean closes;
 	gchar *bug;
 } GuestRow;
@@ -79,8 +96,18 @@ guest_row_free(GuestRow *row)
 	g_clear_pointer(&row->wire, g_bytes_unref);
 	g_clear_pointer(&row->text, g_bytes_unref);
 	g_free(row->expect);
+	g_free(row->message);
 	g_free(row->bug);
 	g_free(row);
+}
+
+/* guest-rpc.md §2: a malformed or too large packet is answered, then the
+ * connection closed; a request cut short gets no answer, only the close */
+static gboolean
+guest_row_closes(const gchar *expect)
+{
+	return expect == NULL || g_strcmp0(expect, MALFORMED) == 0 ||
+	       g_strcmp0(expect, TOO_LARGE) == 0;
 }
 
 static guint
@@ -151,7 +178,8 @@ rows_add_cases(GPtrArray *rows, const GuestCase *cases, guint n)
 		else
 			row->text = g_bytes_new(cases[i].text, cases[i].text_len);
 		row->expect = g_strdup(cases[i].expect);
-		row->closes = cases[i].closes;
+		row->message = g_strdup(cases[i].message);
+		row->closes = guest_row_closes(cases[i].expect);
 		row->bug = g_strdup(cases[i].bug);
 		g_ptr_array_add(rows, row);
 	}
@@ -159,12 +187,15 @@ rows_add_cases(GPtrArray *rows, const GuestCase *cases, guint n)
 
 /* a row built at run time; takes @text */
 static void
-rows_add_text(GPtrArray *rows, const gchar *name, gchar *text, const gchar *expect)
+rows_add_text(
+    GPtrArray *rows, const gchar *name, gchar *text, const gchar *expect, const gchar *message)
 {
 	GuestRow *row = g_new0(GuestRow, 1);
 	row->name = g_strdup(name);
 	row->text = g_bytes_new_take(text, strlen(text));
 	row->expect = g_strdup(expect);
+	row->message = g_strdup(message);
+	row->closes = guest_row_closes(expect);
 	g_ptr_array_add(rows, row);
 }
 
@@ -175,128 +206,91 @@ rows_add_wire(GPtrArray *rows, const gchar *name, GByteArray *wire, const gchar 
 	row->name = g_strdup(name);
 	row->wire = g_bytes_new(wire->data, wire->len);
 	row->expect = g_strdup(expect);
-	row->closes = TRUE;
+	row->closes = guest_row_closes(expect);
 	g_ptr_array_add(rows, row);
 }
 
 /* §2: framing, each answered `0 Malformed request` or `0 Message too large`
  * and closed, or (a request cut short by EOF) just closed */
 static const GuestCase framing_cases[] = {
-    {"header: 1 byte, then EOF", W("00"), CLOSED, TRUE},
-    {"header: 2 bytes, then EOF", W("00 00"), CLOSED, TRUE},
-    {"header: 3 bytes, then EOF", W("00 00 00"), CLOSED, TRUE},
-    {"body: 20 of 40 announced bytes, then EOF", W("00000028 " TYPE_DATA "00000002"), CLOSED, TRUE},
-    {"announced 65,793 bytes (max + overhead + 1), header only", W("00010101"), TOO_LARGE, TRUE},
-    {"announced 65,793 bytes, 16 of them sent", W("00010101 " TYPE_DATA), TOO_LARGE, TRUE},
-    {"announced 2^31 bytes", W("80000000"), TOO_LARGE, TRUE},
-    {"announced 2^31 - 1 bytes", W("7fffffff"), TOO_LARGE, TRUE},
-    {"announced 2^32 - 1 bytes", W("ffffffff"), TOO_LARGE, TRUE},
-    {"announced 16 MiB", W("01000000"), TOO_LARGE, TRUE},
-    {"empty packet (length 0)", W("L"), MALFORMED, TRUE},
-    {"no TYPE entry", W("L " PAYLOAD_LIST), MALFORMED, TRUE},
-    {"STRING length 0", W("L " TYPE_DATA "00000002 00000002 00000000"), MALFORMED, TRUE},
+    {"header: 1 byte, then EOF", W("00"), CLOSED},
+    {"header: 2 bytes, then EOF", W("00 00"), CLOSED},
+    {"header: 3 bytes, then EOF", W("00 00 00"), CLOSED},
+    {"body: 20 of 40 announced bytes, then EOF", W("00000028 " TYPE_DATA "00000002"), CLOSED},
+    {"announced 65,793 bytes (max + overhead + 1), header only", W("00010101"), TOO_LARGE},
+    {"announced 65,793 bytes, 16 of them sent", W("00010101 " TYPE_DATA), TOO_LARGE},
+    {"announced 2^31 bytes", W("80000000"), TOO_LARGE},
+    {"announced 2^31 - 1 bytes", W("7fffffff"), TOO_LARGE},
+    {"announced 2^32 - 1 bytes", W("ffffffff"), TOO_LARGE},
+    {"announced 16 MiB", W("01000000"), TOO_LARGE},
+    {"empty packet (length 0)", W("L"), MALFORMED},
+    {"no TYPE entry", W("L " PAYLOAD_LIST), MALFORMED},
+    {"STRING length 0", W("L " TYPE_DATA "00000002 00000002 00000000"), MALFORMED},
     {"STRING length 0x80000000 (negative as int32)",
      W("L " TYPE_DATA "00000002 00000002 80000000 'datasets-list'"),
-     MALFORMED,
-     TRUE},
+     MALFORMED},
     {"STRING length 0xFFFFFFFF (-1 as int32)",
      W("L " TYPE_DATA "00000002 00000002 ffffffff 'datasets-list'"),
-     MALFORMED,
-     TRUE},
+     MALFORMED},
     {"STRING length 0x7FFFFFFF, past the packet",
      W("L " TYPE_DATA "00000002 00000002 7fffffff 'datasets-list'"),
-     MALFORMED,
-     TRUE},
+     MALFORMED},
     {"STRING length one past the packet",
      W("L " TYPE_DATA "00000002 00000002 0000000e 'datasets-list'"),
-     MALFORMED,
-     TRUE},
+     MALFORMED},
     {"STRING length 0 in an unknown field",
      W("L " TYPE_DATA "00000002 00000063 00000000 " PAYLOAD_LIST),
-     MALFORMED,
-     TRUE},
+     MALFORMED},
     {"STRING length 0x80000000 in an unknown field",
      W("L " TYPE_DATA "00000002 00000063 80000000 " PAYLOAD_LIST),
-     MALFORMED,
-     TRUE},
-    {"duplicate TYPE (DATA, DATA)", W("L " TYPE_DATA TYPE_DATA PAYLOAD_LIST), MALFORMED, TRUE},
-    {"duplicate TYPE (DATA, PING)", W("L " TYPE_DATA TYPE_PING PAYLOAD_LIST), MALFORMED, TRUE},
-    {"duplicate PAYLOAD", W("L " TYPE_DATA PAYLOAD_LIST PAYLOAD_LIST), MALFORMED, TRUE},
+     MALFORMED},
+    {"duplicate TYPE (DATA, DATA)", W("L " TYPE_DATA TYPE_DATA PAYLOAD_LIST), MALFORMED},
+    {"duplicate TYPE (DATA, PING)", W("L " TYPE_DATA TYPE_PING PAYLOAD_LIST), MALFORMED},
+    {"duplicate PAYLOAD", W("L " TYPE_DATA PAYLOAD_LIST PAYLOAD_LIST), MALFORMED},
     {"duplicate FAST_CLOSE (1, 1)",
      W("L " TYPE_DATA PAYLOAD_LIST FAST_CLOSE FAST_CLOSE),
-     MALFORMED,
-     TRUE},
+     MALFORMED},
     {"duplicate FAST_CLOSE (1, 0)",
      W("L " TYPE_DATA PAYLOAD_LIST FAST_CLOSE "00000001 00000003 00000000 00000000"),
-     MALFORMED,
-     TRUE},
-    {"entry type 0",
-     W("L " TYPE_DATA "00000000 00000002 0000000d 'datasets-list'"),
-     MALFORMED,
-     TRUE},
-    {"entry type 3",
-     W("L " TYPE_DATA "00000003 00000002 0000000d 'datasets-list'"),
-     MALFORMED,
-     TRUE},
+     MALFORMED},
+    {"entry type 0", W("L " TYPE_DATA "00000000 00000002 0000000d 'datasets-list'"), MALFORMED},
+    {"entry type 3", W("L " TYPE_DATA "00000003 00000002 0000000d 'datasets-list'"), MALFORMED},
     {"entry type 0xFFFFFFFF",
      W("L " TYPE_DATA "ffffffff 00000002 0000000d 'datasets-list'"),
-     MALFORMED,
-     TRUE},
+     MALFORMED},
     {"entry type 0x80000002 (STRING with the sign bit)",
      W("L " TYPE_DATA "80000002 00000002 0000000d 'datasets-list'"),
-     MALFORMED,
-     TRUE},
+     MALFORMED},
     {"entry type 3 in an unknown field",
      W("L " TYPE_DATA "00000003 00000063 00000000 00000000 " PAYLOAD_LIST),
-     MALFORMED,
-     TRUE},
-    {"PAYLOAD as INT64", W("L " TYPE_DATA "00000001 00000002 00000001 00000000"), MALFORMED, TRUE},
-    {"TYPE as STRING", W("L 00000002 00000001 00000004 00000001 " PAYLOAD_LIST), MALFORMED, TRUE},
+     MALFORMED},
+    {"PAYLOAD as INT64", W("L " TYPE_DATA "00000001 00000002 00000001 00000000"), MALFORMED},
+    {"TYPE as STRING", W("L 00000002 00000001 00000004 00000001 " PAYLOAD_LIST), MALFORMED},
     {"FAST_CLOSE as STRING",
      W("L " TYPE_DATA PAYLOAD_LIST "00000002 00000003 00000001 '1'"),
-     MALFORMED,
-     TRUE},
-    {"TYPE 0", W("L 00000001 00000001 00000000 00000000 " PAYLOAD_LIST), MALFORMED, TRUE},
-    {"TYPE 3", W("L 00000001 00000001 00000003 00000000 " PAYLOAD_LIST), MALFORMED, TRUE},
+     MALFORMED},
+    {"TYPE 0", W("L 00000001 00000001 00000000 00000000 " PAYLOAD_LIST), MALFORMED},
+    {"TYPE 3", W("L 00000001 00000001 00000003 00000000 " PAYLOAD_LIST), MALFORMED},
     {"TYPE 2^32 (high word 1)",
      W("L 00000001 00000001 00000000 00000001 " PAYLOAD_LIST),
-     MALFORMED,
-     TRUE},
+     MALFORMED},
     {"TYPE 2^32 + 1 (DATA in the low word, high word 1)",
      W("L 00000001 00000001 00000001 00000001 " PAYLOAD_LIST),
-     MALFORMED,
-     TRUE},
-    {"TYPE 2^64 - 1", W("L 00000001 00000001 ffffffff ffffffff " PAYLOAD_LIST), MALFORMED, TRUE},
+     MALFORMED},
+    {"TYPE 2^64 - 1", W("L 00000001 00000001 ffffffff ffffffff " PAYLOAD_LIST), MALFORMED},
     {"FAST_CLOSE value cut short",
      W("L " TYPE_DATA PAYLOAD_LIST "00000001 00000003 00000001"),
-     MALFORMED,
-     TRUE},
-    {"entry header cut short (5 bytes)",
-     W("L " TYPE_DATA PAYLOAD_LIST "00000002 00"),
-     MALFORMED,
-     TRUE},
-    {"STRING length cut short (2 bytes)",
-     W("L " TYPE_DATA "00000002 00000002 00 00"),
-     MALFORMED,
-     TRUE},
-    {"trailing garbage: 1 byte", W("L " TYPE_DATA PAYLOAD_LIST "ff"), MALFORMED, TRUE},
-    {"trailing garbage: 7 bytes",
-     W("L " TYPE_DATA PAYLOAD_LIST "01 02 03 04 05 06 07"),
-     MALFORMED,
-     TRUE},
-    {"trailing garbage: a zero word", W("L " TYPE_DATA PAYLOAD_LIST "00000000"), MALFORMED, TRUE},
-    {"trailing garbage: 8 bytes of text",
-     W("L " TYPE_DATA PAYLOAD_LIST "'garbage!'"),
-     MALFORMED,
-     TRUE},
+     MALFORMED},
+    {"entry header cut short (5 bytes)", W("L " TYPE_DATA PAYLOAD_LIST "00000002 00"), MALFORMED},
+    {"STRING length cut short (2 bytes)", W("L " TYPE_DATA "00000002 00000002 00 00"), MALFORMED},
+    {"trailing garbage: 1 byte", W("L " TYPE_DATA PAYLOAD_LIST "ff"), MALFORMED},
+    {"trailing garbage: 7 bytes", W("L " TYPE_DATA PAYLOAD_LIST "01 02 03 04 05 06 07"), MALFORMED},
+    {"trailing garbage: a zero word", W("L " TYPE_DATA PAYLOAD_LIST "00000000"), MALFORMED},
+    {"trailing garbage: 8 bytes of text", W("L " TYPE_DATA PAYLOAD_LIST "'garbage!'"), MALFORMED},
     {"PING followed by an unknown entry type",
      W("L " TYPE_PING "00000003 00000002 00000000"),
-     MALFORMED,
-     TRUE},
-    {"PING with a PAYLOAD of length 0",
-     W("L " TYPE_PING "00000002 00000002 00000000"),
-     MALFORMED,
-     TRUE},
+     MALFORMED},
+    {"PING with a PAYLOAD of length 0", W("L " TYPE_PING "00000002 00000002 00000000"), MALFORMED},
 };
 
 static GPtrArray *
@@ -336,138 +330,197 @@ static const GuestCase command_cases[] = {
     {"a name with a suffix", T("datasets-list-keysx {\"dataset\":\"rw\"}"), UNKNOWN},
     {"invalid UTF-8 in the name", T("datasets-\xff\xfe {}"), UNKNOWN},
     {"overlong '-' in the name", T("datasets\xc0\xadlist"), UNKNOWN},
-
     /* NUL bytes in the args */
     {"get-entry args and two trailing NULs",
      T("datasets-get-entry {\"dataset\":\"rw\",\"keys\":[\"a\"]}\0\0"),
-     INVALID},
-    {"query: NUL inside the args", T("datasets-query {\"dataset\":\"rw\"}\0{}"), INVALID},
-    {"list-keys: raw NUL in a string", T("datasets-list-keys {\"dataset\":\"r\0w\"}"), INVALID},
-    {"list-keys: raw NUL between tokens", T("datasets-list-keys {\"dataset\":\0\"rw\"}"), INVALID},
+     INVALID,
+     NUL_ARGS},
+    {"query: NUL inside the args", T("datasets-query {\"dataset\":\"rw\"}\0{}"), INVALID, NUL_ARGS},
+    {"list-keys: raw NUL in a string",
+     T("datasets-list-keys {\"dataset\":\"r\0w\"}"),
+     INVALID,
+     NUL_ARGS},
+    {"list-keys: raw NUL between tokens",
+     T("datasets-list-keys {\"dataset\":\0\"rw\"}"),
+     INVALID,
+     NUL_ARGS},
     {"set-entry: \\u0000 in a value",
      T("datasets-set-entry {\"dataset\":\"rw\",\"entries\":[{\"key\":\"a\",\"value\":"
        "\"x\\u0000y\"}]}"),
-     INVALID},
+     INVALID,
+     JSON("a NUL character")},
     {"get-entry: \\u0000 in a key",
      T("datasets-get-entry {\"dataset\":\"rw\",\"keys\":[\"a\\u0000b\"]}"),
-     INVALID},
+     INVALID,
+     JSON("a NUL character")},
     {"query: \\u0000 in the data set name",
      T("datasets-query {\"dataset\":\"rw\\u0000\"}"),
-     INVALID},
+     INVALID,
+     JSON("a NUL character")},
     {"query: \\u0000 in a member name",
      T("datasets-query {\"dataset\\u0000x\":\"rw\",\"dataset\":\"rw\"}"),
-     INVALID},
+     INVALID,
+     JSON("a NUL character")},
     {"list {} and two trailing NULs",
      T("datasets-list {}\0\0"),
      INVALID,
-     FALSE,
+     NUL_ARGS,
      "datasets-list reads its args only up to the first NUL"},
     {"list: space, NUL, text",
      T("datasets-list \0x"),
      INVALID,
-     FALSE,
+     NUL_ARGS,
      "datasets-list reads its args only up to the first NUL"},
     {"list: {}, NUL, junk",
      T("datasets-list {}\0junk"),
      INVALID,
-     FALSE,
+     NUL_ARGS,
      "datasets-list reads its args only up to the first NUL"},
-
     /* datasets-list takes nothing, white space or {} */
-    {"list: []", T("datasets-list []"), INVALID},
-    {"list: white space around []", T("datasets-list \t\n[]\n"), INVALID},
-    {"list: null", T("datasets-list null"), INVALID},
-    {"list: \"\"", T("datasets-list \"\""), INVALID},
-    {"list: 0", T("datasets-list 0"), INVALID},
+    {"list: []", T("datasets-list []"), INVALID, NOT_OBJECT},
+    {"list: white space around []", T("datasets-list \t\n[]\n"), INVALID, NOT_OBJECT},
+    {"list: null", T("datasets-list null"), INVALID, NOT_OBJECT},
+    {"list: \"\"", T("datasets-list \"\""), INVALID, NOT_OBJECT},
+    {"list: 0", T("datasets-list 0"), INVALID, NOT_OBJECT},
     {"list: {} {}",
      T("datasets-list {} {}"),
      INVALID,
-     FALSE,
+     JSON("more after the value"),
      "vmds_json_parse accepts a second JSON value after the object"},
-    {"list: a member with an empty name", T("datasets-list {\"\":1}"), INVALID},
-    {"list: a context member", T("datasets-list {\"context\":\"x\"}"), INVALID},
-    {"list: a lone {", T("datasets-list {"), INVALID},
-
+    {"list: a member with an empty name",
+     T("datasets-list {\"\":1}"),
+     INVALID,
+     "unknown member ''"},
+    {"list: a context member",
+     T("datasets-list {\"context\":\"x\"}"),
+     INVALID,
+     "unknown member 'context'"},
+    {"list: a lone {",
+     T("datasets-list {"),
+     INVALID,
+     JSON("an unexpected end"),
+     OPEN_BUG("the text ends after the {, and the message says \"a member name that is not a "
+	      "string\"")},
     /* invalid UTF-8 */
-    {"overlong '/' in a data set name", T("datasets-query {\"dataset\":\"\xc0\xaf\"}"), INVALID},
+    {"overlong '/' in a data set name",
+     T("datasets-query {\"dataset\":\"\xc0\xaf\"}"),
+     INVALID,
+     NOT_UTF8},
     {"overlong NUL (3 bytes) in a key",
      T("datasets-get-entry {\"dataset\":\"rw\",\"keys\":[\"\xe0\x80\x80\"]}"),
-     INVALID},
+     INVALID,
+     NOT_UTF8},
     {"a surrogate (raw bytes) in a key",
      T("datasets-set-entry {\"dataset\":\"rw\",\"entries\":[{\"key\":\"\xed\xa0\x80\","
        "\"value\":\"v\"}]}"),
-     INVALID},
+     INVALID,
+     NOT_UTF8},
     {"a lone continuation byte in a value",
      T("datasets-set-entry {\"dataset\":\"rw\",\"entries\":[{\"key\":\"a\",\"value\":"
        "\"\x80\"}]}"),
-     INVALID},
+     INVALID,
+     NOT_UTF8},
     {"0xFF in a member name",
      T("datasets-get-entry {\"dataset\":\"rw\",\"keys\":[\"a\"],\"\xff\":1}"),
-     INVALID},
+     INVALID,
+     NOT_UTF8},
     {"a sequence cut short at the end of a value",
      T("datasets-set-entry {\"dataset\":\"rw\",\"entries\":[{\"key\":\"a\",\"value\":"
        "\"\xe2\x82\"}]}"),
-     INVALID},
+     INVALID,
+     NOT_UTF8},
     {"a code point over U+10FFFF",
      T("datasets-delete-entry {\"dataset\":\"rw\",\"keys\":[\"\xf4\x90\x80\x80\"]}"),
-     INVALID},
-    {"a 5-byte sequence", T("datasets-query {\"dataset\":\"\xf8\x88\x80\x80\x80\"}"), INVALID},
-    {"invalid UTF-8 after the object", T("datasets-list-keys {\"dataset\":\"rw\"}\xff"), INVALID},
+     INVALID,
+     NOT_UTF8},
+    {"a 5-byte sequence",
+     T("datasets-query {\"dataset\":\"\xf8\x88\x80\x80\x80\"}"),
+     INVALID,
+     NOT_UTF8},
+    {"invalid UTF-8 after the object",
+     T("datasets-list-keys {\"dataset\":\"rw\"}\xff"),
+     INVALID,
+     NOT_UTF8},
     {"an escaped lone high surrogate, the name",
      T("datasets-query {\"dataset\":\"\\ud800\"}"),
-     INVALID},
+     INVALID,
+     JSON("a lone surrogate")},
     {"an escaped lone high surrogate, then more",
      T("datasets-set-entry {\"dataset\":\"rw\",\"entries\":[{\"key\":\"\\ud800\","
        "\"value\":\"v\"}]}"),
      INVALID,
-     FALSE,
+     JSON("a lone surrogate"),
      "the error-message is not UTF-8: json-glib's parse error echoes the surrogate as the bytes "
      "ED A0 80 and vmds_json_parse copies it into the reply"},
     {"an escaped lone low surrogate",
      T("datasets-set-entry {\"dataset\":\"rw\",\"entries\":[{\"key\":\"\\udc00x\","
        "\"value\":\"v\"}]}"),
-     INVALID},
-
+     INVALID,
+     JSON("a lone surrogate")},
     /* JSON syntax */
-    {"unterminated object", T("datasets-query {\"dataset\":\"rw\""), INVALID},
-    {"trailing comma in an object", T("datasets-query {\"dataset\":\"rw\",}"), INVALID},
+    {"unterminated object",
+     T("datasets-query {\"dataset\":\"rw\""),
+     INVALID,
+     JSON("an unexpected end"),
+     OPEN_BUG("the text ends inside the object, and the message says \"a missing comma\"")},
+    {"trailing comma in an object",
+     T("datasets-query {\"dataset\":\"rw\",}"),
+     INVALID,
+     JSON("a member name that is not a string")},
     {"trailing comma in an array",
      T("datasets-get-entry {\"dataset\":\"rw\",\"keys\":[\"a\",]}"),
-     INVALID},
-    {"a bare member name", T("datasets-query {dataset:\"rw\"}"), INVALID},
-    {"a word after the object", T("datasets-query {\"dataset\":\"rw\"} x"), INVALID},
-    {"a // comment after the object", T("datasets-query {\"dataset\":\"rw\"} // c"), INVALID},
+     INVALID,
+     JSON("an unexpected character")},
+    {"a bare member name",
+     T("datasets-query {dataset:\"rw\"}"),
+     INVALID,
+     JSON("a member name that is not a string")},
+    {"a word after the object",
+     T("datasets-query {\"dataset\":\"rw\"} x"),
+     INVALID,
+     JSON("more after the value")},
+    {"a // comment after the object",
+     T("datasets-query {\"dataset\":\"rw\"} // c"),
+     INVALID,
+     JSON("more after the value")},
     {"a second object after the first",
      T("datasets-get-entry {\"dataset\":\"rw\",\"keys\":[\"a\"]}{}"),
      INVALID,
-     FALSE,
+     JSON("more after the value"),
      "vmds_json_parse accepts a second JSON value after the object"},
     {"single-quoted strings",
      T("datasets-get-entry {'dataset':'rw','keys':['a']}"),
      INVALID,
-     FALSE,
+     JSON("a member name that is not a string"),
      "vmds_json_parse accepts single-quoted strings"},
     {"a /* */ comment",
      T("datasets-get-entry {\"dataset\":\"rw\",\"keys\":[\"a\"]} /* c */"),
      INVALID,
-     FALSE,
+     JSON("more after the value"),
      "vmds_json_parse accepts C comments"},
     {"a \\x escape",
      T("datasets-query {\"dataset\":\"\\x72w\"}"),
      INVALID,
-     FALSE,
+     JSON("an invalid escape"),
      "vmds_json_parse accepts the invalid escape \\x (the backslash is dropped)"},
     {"member 'dataset' twice",
      T("datasets-get-entry {\"dataset\":\"nope\",\"dataset\":\"rw\",\"keys\":[\"a\"]}"),
      INVALID,
-     FALSE,
+     JSON("a duplicate member"),
      "a duplicate member is not refused: the last one wins"},
     {"member 'key' twice in an entry",
      T("datasets-set-entry {\"dataset\":\"rw\",\"entries\":[{\"key\":\"a\",\"key\":\"zz\","
        "\"value\":\"v\"}]}"),
      INVALID,
-     FALSE,
+     JSON("a duplicate member"),
      "a duplicate member is not refused: the last one wins (and is written)"},
+    {"member 'dataset' twice, once spelt with an escape",
+     T("datasets-query {\"dataset\":\"rw\",\"d\\u0061taset\":\"nope\"}"),
+     INVALID,
+     "*duplicate member*",
+     OPEN_BUG("the validator compares member names as written, so the second 'dataset' is "
+	      "read: the last one wins, and the guest decoder leaks the first one's value "
+	      "(valgrind: definitely lost, each request)")},
 };
 
 /* @depth nested arrays around "a" as the keys of a get-entry: the object is one more level */
@@ -491,16 +544,25 @@ rows_commands(void)
 	g_autofree gchar *long_name = g_strnfill(60000, 'd');
 
 	rows_add_cases(rows, command_cases, G_N_ELEMENTS(command_cases));
-	rows_add_text(rows, "a name of 60,000 bytes", g_steal_pointer(&long_name), UNKNOWN);
+	rows_add_text(rows, "a name of 60,000 bytes", g_steal_pointer(&long_name), UNKNOWN, NULL);
 	/* nesting: 33 levels (one over the limit), 1,000, and 30,000 unbalanced */
-	rows_add_text(rows, "JSON nested 33 deep", nested_keys(32), INVALID);
-	rows_add_text(rows, "JSON nested 1,000 deep", nested_keys(999), INVALID);
+	rows_add_text(rows,
+		      "JSON nested 33 deep",
+		      nested_keys(32),
+		      INVALID,
+		      JSON("nesting deeper than 32 levels"));
+	rows_add_text(rows,
+		      "JSON nested 1,000 deep",
+		      nested_keys(999),
+		      INVALID,
+		      JSON("nesting deeper than 32 levels"));
 	{
 		g_autofree gchar *open = g_strnfill(30000, '[');
 		rows_add_text(rows,
 			      "30,000 unbalanced [",
 			      g_strdup_printf("datasets-query %s", open),
-			      INVALID);
+			      INVALID,
+			      JSON("nesting deeper than 32 levels"));
 	}
 	/* huge, within 64 KiB */
 	{
@@ -511,7 +573,8 @@ rows_commands(void)
 		rows_add_text(rows,
 			      "5,000 extraneous members",
 			      g_string_free(g_steal_pointer(&s), FALSE),
-			      INVALID);
+			      INVALID,
+			      "unknown member 'm0'");
 	}
 	{
 		g_autoptr(GString) s =
@@ -522,7 +585,8 @@ rows_commands(void)
 		rows_add_text(rows,
 			      "10,001 keys, the last empty",
 			      g_string_free(g_steal_pointer(&s), FALSE),
-			      INVALID);
+			      INVALID,
+			      EMPTY_KEY);
 	}
 	{
 		/* all or nothing: none of the valid entries before it is written */
@@ -534,25 +598,30 @@ rows_commands(void)
 		rows_add_text(rows,
 			      "1,501 entries, the last with an empty key",
 			      g_string_free(g_steal_pointer(&s), FALSE),
-			      INVALID);
+			      INVALID,
+			      EMPTY_KEY);
 	}
 	{
 		g_autofree gchar *name = g_strnfill(60000, 'n');
+		g_autofree gchar *long_member = g_strdup_printf("unknown member '%s'", name);
 		rows_add_text(rows,
 			      "a data set name of 60,000 bytes",
 			      g_strdup_printf("datasets-query {\"dataset\":\"%s\"}", name),
-			      INVALID);
+			      INVALID,
+			      "data set name of 60000 bytes is longer than 255 bytes");
 		rows_add_text(rows,
 			      "a member name of 60,000 bytes",
 			      g_strdup_printf("datasets-query {\"dataset\":\"rw\",\"%s\":1}", name),
-			      INVALID);
+			      INVALID,
+			      long_member);
 	}
 	{
 		g_autofree gchar *spaces = g_strnfill(60000, ' ');
 		rows_add_text(rows,
 			      "60,000 bytes of white space, then []",
 			      g_strdup_printf("datasets-list %s[]", spaces),
-			      INVALID);
+			      INVALID,
+			      NOT_OBJECT);
 	}
 	return rows;
 }
@@ -560,172 +629,284 @@ rows_commands(void)
 /* each command's members: types, extraneous members, names, keys */
 static const GuestCase member_cases[] = {
     /* datasets-query */
-    {"query: a string, not an object", T("datasets-query \"rw\""), INVALID},
-    {"query: an array", T("datasets-query [\"rw\"]"), INVALID},
-    {"query: a number", T("datasets-query 7"), INVALID},
-    {"query: true", T("datasets-query true"), INVALID},
-    {"query: null", T("datasets-query null"), INVALID},
-    {"query: no args", T("datasets-query"), INVALID},
-    {"query: no args, a space", T("datasets-query "), INVALID},
-    {"query: dataset a number", T("datasets-query {\"dataset\":7}"), INVALID},
-    {"query: dataset an array", T("datasets-query {\"dataset\":[\"rw\"]}"), INVALID},
-    {"query: dataset null", T("datasets-query {\"dataset\":null}"), INVALID},
-    {"query: dataset an object", T("datasets-query {\"dataset\":{\"name\":\"rw\"}}"), INVALID},
-    {"query: dataset true", T("datasets-query {\"dataset\":true}"), INVALID},
-    {"query: extraneous keys", T("datasets-query {\"dataset\":\"rw\",\"keys\":[\"a\"]}"), INVALID},
-    {"query: extraneous vm", T("datasets-query {\"dataset\":\"rw\",\"vm\":\"vm-2\"}"), INVALID},
-    {"query: empty name", T("datasets-query {\"dataset\":\"\"}"), INVALID},
-
+    {"query: a string, not an object", T("datasets-query \"rw\""), INVALID, NOT_OBJECT},
+    {"query: an array", T("datasets-query [\"rw\"]"), INVALID, NOT_OBJECT},
+    {"query: a number", T("datasets-query 7"), INVALID, NOT_OBJECT},
+    {"query: true", T("datasets-query true"), INVALID, NOT_OBJECT},
+    {"query: null", T("datasets-query null"), INVALID, NOT_OBJECT},
+    {"query: no args", T("datasets-query"), INVALID, JSON("an unexpected end")},
+    {"query: no args, a space", T("datasets-query "), INVALID, JSON("an unexpected end")},
+    {"query: dataset a number",
+     T("datasets-query {\"dataset\":7}"),
+     INVALID,
+     "member 'dataset' must be a string"},
+    {"query: dataset an array",
+     T("datasets-query {\"dataset\":[\"rw\"]}"),
+     INVALID,
+     "member 'dataset' must be a string"},
+    {"query: dataset null",
+     T("datasets-query {\"dataset\":null}"),
+     INVALID,
+     "member 'dataset' must be a string"},
+    {"query: dataset an object",
+     T("datasets-query {\"dataset\":{\"name\":\"rw\"}}"),
+     INVALID,
+     "member 'dataset' must be a string"},
+    {"query: dataset true",
+     T("datasets-query {\"dataset\":true}"),
+     INVALID,
+     "member 'dataset' must be a string"},
+    {"query: extraneous keys",
+     T("datasets-query {\"dataset\":\"rw\",\"keys\":[\"a\"]}"),
+     INVALID,
+     "unknown member 'keys'"},
+    {"query: extraneous vm",
+     T("datasets-query {\"dataset\":\"rw\",\"vm\":\"vm-2\"}"),
+     INVALID,
+     "unknown member 'vm'"},
+    {"query: empty name", T("datasets-query {\"dataset\":\"\"}"), INVALID, EMPTY_NAME},
     /* datasets-list-keys */
-    {"list-keys: an array", T("datasets-list-keys [\"rw\"]"), INVALID},
-    {"list-keys: dataset a number", T("datasets-list-keys {\"dataset\":1}"), INVALID},
-    {"list-keys: dataset an array", T("datasets-list-keys {\"dataset\":[]}"), INVALID},
+    {"list-keys: an array", T("datasets-list-keys [\"rw\"]"), INVALID, NOT_OBJECT},
+    {"list-keys: dataset a number",
+     T("datasets-list-keys {\"dataset\":1}"),
+     INVALID,
+     "member 'dataset' must be a string"},
+    {"list-keys: dataset an array",
+     T("datasets-list-keys {\"dataset\":[]}"),
+     INVALID,
+     "member 'dataset' must be a string"},
     {"list-keys: extraneous keys",
      T("datasets-list-keys {\"dataset\":\"rw\",\"keys\":[\"a\"]}"),
-     INVALID},
-    {"list-keys: empty name", T("datasets-list-keys {\"dataset\":\"\"}"), INVALID},
+     INVALID,
+     "unknown member 'keys'"},
+    {"list-keys: empty name", T("datasets-list-keys {\"dataset\":\"\"}"), INVALID, EMPTY_NAME},
     {"list-keys: context an array",
      T("datasets-list-keys {\"dataset\":\"rw\",\"context\":[]}"),
-     INVALID},
+     INVALID,
+     "member 'context' must be a string"},
     {"list-keys: context null",
      T("datasets-list-keys {\"dataset\":\"rw\",\"context\":null}"),
-     INVALID},
+     INVALID,
+     "member 'context' must be a string"},
     {"list-keys: context an object",
      T("datasets-list-keys {\"dataset\":\"rw\",\"context\":{}}"),
-     INVALID},
+     INVALID,
+     "member 'context' must be a string"},
     {"list-keys: context true",
      T("datasets-list-keys {\"dataset\":\"rw\",\"context\":true}"),
-     INVALID},
-
+     INVALID,
+     "member 'context' must be a string"},
     /* datasets-get-entry / datasets-get-entries */
     {"get: keys an object",
      T("datasets-get-entry {\"dataset\":\"rw\",\"keys\":{\"0\":\"a\"}}"),
-     INVALID},
-    {"get: keys null", T("datasets-get-entry {\"dataset\":\"rw\",\"keys\":null}"), INVALID},
-    {"get: keys a number", T("datasets-get-entry {\"dataset\":\"rw\",\"keys\":1}"), INVALID},
+     INVALID,
+     "member 'keys' must be an array"},
+    {"get: keys null",
+     T("datasets-get-entry {\"dataset\":\"rw\",\"keys\":null}"),
+     INVALID,
+     "member 'keys' must be an array"},
+    {"get: keys a number",
+     T("datasets-get-entry {\"dataset\":\"rw\",\"keys\":1}"),
+     INVALID,
+     "member 'keys' must be an array"},
     {"get-entries: keys a string",
      T("datasets-get-entries {\"dataset\":\"rw\",\"keys\":\"a\"}"),
-     INVALID},
-    {"get: a null key", T("datasets-get-entry {\"dataset\":\"rw\",\"keys\":[null]}"), INVALID},
-    {"get: an array key", T("datasets-get-entry {\"dataset\":\"rw\",\"keys\":[[\"a\"]]}"), INVALID},
+     INVALID,
+     "member 'keys' must be an array"},
+    {"get: a null key",
+     T("datasets-get-entry {\"dataset\":\"rw\",\"keys\":[null]}"),
+     INVALID,
+     "each key must be a string"},
+    {"get: an array key",
+     T("datasets-get-entry {\"dataset\":\"rw\",\"keys\":[[\"a\"]]}"),
+     INVALID,
+     "each key must be a string"},
     {"get: an object key",
      T("datasets-get-entry {\"dataset\":\"rw\",\"keys\":[{\"a\":1}]}"),
-     INVALID},
-    {"get: a boolean key", T("datasets-get-entry {\"dataset\":\"rw\",\"keys\":[true]}"), INVALID},
+     INVALID,
+     "each key must be a string"},
+    {"get: a boolean key",
+     T("datasets-get-entry {\"dataset\":\"rw\",\"keys\":[true]}"),
+     INVALID,
+     "each key must be a string"},
     {"get: a valid key, then an empty one",
      T("datasets-get-entry {\"dataset\":\"rw\",\"keys\":[\"a\",\"\"]}"),
-     INVALID},
+     INVALID,
+     EMPTY_KEY},
     {"get-entries: an empty key",
      T("datasets-get-entries {\"dataset\":\"rw\",\"keys\":[\"\"]}"),
-     INVALID},
-    {"get-entries: keys []", T("datasets-get-entries {\"dataset\":\"rw\",\"keys\":[]}"), INVALID},
-    {"get: dataset null", T("datasets-get-entry {\"dataset\":null,\"keys\":[\"a\"]}"), INVALID},
-    {"get: empty name", T("datasets-get-entry {\"dataset\":\"\",\"keys\":[\"a\"]}"), INVALID},
+     INVALID,
+     EMPTY_KEY},
+    {"get-entries: keys []",
+     T("datasets-get-entries {\"dataset\":\"rw\",\"keys\":[]}"),
+     INVALID,
+     "member 'keys' must not be empty"},
+    {"get: dataset null",
+     T("datasets-get-entry {\"dataset\":null,\"keys\":[\"a\"]}"),
+     INVALID,
+     "member 'dataset' must be a string"},
+    {"get: empty name",
+     T("datasets-get-entry {\"dataset\":\"\",\"keys\":[\"a\"]}"),
+     INVALID,
+     EMPTY_NAME},
     {"get: extraneous entries",
      T("datasets-get-entry {\"dataset\":\"rw\",\"keys\":[\"a\"],\"entries\":[]}"),
-     INVALID},
+     INVALID,
+     "unknown member 'entries'"},
     {"get: extraneous append",
      T("datasets-get-entry {\"dataset\":\"rw\",\"keys\":[\"a\"],\"append\":true}"),
-     INVALID},
-
+     INVALID,
+     "unknown member 'append'"},
     /* datasets-set-entry / datasets-set-entries */
-    {"set: an array", T("datasets-set-entry [{\"key\":\"a\",\"value\":\"v\"}]"), INVALID},
+    {"set: an array",
+     T("datasets-set-entry [{\"key\":\"a\",\"value\":\"v\"}]"),
+     INVALID,
+     NOT_OBJECT},
     {"set: entries a string",
      T("datasets-set-entry {\"dataset\":\"rw\",\"entries\":\"a\"}"),
-     INVALID},
-    {"set: entries null", T("datasets-set-entry {\"dataset\":\"rw\",\"entries\":null}"), INVALID},
-    {"set: a number entry", T("datasets-set-entry {\"dataset\":\"rw\",\"entries\":[1]}"), INVALID},
+     INVALID,
+     "member 'entries' must be an array"},
+    {"set: entries null",
+     T("datasets-set-entry {\"dataset\":\"rw\",\"entries\":null}"),
+     INVALID,
+     "member 'entries' must be an array"},
+    {"set: a number entry",
+     T("datasets-set-entry {\"dataset\":\"rw\",\"entries\":[1]}"),
+     INVALID,
+     "each entry must be an object"},
     {"set: a string entry",
      T("datasets-set-entry {\"dataset\":\"rw\",\"entries\":[\"a\"]}"),
-     INVALID},
-    {"set: a null entry", T("datasets-set-entry {\"dataset\":\"rw\",\"entries\":[null]}"), INVALID},
-    {"set: an array entry", T("datasets-set-entry {\"dataset\":\"rw\",\"entries\":[[]]}"), INVALID},
-    {"set: an empty entry", T("datasets-set-entry {\"dataset\":\"rw\",\"entries\":[{}]}"), INVALID},
+     INVALID,
+     "each entry must be an object"},
+    {"set: a null entry",
+     T("datasets-set-entry {\"dataset\":\"rw\",\"entries\":[null]}"),
+     INVALID,
+     "each entry must be an object"},
+    {"set: an array entry",
+     T("datasets-set-entry {\"dataset\":\"rw\",\"entries\":[[]]}"),
+     INVALID,
+     "each entry must be an object"},
+    {"set: an empty entry",
+     T("datasets-set-entry {\"dataset\":\"rw\",\"entries\":[{}]}"),
+     INVALID,
+     "missing member 'key'"},
     {"set: key a number",
      T("datasets-set-entry {\"dataset\":\"rw\",\"entries\":[{\"key\":7,\"value\":\"v\"}]}"),
-     INVALID},
+     INVALID,
+     "member 'key' must be a string"},
     {"set: key null",
      T("datasets-set-entry {\"dataset\":\"rw\",\"entries\":[{\"key\":null,\"value\":\"v\"}]}"),
-     INVALID},
+     INVALID,
+     "member 'key' must be a string"},
     {"set: key an array",
      T("datasets-set-entry {\"dataset\":\"rw\",\"entries\":[{\"key\":[\"a\"],\"value\":\"v\"}]}"),
-     INVALID},
+     INVALID,
+     "member 'key' must be a string"},
     {"set: value null",
      T("datasets-set-entry {\"dataset\":\"rw\",\"entries\":[{\"key\":\"a\",\"value\":null}]}"),
-     INVALID},
+     INVALID,
+     "member 'value' must be a string"},
     {"set: value an array",
      T("datasets-set-entry {\"dataset\":\"rw\",\"entries\":[{\"key\":\"a\",\"value\":[\"v\"]}]}"),
-     INVALID},
+     INVALID,
+     "member 'value' must be a string"},
     {"set: value an object",
      T("datasets-set-entry {\"dataset\":\"rw\",\"entries\":[{\"key\":\"a\",\"value\":{\"v\":1}}]}"),
-     INVALID},
+     INVALID,
+     "member 'value' must be a string"},
     {"set: value true",
      T("datasets-set-entry {\"dataset\":\"rw\",\"entries\":[{\"key\":\"a\",\"value\":true}]}"),
-     INVALID},
+     INVALID,
+     "member 'value' must be a string"},
     {"set: value 1e999",
      T("datasets-set-entry {\"dataset\":\"rw\",\"entries\":[{\"key\":\"a\",\"value\":1e999}]}"),
-     INVALID},
+     INVALID,
+     "member 'value' must be a string"},
     {"set: append \"true\"",
      T("datasets-set-entry {\"dataset\":\"rw\",\"entries\":[{\"key\":\"a\",\"value\":\"v\","
        "\"append\":\"true\"}]}"),
-     INVALID},
+     INVALID,
+     "member 'append' must be true or false"},
     {"set: append 1",
      T("datasets-set-entry {\"dataset\":\"rw\",\"entries\":[{\"key\":\"a\",\"value\":\"v\","
        "\"append\":1}]}"),
-     INVALID},
+     INVALID,
+     "member 'append' must be true or false"},
     {"set: append null",
      T("datasets-set-entry {\"dataset\":\"rw\",\"entries\":[{\"key\":\"a\",\"value\":\"v\","
        "\"append\":null}]}"),
-     INVALID},
+     INVALID,
+     "member 'append' must be true or false"},
     {"set: extraneous keys",
      T("datasets-set-entry {\"dataset\":\"rw\",\"entries\":[{\"key\":\"a\",\"value\":\"v\"}],"
        "\"keys\":[\"a\"]}"),
-     INVALID},
+     INVALID,
+     "unknown member 'keys'"},
     {"set: extraneous context",
      T("datasets-set-entry {\"dataset\":\"rw\",\"entries\":[{\"key\":\"a\",\"value\":\"v\"}],"
        "\"context\":\"x\"}"),
-     INVALID},
+     INVALID,
+     "unknown member 'context'"},
     {"set-entries: an empty key",
      T("datasets-set-entries {\"dataset\":\"rw\",\"entries\":[{\"key\":\"\",\"value\":\"v\"}]}"),
-     INVALID},
+     INVALID,
+     EMPTY_KEY},
     {"set-entries: entries []",
      T("datasets-set-entries {\"dataset\":\"rw\",\"entries\":[]}"),
-     INVALID},
+     INVALID,
+     "member 'entries' must not be empty"},
     {"set: empty name",
      T("datasets-set-entry {\"dataset\":\"\",\"entries\":[{\"key\":\"a\",\"value\":\"v\"}]}"),
-     INVALID},
+     INVALID,
+     EMPTY_NAME},
     {"set: a valid entry, then a number (all or nothing)",
      T("datasets-set-entry {\"dataset\":\"rw\",\"entries\":[{\"key\":\"new\",\"value\":\"v\"},"
        "2]}"),
-     INVALID},
+     INVALID,
+     "each entry must be an object"},
     {"set: an append, then an entry without a value (all or nothing)",
      T("datasets-set-entry {\"dataset\":\"rw\",\"entries\":[{\"key\":\"a\",\"value\":\"+\","
        "\"append\":true},{\"key\":\"b\"}]}"),
-     INVALID},
-
+     INVALID,
+     "missing member 'value'"},
     /* datasets-delete-entry / datasets-delete-entries */
-    {"delete: a number key", T("datasets-delete-entry {\"dataset\":\"rw\",\"keys\":[1]}"), INVALID},
+    {"delete: a number key",
+     T("datasets-delete-entry {\"dataset\":\"rw\",\"keys\":[1]}"),
+     INVALID,
+     "each key must be a string"},
     {"delete: keys a string",
      T("datasets-delete-entry {\"dataset\":\"rw\",\"keys\":\"a\"}"),
-     INVALID},
+     INVALID,
+     "member 'keys' must be an array"},
     {"delete: an empty key",
      T("datasets-delete-entry {\"dataset\":\"rw\",\"keys\":[\"\"]}"),
-     INVALID},
-    {"delete: keys null", T("datasets-delete-entry {\"dataset\":\"rw\",\"keys\":null}"), INVALID},
+     INVALID,
+     EMPTY_KEY},
+    {"delete: keys null",
+     T("datasets-delete-entry {\"dataset\":\"rw\",\"keys\":null}"),
+     INVALID,
+     "member 'keys' must be an array"},
     {"delete: extraneous context",
      T("datasets-delete-entry {\"dataset\":\"rw\",\"keys\":[\"a\"],\"context\":\"x\"}"),
-     INVALID},
+     INVALID,
+     "unknown member 'context'"},
     {"delete: dataset a number",
      T("datasets-delete-entry {\"dataset\":7,\"keys\":[\"a\"]}"),
-     INVALID},
-    {"delete: empty name", T("datasets-delete-entry {\"dataset\":\"\",\"keys\":[\"a\"]}"), INVALID},
+     INVALID,
+     "member 'dataset' must be a string"},
+    {"delete: empty name",
+     T("datasets-delete-entry {\"dataset\":\"\",\"keys\":[\"a\"]}"),
+     INVALID,
+     EMPTY_NAME},
     {"delete-entries: keys []",
      T("datasets-delete-entries {\"dataset\":\"rw\",\"keys\":[]}"),
-     INVALID},
+     INVALID,
+     "member 'keys' must not be empty"},
     {"delete-entries: a valid key, then null (all or nothing)",
      T("datasets-delete-entries {\"dataset\":\"rw\",\"keys\":[\"a\",null]}"),
-     INVALID},
-    {"delete: a non-object", T("datasets-delete-entry \"a\""), INVALID},
+     INVALID,
+     "each key must be a string"},
+    {"delete: a non-object", T("datasets-delete-entry \"a\""), INVALID, NOT_OBJECT},
 };
 
 static GPtrArray *
@@ -739,46 +920,54 @@ rows_members(void)
 	rows_add_text(rows,
 		      "query: a 256-byte name",
 		      g_strdup_printf("datasets-query {\"dataset\":\"%s\"}", name256),
-		      INVALID);
+		      INVALID,
+		      NAME_256);
 	rows_add_text(rows,
 		      "list-keys: a 256-byte name",
 		      g_strdup_printf("datasets-list-keys {\"dataset\":\"%s\"}", name256),
-		      INVALID);
+		      INVALID,
+		      NAME_256);
 	rows_add_text(
 	    rows,
 	    "get: a 256-byte name",
 	    g_strdup_printf("datasets-get-entry {\"dataset\":\"%s\",\"keys\":[\"a\"]}", name256),
-	    INVALID);
+	    INVALID,
+	    NAME_256);
 	rows_add_text(
 	    rows,
 	    "set: a 256-byte name",
 	    g_strdup_printf("datasets-set-entry {\"dataset\":\"%s\",\"entries\":[{\"key\":"
 			    "\"a\",\"value\":\"v\"}]}",
 			    name256),
-	    INVALID);
+	    INVALID,
+	    NAME_256);
 	rows_add_text(
 	    rows,
 	    "delete: a 256-byte name",
 	    g_strdup_printf("datasets-delete-entry {\"dataset\":\"%s\",\"keys\":[\"a\"]}", name256),
-	    INVALID);
+	    INVALID,
+	    NAME_256);
 	rows_add_text(
 	    rows,
 	    "get-entries: a 4,097-byte key",
 	    g_strdup_printf("datasets-get-entries {\"dataset\":\"rw\",\"keys\":[\"%s\"]}", key4097),
-	    KEY_TOO_LARGE);
+	    KEY_TOO_LARGE,
+	    KEY_4097);
 	rows_add_text(
 	    rows,
 	    "set-entries: a 4,097-byte key",
 	    g_strdup_printf("datasets-set-entries {\"dataset\":\"rw\",\"entries\":[{\"key\":"
 			    "\"%s\",\"value\":\"v\"}]}",
 			    key4097),
-	    KEY_TOO_LARGE);
+	    KEY_TOO_LARGE,
+	    KEY_4097);
 	rows_add_text(
 	    rows,
 	    "delete: a 4,097-byte key",
 	    g_strdup_printf("datasets-delete-entry {\"dataset\":\"rw\",\"keys\":[\"a\",\"%s\"]}",
 			    key4097),
-	    KEY_TOO_LARGE);
+	    KEY_TOO_LARGE,
+	    KEY_4097);
 	return rows;
 }
 
@@ -786,100 +975,135 @@ rows_members(void)
 static const GuestCase context_cases[] = {
     {"list-keys: a tampered context",
      T("datasets-list-keys {\"dataset\":\"pages\",\"context\":\"@TAMPERED@\"}"),
-     INVALID},
+     INVALID,
+     STALE},
     {"list-keys: a truncated context",
      T("datasets-list-keys {\"dataset\":\"pages\",\"context\":\"@TRUNCATED@\"}"),
-     INVALID},
+     INVALID,
+     STALE},
     {"list-keys: a context with bytes added",
      T("datasets-list-keys {\"dataset\":\"pages\",\"context\":\"@EXTENDED@\"}"),
-     INVALID},
+     INVALID,
+     STALE},
     {"list-keys: a context from before a restart",
      T("datasets-list-keys {\"dataset\":\"pages\",\"context\":\"@STALE@\"}"),
-     INVALID},
+     INVALID,
+     STALE},
     {"list-keys: another data set's context",
      T("datasets-list-keys {\"dataset\":\"rw\",\"context\":\"@LIST@\"}"),
-     INVALID},
+     INVALID,
+     STALE},
     {"list-keys: a get-entry context",
      T("datasets-list-keys {\"dataset\":\"pages\",\"context\":\"@GET@\"}"),
-     INVALID},
+     INVALID,
+     STALE},
     {"get: a list-keys context",
      T("datasets-get-entry {\"dataset\":\"pages\",\"keys\":[\"big1\",\"big2\"],\"context\":"
        "\"@LIST@\"}"),
-     INVALID},
+     INVALID,
+     STALE},
     {"get: the context of other keys",
      T("datasets-get-entry {\"dataset\":\"pages\",\"keys\":[\"big1\",\"big1\"],\"context\":"
        "\"@GET@\"}"),
-     INVALID},
+     INVALID,
+     STALE},
     {"get: the keys in another order",
      T("datasets-get-entry {\"dataset\":\"pages\",\"keys\":[\"big2\",\"big1\"],\"context\":"
        "\"@GET@\"}"),
-     INVALID},
+     INVALID,
+     STALE},
     {"get: the context of another data set",
      T("datasets-get-entry {\"dataset\":\"rw\",\"keys\":[\"big1\",\"big2\"],\"context\":"
        "\"@GET@\"}"),
-     INVALID},
+     INVALID,
+     STALE},
     {"get: a forged cursor (base64 of \"1\")",
      T("datasets-get-entry {\"dataset\":\"pages\",\"keys\":[\"big1\",\"big2\"],\"context\":"
        "\"MQ==\"}"),
-     INVALID},
+     INVALID,
+     STALE},
     {"list-keys: garbage context",
      T("datasets-list-keys {\"dataset\":\"pages\",\"context\":\"!!!\"}"),
-     INVALID},
+     INVALID,
+     STALE},
     {"list-keys: empty context",
      T("datasets-list-keys {\"dataset\":\"pages\",\"context\":\"\"}"),
-     INVALID},
+     INVALID,
+     STALE},
     {"list-keys: base64 of nothing",
      T("datasets-list-keys {\"dataset\":\"pages\",\"context\":\"====\"}"),
-     INVALID},
+     INVALID,
+     STALE},
     {"list-keys: a non-ASCII context",
      T("datasets-list-keys {\"dataset\":\"pages\",\"context\":\"é\"}"),
-     INVALID},
+     INVALID,
+     STALE},
     {"get: context a number",
      T("datasets-get-entry {\"dataset\":\"pages\",\"keys\":[\"big1\",\"big2\"],\"context\":7}"),
-     INVALID},
+     INVALID,
+     "member 'context' must be a string"},
     {"get: context an array",
      T("datasets-get-entry {\"dataset\":\"pages\",\"keys\":[\"big1\",\"big2\"],\"context\":"
        "[\"@GET@\"]}"),
-     INVALID},
+     INVALID,
+     "member 'context' must be a string"},
     {"get: context null",
      T("datasets-get-entry {\"dataset\":\"pages\",\"keys\":[\"big1\",\"big2\"],\"context\":"
        "null}"),
-     INVALID},
+     INVALID,
+     "member 'context' must be a string"},
     {"get: context an object",
      T("datasets-get-entry {\"dataset\":\"pages\",\"keys\":[\"big1\",\"big2\"],\"context\":"
        "{\"context\":\"@GET@\"}}"),
-     INVALID},
-
+     INVALID,
+     "member 'context' must be a string"},
     /* a guest can never name another VM's data set */
-    {"query: vm-2's data set", T("datasets-query {\"dataset\":\"only-on-2\"}"), DS_NOT_FOUND},
+    {"query: vm-2's data set",
+     T("datasets-query {\"dataset\":\"only-on-2\"}"),
+     DS_NOT_FOUND,
+     "no data set 'only-on-2'"},
     {"list-keys: vm-2's data set",
      T("datasets-list-keys {\"dataset\":\"only-on-2\"}"),
-     DS_NOT_FOUND},
+     DS_NOT_FOUND,
+     "no data set 'only-on-2'"},
     {"get: vm-2's data set",
      T("datasets-get-entry {\"dataset\":\"only-on-2\",\"keys\":[\"s\"]}"),
-     DS_NOT_FOUND},
+     DS_NOT_FOUND,
+     "no data set 'only-on-2'"},
     {"set: vm-2's data set",
      T("datasets-set-entry {\"dataset\":\"only-on-2\",\"entries\":[{\"key\":\"s\",\"value\":"
        "\"x\"}]}"),
-     DS_NOT_FOUND},
+     DS_NOT_FOUND,
+     "no data set 'only-on-2'"},
     {"delete: vm-2's data set",
      T("datasets-delete-entry {\"dataset\":\"only-on-2\",\"keys\":[\"s\"]}"),
-     DS_NOT_FOUND},
-    {"query: vm-2/only-on-2", T("datasets-query {\"dataset\":\"vm-2/only-on-2\"}"), DS_NOT_FOUND},
+     DS_NOT_FOUND,
+     "no data set 'only-on-2'"},
+    {"query: vm-2/only-on-2",
+     T("datasets-query {\"dataset\":\"vm-2/only-on-2\"}"),
+     DS_NOT_FOUND,
+     "no data set 'vm-2/only-on-2'"},
     {"get: ../vm-2/only-on-2",
      T("datasets-get-entry {\"dataset\":\"../vm-2/only-on-2\",\"keys\":[\"s\"]}"),
-     DS_NOT_FOUND},
+     DS_NOT_FOUND,
+     "no data set '../vm-2/only-on-2'"},
     {"set: ../../vm-2/only-on-2",
      T("datasets-set-entry {\"dataset\":\"../../vm-2/only-on-2\",\"entries\":[{\"key\":\"s\","
        "\"value\":\"x\"}]}"),
-     DS_NOT_FOUND},
+     DS_NOT_FOUND,
+     "no data set '../../vm-2/only-on-2'"},
     {"delete: vm-2:only-on-2",
      T("datasets-delete-entry {\"dataset\":\"vm-2:only-on-2\",\"keys\":[\"s\"]}"),
-     DS_NOT_FOUND},
-    {"list-keys: /only-on-2", T("datasets-list-keys {\"dataset\":\"/only-on-2\"}"), DS_NOT_FOUND},
+     DS_NOT_FOUND,
+     "no data set 'vm-2:only-on-2'"},
+    {"list-keys: /only-on-2",
+     T("datasets-list-keys {\"dataset\":\"/only-on-2\"}"),
+     DS_NOT_FOUND,
+     "no data set '/only-on-2'"},
     {"query: only-on-2 with a trailing space",
      T("datasets-query {\"dataset\":\"only-on-2 \"}"),
-     DS_NOT_FOUND},
+     DS_NOT_FOUND,
+     "no data set 'only-on-2 '"},
 };
 
 static GPtrArray *
@@ -893,14 +1117,16 @@ rows_contexts(void)
 	    rows,
 	    "list-keys: a context of 60,000 bytes",
 	    g_strdup_printf("datasets-list-keys {\"dataset\":\"pages\",\"context\":\"%s\"}", huge),
-	    INVALID);
+	    INVALID,
+	    STALE);
 	rows_add_text(
 	    rows,
 	    "get: a context of 60,000 bytes",
 	    g_strdup_printf("datasets-get-entry {\"dataset\":\"pages\",\"keys\":[\"big1\","
 			    "\"big2\"],\"context\":\"%s\"}",
 			    huge),
-	    INVALID);
+	    INVALID,
+	    STALE);
 	return rows;
 }
 
@@ -917,10 +1143,22 @@ static const struct {
 /* running rows */
 
 static gboolean
-known_bugs_enabled(void)
+bug_is_open(const gchar *bug)
 {
-	/* the bugs these rows showed are fixed: they run unless asked not to */
-	return g_strcmp0(g_getenv("VMDS_E2E_KNOWN_BUGS"), "0") != 0;
+	return bug != NULL && g_str_has_prefix(bug, "open: ");
+}
+
+/* whether a row that showed @bug runs (see the top of the file) */
+static gboolean
+bug_row_runs(const gchar *bug)
+{
+	const gchar *known = g_getenv("VMDS_E2E_KNOWN_BUGS");
+
+	if (bug == NULL)
+		return TRUE;
+	if (bug_is_open(bug))
+		return g_strcmp0(known, "1") == 0;
+	return g_strcmp0(known, "0") != 0;
 }
 
 static gchar *
@@ -931,7 +1169,15 @@ state_text(void)
 	return g_strconcat(vm1, vm2, NULL);
 }
 
-/* @reply is exactly @expect, or the error envelope @expect starts */
+/* whether @expect is the start of a failure envelope (and the row has a message) */
+static gboolean
+expects_envelope(const gchar *expect)
+{
+	return g_str_has_prefix(expect, "1 {");
+}
+
+/* @reply is exactly @expect, or the error envelope @expect starts with the
+ * error-message the row's message column matches */
 static void
 assert_reply(const GuestRow *row, const gchar *reply, gsize len)
 {
@@ -940,9 +1186,10 @@ assert_reply(const GuestRow *row, const gchar *reply, gsize len)
 		      row->name,
 		      row->expect);
 	ck_assert_msg(strlen(reply) == len, "%s: a NUL in the reply", row->name);
-	if (g_str_has_prefix(row->expect, "1 {")) {
+	if (expects_envelope(row->expect)) {
 		g_autofree gchar *prefix = g_strconcat(row->expect, ",\"error-message\":\"", NULL);
 		g_autoptr(JsonNode) node = json_from_string(reply + 2, NULL);
+		const gchar *message;
 		ck_assert_msg(g_str_has_prefix(reply, prefix) && g_str_has_suffix(reply, "\"}"),
 			      "%s: [%.300s], expected %s",
 			      row->name,
@@ -953,6 +1200,13 @@ assert_reply(const GuestRow *row, const gchar *reply, gsize len)
 			      "%s: not one envelope: [%.300s]",
 			      row->name,
 			      reply);
+		message =
+		    json_object_get_string_member(json_node_get_object(node), "error-message");
+		ck_assert_msg(g_pattern_match_simple(row->message, message),
+			      "%s: error-message [%.300s], expected [%.300s]",
+			      row->name,
+			      message,
+			      row->message);
 		return;
 	}
 	ck_assert_msg(g_strcmp0(reply, row->expect) == 0,
@@ -1007,14 +1261,15 @@ run_row(const GuestRow *row, GHashTable *subst)
 		const gchar *data = g_bytes_get_data(payload, &n);
 		vmds_e2e_send_request(fd, data, n, FALSE);
 	}
-	reply = vmds_e2e_read_reply(fd, &len);
 	if (row->expect == NULL) {
-		ck_assert_msg(
-		    reply == NULL, "%s: a reply [%.300s], expected none", row->name, reply);
+		/* closed on the peer's EOF, without a reply; the fixture's request
+		 * timeout is far longer than the wait, so it cannot be the closer */
+		ck_assert_msg(vmds_e2e_wait_closed(e2e, fd), "%s: not closed", row->name);
 	} else {
+		reply = vmds_e2e_read_reply(fd, &len);
 		assert_reply(row, reply, len);
 		if (row->closes) {
-			ck_assert_msg(vmds_e2e_wait_closed(fd), "%s: not closed", row->name);
+			ck_assert_msg(vmds_e2e_wait_closed(e2e, fd), "%s: not closed", row->name);
 		} else {
 			/* the connection goes on */
 			vmds_e2e_send_request(fd, "datasets-list", 13, FALSE);
@@ -1056,7 +1311,7 @@ run_group(guint group, GHashTable *subst)
 		/* VMDS_E2E_ROWS=TEXT runs only the rows whose name holds TEXT */
 		if (filter != NULL && strstr(row->name, filter) == NULL)
 			continue;
-		if (row->bug != NULL && !known_bugs_enabled()) {
+		if (!bug_row_runs(row->bug)) {
 			skipped++;
 			continue;
 		}
@@ -1076,7 +1331,9 @@ static const gchar list_three[] =
 static void
 setup(void)
 {
-	e2e = vmds_e2e_new(NULL);
+	/* the request timeout (5 s by default) far longer than a close may take
+	 * (vmds_e2e_wait_closed): a request cut short must be closed on its EOF */
+	e2e = vmds_e2e_new("[backchannel]\nrequest-timeout=600\n");
 	with_vm2 = FALSE;
 	good_list = list_three;
 }
@@ -1293,26 +1550,43 @@ main(void)
 	g_autoptr(SRunner) runner = srunner_create(hostile_guest_suite());
 	guint total = 0;
 	guint bugs = 0;
+	guint open = 0;
 
 	/* the catalogue's size, counted without a daemon */
 	for (guint g = 0; g < G_N_ELEMENTS(groups); g++) {
 		g_autoptr(GPtrArray) rows = groups[g].build();
 		guint group_bugs = 0;
-		for (guint i = 0; i < rows->len; i++)
-			group_bugs += ((GuestRow *)g_ptr_array_index(rows, i))->bug != NULL;
-		g_print("hostile-guest catalogue: %-24s %3u rows (%u known product bugs)\n",
-			groups[g].name,
-			rows->len,
-			group_bugs);
+		guint group_open = 0;
+		for (guint i = 0; i < rows->len; i++) {
+			GuestRow *row = g_ptr_array_index(rows, i);
+			group_bugs += row->bug != NULL;
+			group_open += bug_is_open(row->bug);
+			/* a failure envelope is checked with its message, and only it has one */
+			if ((row->expect != NULL && expects_envelope(row->expect)) !=
+			    (row->message != NULL)) {
+				g_printerr("row %s: the message column must be set exactly "
+					   "when an envelope is expected\n",
+					   row->name);
+				return EXIT_FAILURE;
+			}
+		}
+		g_print(
+		    "hostile-guest catalogue: %-24s %3u rows (%u known product bugs, %u open)\n",
+		    groups[g].name,
+		    rows->len,
+		    group_bugs,
+		    group_open);
 		total += rows->len;
 		bugs += group_bugs;
+		open += group_open;
 	}
-	g_print("hostile-guest catalogue: %u rows, %u run by default, %u known product bugs "
-		"(run them with VMDS_E2E_KNOWN_BUGS=1)\n",
+	g_print("hostile-guest catalogue: %u rows, %u run by default, %u known product bugs, "
+		"%u of them open (run those with VMDS_E2E_KNOWN_BUGS=1)\n",
 		total,
-		total - bugs,
-		bugs);
-	if (total - bugs < 100) {
+		total - open,
+		bugs,
+		open);
+	if (total - open < 100) {
 		g_printerr("the catalogue must hold at least 100 rows run by default\n");
 		return EXIT_FAILURE;
 	}

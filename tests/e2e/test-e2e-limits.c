@@ -199,7 +199,7 @@ START_TEST(test_limits_request)
 	g_clear_pointer(&reply, g_free);
 	reply = vmds_e2e_read_reply(fd, NULL);
 	ck_assert_str_eq(reply, "0 Message too large");
-	ck_assert(vmds_e2e_wait_closed(fd));
+	ck_assert(vmds_e2e_wait_closed(e2e, fd));
 	close(fd);
 	/* and on a fresh connection too */
 	fd = vmds_e2e_connect(e2e, NULL);
@@ -207,7 +207,7 @@ START_TEST(test_limits_request)
 	g_clear_pointer(&reply, g_free);
 	reply = vmds_e2e_read_reply(fd, NULL);
 	ck_assert_str_eq(reply, "0 Message too large");
-	ck_assert(vmds_e2e_wait_closed(fd));
+	ck_assert(vmds_e2e_wait_closed(e2e, fd));
 	close(fd);
 	guest_ok("datasets-list-keys {\"dataset\":\"rw\"}", "{\"result\":true,\"keys\":[\"k\"]}");
 }
@@ -513,25 +513,34 @@ END_TEST
 static void
 setup_timeouts(void)
 {
-	e2e = vmds_e2e_new("[backchannel]\nrequest-timeout=1\nidle-timeout=1\n");
+	/* the idle timeout far longer than the waits: a close is the request timeout's */
+	e2e = vmds_e2e_new("[backchannel]\nrequest-timeout=1\nidle-timeout=600\n");
 }
 
 /*
  * A slow or silent peer cannot hold a slot: a request that does not arrive
- * whole, and an idle connection, are closed by the server (the waits end on
- * the close; the fixture's timeout is only a safety net).
+ * whole is closed by the request timeout, and an idle connection by the
+ * idle timeout. Each wait allows its timeout and the time a close may take
+ * to be seen, and the other timeout is far longer, so a close proves the
+ * one the part is about.
  */
 START_TEST(test_limits_timeouts)
 {
+	gint bound = 1000 + vmds_e2e_close_timeout_ms();
 	gint partial = vmds_e2e_connect(e2e, NULL);
 	gint idle = -1;
 
 	/* a header announcing 100 bytes, and 6 of them */
 	vmds_e2e_send(partial, (const guint8 *)"\x00\x00\x00\x64\x00\x00\x00\x01\x00\x00", 10);
-	ck_assert(vmds_e2e_wait_closed(partial));
+	ck_assert_msg(vmds_e2e_wait_eof(partial, bound) >= 0,
+		      "a partial request outlived a 1 s request timeout by %d ms",
+		      bound - 1000);
 	close(partial);
+	vmds_e2e_reload(e2e, "[backchannel]\nrequest-timeout=600\nidle-timeout=1\n");
 	idle = vmds_e2e_connect(e2e, NULL);
-	ck_assert(vmds_e2e_wait_closed(idle));
+	ck_assert_msg(vmds_e2e_wait_eof(idle, bound) >= 0,
+		      "an idle connection outlived a 1 s idle timeout by %d ms",
+		      bound - 1000);
 	close(idle);
 	guest_ok("datasets-list", "{\"result\":true,\"datasets\":[]}");
 }
@@ -562,7 +571,7 @@ START_TEST(test_limits_slots)
 		ck_assert_str_eq(r2, "0 Unknown command");
 	}
 	extra = vmds_e2e_connect(e2e, NULL);
-	ck_assert(vmds_e2e_wait_closed(extra));
+	ck_assert(vmds_e2e_wait_closed(e2e, extra));
 	close(extra);
 	close(first);
 	close(second);

@@ -97,8 +97,9 @@ gint vmds_e2e_connect(VmdsE2e *self, const gchar *vm);
 void vmds_e2e_send(gint fd, const guint8 *data, gsize len);
 void vmds_e2e_send_request(gint fd, const gchar *text, gsize len, gboolean fast_close);
 gchar *vmds_e2e_read_reply(gint fd, gsize *len);
-gboolean vmds_e2e_wait_closed(gint fd);
 gint vmds_e2e_wait_eof(gint fd, gint timeout_ms);
+gint vmds_e2e_close_timeout_ms(void);
+gboolean vmds_e2e_wait_closed(VmdsE2e *self, gint fd);
 gsize vmds_e2e_daemon_rss_kib(VmdsE2e *self);
 gint64 vmds_e2e_report_latency(const gchar *test, const gchar *what, GArray *times, gint64 *p99);
 
