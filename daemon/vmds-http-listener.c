@@ -52,6 +52,7 @@
 typedef enum {
 	VMDS_HTTP_PHASE_REQUEST, /* its request is on its way */
 	VMDS_HTTP_PHASE_REPLY,	 /* the request is read; the reply is being sent */
+	VMDS_HTTP_PHASE_LINGER,	 /* refused before its body: what comes is discarded */
 	VMDS_HTTP_PHASE_CLOSING, /* shut down; libsoup will say when it is gone */
 } VmdsHttpPhase;
 
@@ -88,7 +89,10 @@ typedef struct {
 	GSocketAddress *remote; /* carries this record for libsoup's messages */
 	SoupServerMessage *msg; /* (nullable): the current message, a weak pointer */
 	VmdsHttpPhase phase;
-	gint64 deadline; /* monotonic µs */
+	gint64 deadline;   /* monotonic µs */
+	GIOStream *stolen; /* (nullable): lingering, taken from libsoup */
+	GSource *discard;  /* (nullable): lingering: reads what still comes */
+	gsize discarded;   /* bytes */
 } VmdsHttpConn;
 
 struct _VmdsHttpListener {
@@ -165,7 +169,7 @@ static void G_GNUC_PRINTF(3, 4)
 /* an error (`503` for the caps) with a vSphere error body, into a connection's fresh socket buffer,
  * then closed; a TLS connection is only closed */
 static void
-vmds_http_listener_refuse(gint fd, gboolean tls, gint code, const gchar *why)
+vmds_http_listener_turn_away(gint fd, gboolean tls, gint code, const gchar *why)
 {
 	g_autoptr(GError) error = g_error_new_literal(VMDS_ERROR, code, why);
 	g_autoptr(GString) body = g_string_new(NULL);
@@ -211,6 +215,10 @@ vmds_http_conn_forget_msg(VmdsHttpConn *conn)
 static void
 vmds_http_conn_free(VmdsHttpConn *conn)
 {
+	vmds_http_listener_detach(&conn->discard);
+	if (conn->stolen != NULL)
+		g_io_stream_close(conn->stolen, NULL, NULL);
+	g_clear_object(&conn->stolen);
 	vmds_http_conn_forget_msg(conn);
 	g_object_set_qdata(G_OBJECT(conn->remote), vmds_http_conn_quark(), NULL);
 	g_clear_object(&conn->remote);
@@ -280,6 +288,11 @@ vmds_http_listener_sweep_cb(gpointer user_data)
 	while (g_hash_table_iter_next(&iter, (gpointer *)&conn, NULL)) {
 		if (conn->phase == VMDS_HTTP_PHASE_CLOSING || now < conn->deadline)
 			continue;
+		if (conn->phase == VMDS_HTTP_PHASE_LINGER) {
+			g_hash_table_iter_steal(&iter);
+			vmds_http_conn_forget(conn);
+			continue;
+		}
 		vmds_http_conn_close(conn,
 				     conn->phase == VMDS_HTTP_PHASE_REQUEST
 					 ? "the request did not arrive in time"
@@ -339,7 +352,7 @@ vmds_http_conn_disconnected_cb(SoupServerMessage *msg, gpointer user_data)
 {
 	VmdsHttpConn *conn = user_data;
 
-	if (conn->msg == msg)
+	if (conn->msg == msg && conn->phase != VMDS_HTTP_PHASE_LINGER)
 		vmds_http_conn_forget(conn);
 }
 
@@ -644,18 +657,19 @@ vmds_http_listener_accept_cb(GSocket *socket, GIOCondition condition, gpointer d
 		if (fd < 0)
 			return G_SOURCE_CONTINUE;
 		if (!vmds_http_listener_identify(ls, fd, &peer)) {
-			vmds_http_listener_refuse(fd,
-						  FALSE,
-						  VMDS_ERROR_ACCESS_DENIED,
-						  "this socket is for root, the daemon's user and "
-						  "the admin group");
+			vmds_http_listener_turn_away(
+			    fd,
+			    FALSE,
+			    VMDS_ERROR_ACCESS_DENIED,
+			    "this socket is for root, the daemon's user and "
+			    "the admin group");
 			continue;
 		}
 		if (!peer.local && !vmds_http_listener_admit(self, fd, peer.client)) {
-			vmds_http_listener_refuse(fd,
-						  ls->certificate != NULL,
-						  VMDS_ERROR_UNAVAILABLE,
-						  "too many REST connections: try again later");
+			vmds_http_listener_turn_away(fd,
+						     ls->certificate != NULL,
+						     VMDS_ERROR_UNAVAILABLE,
+						     "too many REST connections: try again later");
 			g_free(peer.client);
 			continue;
 		}
@@ -853,6 +867,74 @@ vmds_http_listener_abort(VmdsHttpListener *self, SoupServerMessage *msg)
 
 	if (conn != NULL)
 		vmds_http_conn_close(conn, "its reply failed");
+}
+
+/* a lingering connection: what the client still sends is read and dropped,
+ * up to the body cap; its end, or the cap, ends the connection */
+static gboolean
+vmds_http_conn_discard_cb(gint fd, GIOCondition condition, gpointer user_data)
+{
+	VmdsHttpConn *conn = user_data;
+	VmdsHttpListener *self = conn->listener;
+	static guint8 sink[65536];
+
+	for (;;) {
+		gssize n = recv(fd, sink, sizeof(sink), MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return G_SOURCE_CONTINUE;
+		if (n > 0 && (conn->discarded += (gsize)n) <= self->limits.max_discard)
+			continue;
+		/* the end, an error, or more than a body may be */
+		g_clear_pointer(&conn->discard, g_source_unref);
+		vmds_http_conn_forget(conn);
+		return G_SOURCE_REMOVE;
+	}
+}
+
+/**
+ * vmds_http_listener_refuse:
+ * @self: a #VmdsHttpListener
+ * @msg: a message whose body has not been read
+ * @response: a whole HTTP response, which closes the connection
+ * @len: its length
+ *
+ * Answers @msg without reading its body, then lingers: the client may still
+ * be sending it, and a connection closed with unread data would reset, so
+ * the client could lose the response. What still comes is read and dropped
+ * (never kept), for at most the request timeout and the body cap; the
+ * connection counts against the caps meanwhile.
+ */
+void
+vmds_http_listener_refuse(VmdsHttpListener *self,
+			  SoupServerMessage *msg,
+			  const gchar *response,
+			  gsize len)
+{
+	VmdsHttpConn *conn = vmds_http_listener_lookup(msg);
+	GOutputStream *out;
+
+	if (conn == NULL)
+		return;
+	conn->phase = VMDS_HTTP_PHASE_LINGER;
+	conn->deadline =
+	    g_get_monotonic_time() + vmds_http_listener_seconds(self->limits.request_timeout);
+	vmds_http_conn_forget_msg(conn);
+	conn->stolen = soup_server_message_steal_connection(msg);
+	if (conn->stolen == NULL) {
+		vmds_http_conn_forget(conn);
+		return;
+	}
+	out = g_io_stream_get_output_stream(conn->stolen);
+	/* small: it fits the fresh socket buffer */
+	g_pollable_output_stream_write_nonblocking(
+	    G_POLLABLE_OUTPUT_STREAM(out), response, len, NULL, NULL);
+	g_socket_shutdown(conn->socket, FALSE, TRUE, NULL);
+	conn->discard =
+	    vmds_http_listener_attach(g_unix_fd_source_new(g_socket_get_fd(conn->socket), G_IO_IN),
+				      G_SOURCE_FUNC(vmds_http_conn_discard_cb),
+				      conn);
 }
 
 /**

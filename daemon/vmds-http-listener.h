@@ -18,6 +18,8 @@ G_BEGIN_DECLS
  * @request_timeout: seconds for a connection's request headers to arrive,
  *   for its body once the headers have, and for each part of the reply to be
  *   taken
+ * @max_discard: bytes a refused request may still send, and are dropped
+ *   (see vmds_http_listener_refuse())
  * @fd_reserve: descriptors at the top of the range (RLIMIT_NOFILE) that a
  *   REST connection never takes: the guests' reserve (at most half the range)
  */
@@ -25,6 +27,7 @@ typedef struct {
 	guint max_connections;
 	guint max_per_client;
 	guint request_timeout;
+	gsize max_discard;
 	guint fd_reserve;
 } VmdsHttpLimits;
 
@@ -60,6 +63,10 @@ gboolean vmds_http_listener_add_unix(VmdsHttpListener *self,
 				     GError **error);
 const VmdsHttpPeer *vmds_http_listener_get_peer(VmdsHttpListener *self, SoupServerMessage *msg);
 void vmds_http_listener_abort(VmdsHttpListener *self, SoupServerMessage *msg);
+void vmds_http_listener_refuse(VmdsHttpListener *self,
+			       SoupServerMessage *msg,
+			       const gchar *response,
+			       gsize len);
 guint vmds_http_listener_get_count(VmdsHttpListener *self);
 void vmds_http_listener_close(VmdsHttpListener *self);
 

@@ -564,17 +564,14 @@ vmds_http_handler_cb(SoupServer *server,
 /*
  * Answers before the body is read, and closes: libsoup would otherwise read
  * (and buffer) the whole body first, whatever status an early handler sets.
- * The reply is small, so one write into the fresh socket buffer sends it.
  */
 static void
-vmds_http_refuse_early(SoupServerMessage *msg, guint code, const gchar *message)
+vmds_http_refuse_early(VmdsHttp *self, SoupServerMessage *msg, guint code, const gchar *message)
 {
 	g_autoptr(GError) error = g_error_new_literal(VMDS_ERROR, code, message);
 	g_autoptr(GString) body = g_string_new(NULL);
-	g_autoptr(GIOStream) stream = NULL;
 	g_autofree gchar *head = NULL;
 	guint status = vmds_router_error_body(body, "http", error);
-	GOutputStream *out;
 
 	head = g_strdup_printf("HTTP/1.1 %u %s\r\n"
 			       "Content-Type: application/json\r\n"
@@ -588,13 +585,7 @@ vmds_http_refuse_early(SoupServerMessage *msg, guint code, const gchar *message)
 	       soup_server_message_get_method(msg),
 	       g_uri_get_path(soup_server_message_get_uri(msg)),
 	       message);
-	stream = soup_server_message_steal_connection(msg);
-	if (stream == NULL)
-		return;
-	out = g_io_stream_get_output_stream(stream);
-	g_pollable_output_stream_write_nonblocking(
-	    G_POLLABLE_OUTPUT_STREAM(out), body->str, body->len, NULL, NULL);
-	g_io_stream_close(stream, NULL, NULL);
+	vmds_http_listener_refuse(self->listener, msg, body->str, body->len);
 }
 
 /* the host part of a Host header: without the port, IPv6 without brackets */
@@ -667,19 +658,22 @@ vmds_http_early_cb(SoupServer *server,
 	g_autofree gchar *message = NULL;
 
 	if (peer == NULL) {
-		vmds_http_refuse_early(
-		    msg, VMDS_ERROR_INTERNAL, "a request on a connection the daemon does not know");
+		vmds_http_refuse_early(self,
+				       msg,
+				       VMDS_ERROR_INTERNAL,
+				       "a request on a connection the daemon does not know");
 	} else if (!peer->local && host != NULL && !vmds_http_host_allowed(self, host)) {
 		message = g_strdup_printf("this server does not answer to the host name in "
 					  "'Host: %s': use its address, or add the name to "
 					  "[http] server-names",
 					  host);
-		vmds_http_refuse_early(msg, VMDS_ERROR_INVALID_ARGUMENT, message);
+		vmds_http_refuse_early(self, msg, VMDS_ERROR_INVALID_ARGUMENT, message);
 	} else if (lengths != NULL && strchr(lengths, ',') != NULL) {
 		vmds_http_refuse_early(
-		    msg, VMDS_ERROR_INVALID_ARGUMENT, "more than one Content-Length header");
+		    self, msg, VMDS_ERROR_INVALID_ARGUMENT, "more than one Content-Length header");
 	} else if (soup_message_headers_get_encoding(headers) == SOUP_ENCODING_CHUNKED) {
 		vmds_http_refuse_early(
+		    self,
 		    msg,
 		    VMDS_ERROR_INVALID_ARGUMENT,
 		    "chunked request bodies are not accepted: send a Content-Length");
@@ -688,14 +682,16 @@ vmds_http_early_cb(SoupServer *server,
 					  " bytes is larger than %u bytes",
 					  len,
 					  self->max_body);
-		vmds_http_refuse_early(msg, VMDS_ERROR_INVALID_ARGUMENT, message);
+		vmds_http_refuse_early(self, msg, VMDS_ERROR_INVALID_ARGUMENT, message);
 	} else if (login && len > VMDS_HTTP_MAX_LOGIN_BODY) {
-		vmds_http_refuse_early(msg,
+		vmds_http_refuse_early(self,
+				       msg,
 				       VMDS_ERROR_INVALID_ARGUMENT,
 				       "a login takes its credentials from the Authorization "
 				       "header: its body must be empty");
 	} else if (len > 0 && !login && !vmds_http_authenticated(self, msg, peer)) {
-		vmds_http_refuse_early(msg,
+		vmds_http_refuse_early(self,
+				       msg,
 				       VMDS_ERROR_UNAUTHENTICATED,
 				       "this call needs a session: POST /api/session with the user "
 				       "name and password, then send its id in the "
@@ -822,6 +818,7 @@ vmds_http_set_config_cb(VmdsHttp *self, gpointer data)
 	    .max_connections = config->http_max_connections,
 	    .max_per_client = config->http_max_connections_client,
 	    .request_timeout = config->http_request_timeout,
+	    .max_discard = (gsize)config->max_body * 4,
 	    .fd_reserve = config->max_connections + VMDS_HTTP_FD_HEADROOM,
 	};
 
