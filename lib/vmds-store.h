@@ -20,7 +20,16 @@ typedef sqlite3_stmt VmdsStoreStmt;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmdsStoreStmt, sqlite3_reset)
 
 /* the newest schema this build writes; older stores are migrated on open */
-#define VMDS_STORE_SCHEMA_VERSION 1
+#define VMDS_STORE_SCHEMA_VERSION 2
+
+/* an entry value of at most this many bytes lives in its row of `entries`;
+ * a longer one in rows of `entry_chunks`, so that appending to it rewrites
+ * one chunk, never the whole value (schema version 2) */
+#define VMDS_STORE_INLINE_MAX 1024
+/* an append extends the value's last chunk while that is shorter than this,
+ * else adds a chunk: every chunk but the last holds at least this many
+ * bytes, so a value of n bytes has at most n / this + 1 chunks */
+#define VMDS_STORE_CHUNK_MERGE 4000
 
 /* the entry values a store keeps in memory (vmds_store_cache_value()): each
  * at most this long, and all of them with their keys at most this much */
