@@ -1073,6 +1073,7 @@ vmds_datasets_read_value(VmdsStore *store,
 	if (!vmds_datasets_read_chunks(
 		store, owner, dataset, key, ret + inline_len, (gsize)tail, error))
 		return NULL;
+	vmds_store_cache_value(store, id, key, ret, *value_len);
 	return g_steal_pointer(&ret);
 }
 
@@ -1378,7 +1379,7 @@ vmds_datasets_write_value(
 
 	/* an upsert, so that the UPDATE trigger keeps `used` right (a REPLACE
 	 * would delete without firing the DELETE trigger) */
-	if (len <= VMDS_STORE_INLINE_MAX) {
+	if (strlen(key) + len <= VMDS_STORE_INLINE_MAX) {
 		return vmds_datasets_entry_run(
 		    store,
 		    "INSERT INTO entries (dataset_id, key, value) VALUES (?1, ?2, ?3) "
@@ -1433,8 +1434,8 @@ vmds_datasets_chunks_append(
 }
 
 /* appends @data to @key's value, creating the entry when absent; besides
- * @data it rewrites at most one chunk of about VMDS_STORE_CHUNK_MERGE bytes
- * or a row of at most VMDS_STORE_INLINE_MAX, never the value */
+ * @data it rewrites at most one chunk of VMDS_STORE_CHUNK_MERGE bytes or a
+ * row of VMDS_STORE_INLINE_MAX, never the value */
 static gboolean
 vmds_datasets_write_append(VmdsStore *store,
 			   gint64 id,
@@ -1471,7 +1472,7 @@ vmds_datasets_write_append(VmdsStore *store,
 			   layout.chunks,
 			   error);
 	}
-	if (final_len <= VMDS_STORE_INLINE_MAX) {
+	if ((gint64)strlen(key) + final_len <= VMDS_STORE_INLINE_MAX) {
 		return vmds_datasets_entry_run(
 		    store,
 		    "UPDATE entries SET value = CAST(value || ?3 AS BLOB) "

@@ -101,17 +101,18 @@ static const gchar *const vmds_store_migrations[] = {
      *
      * An entry's value is entries.value followed by its chunks in id order:
      * the rows of entry_chunks whose owner is entries.chunks (NULL: none);
-     * entries.tail is the bytes in chunks. A value past the inline limit
-     * (1024 bytes, VMDS_STORE_INLINE_MAX when this step was written) keeps
-     * nothing inline, for two reasons. SQLite rewrites a whole record when
-     * any column of it changes: appending then rewrites the last chunk and
-     * the small entries row, not the value. And a WITHOUT ROWID table is a
-     * b-tree of whole records: a search that compares its key with a record
-     * that overflows its page reads all of that record, so big records in
-     * `entries` would make every lookup near them slow. Chunks live in a
-     * table with integer keys; a chunk's id is above every id before it, so
-     * id order is append order, and an entry's first chunk's id is its
-     * owner id.
+     * entries.tail is the bytes in chunks. An entry whose key and value
+     * are more than 960 bytes together (VMDS_STORE_INLINE_MAX when this
+     * step was written) keeps no value inline, for three reasons. SQLite
+     * rewrites a whole record when any column of it changes: appending
+     * then rewrites the last chunk and the small entries row, not the
+     * value. A WITHOUT ROWID table is a b-tree of whole records: a search
+     * that compares its key with a record that overflows its page reads all
+     * of that record, so big records in `entries` would make every lookup
+     * near them slow. And such a record takes an overflow page of its own.
+     * Chunks live in a table with integer keys; a chunk's id is above every
+     * id before it, so id order is append order, and an entry's first
+     * chunk's id is its owner id.
      *
      * The entries triggers count length(value) + tail, so `used` means what
      * it meant in step 1; an update of an entry changes neither its data
@@ -132,7 +133,7 @@ static const gchar *const vmds_store_migrations[] = {
     "DROP TRIGGER entries_used_delete;"
     "CREATE TEMP TABLE vmds_moved AS SELECT"
     "  row_number() OVER (ORDER BY dataset_id, key) AS id, dataset_id, key"
-    "  FROM entries WHERE length(value) > 1024;"
+    "  FROM entries WHERE length(key) + length(value) > 960;"
     "INSERT INTO entry_chunks (id, owner, data)"
     "  SELECT m.id, m.id, e.value FROM vmds_moved AS m"
     "  JOIN entries AS e ON e.dataset_id = m.dataset_id AND e.key = m.key;"
