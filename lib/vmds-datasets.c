@@ -441,9 +441,9 @@ vmds_datasets_lookup_for(VmdsStore *store,
 	return FALSE;
 }
 
-/* where an entry's value lives: its first inline_len bytes in its entries
- * row, the tail bytes after them in the chunks of owner chunks (0: none;
- * see schema version 2 in vmds-store.c) */
+/* where an entry's value lives: inline_len bytes in its entries row, or
+ * (chunks not 0) tail bytes in the chunks of that owner, the row holding an
+ * empty value (see schema version 2 in vmds-store.c) */
 typedef struct {
 	gint64 inline_len;
 	gint64 tail;
@@ -1005,35 +1005,24 @@ vmds_datasets_read_chunks(VmdsStore *store,
 	return TRUE;
 }
 
-/* the value of @key, from the store's cache of small values when it holds it,
- * else from SQLite (and then kept in the cache): its row, and its chunks
- * when it has any */
+/* the value of @key from SQLite: its row, and its chunks when it has any */
 static gchar *
-vmds_datasets_read_value(VmdsStore *store,
-			 gint64 id,
-			 const gchar *dataset,
-			 const gchar *key,
-			 gsize *value_len,
-			 GError **error)
+vmds_datasets_read_stored(VmdsStore *store,
+			  gint64 id,
+			  const gchar *dataset,
+			  const gchar *key,
+			  gsize *value_len,
+			  GError **error)
 {
 	g_autoptr(VmdsStoreStmt) stmt = NULL;
 	g_autofree gchar *ret = NULL;
-	const gchar *cached = vmds_store_lookup_value(store, id, key, value_len);
+	VmdsDatasetsLayout layout = {0};
 	gboolean row = FALSE;
-	gint64 tail;
-	gint64 owner;
-	gsize inline_len = 0;
 
-	if (cached != NULL) {
-		ret = g_malloc(*value_len + 1);
-		memcpy(ret, cached, *value_len);
-		ret[*value_len] = '\0';
-		return g_steal_pointer(&ret);
-	}
+	/* the statement of schema version 1: a row with chunks holds an empty
+	 * value, so only an empty value needs a second look */
 	stmt = vmds_store_prepare(
-	    store,
-	    "SELECT value, tail, chunks FROM entries WHERE dataset_id = ?1 AND key = ?2",
-	    error);
+	    store, "SELECT value FROM entries WHERE dataset_id = ?1 AND key = ?2", error);
 	if (stmt == NULL)
 		return NULL;
 	if (!vmds_datasets_bind_check(store, sqlite3_bind_int64(stmt, 1, id), error) ||
@@ -1045,36 +1034,58 @@ vmds_datasets_read_value(VmdsStore *store,
 		vmds_datasets_key_not_found(key, dataset, error);
 		return NULL;
 	}
-	tail = sqlite3_column_int64(stmt, 1);
-	if (tail == 0) {
-		ret = vmds_datasets_column_dup(store, stmt, 0, value_len, error);
-		if (ret == NULL)
-			return NULL;
-		/* inside a transaction this may be a value that never commits:
-		 * the store empties the cache when a transaction rolls back */
-		vmds_store_cache_value(store, id, key, ret, *value_len);
+	ret = vmds_datasets_column_dup(store, stmt, 0, value_len, error);
+	if (ret == NULL || *value_len > 0)
 		return g_steal_pointer(&ret);
+	sqlite3_reset(stmt);
+	if (!vmds_datasets_layout(store, id, key, &row, &layout, error))
+		return NULL;
+	if (!row) {
+		vmds_datasets_key_not_found(key, dataset, error);
+		return NULL;
 	}
-
-	/* no value the engine wrote is longer than the limit */
-	inline_len = (gsize)sqlite3_column_bytes(stmt, 0);
-	owner = sqlite3_column_int64(stmt, 2);
-	if (tail < 0 || tail > VMDS_DATASETS_MAX_VALUE ||
-	    inline_len > VMDS_DATASETS_MAX_VALUE - (gsize)tail) {
+	if (layout.chunks == 0)
+		return g_steal_pointer(&ret);
+	/* the engine writes no value longer than the limit */
+	if (layout.tail <= 0 || layout.tail > VMDS_DATASETS_MAX_VALUE) {
 		vmds_datasets_damaged(key, dataset, error);
 		return NULL;
 	}
-	*value_len = inline_len + (gsize)tail;
+	*value_len = (gsize)layout.tail;
+	g_free(ret);
 	ret = g_malloc(*value_len + 1);
-	if (inline_len > 0)
-		memcpy(ret, sqlite3_column_blob(stmt, 0), inline_len);
 	ret[*value_len] = '\0';
-	sqlite3_reset(stmt);
-	if (!vmds_datasets_read_chunks(
-		store, owner, dataset, key, ret + inline_len, (gsize)tail, error))
+	if (!vmds_datasets_read_chunks(store, layout.chunks, dataset, key, ret, *value_len, error))
 		return NULL;
-	vmds_store_cache_value(store, id, key, ret, *value_len);
 	return g_steal_pointer(&ret);
+}
+
+/* the value of @key, from the store's cache of small values when it holds it,
+ * else from SQLite (and then kept in the cache) */
+static gchar *
+vmds_datasets_read_value(VmdsStore *store,
+			 gint64 id,
+			 const gchar *dataset,
+			 const gchar *key,
+			 gsize *value_len,
+			 GError **error)
+{
+	const gchar *cached = vmds_store_lookup_value(store, id, key, value_len);
+	gchar *ret;
+
+	if (cached != NULL) {
+		ret = g_malloc(*value_len + 1);
+		memcpy(ret, cached, *value_len);
+		ret[*value_len] = '\0';
+		return ret;
+	}
+	ret = vmds_datasets_read_stored(store, id, dataset, key, value_len, error);
+	if (ret == NULL)
+		return NULL;
+	/* inside a transaction this may be a value that never commits: the
+	 * store empties the cache when a transaction rolls back */
+	vmds_store_cache_value(store, id, key, ret, *value_len);
+	return ret;
 }
 
 /* what one get-entries call knows of a key it read for this page: every
@@ -1156,7 +1167,8 @@ vmds_datasets_get_entries(VmdsStore *store,
 	}
 	/* every key must exist, pages before and after this one too; the keys of
 	 * this page are checked as their values are read, in request order */
-	if (!vmds_datasets_keys_exist(store, ref.id, dataset, keys, 0, first, checked, error))
+	if (first > 0 &&
+	    !vmds_datasets_keys_exist(store, ref.id, dataset, keys, 0, first, checked, error))
 		return NULL;
 
 	ret = g_ptr_array_new_with_free_func((GDestroyNotify)vmds_entry_free);
@@ -1204,7 +1216,8 @@ vmds_datasets_get_entries(VmdsStore *store,
 			g_hash_table_add(checked, (gpointer)key);
 		}
 	}
-	if (!vmds_datasets_keys_exist(store, ref.id, dataset, keys, i, keys->len, checked, error))
+	if (i < keys->len &&
+	    !vmds_datasets_keys_exist(store, ref.id, dataset, keys, i, keys->len, checked, error))
 		return NULL;
 	if (next != NULL)
 		*next = i;

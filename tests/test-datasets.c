@@ -1976,6 +1976,44 @@ START_TEST(test_datasets_chunks_rollback)
 }
 END_TEST
 
+/* a chunked value whose row and chunks disagree (the store changed by
+ * something else) reads as a storage error, never past a buffer */
+START_TEST(test_datasets_chunks_damaged)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *value = test_datasets_pattern(3 * VMDS_STORE_CHUNK_MERGE, 2);
+	const gchar *damage[] = {
+	    "UPDATE entries SET tail = tail + 5",
+	    "UPDATE entries SET tail = tail - 5",
+	    "UPDATE entries SET tail = 2000000",
+	    "UPDATE entries SET tail = 0",
+	    "DELETE FROM entry_chunks WHERE id = (SELECT max(id) FROM entry_chunks)",
+	};
+
+	test_datasets_create("ds", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_WRITE);
+	for (guint i = 0; i < G_N_ELEMENTS(damage); i++) {
+		g_autoptr(GPtrArray) keys = test_datasets_keys_new("k", NULL);
+		g_autoptr(GPtrArray) got = NULL;
+		g_autoptr(VmdsStoreStmt) stmt = NULL;
+
+		ck_assert(test_datasets_set1(
+		    VMDS_SIDE_HOST, "ds", "k", value, 2 * VMDS_STORE_CHUNK_MERGE, FALSE, &error));
+		ck_assert(test_datasets_set1(
+		    VMDS_SIDE_HOST, "ds", "k", value, VMDS_STORE_CHUNK_MERGE, TRUE, &error));
+		stmt = vmds_store_prepare(store, damage[i], &error);
+		ck_assert_msg(stmt != NULL, "%s", error != NULL ? error->message : "");
+		ck_assert(vmds_store_step_done(store, stmt, &error));
+		got = vmds_datasets_get_entries(
+		    store, VMDS_SIDE_HOST, "ds", keys, 0, 0, NULL, &error);
+		assert_ret_error(got, error);
+		assert_error(error, VMDS_ERROR_STORAGE);
+		ck_assert_str_eq(error->message,
+				 "the value of key 'k' in data set 'ds' is damaged");
+		g_clear_error(&error);
+	}
+}
+END_TEST
+
 /* a model of set-entries: entries applied one by one, in order */
 static void
 test_datasets_model_apply(GHashTable *model, const VmdsEntry *entry)
@@ -2473,6 +2511,7 @@ test_datasets_suite(void)
 	tcase_add_checked_fixture(tc, test_datasets_setup, test_datasets_teardown);
 	tcase_add_test(tc, test_datasets_chunks_layout);
 	tcase_add_test(tc, test_datasets_chunks_rollback);
+	tcase_add_test(tc, test_datasets_chunks_damaged);
 	tcase_add_test(tc, test_datasets_set_fold);
 	tcase_add_test(tc, test_datasets_append_bound);
 	tcase_add_test(tc, test_datasets_append_many_bound);
