@@ -1342,43 +1342,46 @@ vmds_datasets_write_chunked(
 	    error);
 }
 
-/* a new chunk of @owner holding @data, its id above every other: a chunk
- * added to a value comes after the others */
+/* runs a statement about one chunk: ?1 the number @num, ?2 the bytes @data;
+ * @rowid (nullable) gets the id of the row it inserted */
 static gboolean
-vmds_datasets_chunk_add(
-    VmdsStore *store, gint64 owner, const gchar *data, gsize len, GError **error)
+vmds_datasets_chunk_run(VmdsStore *store,
+			const gchar *sql,
+			gint64 num,
+			const gchar *data,
+			gsize len,
+			gint64 *rowid,
+			GError **error)
 {
-	sqlite3_stmt *stmt =
-	    vmds_store_prepare(store,
-			       "INSERT INTO entry_chunks (id, owner, data) "
-			       "SELECT coalesce(max(id), 0) + 1, ?1, ?2 FROM entry_chunks",
-			       error);
+	sqlite3_stmt *stmt = vmds_store_prepare(store, sql, error);
 
 	if (stmt == NULL)
 		return FALSE;
-	if (!vmds_datasets_bind_check(store, sqlite3_bind_int64(stmt, 1, owner), error) ||
-	    !vmds_datasets_bind_check(store, vmds_datasets_bind_bytes(stmt, 2, data, len), error))
+	if (!vmds_datasets_bind_check(store, sqlite3_bind_int64(stmt, 1, num), error) ||
+	    !vmds_datasets_bind_check(store, vmds_datasets_bind_bytes(stmt, 2, data, len), error) ||
+	    !vmds_store_step_done(store, stmt, error))
 		return FALSE;
-	return vmds_store_step_done(store, stmt, error);
+	if (rowid != NULL)
+		*rowid = sqlite3_last_insert_rowid(sqlite3_db_handle(stmt));
+	return TRUE;
 }
 
-/* the first chunk of a value: its id is the value's owner id */
-static gint64
-vmds_datasets_chunk_first(VmdsStore *store, const gchar *data, gsize len, GError **error)
+/* a new chunk of @owner holding @data, its id above every other, so that a
+ * chunk added to a value comes after the others; with @owner 0, the first
+ * chunk of a value, its own id the value's owner id (in @id) */
+static gboolean
+vmds_datasets_chunk_add(
+    VmdsStore *store, gint64 owner, const gchar *data, gsize len, gint64 *id, GError **error)
 {
-	sqlite3_stmt *stmt =
-	    vmds_store_prepare(store,
-			       "INSERT INTO entry_chunks (id, owner, data) "
-			       "SELECT n, n, ?1 FROM "
-			       "(SELECT coalesce(max(id), 0) + 1 AS n FROM entry_chunks)",
-			       error);
-
-	if (stmt == NULL)
-		return 0;
-	if (!vmds_datasets_bind_check(store, vmds_datasets_bind_bytes(stmt, 1, data, len), error) ||
-	    !vmds_store_step_done(store, stmt, error))
-		return 0;
-	return sqlite3_last_insert_rowid(sqlite3_db_handle(stmt));
+	return vmds_datasets_chunk_run(store,
+				       "INSERT INTO entry_chunks (id, owner, data) "
+				       "SELECT n, CASE WHEN ?1 = 0 THEN n ELSE ?1 END, ?2 FROM "
+				       "(SELECT coalesce(max(id), 0) + 1 AS n FROM entry_chunks)",
+				       owner,
+				       data,
+				       len,
+				       id,
+				       error);
 }
 
 /* @key's row holding @data inline or, past the inline limit, an empty value
@@ -1388,7 +1391,7 @@ static gboolean
 vmds_datasets_write_value(
     VmdsStore *store, gint64 id, const gchar *key, const gchar *data, gsize len, GError **error)
 {
-	gint64 owner;
+	gint64 owner = 0;
 
 	/* an upsert, so that the UPDATE trigger keeps `used` right (a REPLACE
 	 * would delete without firing the DELETE trigger) */
@@ -1404,8 +1407,7 @@ vmds_datasets_write_value(
 		    len,
 		    error);
 	}
-	owner = vmds_datasets_chunk_first(store, data, len, error);
-	if (owner == 0)
+	if (!vmds_datasets_chunk_add(store, 0, data, len, &owner, error))
 		return FALSE;
 	return vmds_datasets_write_chunked(store, id, key, (gint64)len, owner, error);
 }
@@ -1430,20 +1432,20 @@ vmds_datasets_chunks_append(
 	    !vmds_datasets_step(store, stmt, &row, error))
 		return FALSE;
 	if (!row)
-		return vmds_datasets_chunk_add(store, owner, data, len, error);
+		return vmds_datasets_chunk_add(store, owner, data, len, NULL, error);
 	last = sqlite3_column_int64(stmt, 0);
 	last_len = sqlite3_column_int64(stmt, 1);
 	sqlite3_reset(stmt);
 	if (last_len >= VMDS_STORE_CHUNK_MERGE)
-		return vmds_datasets_chunk_add(store, owner, data, len, error);
-	stmt = vmds_store_prepare(
-	    store, "UPDATE entry_chunks SET data = CAST(data || ?2 AS BLOB) WHERE id = ?1", error);
-	if (stmt == NULL)
-		return FALSE;
-	if (!vmds_datasets_bind_check(store, sqlite3_bind_int64(stmt, 1, last), error) ||
-	    !vmds_datasets_bind_check(store, vmds_datasets_bind_bytes(stmt, 2, data, len), error))
-		return FALSE;
-	return vmds_store_step_done(store, stmt, error);
+		return vmds_datasets_chunk_add(store, owner, data, len, NULL, error);
+	return vmds_datasets_chunk_run(store,
+				       "UPDATE entry_chunks SET data = CAST(data || ?2 AS BLOB) "
+				       "WHERE id = ?1",
+				       last,
+				       data,
+				       len,
+				       NULL,
+				       error);
 }
 
 /* appends @data to @key's value, creating the entry when absent; besides
@@ -1462,7 +1464,7 @@ vmds_datasets_write_append(VmdsStore *store,
 	VmdsDatasetsLayout layout = {0};
 	gboolean found = FALSE;
 	gint64 final_len;
-	gint64 owner;
+	gint64 owner = 0;
 
 	if (!vmds_datasets_layout(store, id, key, &found, &layout, error))
 		return FALSE;
