@@ -442,8 +442,8 @@ vmds_datasets_lookup_for(VmdsStore *store,
 }
 
 /* where an entry's value lives: inline_len bytes in its entries row, or
- * (chunks not 0) tail bytes in the chunks of that owner, the row holding an
- * empty value (see schema version 2 in vmds-store.c) */
+ * (chunks not 0) tail bytes in the chunks of that owner, the row holding
+ * none (see schema version 2 in vmds-store.c) */
 typedef struct {
 	gint64 inline_len;
 	gint64 tail;
@@ -1019,10 +1019,10 @@ vmds_datasets_read_stored(VmdsStore *store,
 	VmdsDatasetsLayout layout = {0};
 	gboolean row = FALSE;
 
-	/* the statement of schema version 1: a row with chunks holds an empty
-	 * value, so only an empty value needs a second look */
+	/* one lookup: whether there are chunks comes with the row (asking
+	 * only for an empty value would take two for every empty one) */
 	stmt = vmds_store_prepare(
-	    store, "SELECT value FROM entries WHERE dataset_id = ?1 AND key = ?2", error);
+	    store, "SELECT value, chunks FROM entries WHERE dataset_id = ?1 AND key = ?2", error);
 	if (stmt == NULL)
 		return NULL;
 	if (!vmds_datasets_bind_check(store, sqlite3_bind_int64(stmt, 1, id), error) ||
@@ -1034,25 +1034,19 @@ vmds_datasets_read_stored(VmdsStore *store,
 		vmds_datasets_key_not_found(key, dataset, error);
 		return NULL;
 	}
-	ret = vmds_datasets_column_dup(store, stmt, 0, value_len, error);
-	if (ret == NULL || *value_len > 0)
-		return g_steal_pointer(&ret);
+	if (sqlite3_column_type(stmt, 1) == SQLITE_NULL)
+		return vmds_datasets_column_dup(store, stmt, 0, value_len, error);
 	sqlite3_reset(stmt);
 	if (!vmds_datasets_layout(store, id, key, &row, &layout, error))
 		return NULL;
-	if (!row) {
-		vmds_datasets_key_not_found(key, dataset, error);
-		return NULL;
-	}
-	if (layout.chunks == 0)
-		return g_steal_pointer(&ret);
-	/* the engine writes no value longer than the limit */
-	if (layout.tail <= 0 || layout.tail > VMDS_DATASETS_MAX_VALUE) {
+	/* the engine writes nothing inline beside chunks, and no value longer
+	 * than the limit */
+	if (!row || layout.inline_len != 0 || layout.tail <= 0 ||
+	    layout.tail > VMDS_DATASETS_MAX_VALUE) {
 		vmds_datasets_damaged(key, dataset, error);
 		return NULL;
 	}
 	*value_len = (gsize)layout.tail;
-	g_free(ret);
 	ret = g_malloc(*value_len + 1);
 	ret[*value_len] = '\0';
 	if (!vmds_datasets_read_chunks(store, layout.chunks, dataset, key, ret, *value_len, error))

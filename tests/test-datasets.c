@@ -1988,6 +1988,7 @@ START_TEST(test_datasets_chunks_damaged)
 	    "UPDATE entries SET tail = tail - 5",
 	    "UPDATE entries SET tail = 2000000",
 	    "UPDATE entries SET tail = 0",
+	    "UPDATE entries SET value = X'00'",
 	    "DELETE FROM entry_chunks WHERE id = (SELECT max(id) FROM entry_chunks)",
 	};
 
