@@ -70,6 +70,7 @@ worst_open(Worst *w)
 	g_autoptr(VmdsDataset) ds = vmds_dataset_new();
 	sqlite3_stmt *stmt;
 
+	g_clear_pointer(&w->request, g_ptr_array_unref);
 	g_clear_object(&w->store);
 	if (w->dir != NULL) {
 		g_autofree gchar *cmd = g_strdup_printf("rm -rf '%s'", w->dir);
@@ -338,7 +339,7 @@ worst_fill_tiny(Worst *w)
 
 /* a data set where lookups compare with records that overflow their page:
  * 15,000 keys of 4,096 bytes (61 MB of the quota), each right after one of
- * the short keys "0".."2327" (hex), which then fill a request */
+ * the short keys 0, 1, ... (hex) that fill a request (9,980 of them) */
 static void
 worst_setup_long_keys(Worst *w, gboolean set)
 {
@@ -603,19 +604,21 @@ main(int argc, char **argv)
 		qsort(ms, reps, sizeof(gdouble), worst_cmp_cb);
 		if (json) {
 			g_print("{\"scenario\":\"%s\",\"median_ms\":%.3f,\"min_ms\":%.3f,"
-				"\"max_ms\":%.3f,\"pages_written\":%d}\n",
-				sc->name,
-				ms[reps / 2],
-				ms[0],
-				ms[reps - 1],
-				pages);
-		} else {
-			g_print("%-17s %9.2f ms (%.2f-%.2f) %6d pages  %s\n",
+				"\"max_ms\":%.3f,\"pages_written\":%d,\"items\":%u}\n",
 				sc->name,
 				ms[reps / 2],
 				ms[0],
 				ms[reps - 1],
 				pages,
+				w.request != NULL ? w.request->len : 0);
+		} else {
+			g_print("%-17s %9.2f ms (%.2f-%.2f) %6d pages %6u items  %s\n",
+				sc->name,
+				ms[reps / 2],
+				ms[0],
+				ms[reps - 1],
+				pages,
+				w.request != NULL ? w.request->len : 0,
 				sc->what);
 		}
 	}
