@@ -441,27 +441,59 @@ vmds_datasets_lookup_for(VmdsStore *store,
 	return FALSE;
 }
 
-/* the length of @key's value, or -1 when there is no such key */
+/* where an entry's value lives: inline_len bytes in its entries row, or
+ * (chunks not 0) tail bytes in the chunks of that owner, the row holding
+ * none (see schema version 2 in vmds-store.c) */
+typedef struct {
+	gint64 inline_len;
+	gint64 tail;
+	gint64 chunks;
+} VmdsDatasetsLayout;
+
+/* where @key's value lives; *found tells whether there is such a key (the
+ * layout is all zero when there is not) */
 static gboolean
-vmds_datasets_value_length(
-    VmdsStore *store, gint64 id, const gchar *key, gint64 *len, GError **error)
+vmds_datasets_layout(VmdsStore *store,
+		     gint64 id,
+		     const gchar *key,
+		     gboolean *found,
+		     VmdsDatasetsLayout *layout,
+		     GError **error)
 {
-	g_autoptr(VmdsStoreStmt) stmt = vmds_store_prepare(
-	    store, "SELECT length(value) FROM entries WHERE dataset_id = ?1 AND key = ?2", error);
-	gboolean row = FALSE;
+	g_autoptr(VmdsStoreStmt) stmt =
+	    vmds_store_prepare(store,
+			       "SELECT length(value), tail, chunks FROM entries "
+			       "WHERE dataset_id = ?1 AND key = ?2",
+			       error);
 
 	if (stmt == NULL)
 		return FALSE;
 	if (!vmds_datasets_bind_check(store, sqlite3_bind_int64(stmt, 1, id), error) ||
 	    !vmds_datasets_bind_check(store, vmds_datasets_bind_key(stmt, 2, key), error))
 		return FALSE;
-	if (!vmds_datasets_step(store, stmt, &row, error))
+	if (!vmds_datasets_step(store, stmt, found, error))
 		return FALSE;
-	*len = row ? sqlite3_column_int64(stmt, 0) : -1;
+	layout->inline_len = *found ? sqlite3_column_int64(stmt, 0) : 0;
+	layout->tail = *found ? sqlite3_column_int64(stmt, 1) : 0;
+	layout->chunks = *found ? sqlite3_column_int64(stmt, 2) : 0;
 	return TRUE;
 }
 
-/* @keys[@from..@to) must exist; the first missing one (in request order) is named */
+static gboolean
+vmds_datasets_key_not_found(const gchar *key, const gchar *dataset, GError **error)
+{
+	g_set_error(error,
+		    VMDS_ERROR,
+		    VMDS_ERROR_KEY_NOT_FOUND,
+		    "no key '%s' in data set '%s'",
+		    key,
+		    dataset);
+	return FALSE;
+}
+
+/* @keys[@from..@to) must exist; the first missing one (in request order) is
+ * named. @checked (nullable) holds the keys known to exist, and gets those
+ * found here: each key is looked up once per request */
 static gboolean
 vmds_datasets_keys_exist(VmdsStore *store,
 			 gint64 id,
@@ -469,32 +501,34 @@ vmds_datasets_keys_exist(VmdsStore *store,
 			 GPtrArray *keys,
 			 guint from,
 			 guint to,
+			 GHashTable *checked,
 			 GError **error)
 {
 	for (guint i = from; i < to; i++) {
 		const gchar *key = g_ptr_array_index(keys, i);
-		gint64 len = -1;
+		VmdsDatasetsLayout layout = {0};
+		gboolean found = FALSE;
 
-		if (!vmds_datasets_value_length(store, id, key, &len, error))
+		if (checked != NULL && g_hash_table_contains(checked, key))
+			continue;
+		if (!vmds_datasets_layout(store, id, key, &found, &layout, error))
 			return FALSE;
-		if (len < 0) {
-			g_set_error(error,
-				    VMDS_ERROR,
-				    VMDS_ERROR_KEY_NOT_FOUND,
-				    "no key '%s' in data set '%s'",
-				    key,
-				    dataset);
-			return FALSE;
-		}
+		if (!found)
+			return vmds_datasets_key_not_found(key, dataset, error);
+		if (checked != NULL)
+			g_hash_table_insert(checked, (gpointer)key, NULL);
 	}
 	return TRUE;
 }
 
+/* the VM totals: key + value bytes, and entries */
 static gboolean
-vmds_datasets_vm_used_internal(VmdsStore *store, gint64 *used, GError **error)
+vmds_datasets_vm_totals(VmdsStore *store, gint64 *used, gint64 *entries, GError **error)
 {
-	g_autoptr(VmdsStoreStmt) stmt =
-	    vmds_store_prepare(store, "SELECT coalesce(sum(used), 0) FROM datasets", error);
+	g_autoptr(VmdsStoreStmt) stmt = vmds_store_prepare(
+	    store,
+	    "SELECT coalesce(sum(used), 0), coalesce(sum(entry_count), 0) FROM datasets",
+	    error);
 	gboolean row = FALSE;
 
 	if (stmt == NULL)
@@ -502,6 +536,8 @@ vmds_datasets_vm_used_internal(VmdsStore *store, gint64 *used, GError **error)
 	if (!vmds_datasets_step(store, stmt, &row, error))
 		return FALSE;
 	*used = row ? sqlite3_column_int64(stmt, 0) : 0;
+	if (entries != NULL)
+		*entries = row ? sqlite3_column_int64(stmt, 1) : 0;
 	return TRUE;
 }
 
@@ -775,15 +811,8 @@ vmds_datasets_delete_txn(VmdsStore *store, const gchar *name, gboolean force, GE
 		return FALSE;
 	}
 
-	/* entries first (the foreign key would cascade, but say it); a data
-	 * set created later may get the same id */
+	/* a data set created later may get the same id */
 	vmds_store_forget_values(store, ref.id);
-	stmt = vmds_store_prepare(store, "DELETE FROM entries WHERE dataset_id = ?1", error);
-	if (stmt == NULL)
-		return FALSE;
-	if (!vmds_datasets_bind_check(store, sqlite3_bind_int64(stmt, 1, ref.id), error) ||
-	    !vmds_store_step_done(store, stmt, error))
-		return FALSE;
 	stmt = vmds_store_prepare(store, "DELETE FROM datasets WHERE id = ?1", error);
 	if (stmt == NULL)
 		return FALSE;
@@ -836,7 +865,7 @@ vmds_datasets_vm_used(VmdsStore *store, GError **error)
 
 	g_return_val_if_fail(VMDS_IS_STORE(store), -1);
 
-	if (!vmds_datasets_vm_used_internal(store, &used, error))
+	if (!vmds_datasets_vm_totals(store, &used, NULL, error))
 		return -1;
 	return used;
 }
@@ -921,6 +950,110 @@ vmds_datasets_list_keys(VmdsStore *store,
 	return g_steal_pointer(&ret);
 }
 
+/* a stored value that cannot be: the store was changed by something else */
+static gboolean
+vmds_datasets_damaged(const gchar *key, const gchar *dataset, GError **error)
+{
+	g_set_error(error,
+		    VMDS_ERROR,
+		    VMDS_ERROR_STORAGE,
+		    "the value of key '%s' in data set '%s' is damaged",
+		    key,
+		    dataset);
+	return FALSE;
+}
+
+/* copies the @len bytes of the chunks of @owner, in order, to @buf */
+static gboolean
+vmds_datasets_read_chunks(VmdsStore *store,
+			  gint64 owner,
+			  const gchar *dataset,
+			  const gchar *key,
+			  gchar *buf,
+			  gsize len,
+			  GError **error)
+{
+	g_autoptr(VmdsStoreStmt) stmt = vmds_store_prepare(
+	    store, "SELECT data FROM entry_chunks WHERE owner = ?1 ORDER BY id", error);
+	gsize done = 0;
+
+	if (stmt == NULL)
+		return FALSE;
+	if (!vmds_datasets_bind_check(store, sqlite3_bind_int64(stmt, 1, owner), error))
+		return FALSE;
+	for (;;) {
+		const void *data;
+		gsize n;
+		gboolean row = FALSE;
+
+		if (!vmds_datasets_step(store, stmt, &row, error))
+			return FALSE;
+		if (!row)
+			break;
+		data = sqlite3_column_blob(stmt, 0);
+		n = (gsize)sqlite3_column_bytes(stmt, 0);
+		if (data == NULL && n > 0)
+			return vmds_store_set_error(store, SQLITE_NOMEM, error);
+		if (n > len - done)
+			return vmds_datasets_damaged(key, dataset, error);
+		if (n > 0)
+			memcpy(buf + done, data, n);
+		done += n;
+	}
+	if (done != len)
+		return vmds_datasets_damaged(key, dataset, error);
+	return TRUE;
+}
+
+/* the value of @key from SQLite: its row, and its chunks when it has any */
+static gchar *
+vmds_datasets_read_stored(VmdsStore *store,
+			  gint64 id,
+			  const gchar *dataset,
+			  const gchar *key,
+			  gsize *value_len,
+			  GError **error)
+{
+	g_autoptr(VmdsStoreStmt) stmt = NULL;
+	g_autofree gchar *ret = NULL;
+	VmdsDatasetsLayout layout = {0};
+	gboolean row = FALSE;
+
+	/* one lookup: whether there are chunks comes with the row (asking
+	 * only for an empty value would take two for every empty one) */
+	stmt = vmds_store_prepare(
+	    store, "SELECT value, chunks FROM entries WHERE dataset_id = ?1 AND key = ?2", error);
+	if (stmt == NULL)
+		return NULL;
+	if (!vmds_datasets_bind_check(store, sqlite3_bind_int64(stmt, 1, id), error) ||
+	    !vmds_datasets_bind_check(store, vmds_datasets_bind_key(stmt, 2, key), error))
+		return NULL;
+	if (!vmds_datasets_step(store, stmt, &row, error))
+		return NULL;
+	if (!row) {
+		vmds_datasets_key_not_found(key, dataset, error);
+		return NULL;
+	}
+	if (sqlite3_column_type(stmt, 1) == SQLITE_NULL)
+		return vmds_datasets_column_dup(store, stmt, 0, value_len, error);
+	sqlite3_reset(stmt);
+	if (!vmds_datasets_layout(store, id, key, &row, &layout, error))
+		return NULL;
+	/* the engine writes nothing inline beside chunks, and no value longer
+	 * than the limit */
+	if (!row || layout.inline_len != 0 || layout.tail <= 0 ||
+	    layout.tail > VMDS_DATASETS_MAX_VALUE) {
+		vmds_datasets_damaged(key, dataset, error);
+		return NULL;
+	}
+	*value_len = (gsize)layout.tail;
+	ret = g_malloc(*value_len + 1);
+	ret[*value_len] = '\0';
+	if (!vmds_datasets_read_chunks(store, layout.chunks, dataset, key, ret, *value_len, error))
+		return NULL;
+	return g_steal_pointer(&ret);
+}
+
 /* the value of @key, from the store's cache of small values when it holds it,
  * else from SQLite (and then kept in the cache) */
 static gchar *
@@ -931,10 +1064,8 @@ vmds_datasets_read_value(VmdsStore *store,
 			 gsize *value_len,
 			 GError **error)
 {
-	g_autoptr(VmdsStoreStmt) stmt = NULL;
 	const gchar *cached = vmds_store_lookup_value(store, id, key, value_len);
 	gchar *ret;
-	gboolean row = FALSE;
 
 	if (cached != NULL) {
 		ret = g_malloc(*value_len + 1);
@@ -942,31 +1073,29 @@ vmds_datasets_read_value(VmdsStore *store,
 		ret[*value_len] = '\0';
 		return ret;
 	}
-	stmt = vmds_store_prepare(
-	    store, "SELECT value FROM entries WHERE dataset_id = ?1 AND key = ?2", error);
-	if (stmt == NULL)
-		return NULL;
-	if (!vmds_datasets_bind_check(store, sqlite3_bind_int64(stmt, 1, id), error) ||
-	    !vmds_datasets_bind_check(store, vmds_datasets_bind_key(stmt, 2, key), error))
-		return NULL;
-	if (!vmds_datasets_step(store, stmt, &row, error))
-		return NULL;
-	if (!row) {
-		g_set_error(error,
-			    VMDS_ERROR,
-			    VMDS_ERROR_KEY_NOT_FOUND,
-			    "no key '%s' in data set '%s'",
-			    key,
-			    dataset);
-		return NULL;
-	}
-	ret = vmds_datasets_column_dup(store, stmt, 0, value_len, error);
+	ret = vmds_datasets_read_stored(store, id, dataset, key, value_len, error);
 	if (ret == NULL)
 		return NULL;
 	/* inside a transaction this may be a value that never commits: the
 	 * store empties the cache when a transaction rolls back */
 	vmds_store_cache_value(store, id, key, ret, *value_len);
 	return ret;
+}
+
+/* what one get-entries call knows of a key it read for this page: every
+ * entry of the key takes a copy of the first one's value */
+typedef struct {
+	const gchar *value; /* the first entry's */
+	gsize value_len;
+	gsize size; /* its JSON size in the page, 0 until counted */
+} VmdsDatasetsRead;
+
+/* the JSON size of an entry in a page: key, value, `{`, `:`, `}`, `,` */
+static gsize
+vmds_datasets_entry_size(const gchar *key, const gchar *value, gsize value_len)
+{
+	return vmds_json_string_size(key, strlen(key)) + vmds_json_string_size(value, value_len) +
+	       4;
 }
 
 /**
@@ -986,6 +1115,9 @@ vmds_datasets_read_value(VmdsStore *store,
  *
  * Reads entries. All of @keys must exist, else the call fails with
  * %VMDS_ERROR_KEY_NOT_FOUND naming the first missing key in request order.
+ * A key named several times is looked up once, and its value read once per
+ * call: the work of a call grows with the distinct keys and the page, not
+ * with the duplicates.
  *
  * Returns: (transfer container) (element-type VmdsEntry): the entries, or
  * %NULL on error
@@ -1001,6 +1133,8 @@ vmds_datasets_get_entries(VmdsStore *store,
 			  GError **error)
 {
 	g_autoptr(GPtrArray) ret = NULL;
+	g_autoptr(GHashTable) checked = NULL;
+	g_autoptr(GHashTable) reads = NULL;
 	VmdsDatasetsRef ref = {0};
 	gsize total = 0;
 	guint i;
@@ -1020,25 +1154,43 @@ vmds_datasets_get_entries(VmdsStore *store,
 	}
 	if (!vmds_datasets_lookup_for(store, side, dataset, FALSE, &ref, error))
 		return NULL;
+	/* one key cannot be named twice: the tables are for requests of more */
+	if (keys->len > 1) {
+		checked = g_hash_table_new(g_str_hash, g_str_equal);
+		reads = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+	}
 	/* every key must exist, pages before and after this one too; the keys of
 	 * this page are checked as their values are read, in request order */
-	if (!vmds_datasets_keys_exist(store, ref.id, dataset, keys, 0, first, error))
+	if (first > 0 &&
+	    !vmds_datasets_keys_exist(store, ref.id, dataset, keys, 0, first, checked, error))
 		return NULL;
 
 	ret = g_ptr_array_new_with_free_func((GDestroyNotify)vmds_entry_free);
 	for (i = first; i < keys->len; i++) {
 		const gchar *key = g_ptr_array_index(keys, i);
+		VmdsDatasetsRead *read = reads != NULL ? g_hash_table_lookup(reads, key) : NULL;
 		g_autofree gchar *value = NULL;
 		VmdsEntry *entry;
 		gsize value_len = 0;
+		gsize size = 0;
 
-		value = vmds_datasets_read_value(store, ref.id, dataset, key, &value_len, error);
-		if (value == NULL)
-			return NULL;
+		if (read != NULL) {
+			value_len = read->value_len;
+			value = g_malloc(value_len + 1);
+			memcpy(value, read->value, value_len + 1);
+		} else {
+			value = vmds_datasets_read_value(
+			    store, ref.id, dataset, key, &value_len, error);
+			if (value == NULL)
+				return NULL;
+		}
 		/* the first entry always fits: its size only counts for the next */
 		if (max_bytes > 0 && (ret->len > 0 || i + 1 < keys->len)) {
-			gsize size = vmds_json_string_size(key, strlen(key)) +
-				     vmds_json_string_size(value, value_len) + 4;
+			size = read != NULL && read->size > 0
+				   ? read->size
+				   : vmds_datasets_entry_size(key, value, value_len);
+			if (read != NULL)
+				read->size = size;
 			if (ret->len > 0 && total + size > max_bytes)
 				break;
 			total += size;
@@ -1049,96 +1201,390 @@ vmds_datasets_get_entries(VmdsStore *store,
 		entry->value = g_steal_pointer(&value);
 		entry->value_len = value_len;
 		g_ptr_array_add(ret, entry);
+		if (reads != NULL && read == NULL) {
+			read = g_new0(VmdsDatasetsRead, 1);
+			read->value = entry->value;
+			read->value_len = value_len;
+			read->size = size;
+			g_hash_table_insert(reads, (gpointer)key, read);
+			g_hash_table_add(checked, (gpointer)key);
+		}
 	}
-	if (!vmds_datasets_keys_exist(store, ref.id, dataset, keys, i, keys->len, error))
+	if (i < keys->len &&
+	    !vmds_datasets_keys_exist(store, ref.id, dataset, keys, i, keys->len, checked, error))
 		return NULL;
 	if (next != NULL)
 		*next = i;
 	return g_steal_pointer(&ret);
 }
 
-static gboolean
-vmds_datasets_set_entries_txn(
-    VmdsStore *store, VmdsSide side, const gchar *dataset, GPtrArray *entries, GError **error)
+/* what one set-entries call writes to one key: its entries folded, in
+ * order, into one replace or one append */
+typedef struct {
+	const gchar *key;
+	gboolean append; /* else the value replaces what the store holds */
+	const gchar *data;
+	gsize len;
+	GByteArray *buf; /* holds data once two entries were folded */
+} VmdsDatasetsWrite;
+
+static void
+vmds_datasets_write_clear(VmdsDatasetsWrite *write)
 {
-	g_autoptr(GHashTable) last_writes = g_hash_table_new(g_str_hash, g_str_equal);
+	if (write->buf != NULL)
+		g_byte_array_unref(write->buf);
+}
+
+/* folds @entry into @write, the key's write so far */
+static void
+vmds_datasets_write_fold(VmdsDatasetsWrite *write, const VmdsEntry *entry)
+{
+	if (!entry->append) {
+		/* a replace forgets what came before it */
+		write->append = FALSE;
+		write->data = entry->value;
+		write->len = entry->value_len;
+		return;
+	}
+	if (write->buf == NULL)
+		write->buf = g_byte_array_new();
+	if (write->data != (const gchar *)write->buf->data) {
+		g_byte_array_set_size(write->buf, 0);
+		g_byte_array_append(write->buf, (const guint8 *)write->data, (guint)write->len);
+	}
+	g_byte_array_append(write->buf, (const guint8 *)entry->value, (guint)entry->value_len);
+	write->data = (const gchar *)write->buf->data;
+	write->len = write->buf->len;
+}
+
+static gboolean
+vmds_datasets_too_large(const gchar *key, const gchar *dataset, gint64 len, GError **error)
+{
+	g_set_error(error,
+		    VMDS_ERROR,
+		    VMDS_ERROR_TOO_LARGE,
+		    "value of key '%s' in data set '%s' would be %" G_GINT64_FORMAT
+		    " bytes, longer than %d bytes",
+		    key,
+		    dataset,
+		    len,
+		    VMDS_DATASETS_MAX_VALUE);
+	return FALSE;
+}
+
+/* runs a statement about one entry: ?1 the data set's id, ?2 the key, ?3
+ * the bytes @data */
+static gboolean
+vmds_datasets_entry_run(VmdsStore *store,
+			const gchar *sql,
+			gint64 id,
+			const gchar *key,
+			const gchar *data,
+			gsize len,
+			GError **error)
+{
+	sqlite3_stmt *stmt = vmds_store_prepare(store, sql, error);
+
+	if (stmt == NULL)
+		return FALSE;
+	if (!vmds_datasets_bind_check(store, sqlite3_bind_int64(stmt, 1, id), error) ||
+	    !vmds_datasets_bind_check(store, vmds_datasets_bind_key(stmt, 2, key), error) ||
+	    !vmds_datasets_bind_check(store, vmds_datasets_bind_bytes(stmt, 3, data, len), error))
+		return FALSE;
+	return vmds_store_step_done(store, stmt, error);
+}
+
+/* runs a statement about one entry: ?1 the data set's id, ?2 the key, ?3
+ * and ?4 the numbers @a and @b */
+static gboolean
+vmds_datasets_entry_run_num(VmdsStore *store,
+			    const gchar *sql,
+			    gint64 id,
+			    const gchar *key,
+			    gint64 a,
+			    gint64 b,
+			    GError **error)
+{
+	sqlite3_stmt *stmt = vmds_store_prepare(store, sql, error);
+
+	if (stmt == NULL)
+		return FALSE;
+	if (!vmds_datasets_bind_check(store, sqlite3_bind_int64(stmt, 1, id), error) ||
+	    !vmds_datasets_bind_check(store, vmds_datasets_bind_key(stmt, 2, key), error) ||
+	    !vmds_datasets_bind_check(store, sqlite3_bind_int64(stmt, 3, a), error) ||
+	    !vmds_datasets_bind_check(store, sqlite3_bind_int64(stmt, 4, b), error))
+		return FALSE;
+	return vmds_store_step_done(store, stmt, error);
+}
+
+/* @key's row with nothing inline and @tail bytes in the chunks of @owner:
+ * created, or changed (a trigger deletes the chunks it had) */
+static gboolean
+vmds_datasets_write_chunked(
+    VmdsStore *store, gint64 id, const gchar *key, gint64 tail, gint64 owner, GError **error)
+{
+	return vmds_datasets_entry_run_num(
+	    store,
+	    "INSERT INTO entries (dataset_id, key, value, tail, chunks) "
+	    "VALUES (?1, ?2, X'', ?3, ?4) "
+	    "ON CONFLICT (dataset_id, key) DO UPDATE "
+	    "SET value = X'', tail = excluded.tail, chunks = excluded.chunks",
+	    id,
+	    key,
+	    tail,
+	    owner,
+	    error);
+}
+
+/* runs a statement about one chunk: ?1 the number @num, ?2 the bytes @data;
+ * @rowid (nullable) gets the id of the row it inserted */
+static gboolean
+vmds_datasets_chunk_run(VmdsStore *store,
+			const gchar *sql,
+			gint64 num,
+			const gchar *data,
+			gsize len,
+			gint64 *rowid,
+			GError **error)
+{
+	sqlite3_stmt *stmt = vmds_store_prepare(store, sql, error);
+
+	if (stmt == NULL)
+		return FALSE;
+	if (!vmds_datasets_bind_check(store, sqlite3_bind_int64(stmt, 1, num), error) ||
+	    !vmds_datasets_bind_check(store, vmds_datasets_bind_bytes(stmt, 2, data, len), error) ||
+	    !vmds_store_step_done(store, stmt, error))
+		return FALSE;
+	if (rowid != NULL)
+		*rowid = sqlite3_last_insert_rowid(sqlite3_db_handle(stmt));
+	return TRUE;
+}
+
+/* a new chunk of @owner holding @data, its id above every other, so that a
+ * chunk added to a value comes after the others; with @owner 0, the first
+ * chunk of a value, its own id the value's owner id (in @id) */
+static gboolean
+vmds_datasets_chunk_add(
+    VmdsStore *store, gint64 owner, const gchar *data, gsize len, gint64 *id, GError **error)
+{
+	return vmds_datasets_chunk_run(store,
+				       "INSERT INTO entry_chunks (id, owner, data) "
+				       "SELECT n, CASE WHEN ?1 = 0 THEN n ELSE ?1 END, ?2 FROM "
+				       "(SELECT coalesce(max(id), 0) + 1 AS n FROM entry_chunks)",
+				       owner,
+				       data,
+				       len,
+				       id,
+				       error);
+}
+
+/* @key's row holding @data inline or, past the inline limit, an empty value
+ * and one chunk: created, or replacing the row (a trigger deletes the chunks
+ * it had) */
+static gboolean
+vmds_datasets_write_value(
+    VmdsStore *store, gint64 id, const gchar *key, const gchar *data, gsize len, GError **error)
+{
+	gint64 owner = 0;
+
+	/* an upsert, so that the UPDATE trigger keeps `used` right (a REPLACE
+	 * would delete without firing the DELETE trigger) */
+	if (strlen(key) + len <= VMDS_STORE_INLINE_MAX) {
+		return vmds_datasets_entry_run(
+		    store,
+		    "INSERT INTO entries (dataset_id, key, value) VALUES (?1, ?2, ?3) "
+		    "ON CONFLICT (dataset_id, key) DO UPDATE "
+		    "SET value = excluded.value, tail = 0, chunks = NULL",
+		    id,
+		    key,
+		    data,
+		    len,
+		    error);
+	}
+	if (!vmds_datasets_chunk_add(store, 0, data, len, &owner, error))
+		return FALSE;
+	return vmds_datasets_write_chunked(store, id, key, (gint64)len, owner, error);
+}
+
+/* appends @data to the chunks of @owner: to the last chunk while it is
+ * short, else as a new one */
+static gboolean
+vmds_datasets_chunks_append(
+    VmdsStore *store, gint64 owner, const gchar *data, gsize len, GError **error)
+{
+	g_autoptr(VmdsStoreStmt) stmt = vmds_store_prepare(
+	    store,
+	    "SELECT id, length(data) FROM entry_chunks WHERE owner = ?1 ORDER BY id DESC LIMIT 1",
+	    error);
+	gboolean row = FALSE;
+	gint64 last;
+	gint64 last_len;
+
+	if (stmt == NULL)
+		return FALSE;
+	if (!vmds_datasets_bind_check(store, sqlite3_bind_int64(stmt, 1, owner), error) ||
+	    !vmds_datasets_step(store, stmt, &row, error))
+		return FALSE;
+	if (!row)
+		return vmds_datasets_chunk_add(store, owner, data, len, NULL, error);
+	last = sqlite3_column_int64(stmt, 0);
+	last_len = sqlite3_column_int64(stmt, 1);
+	sqlite3_reset(stmt);
+	if (last_len >= VMDS_STORE_CHUNK_MERGE)
+		return vmds_datasets_chunk_add(store, owner, data, len, NULL, error);
+	return vmds_datasets_chunk_run(store,
+				       "UPDATE entry_chunks SET data = CAST(data || ?2 AS BLOB) "
+				       "WHERE id = ?1",
+				       last,
+				       data,
+				       len,
+				       NULL,
+				       error);
+}
+
+/* appends @data to @key's value, creating the entry when absent; besides
+ * @data it rewrites at most one chunk of VMDS_STORE_CHUNK_MERGE bytes or a
+ * row of VMDS_STORE_INLINE_MAX, never the value */
+static gboolean
+vmds_datasets_write_append(VmdsStore *store,
+			   gint64 id,
+			   const gchar *dataset,
+			   const gchar *key,
+			   const gchar *data,
+			   gsize len,
+			   GError **error)
+{
+	sqlite3_stmt *stmt;
+	VmdsDatasetsLayout layout = {0};
+	gboolean found = FALSE;
+	gint64 final_len;
+	gint64 owner = 0;
+
+	if (!vmds_datasets_layout(store, id, key, &found, &layout, error))
+		return FALSE;
+	final_len = layout.inline_len + layout.tail + (gint64)len;
+	if (final_len > VMDS_DATASETS_MAX_VALUE)
+		return vmds_datasets_too_large(key, dataset, final_len, error);
+	if (!found)
+		return vmds_datasets_write_value(store, id, key, data, len, error);
+	if (len == 0)
+		return TRUE;
+	if (layout.chunks != 0) {
+		return vmds_datasets_chunks_append(store, layout.chunks, data, len, error) &&
+		       vmds_datasets_entry_run_num(
+			   store,
+			   "UPDATE entries SET tail = ?3 "
+			   "WHERE dataset_id = ?1 AND key = ?2 AND chunks = ?4",
+			   id,
+			   key,
+			   layout.tail + (gint64)len,
+			   layout.chunks,
+			   error);
+	}
+	if ((gint64)strlen(key) + final_len <= VMDS_STORE_INLINE_MAX) {
+		return vmds_datasets_entry_run(
+		    store,
+		    "UPDATE entries SET value = CAST(value || ?3 AS BLOB) "
+		    "WHERE dataset_id = ?1 AND key = ?2",
+		    id,
+		    key,
+		    data,
+		    len,
+		    error);
+	}
+
+	/* past the inline limit: what the row holds and @data become the
+	 * first chunk, and the row keeps nothing inline */
+	stmt = vmds_store_prepare(store,
+				  "INSERT INTO entry_chunks (id, owner, data) "
+				  "SELECT n, n, CAST(value || ?3 AS BLOB) FROM entries, "
+				  "(SELECT coalesce(max(id), 0) + 1 AS n FROM entry_chunks) "
+				  "WHERE dataset_id = ?1 AND key = ?2",
+				  error);
+	if (stmt == NULL)
+		return FALSE;
+	if (!vmds_datasets_bind_check(store, sqlite3_bind_int64(stmt, 1, id), error) ||
+	    !vmds_datasets_bind_check(store, vmds_datasets_bind_key(stmt, 2, key), error) ||
+	    !vmds_datasets_bind_check(store, vmds_datasets_bind_bytes(stmt, 3, data, len), error) ||
+	    !vmds_store_step_done(store, stmt, error))
+		return FALSE;
+	owner = sqlite3_last_insert_rowid(sqlite3_db_handle(stmt));
+	return vmds_datasets_write_chunked(store, id, key, final_len, owner, error);
+}
+
+/* replaces @key's value with @data, creating the entry when absent */
+static gboolean
+vmds_datasets_write_replace(VmdsStore *store,
+			    gint64 id,
+			    const gchar *dataset,
+			    const gchar *key,
+			    const gchar *data,
+			    gsize len,
+			    GError **error)
+{
+	if (len > VMDS_DATASETS_MAX_VALUE)
+		return vmds_datasets_too_large(key, dataset, (gint64)len, error);
+	return vmds_datasets_write_value(store, id, key, data, len, error);
+}
+
+static gboolean
+vmds_datasets_set_entries_txn(VmdsStore *store,
+			      VmdsSide side,
+			      const gchar *dataset,
+			      GPtrArray *entries,
+			      gint64 max_entries,
+			      GError **error)
+{
+	g_autoptr(GArray) writes = g_array_sized_new(FALSE, FALSE, sizeof(VmdsDatasetsWrite), 1);
+	g_autoptr(GHashTable) index = NULL;
 	VmdsDatasetsRef ref = {0};
 	gint64 used = 0;
+	gint64 count = 0;
 
+	g_array_set_clear_func(writes, (GDestroyNotify)vmds_datasets_write_clear);
 	if (!vmds_datasets_lookup_for(store, side, dataset, TRUE, &ref, error))
 		return FALSE;
 
-	/* in order: a later entry for the same key sees the earlier one;
-	 * last_writes says which entry wrote a key last */
+	/* the entries of a key folded into one write, in order (a later entry
+	 * for a key sees the earlier ones): each key is written once, in the
+	 * order keys first appear, whatever the request repeats */
+	if (entries->len > 1)
+		index = g_hash_table_new(g_str_hash, g_str_equal);
 	for (guint i = 0; i < entries->len; i++) {
-		VmdsEntry *entry = g_ptr_array_index(entries, i);
-		g_autoptr(VmdsStoreStmt) stmt = NULL;
+		const VmdsEntry *entry = g_ptr_array_index(entries, i);
+		gpointer at = NULL;
 
-		/* an upsert, so that the UPDATE trigger keeps `used` right (a
-		 * REPLACE would delete without firing the DELETE trigger) */
-		if (entry->append) {
-			stmt = vmds_store_prepare(
-			    store,
-			    "INSERT INTO entries (dataset_id, key, value) VALUES (?1, ?2, ?3) "
-			    "ON CONFLICT (dataset_id, key) DO UPDATE "
-			    "SET value = CAST(value || excluded.value AS BLOB)",
-			    error);
-		} else {
-			stmt = vmds_store_prepare(
-			    store,
-			    "INSERT INTO entries (dataset_id, key, value) VALUES (?1, ?2, ?3) "
-			    "ON CONFLICT (dataset_id, key) DO UPDATE SET value = excluded.value",
-			    error);
+		if (index != NULL && g_hash_table_lookup_extended(index, entry->key, NULL, &at)) {
+			vmds_datasets_write_fold(
+			    &g_array_index(writes, VmdsDatasetsWrite, GPOINTER_TO_UINT(at)), entry);
+			continue;
 		}
-		if (stmt == NULL)
-			return FALSE;
+		if (index != NULL)
+			g_hash_table_insert(index, entry->key, GUINT_TO_POINTER(writes->len));
+		g_array_append_val(writes,
+				   ((VmdsDatasetsWrite){.key = entry->key,
+							.append = entry->append,
+							.data = entry->value,
+							.len = entry->value_len}));
+	}
+
+	/* the limits apply to the final values, the first key to appear named
+	 * (checked before each write: nothing too large is written), and to
+	 * the final totals */
+	for (guint i = 0; i < writes->len; i++) {
+		const VmdsDatasetsWrite *write = &g_array_index(writes, VmdsDatasetsWrite, i);
+
 		/* before the write: whether it commits or rolls back, the cache
 		 * no longer holds what the key had */
-		vmds_store_forget_value(store, ref.id, entry->key);
-		if (!vmds_datasets_bind_check(store, sqlite3_bind_int64(stmt, 1, ref.id), error) ||
-		    !vmds_datasets_bind_check(
-			store, vmds_datasets_bind_key(stmt, 2, entry->key), error) ||
-		    !vmds_datasets_bind_check(
-			store,
-			vmds_datasets_bind_bytes(stmt, 3, entry->value, entry->value_len),
-			error))
+		vmds_store_forget_value(store, ref.id, write->key);
+		if (write->append
+			? !vmds_datasets_write_append(
+			      store, ref.id, dataset, write->key, write->data, write->len, error)
+			: !vmds_datasets_write_replace(
+			      store, ref.id, dataset, write->key, write->data, write->len, error))
 			return FALSE;
-		if (!vmds_store_step_done(store, stmt, error))
-			return FALSE;
-		g_hash_table_insert(last_writes, entry->key, entry);
 	}
-
-	/* the limits apply to the final values, each key checked where it first
-	 * appears, and to the final total */
-	for (guint i = 0; i < entries->len; i++) {
-		VmdsEntry *entry = g_ptr_array_index(entries, i);
-		gpointer last = NULL;
-		const VmdsEntry *last_entry;
-		gint64 len = -1;
-
-		if (!g_hash_table_steal_extended(last_writes, entry->key, NULL, &last))
-			continue;
-		/* a key last replaced holds just that value; an append adds to
-		 * what only the store knows */
-		last_entry = last;
-		if (!last_entry->append)
-			len = (gint64)last_entry->value_len;
-		else if (!vmds_datasets_value_length(store, ref.id, entry->key, &len, error))
-			return FALSE;
-		if (len > VMDS_DATASETS_MAX_VALUE) {
-			g_set_error(error,
-				    VMDS_ERROR,
-				    VMDS_ERROR_TOO_LARGE,
-				    "value of key '%s' in data set '%s' would be %" G_GINT64_FORMAT
-				    " bytes, longer than %d bytes",
-				    entry->key,
-				    dataset,
-				    len,
-				    VMDS_DATASETS_MAX_VALUE);
-			return FALSE;
-		}
-	}
-	if (!vmds_datasets_vm_used_internal(store, &used, error))
+	if (!vmds_datasets_vm_totals(store, &used, &count, error))
 		return FALSE;
 	if (used > VMDS_DATASETS_MAX_VM_BYTES) {
 		g_set_error(error,
@@ -1149,6 +1595,17 @@ vmds_datasets_set_entries_txn(
 			    dataset,
 			    used,
 			    VMDS_DATASETS_MAX_VM_BYTES);
+		return FALSE;
+	}
+	if (count > max_entries) {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_QUOTA_EXCEEDED,
+			    "writing data set '%s' would bring the VM to %" G_GINT64_FORMAT
+			    " entries, over its limit of %" G_GINT64_FORMAT " entries",
+			    dataset,
+			    count,
+			    max_entries);
 		return FALSE;
 	}
 	return TRUE;
@@ -1165,9 +1622,13 @@ vmds_datasets_set_entries_txn(
  * @error: (nullable): return location for a #GError
  *
  * Writes entries, all or nothing: every key is checked first, then all
- * entries are applied in one transaction, in order; a final value over
- * %VMDS_DATASETS_MAX_VALUE bytes (%VMDS_ERROR_TOO_LARGE) or a VM total over
- * %VMDS_DATASETS_MAX_VM_BYTES (%VMDS_ERROR_QUOTA_EXCEEDED) rolls all back.
+ * entries are applied in one transaction, in order (the entries of one key
+ * folded into one write, so a key named often costs what it costs once); a
+ * final value over %VMDS_DATASETS_MAX_VALUE bytes (%VMDS_ERROR_TOO_LARGE), a
+ * VM total over %VMDS_DATASETS_MAX_VM_BYTES or more than
+ * %VMDS_DATASETS_MAX_VM_ENTRIES entries in the VM
+ * (%VMDS_ERROR_QUOTA_EXCEEDED) rolls all back. An append rewrites neither
+ * the value nor more than one chunk of it.
  *
  * Returns: %TRUE on success
  */
@@ -1199,31 +1660,43 @@ vmds_datasets_set_entries(
 	if (!vmds_store_begin(store, error))
 		return FALSE;
 	return vmds_store_end(
-	    store, vmds_datasets_set_entries_txn(store, side, dataset, entries, error), error);
+	    store,
+	    vmds_datasets_set_entries_txn(
+		store, side, dataset, entries, VMDS_DATASETS_MAX_VM_ENTRIES, error),
+	    error);
 }
 
 static gboolean
 vmds_datasets_delete_entries_txn(
     VmdsStore *store, VmdsSide side, const gchar *dataset, GPtrArray *keys, GError **error)
 {
+	g_autoptr(GHashTable) done = NULL;
 	VmdsDatasetsRef ref = {0};
 
 	if (!vmds_datasets_lookup_for(store, side, dataset, TRUE, &ref, error))
 		return FALSE;
-	if (!vmds_datasets_keys_exist(store, ref.id, dataset, keys, 0, keys->len, error))
-		return FALSE;
+	/* in request order, each key once: the first that is missing fails
+	 * the call, which rolls back the deletes before it */
+	if (keys->len > 1)
+		done = g_hash_table_new(g_str_hash, g_str_equal);
 	for (guint i = 0; i < keys->len; i++) {
-		g_autoptr(VmdsStoreStmt) stmt = vmds_store_prepare(
-		    store, "DELETE FROM entries WHERE dataset_id = ?1 AND key = ?2", error);
+		const gchar *key = g_ptr_array_index(keys, i);
+		sqlite3_stmt *stmt;
 
+		if (done != NULL && !g_hash_table_add(done, (gpointer)key))
+			continue;
+		stmt = vmds_store_prepare(
+		    store, "DELETE FROM entries WHERE dataset_id = ?1 AND key = ?2", error);
 		if (stmt == NULL)
 			return FALSE;
-		vmds_store_forget_value(store, ref.id, keys->pdata[i]);
+		vmds_store_forget_value(store, ref.id, key);
 		if (!vmds_datasets_bind_check(store, sqlite3_bind_int64(stmt, 1, ref.id), error) ||
-		    !vmds_datasets_bind_check(
-			store, vmds_datasets_bind_key(stmt, 2, keys->pdata[i]), error) ||
+		    !vmds_datasets_bind_check(store, vmds_datasets_bind_key(stmt, 2, key), error) ||
 		    !vmds_store_step_done(store, stmt, error))
 			return FALSE;
+		/* rows the statement deleted itself, not its cascade to chunks */
+		if (sqlite3_changes(sqlite3_db_handle(stmt)) == 0)
+			return vmds_datasets_key_not_found(key, dataset, error);
 	}
 	return TRUE;
 }
@@ -1238,7 +1711,8 @@ vmds_datasets_delete_entries_txn(
  *
  * Deletes entries, all or nothing: if any key is absent the call fails with
  * %VMDS_ERROR_KEY_NOT_FOUND naming the first missing one and nothing is
- * deleted.
+ * deleted. A key named several times is deleted once (its later mentions
+ * are not missing).
  *
  * Returns: %TRUE on success
  */

@@ -14,6 +14,9 @@ G_BEGIN_DECLS
 #define VMDS_DATASETS_MAX_KEY	      4096
 #define VMDS_DATASETS_MAX_VALUE	      1048576
 #define VMDS_DATASETS_MAX_VM_BYTES    ((gint64)104857600)
+/* the quota counts key and value bytes only (vSphere's `used`): this bounds
+ * what a VM's many tiny entries take on disk besides */
+#define VMDS_DATASETS_MAX_VM_ENTRIES ((gint64)25000)
 /* a guest reply (the JSON envelope) is cut into pages of at most this */
 #define VMDS_DATASETS_MAX_PAGE 1048576
 

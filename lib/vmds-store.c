@@ -33,6 +33,7 @@ typedef enum {
 struct _VmdsStore {
 	GObject parent_instance;
 	gchar *path;
+	gchar *dir; /* of path */
 	sqlite3 *db;
 	gint lock_fd;
 	gint schema_version;
@@ -62,7 +63,7 @@ G_DEFINE_FINAL_TYPE(VmdsStore, vmds_store, G_TYPE_OBJECT)
  * Keys and values are BLOBs so that length() counts bytes and ORDER BY key is
  * byte order (memcmp). datasets.used (key bytes + value bytes of the data
  * set's entries) is kept by triggers, so the VM total is a sum over data sets,
- * not over entries.
+ * not over entries; from version 2 datasets.entry_count too.
  */
 static const gchar *const vmds_store_migrations[] = {
     /* 1: the initial schema */
@@ -94,6 +95,77 @@ static const gchar *const vmds_store_migrations[] = {
     "CREATE TRIGGER entries_used_delete AFTER DELETE ON entries BEGIN"
     "  UPDATE datasets SET used = used - length(OLD.key) - length(OLD.value)"
     "    WHERE id = OLD.dataset_id;"
+    "END;",
+
+    /* 2: long values in chunks, and a count of entries per data set.
+     *
+     * An entry's value is entries.value followed by its chunks in id order:
+     * the rows of entry_chunks whose owner is entries.chunks (NULL: none);
+     * entries.tail is the bytes in chunks. An entry whose key and value
+     * are more than 960 bytes together (VMDS_STORE_INLINE_MAX when this
+     * step was written) keeps no value inline, for three reasons. SQLite
+     * rewrites a whole record when any column of it changes: appending
+     * then rewrites the last chunk and the small entries row, not the
+     * value. A WITHOUT ROWID table is a b-tree of whole records: a search
+     * that compares its key with a record that overflows its page reads all
+     * of that record, so big records in `entries` would make every lookup
+     * near them slow. And such a record takes an overflow page of its own.
+     * Chunks live in a table with integer keys; a chunk's id is above every
+     * id before it, so id order is append order, and an entry's first
+     * chunk's id is its owner id.
+     *
+     * The entries triggers count length(value) + tail, so `used` means what
+     * it meant in step 1; an update of an entry changes neither its data
+     * set nor its key (they are its primary key), so one UPDATE of
+     * datasets does, and none when the size is the same. Replacing an
+     * entry's chunks or deleting the entry deletes its old chunks. */
+    "ALTER TABLE entries ADD COLUMN tail INTEGER NOT NULL DEFAULT 0 CHECK (tail >= 0);"
+    "ALTER TABLE entries ADD COLUMN chunks INTEGER;"
+    "ALTER TABLE datasets ADD COLUMN entry_count INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE entry_chunks ("
+    "  id INTEGER PRIMARY KEY,"
+    "  owner INTEGER NOT NULL,"
+    "  data BLOB NOT NULL CHECK (typeof(data) = 'blob')"
+    ");"
+    "CREATE INDEX entry_chunks_owner ON entry_chunks (owner);"
+    "DROP TRIGGER entries_used_insert;"
+    "DROP TRIGGER entries_used_update;"
+    "DROP TRIGGER entries_used_delete;"
+    "CREATE TEMP TABLE vmds_moved AS SELECT"
+    "  row_number() OVER (ORDER BY dataset_id, key) AS id, dataset_id, key"
+    "  FROM entries WHERE length(key) + length(value) > 960;"
+    "INSERT INTO entry_chunks (id, owner, data)"
+    "  SELECT m.id, m.id, e.value FROM vmds_moved AS m"
+    "  JOIN entries AS e ON e.dataset_id = m.dataset_id AND e.key = m.key;"
+    "UPDATE entries SET tail = length(value), value = X'', chunks = m.id"
+    "  FROM vmds_moved AS m"
+    "  WHERE entries.dataset_id = m.dataset_id AND entries.key = m.key;"
+    "DROP TABLE vmds_moved;"
+    "UPDATE datasets SET entry_count ="
+    "  (SELECT count(*) FROM entries WHERE entries.dataset_id = datasets.id);"
+    "CREATE TRIGGER entries_used_insert AFTER INSERT ON entries BEGIN"
+    "  UPDATE datasets SET used = used + length(NEW.key) + length(NEW.value) + NEW.tail,"
+    "    entry_count = entry_count + 1"
+    "    WHERE id = NEW.dataset_id;"
+    "END;"
+    "CREATE TRIGGER entries_used_update AFTER UPDATE ON entries"
+    "  WHEN length(NEW.value) + NEW.tail != length(OLD.value) + OLD.tail BEGIN"
+    "  UPDATE datasets SET used = used + length(NEW.value) + NEW.tail"
+    "    - length(OLD.value) - OLD.tail"
+    "    WHERE id = NEW.dataset_id;"
+    "END;"
+    "CREATE TRIGGER entries_used_delete AFTER DELETE ON entries BEGIN"
+    "  UPDATE datasets SET used = used - length(OLD.key) - length(OLD.value) - OLD.tail,"
+    "    entry_count = entry_count - 1"
+    "    WHERE id = OLD.dataset_id;"
+    "END;"
+    "CREATE TRIGGER entries_chunks_update AFTER UPDATE OF chunks ON entries"
+    "  WHEN OLD.chunks IS NOT NULL AND OLD.chunks IS NOT NEW.chunks BEGIN"
+    "  DELETE FROM entry_chunks WHERE owner = OLD.chunks;"
+    "END;"
+    "CREATE TRIGGER entries_chunks_delete AFTER DELETE ON entries"
+    "  WHEN OLD.chunks IS NOT NULL BEGIN"
+    "  DELETE FROM entry_chunks WHERE owner = OLD.chunks;"
     "END;",
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(vmds_store_migrations) == VMDS_STORE_SCHEMA_VERSION);
@@ -156,6 +228,16 @@ vmds_store_rollback_cb(gpointer user_data)
 	vmds_store_forget_all(self);
 }
 
+/* whether @msg tells where the store lives: its path, or its directory */
+static gboolean
+vmds_store_mentions_location(VmdsStore *self, const gchar *msg)
+{
+	if (self->path != NULL && strstr(msg, self->path) != NULL)
+		return TRUE;
+	return self->dir != NULL && g_path_is_absolute(self->dir) && self->dir[1] != '\0' &&
+	       strstr(msg, self->dir) != NULL;
+}
+
 /**
  * vmds_store_set_error:
  * @self: a #VmdsStore
@@ -167,6 +249,10 @@ vmds_store_rollback_cb(gpointer user_data)
  * store. `SQLITE_FULL`, `SQLITE_IOERR` and every other code are storage errors:
  * whatever failed, the transaction did not happen.
  *
+ * The message never holds the store's path or directory (should SQLite's
+ * name a file, its generic text for @rc replaces it): errors of requests
+ * reach the guest. Only vmds_store_open() names the path, for the operator.
+ *
  * Returns: %FALSE, always, so that `return vmds_store_set_error(...)` reads well
  */
 gboolean
@@ -177,9 +263,20 @@ vmds_store_set_error(VmdsStore *self, gint rc, GError **error)
 	g_return_val_if_fail(VMDS_IS_STORE(self), FALSE);
 
 	/* the connection's message is more precise, when it is about this rc */
-	if (self->db != NULL && (sqlite3_extended_errcode(self->db) & 0xff) == (rc & 0xff))
+	if (self->db != NULL && (sqlite3_extended_errcode(self->db) & 0xff) == (rc & 0xff) &&
+	    !vmds_store_mentions_location(self, sqlite3_errmsg(self->db)))
 		msg = sqlite3_errmsg(self->db);
 	g_set_error(error, VMDS_ERROR, VMDS_ERROR_STORAGE, "%s", msg);
+	return FALSE;
+}
+
+/* the errors of requests never name the store's path: they reach guests */
+static gboolean
+vmds_store_check_open(VmdsStore *self, GError **error)
+{
+	if (self->db != NULL)
+		return TRUE;
+	g_set_error_literal(error, VMDS_ERROR, VMDS_ERROR_STORAGE, "the store is closed");
 	return FALSE;
 }
 
@@ -233,6 +330,22 @@ vmds_store_query_one(VmdsStore *self, const gchar *sql, gchar **text, gint64 *nu
 	return TRUE;
 }
 
+/* one step of the schema and its version, in one transaction */
+static gboolean
+vmds_store_migrate_step(VmdsStore *self, gint64 v, GError **error)
+{
+	g_autofree gchar *bump = g_strdup_printf("PRAGMA user_version = %" G_GINT64_FORMAT, v);
+
+	if (!vmds_store_begin(self, error))
+		return FALSE;
+	if (!vmds_store_exec(self, vmds_store_migrations[v - 1], "run the step", error) ||
+	    !vmds_store_exec(self, bump, "set the version", error)) {
+		vmds_store_rollback(self);
+		return FALSE;
+	}
+	return vmds_store_commit(self, error);
+}
+
 static gboolean
 vmds_store_migrate(VmdsStore *self, GError **error)
 {
@@ -252,20 +365,14 @@ vmds_store_migrate(VmdsStore *self, GError **error)
 		return FALSE;
 	}
 	for (gint64 v = version + 1; v <= VMDS_STORE_SCHEMA_VERSION; v++) {
-		g_autofree gchar *bump =
-		    g_strdup_printf("PRAGMA user_version = %" G_GINT64_FORMAT, v);
-		g_autofree gchar *what =
-		    g_strdup_printf("migrate store to schema version %" G_GINT64_FORMAT, v);
-
-		if (!vmds_store_begin(self, error))
-			return FALSE;
-		if (!vmds_store_exec(self, vmds_store_migrations[v - 1], what, error) ||
-		    !vmds_store_exec(self, bump, what, error)) {
-			vmds_store_rollback(self);
+		if (!vmds_store_migrate_step(self, v, error)) {
+			g_prefix_error(
+			    error,
+			    "failed to migrate store %s to schema version %" G_GINT64_FORMAT ": ",
+			    self->path,
+			    v);
 			return FALSE;
 		}
-		if (!vmds_store_commit(self, error))
-			return FALSE;
 		g_debug("migrated %s to schema version %" G_GINT64_FORMAT, self->path, v);
 	}
 	self->schema_version = VMDS_STORE_SCHEMA_VERSION;
@@ -373,8 +480,12 @@ vmds_store_open_db(VmdsStore *self, GError **error)
 			    journal_mode != NULL ? journal_mode : "unknown");
 		return FALSE;
 	}
+	/* SQLite zeroes what a delete frees where that costs no extra write
+	 * (FAST); fully (ON, some distributions' default) a request deleting
+	 * the whole quota would write 100 MiB of zeros and take seconds */
 	if (!vmds_store_exec(self, "PRAGMA synchronous=FULL", "configure the store", error) ||
-	    !vmds_store_exec(self, "PRAGMA foreign_keys=ON", "configure the store", error)) {
+	    !vmds_store_exec(self, "PRAGMA foreign_keys=ON", "configure the store", error) ||
+	    !vmds_store_exec(self, "PRAGMA secure_delete=FAST", "configure the store", error)) {
 		g_prefix_error(error, "%s: ", self->path);
 		return FALSE;
 	}
@@ -401,22 +512,21 @@ VmdsStore *
 vmds_store_open(const gchar *path, GError **error)
 {
 	g_autoptr(VmdsStore) self = NULL;
-	g_autofree gchar *dir = NULL;
 
 	g_return_val_if_fail(path != NULL && path[0] != '\0', NULL);
 	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
 	self = g_object_new(VMDS_TYPE_STORE, NULL);
 	self->path = g_strdup(path);
+	self->dir = g_path_get_dirname(path);
 
-	dir = g_path_get_dirname(path);
-	if (g_mkdir_with_parents(dir, 0700) < 0) {
+	if (g_mkdir_with_parents(self->dir, 0700) < 0) {
 		gint errsv = errno;
 		g_set_error(error,
 			    VMDS_ERROR,
 			    VMDS_ERROR_STORAGE,
 			    "failed to create directory %s: %s",
-			    dir,
+			    self->dir,
 			    g_strerror(errsv));
 		return NULL;
 	}
@@ -479,14 +589,8 @@ vmds_store_prepare(VmdsStore *self, const gchar *sql, GError **error)
 	g_return_val_if_fail(VMDS_IS_STORE(self), NULL);
 	g_return_val_if_fail(sql != NULL, NULL);
 
-	if (self->db == NULL) {
-		g_set_error(error,
-			    VMDS_ERROR,
-			    VMDS_ERROR_STORAGE,
-			    "store %s is closed",
-			    self->path != NULL ? self->path : "(none)");
+	if (!vmds_store_check_open(self, error))
 		return NULL;
-	}
 	/* the text is compared as well: the address of a string that was not a
 	 * literal may have been reused for another */
 	stmt = g_hash_table_lookup(self->stmts, sql);
@@ -718,11 +822,8 @@ vmds_store_check_batch(VmdsStore *self, GError **error)
 {
 	if (!sqlite3_get_autocommit(self->db))
 		return TRUE;
-	g_set_error(error,
-		    VMDS_ERROR,
-		    VMDS_ERROR_STORAGE,
-		    "store %s: the group transaction was rolled back",
-		    self->path);
+	g_set_error_literal(
+	    error, VMDS_ERROR, VMDS_ERROR_STORAGE, "the group transaction was rolled back");
 	return FALSE;
 }
 
@@ -742,11 +843,8 @@ vmds_store_begin(VmdsStore *self, GError **error)
 {
 	g_return_val_if_fail(VMDS_IS_STORE(self), FALSE);
 
-	if (self->db == NULL) {
-		g_set_error(
-		    error, VMDS_ERROR, VMDS_ERROR_STORAGE, "store %s is closed", self->path);
+	if (!vmds_store_check_open(self, error))
 		return FALSE;
-	}
 	if (self->batch == VMDS_STORE_BATCH_ARMED) {
 		if (!vmds_store_run(self, "BEGIN IMMEDIATE", "begin a transaction", error))
 			return FALSE;
@@ -859,11 +957,8 @@ vmds_store_batch_begin(VmdsStore *self, GError **error)
 	g_return_val_if_fail(VMDS_IS_STORE(self), FALSE);
 	g_return_val_if_fail(self->batch == VMDS_STORE_BATCH_NONE, FALSE);
 
-	if (self->db == NULL) {
-		g_set_error(
-		    error, VMDS_ERROR, VMDS_ERROR_STORAGE, "store %s is closed", self->path);
+	if (!vmds_store_check_open(self, error))
 		return FALSE;
-	}
 	self->batch = VMDS_STORE_BATCH_ARMED;
 	return TRUE;
 }
@@ -889,11 +984,8 @@ vmds_store_batch_end(VmdsStore *self, GError **error)
 	self->batch = VMDS_STORE_BATCH_NONE;
 	if (batch == VMDS_STORE_BATCH_ARMED)
 		return TRUE; /* nothing was written */
-	if (self->db == NULL) {
-		g_set_error(
-		    error, VMDS_ERROR, VMDS_ERROR_STORAGE, "store %s is closed", self->path);
+	if (!vmds_store_check_open(self, error))
 		return FALSE;
-	}
 	if (!vmds_store_check_batch(self, error))
 		return FALSE;
 	return vmds_store_commit(self, error);
@@ -944,6 +1036,7 @@ vmds_store_finalize(GObject *object)
 	g_hash_table_unref(self->stmts);
 	g_hash_table_unref(self->cache);
 	g_free(self->path);
+	g_free(self->dir);
 	G_OBJECT_CLASS(vmds_store_parent_class)->finalize(object);
 }
 

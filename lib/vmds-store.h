@@ -20,7 +20,21 @@ typedef sqlite3_stmt VmdsStoreStmt;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmdsStoreStmt, sqlite3_reset)
 
 /* the newest schema this build writes; older stores are migrated on open */
-#define VMDS_STORE_SCHEMA_VERSION 1
+#define VMDS_STORE_SCHEMA_VERSION 2
+
+/* an entry's value lives in its row of `entries` while the key and the value
+ * together are at most this many bytes, else in rows of `entry_chunks`
+ * (schema version 2). Such a row fits in its b-tree page (4 KiB pages hold
+ * rows of up to 1,002 bytes of a WITHOUT ROWID table): a longer one gets an
+ * overflow page of its own (a 1,000-byte value took 4,684 bytes on disk),
+ * and every search that compares a key with it reads all of it */
+#define VMDS_STORE_INLINE_MAX 960
+/* an append extends the value's last chunk while that is shorter than this,
+ * else adds a chunk: every chunk but the last holds at least this many
+ * bytes, so a value of n bytes has at most n / this + 1 chunks, and an
+ * append rewrites at most this many bytes besides its own. A chunk this
+ * long still fits in its page (4,061 bytes of a table with integer keys) */
+#define VMDS_STORE_CHUNK_MERGE 4000
 
 /* the entry values a store keeps in memory (vmds_store_cache_value()): each
  * at most this long, and all of them with their keys at most this much */

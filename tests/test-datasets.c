@@ -887,8 +887,9 @@ START_TEST(test_datasets_atomic_delete)
 	test_datasets_set_ok("ds", "b", "2");
 	test_datasets_set_ok("ds", "c", "3");
 
-	/* one missing key: nothing deleted, the first missing one named */
-	keys = test_datasets_keys_new("a", "x", "b", "y", NULL);
+	/* one missing key: nothing deleted, the first missing one named (a
+	 * key named twice is not missing the second time) */
+	keys = test_datasets_keys_new("a", "a", "x", "b", "y", NULL);
 	ck_assert(!vmds_datasets_delete_entries(store, VMDS_SIDE_GUEST, "ds", keys, &error));
 	assert_error(error, VMDS_ERROR_KEY_NOT_FOUND);
 	ck_assert_str_eq(error->message, "no key 'x' in data set 'ds'");
@@ -898,7 +899,7 @@ START_TEST(test_datasets_atomic_delete)
 	g_clear_pointer(&all, g_free);
 	g_clear_pointer(&keys, g_ptr_array_unref);
 
-	keys = test_datasets_keys_new("c", "a", NULL);
+	keys = test_datasets_keys_new("c", "a", "c", "c", NULL);
 	ck_assert(vmds_datasets_delete_entries(store, VMDS_SIDE_GUEST, "ds", keys, &error));
 	ck_assert_ptr_null(error);
 	all = test_datasets_all_keys("ds");
@@ -1716,6 +1717,702 @@ START_TEST(test_datasets_cache_values_commit_fails)
 }
 END_TEST
 
+/* chunks, bounds, duplicates, the entry limit (issue 8, points 5 and 15) */
+
+static sqlite3 *
+test_datasets_db(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VmdsStoreStmt) stmt = vmds_store_prepare(store, "SELECT 1", &error);
+
+	ck_assert_msg(stmt != NULL, "%s", error != NULL ? error->message : "");
+	return sqlite3_db_handle(stmt);
+}
+
+/* deterministic measures of work: the pages SQLite wrote (to the WAL, at
+ * commit or when its cache spills) and the pages it fetched (from its cache
+ * or the file) since the last call */
+static gint
+test_datasets_pages_written(void)
+{
+	gint cur = 0;
+	gint hi = 0;
+
+	ck_assert_int_eq(
+	    sqlite3_db_status(test_datasets_db(), SQLITE_DBSTATUS_CACHE_WRITE, &cur, &hi, 1),
+	    SQLITE_OK);
+	return cur;
+}
+
+static gint
+test_datasets_pages_fetched(void)
+{
+	gint hit = 0;
+	gint miss = 0;
+	gint hi = 0;
+
+	ck_assert_int_eq(
+	    sqlite3_db_status(test_datasets_db(), SQLITE_DBSTATUS_CACHE_HIT, &hit, &hi, 1),
+	    SQLITE_OK);
+	ck_assert_int_eq(
+	    sqlite3_db_status(test_datasets_db(), SQLITE_DBSTATUS_CACHE_MISS, &miss, &hi, 1),
+	    SQLITE_OK);
+	return hit + miss;
+}
+
+/* @key of @dataset in the store: bytes inline, bytes in chunks, and the
+ * chunks' lengths in order, joined by commas ("" when none) */
+static void
+test_datasets_layout(
+    const gchar *dataset, const gchar *key, gint64 *inline_len, gint64 *tail, gchar **chunks)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VmdsStoreStmt) stmt = vmds_store_prepare(
+	    store,
+	    "SELECT length(e.value), e.tail, "
+	    "(SELECT coalesce(group_concat(length(data), ','), '') FROM "
+	    "(SELECT data FROM entry_chunks WHERE owner = e.chunks ORDER BY id)) "
+	    "FROM entries AS e JOIN datasets AS d ON d.id = e.dataset_id "
+	    "WHERE d.name = ?1 AND e.key = CAST(?2 AS BLOB)",
+	    &error);
+
+	ck_assert_msg(stmt != NULL, "%s", error != NULL ? error->message : "");
+	ck_assert_int_eq(sqlite3_bind_text(stmt, 1, dataset, -1, SQLITE_STATIC), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_bind_text(stmt, 2, key, -1, SQLITE_STATIC), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(stmt), SQLITE_ROW);
+	*inline_len = sqlite3_column_int64(stmt, 0);
+	*tail = sqlite3_column_int64(stmt, 1);
+	*chunks = g_strdup((const gchar *)sqlite3_column_text(stmt, 2));
+}
+
+static gint64
+test_datasets_count(const gchar *sql)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VmdsStoreStmt) stmt = vmds_store_prepare(store, sql, &error);
+
+	ck_assert_msg(stmt != NULL, "%s", error != NULL ? error->message : "");
+	ck_assert_int_eq(sqlite3_step(stmt), SQLITE_ROW);
+	return sqlite3_column_int64(stmt, 0);
+}
+
+/* @len bytes of a pattern that differs with @seed */
+static gchar *
+test_datasets_pattern(gsize len, guint seed)
+{
+	gchar *value = g_malloc(len + 1);
+
+	for (gsize i = 0; i < len; i++)
+		value[i] = (gchar)('a' + (i * 3 + seed) % 26);
+	value[len] = '\0';
+	return value;
+}
+
+/* appends @len bytes of pattern @seed to @key (the host, one call), and
+ * to @model, what the value must then be */
+static void
+test_datasets_append_model(const gchar *key, gsize len, guint seed, GByteArray *model)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *part = test_datasets_pattern(len, seed);
+
+	ck_assert_msg(test_datasets_set1(VMDS_SIDE_HOST, "ds", key, part, len, TRUE, &error),
+		      "%s",
+		      error->message);
+	g_byte_array_append(model, (const guint8 *)part, (guint)len);
+}
+
+static void
+test_datasets_assert_layout(
+    const gchar *key, gint64 inline_len, gint64 tail, const gchar *chunks, GByteArray *model)
+{
+	g_autofree gchar *got_chunks = NULL;
+	gint64 got_inline = -1;
+	gint64 got_tail = -1;
+
+	test_datasets_layout("ds", key, &got_inline, &got_tail, &got_chunks);
+	ck_assert_int_eq(got_inline, inline_len);
+	ck_assert_int_eq(got_tail, tail);
+	ck_assert_str_eq(got_chunks, chunks);
+	test_datasets_assert_value("ds", key, (const gchar *)model->data, model->len);
+}
+
+/* a value stays in its row while key and value are within the inline
+ * limit; past it, its bytes go to a chunk; appends extend the last chunk while it is shorter than
+ * the merge size, then start another; a replace starts over; `used` counts key and value bytes
+ * wherever they are */
+START_TEST(test_datasets_chunks_layout)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GByteArray) model = g_byte_array_new();
+	/* the longest value key "k" keeps inline */
+	const gsize at = VMDS_STORE_INLINE_MAX - 1;
+	g_autofree gchar *inline_max = test_datasets_pattern(at, 1);
+	g_autofree gchar *over = NULL;
+	g_autofree gchar *expect = NULL;
+	const gsize merge = VMDS_STORE_CHUNK_MERGE;
+	const gsize first = at + 1;
+
+	test_datasets_create("ds", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_WRITE);
+
+	/* at the limit, inline; one byte more moves it to one chunk */
+	test_datasets_append_model("k", at - 10, 1, model);
+	test_datasets_assert_layout("k", at - 10, 0, "", model);
+	test_datasets_append_model("k", 10, 2, model);
+	test_datasets_assert_layout("k", at, 0, "", model);
+	ck_assert_int_eq(test_datasets_vm_used(), 1 + at);
+	test_datasets_append_model("k", 1, 3, model);
+	expect = g_strdup_printf("%" G_GSIZE_FORMAT, first);
+	test_datasets_assert_layout("k", 0, first, expect, model);
+	ck_assert_int_eq(test_datasets_vm_used(), 1 + first);
+
+	/* the chunk grows to the merge size, then a new one starts */
+	test_datasets_append_model("k", merge - first - 1, 4, model);
+	g_free(expect);
+	expect = g_strdup_printf("%" G_GSIZE_FORMAT, merge - 1);
+	test_datasets_assert_layout("k", 0, merge - 1, expect, model);
+	test_datasets_append_model("k", 1, 5, model);
+	g_free(expect);
+	expect = g_strdup_printf("%" G_GSIZE_FORMAT, merge);
+	test_datasets_assert_layout("k", 0, merge, expect, model);
+	test_datasets_append_model("k", 1, 6, model);
+	g_free(expect);
+	expect = g_strdup_printf("%" G_GSIZE_FORMAT ",1", merge);
+	test_datasets_assert_layout("k", 0, merge + 1, expect, model);
+	/* a short last chunk takes a long append whole */
+	test_datasets_append_model("k", 3 * merge, 7, model);
+	g_free(expect);
+	expect = g_strdup_printf("%" G_GSIZE_FORMAT ",%" G_GSIZE_FORMAT, merge, 3 * merge + 1);
+	test_datasets_assert_layout("k", 0, 4 * merge + 1, expect, model);
+	test_datasets_append_model("k", 2, 8, model);
+	g_free(expect);
+	expect = g_strdup_printf("%" G_GSIZE_FORMAT ",%" G_GSIZE_FORMAT ",2", merge, 3 * merge + 1);
+	test_datasets_assert_layout("k", 0, 4 * merge + 3, expect, model);
+	ck_assert_int_eq(test_datasets_vm_used(), 1 + 4 * merge + 3);
+	ck_assert_int_eq(test_datasets_count("SELECT count(*) FROM entry_chunks"), 3);
+
+	/* a replace: inline again, its chunks gone; or one chunk */
+	test_datasets_set_ok("ds", "k", "short");
+	g_byte_array_set_size(model, 0);
+	g_byte_array_append(model, (const guint8 *)"short", 5);
+	test_datasets_assert_layout("k", 5, 0, "", model);
+	ck_assert_int_eq(test_datasets_count("SELECT count(*) FROM entry_chunks"), 0);
+	ck_assert_int_eq(test_datasets_vm_used(), 6);
+	over = test_datasets_pattern(first, 9);
+	ck_assert(test_datasets_set1(VMDS_SIDE_HOST, "ds", "k", over, first, FALSE, &error));
+	g_byte_array_set_size(model, 0);
+	g_byte_array_append(model, (const guint8 *)over, (guint)first);
+	g_free(expect);
+	expect = g_strdup_printf("%" G_GSIZE_FORMAT, first);
+	test_datasets_assert_layout("k", 0, first, expect, model);
+	ck_assert(test_datasets_set1(VMDS_SIDE_HOST, "ds", "k", over, first, FALSE, &error));
+	test_datasets_assert_layout("k", 0, first, expect, model);
+	ck_assert_int_eq(test_datasets_count("SELECT count(*) FROM entry_chunks"), 1);
+	ck_assert(test_datasets_set1(VMDS_SIDE_HOST, "ds", "k", inline_max, at, FALSE, &error));
+	ck_assert_int_eq(test_datasets_count("SELECT count(*) FROM entry_chunks"), 0);
+	ck_assert_int_eq(test_datasets_vm_used(), 1 + at);
+	/* the same length under a longer key is too long for the row */
+	ck_assert(test_datasets_set1(VMDS_SIDE_HOST, "ds", "kk", inline_max, at, FALSE, &error));
+	g_byte_array_set_size(model, 0);
+	g_byte_array_append(model, (const guint8 *)inline_max, (guint)at);
+	g_free(expect);
+	expect = g_strdup_printf("%" G_GSIZE_FORMAT, at);
+	test_datasets_assert_layout("kk", 0, at, expect, model);
+	ck_assert_int_eq(test_datasets_vm_used(), 1 + at + 2 + at);
+
+	/* an append creating the entry past the limit; a delete takes its
+	 * chunks, a forced delete of the data set all of them */
+	ck_assert(test_datasets_set1(VMDS_SIDE_GUEST, "ds", "new", over, first, TRUE, &error));
+	ck_assert(test_datasets_set1(VMDS_SIDE_GUEST, "ds", "gone", over, first, TRUE, &error));
+	ck_assert_int_eq(test_datasets_count("SELECT count(*) FROM entry_chunks"), 3);
+	{
+		g_autoptr(GPtrArray) keys = test_datasets_keys_new("gone", NULL);
+		ck_assert(vmds_datasets_delete_entries(store, VMDS_SIDE_GUEST, "ds", keys, &error));
+	}
+	ck_assert_int_eq(test_datasets_count("SELECT count(*) FROM entry_chunks"), 2);
+	test_datasets_assert_value("ds", "new", over, first);
+	ck_assert_int_eq(test_datasets_vm_used(), 1 + at + 2 + at + 3 + first);
+	ck_assert(vmds_datasets_delete(store, "ds", TRUE, &error));
+	ck_assert_int_eq(test_datasets_count("SELECT count(*) FROM entry_chunks"), 0);
+	ck_assert_int_eq(test_datasets_count("SELECT count(*) FROM entries"), 0);
+	ck_assert_int_eq(test_datasets_vm_used(), 0);
+}
+END_TEST
+
+/* a write that fails leaves the chunks as they were */
+START_TEST(test_datasets_chunks_rollback)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) entries = test_datasets_entries_new();
+	g_autofree gchar *value = test_datasets_pattern(3 * VMDS_STORE_CHUNK_MERGE, 1);
+	g_autofree gchar *big = g_strnfill(VMDS_DATASETS_MAX_VALUE, 'b');
+	g_autofree gchar *before = NULL;
+	g_autofree gchar *after = NULL;
+	gint64 inline_len = 0;
+	gint64 tail = 0;
+
+	test_datasets_create("ds", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_WRITE);
+	ck_assert(test_datasets_set1(
+	    VMDS_SIDE_HOST, "ds", "k", value, 3 * VMDS_STORE_CHUNK_MERGE, FALSE, &error));
+	ck_assert(test_datasets_set1(VMDS_SIDE_HOST, "ds", "k", "+", 1, TRUE, &error));
+	test_datasets_layout("ds", "k", &inline_len, &tail, &before);
+
+	/* appends to it, a replace of it, then one too large: all rolled back */
+	test_datasets_entries_add(entries, "k", "xyz", 3, TRUE);
+	test_datasets_entries_add(entries, "other", value, 2000, TRUE);
+	test_datasets_entries_add(entries, "k", value, 5000, TRUE);
+	test_datasets_entries_add(entries, "too-big", big, VMDS_DATASETS_MAX_VALUE, FALSE);
+	test_datasets_entries_add(entries, "too-big", "!", 1, TRUE);
+	ck_assert(!vmds_datasets_set_entries(store, VMDS_SIDE_GUEST, "ds", entries, &error));
+	assert_error(error, VMDS_ERROR_TOO_LARGE);
+	ck_assert_str_eq(error->message,
+			 "value of key 'too-big' in data set 'ds' would be 1048577 bytes, longer "
+			 "than 1048576 bytes");
+	test_datasets_layout("ds", "k", &inline_len, &tail, &after);
+	ck_assert_str_eq(after, before);
+	ck_assert_int_eq(tail, 3 * VMDS_STORE_CHUNK_MERGE + 1);
+	ck_assert_int_eq(test_datasets_count("SELECT count(*) FROM entry_chunks"), 2);
+	ck_assert_ptr_null(test_datasets_get_value("ds", "other", NULL));
+	ck_assert_int_eq(test_datasets_vm_used(), 1 + 3 * VMDS_STORE_CHUNK_MERGE + 1);
+}
+END_TEST
+
+/* a chunked value whose row and chunks disagree (the store changed by
+ * something else) reads as a storage error, never past a buffer */
+START_TEST(test_datasets_chunks_damaged)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *value = test_datasets_pattern(3 * VMDS_STORE_CHUNK_MERGE, 2);
+	const gchar *damage[] = {
+	    "UPDATE entries SET tail = tail + 5",
+	    "UPDATE entries SET tail = tail - 5",
+	    "UPDATE entries SET tail = 2000000",
+	    "UPDATE entries SET tail = 0",
+	    "UPDATE entries SET value = X'00'",
+	    "DELETE FROM entry_chunks WHERE id = (SELECT max(id) FROM entry_chunks)",
+	};
+
+	test_datasets_create("ds", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_WRITE);
+	for (guint i = 0; i < G_N_ELEMENTS(damage); i++) {
+		g_autoptr(GPtrArray) keys = test_datasets_keys_new("k", NULL);
+		g_autoptr(GPtrArray) got = NULL;
+		g_autoptr(VmdsStoreStmt) stmt = NULL;
+
+		ck_assert(test_datasets_set1(
+		    VMDS_SIDE_HOST, "ds", "k", value, 2 * VMDS_STORE_CHUNK_MERGE, FALSE, &error));
+		ck_assert(test_datasets_set1(
+		    VMDS_SIDE_HOST, "ds", "k", value, VMDS_STORE_CHUNK_MERGE, TRUE, &error));
+		stmt = vmds_store_prepare(store, damage[i], &error);
+		ck_assert_msg(stmt != NULL, "%s", error != NULL ? error->message : "");
+		ck_assert(vmds_store_step_done(store, stmt, &error));
+		got = vmds_datasets_get_entries(
+		    store, VMDS_SIDE_HOST, "ds", keys, 0, 0, NULL, &error);
+		assert_ret_error(got, error);
+		assert_error(error, VMDS_ERROR_STORAGE);
+		ck_assert_str_eq(error->message,
+				 "the value of key 'k' in data set 'ds' is damaged");
+		g_clear_error(&error);
+	}
+}
+END_TEST
+
+/* a model of set-entries: entries applied one by one, in order */
+static void
+test_datasets_model_apply(GHashTable *model, const VmdsEntry *entry)
+{
+	GByteArray *value = g_hash_table_lookup(model, entry->key);
+
+	if (value == NULL) {
+		value = g_byte_array_new();
+		g_hash_table_insert(model, g_strdup(entry->key), value);
+	}
+	if (!entry->append)
+		g_byte_array_set_size(value, 0);
+	g_byte_array_append(value, (const guint8 *)entry->value, (guint)entry->value_len);
+}
+
+/* calls of many entries on a few keys, appends and replaces of sizes
+ * around the inline limit and the merge size, give the values and `used`
+ * the entries applied one at a time give */
+START_TEST(test_datasets_set_fold)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GHashTable) model = g_hash_table_new_full(
+	    g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_byte_array_unref);
+	g_autoptr(GRand) rand = g_rand_new_with_seed(8);
+	const gchar *keys[] = {"a", "b", "c\xc3\xa9"};
+	const gsize sizes[] = {0,
+			       1,
+			       7,
+			       VMDS_STORE_INLINE_MAX - 1,
+			       VMDS_STORE_INLINE_MAX,
+			       VMDS_STORE_INLINE_MAX + 1,
+			       VMDS_STORE_CHUNK_MERGE - 1,
+			       VMDS_STORE_CHUNK_MERGE,
+			       9000};
+	GHashTableIter iter;
+	gpointer k = NULL;
+	gpointer v = NULL;
+	gint64 used = 0;
+
+	test_datasets_create("ds", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_WRITE);
+	ck_assert(vmds_store_batch_begin(store, &error));
+	for (guint call = 0; call < 60; call++) {
+		g_autoptr(GPtrArray) entries = test_datasets_entries_new();
+		guint n = g_rand_int_range(rand, 1, 12);
+
+		for (guint i = 0; i < n; i++) {
+			gsize len = sizes[g_rand_int_range(rand, 0, G_N_ELEMENTS(sizes))];
+			g_autofree gchar *value = test_datasets_pattern(len, call * 16 + i);
+
+			test_datasets_entries_add(
+			    entries,
+			    keys[g_rand_int_range(rand, 0, G_N_ELEMENTS(keys))],
+			    value,
+			    len,
+			    g_rand_int_range(rand, 0, 4) != 0);
+		}
+		ck_assert_msg(
+		    vmds_datasets_set_entries(store, VMDS_SIDE_GUEST, "ds", entries, &error),
+		    "call %u: %s",
+		    call,
+		    error->message);
+		for (guint i = 0; i < entries->len; i++)
+			test_datasets_model_apply(model, g_ptr_array_index(entries, i));
+	}
+	ck_assert(vmds_store_batch_end(store, &error));
+
+	g_hash_table_iter_init(&iter, model);
+	while (g_hash_table_iter_next(&iter, &k, &v)) {
+		GByteArray *value = v;
+
+		test_datasets_assert_value("ds", k, (const gchar *)value->data, value->len);
+		used += (gint64)(strlen(k) + value->len);
+	}
+	ck_assert_int_eq(test_datasets_vm_used(), used);
+}
+END_TEST
+
+/* an append costs a chunk, not the value: a byte appended to a 1 MiB value
+ * writes a few pages (version 1 rewrote all ~256 of the value, and freed
+ * as many), whether the value is one chunk, ends in a short one, or was
+ * built from 16 appends */
+START_TEST(test_datasets_append_bound)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *big = g_strnfill(VMDS_DATASETS_MAX_VALUE, 'b');
+	g_autoptr(GByteArray) model = g_byte_array_new();
+	gint written;
+
+	test_datasets_create("ds", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_WRITE);
+	ck_assert(test_datasets_set1(
+	    VMDS_SIDE_HOST, "ds", "one", big, VMDS_DATASETS_MAX_VALUE - 16, FALSE, &error));
+	ck_assert(test_datasets_set1(VMDS_SIDE_HOST, "ds", "built", "", 0, FALSE, &error));
+	for (guint i = 0; i < 16; i++)
+		test_datasets_append_model("built", 65536 - 1, i, model);
+	for (guint i = 0; i < 8; i++) {
+		test_datasets_pages_written();
+		ck_assert(test_datasets_set1(VMDS_SIDE_GUEST, "ds", "one", "x", 1, TRUE, &error));
+		written = test_datasets_pages_written();
+		ck_assert_msg(written <= 6, "append %u to one chunk wrote %d pages", i, written);
+		test_datasets_append_model("built", 1, 100 + i, model);
+		written = test_datasets_pages_written();
+		ck_assert_msg(written <= 6, "append %u to 16 chunks wrote %d pages", i, written);
+	}
+	test_datasets_assert_value("ds", "built", (const gchar *)model->data, model->len);
+	{
+		g_autofree gchar *expect = g_strnfill(VMDS_DATASETS_MAX_VALUE - 8, 'b');
+		memset(expect + VMDS_DATASETS_MAX_VALUE - 16, 'x', 8);
+		test_datasets_assert_value("ds", "one", expect, VMDS_DATASETS_MAX_VALUE - 8);
+	}
+
+	/* one call appending a byte to each of 10 values of 1 MiB: a few
+	 * pages each */
+	{
+		g_autoptr(GPtrArray) entries = test_datasets_entries_new();
+
+		for (guint i = 0; i < 10; i++) {
+			g_autofree gchar *key = g_strdup_printf("v%u", i);
+			ck_assert(test_datasets_set1(VMDS_SIDE_HOST,
+						     "ds",
+						     key,
+						     big,
+						     VMDS_DATASETS_MAX_VALUE - 1,
+						     FALSE,
+						     &error));
+			test_datasets_entries_add(entries, key, "y", 1, TRUE);
+		}
+		test_datasets_pages_written();
+		ck_assert(vmds_datasets_set_entries(store, VMDS_SIDE_GUEST, "ds", entries, &error));
+		written = test_datasets_pages_written();
+		ck_assert_msg(written <= 10 * 4, "10 appends wrote %d pages", written);
+	}
+}
+END_TEST
+
+/* the entries of one request for one key cost what one costs: 1,769 empty
+ * appends to a 1 MiB value (what fits in a 64 KiB request) write nothing;
+ * 1,769 one-byte appends write a few pages and fetch few, like one */
+START_TEST(test_datasets_append_many_bound)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) empty = test_datasets_entries_new();
+	g_autoptr(GPtrArray) bytes = test_datasets_entries_new();
+	g_autofree gchar *big = g_strnfill(VMDS_DATASETS_MAX_VALUE - 4096, 'b');
+	g_autofree gchar *expect = NULL;
+	gint written;
+	gint fetched_one;
+	gint fetched;
+
+	test_datasets_create("ds", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_WRITE);
+	ck_assert(test_datasets_set1(
+	    VMDS_SIDE_HOST, "ds", "k", big, VMDS_DATASETS_MAX_VALUE - 4096, FALSE, &error));
+	for (guint i = 0; i < 1769; i++) {
+		test_datasets_entries_add(empty, "k", "", 0, TRUE);
+		test_datasets_entries_add(bytes, "k", "z", 1, TRUE);
+	}
+	test_datasets_pages_written();
+	ck_assert(vmds_datasets_set_entries(store, VMDS_SIDE_GUEST, "ds", empty, &error));
+	written = test_datasets_pages_written();
+	ck_assert_int_eq(written, 0);
+
+	/* an empty append still creates an absent entry */
+	ck_assert(test_datasets_set1(VMDS_SIDE_GUEST, "ds", "absent", "", 0, TRUE, &error));
+	test_datasets_assert_value("ds", "absent", "", 0);
+
+	test_datasets_pages_fetched();
+	ck_assert(test_datasets_set1(VMDS_SIDE_GUEST, "ds", "k", "z", 1, TRUE, &error));
+	fetched_one = test_datasets_pages_fetched();
+	test_datasets_pages_written();
+	ck_assert(vmds_datasets_set_entries(store, VMDS_SIDE_GUEST, "ds", bytes, &error));
+	written = test_datasets_pages_written();
+	fetched = test_datasets_pages_fetched();
+	ck_assert_msg(written <= 6, "1,769 appends wrote %d pages", written);
+	ck_assert_msg(fetched <= 2 * fetched_one,
+		      "1,769 appends fetched %d pages, one %d",
+		      fetched,
+		      fetched_one);
+	expect = g_strnfill(VMDS_DATASETS_MAX_VALUE - 4096 + 1 + 1769, 'z');
+	memset(expect, 'b', VMDS_DATASETS_MAX_VALUE - 4096);
+	test_datasets_assert_value("ds", "k", expect, VMDS_DATASETS_MAX_VALUE - 4096 + 1 + 1769);
+}
+END_TEST
+
+/* get-entry naming one 1 MiB key 16,369 times (what fits in 64 KiB) looks
+ * it up and reads it once a page: as many pages fetched as naming it twice;
+ * every occurrence still has its entry, one a page, in order */
+START_TEST(test_datasets_get_dup_bound)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) two = test_datasets_keys_new("big", "big", NULL);
+	g_autoptr(GPtrArray) many = g_ptr_array_new_with_free_func(g_free);
+	g_autofree gchar *big = test_datasets_pattern(VMDS_DATASETS_MAX_VALUE, 3);
+	const gsize page = VMDS_DATASETS_MAX_PAGE - 8192;
+	const guint firsts[] = {0, 1, 8000, 16368};
+	gint fetched_two;
+
+	test_datasets_create("ds", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_WRITE);
+	ck_assert(test_datasets_set1(
+	    VMDS_SIDE_HOST, "ds", "big", big, VMDS_DATASETS_MAX_VALUE, FALSE, &error));
+	test_datasets_set_ok("ds", "small", "s");
+	for (guint i = 0; i < 16369; i++)
+		g_ptr_array_add(many, g_strdup("big"));
+
+	for (guint f = 0; f < G_N_ELEMENTS(firsts); f++) {
+		g_autoptr(GPtrArray) got = NULL;
+		VmdsEntry *entry;
+		guint next = 0;
+		gint fetched;
+
+		test_datasets_pages_fetched();
+		got = vmds_datasets_get_entries(
+		    store, VMDS_SIDE_GUEST, "ds", two, MIN(firsts[f], 1), page, &next, &error);
+		assert_ret_error(got, error);
+		fetched_two = test_datasets_pages_fetched();
+		g_clear_pointer(&got, g_ptr_array_unref);
+
+		got = vmds_datasets_get_entries(
+		    store, VMDS_SIDE_GUEST, "ds", many, firsts[f], page, &next, &error);
+		fetched = test_datasets_pages_fetched();
+		assert_ret_error(got, error);
+		ck_assert_uint_eq(got->len, 1);
+		ck_assert_uint_eq(next, firsts[f] + 1);
+		entry = g_ptr_array_index(got, 0);
+		ck_assert_str_eq(entry->key, "big");
+		ck_assert_uint_eq(entry->value_len, VMDS_DATASETS_MAX_VALUE);
+		ck_assert_mem_eq(entry->value, big, VMDS_DATASETS_MAX_VALUE + 1);
+		ck_assert_msg(fetched <= fetched_two + 4,
+			      "16,369 keys from %u fetched %d pages, 2 keys %d",
+			      firsts[f],
+			      fetched,
+			      fetched_two);
+	}
+
+	/* small values: all duplicates in one page, each its own copy */
+	{
+		g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
+		g_autoptr(GPtrArray) got = NULL;
+		guint next = 0;
+
+		for (guint i = 0; i < 3000; i++)
+			g_ptr_array_add(keys, g_strdup(i % 3 == 1 ? "big" : "small"));
+		g_ptr_array_remove_index(keys, 1);
+		got = vmds_datasets_get_entries(
+		    store, VMDS_SIDE_GUEST, "ds", keys, 0, page, &next, &error);
+		assert_ret_error(got, error);
+		/* three "small", then "big" does not fit the page */
+		ck_assert_str_eq(g_ptr_array_index(keys, 3), "big");
+		ck_assert_uint_eq(got->len, 3);
+		ck_assert_uint_eq(next, 3);
+		for (guint i = 0; i < got->len; i++) {
+			VmdsEntry *entry = g_ptr_array_index(got, i);
+			ck_assert_str_eq(entry->value, "s");
+			if (i > 0)
+				ck_assert_ptr_ne(entry->value,
+						 ((VmdsEntry *)g_ptr_array_index(got, 0))->value);
+		}
+	}
+
+	/* a missing key after the duplicates is still named */
+	g_ptr_array_add(many, g_strdup("nope"));
+	ck_assert_ptr_null(
+	    vmds_datasets_get_entries(store, VMDS_SIDE_GUEST, "ds", many, 5, page, NULL, &error));
+	assert_error(error, VMDS_ERROR_KEY_NOT_FOUND);
+	ck_assert_str_eq(error->message, "no key 'nope' in data set 'ds'");
+}
+END_TEST
+
+/* delete-entry of a 1 MiB key named 16,369 times (what fits in 64 KiB)
+ * deletes it once, at the cost of naming it once (test_datasets_atomic_delete
+ * has duplicates among other keys) */
+START_TEST(test_datasets_delete_dup_bound)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) keys = test_datasets_keys_new("big", NULL);
+	g_autoptr(GPtrArray) many = g_ptr_array_new_with_free_func(g_free);
+	g_autofree gchar *big = g_strnfill(VMDS_DATASETS_MAX_VALUE, 'b');
+	gint fetched_one;
+	gint fetched;
+
+	test_datasets_create("ds", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_WRITE);
+	test_datasets_set_ok("ds", "c", "3");
+	/* a 1 MiB key named 16,369 times costs what naming it once does */
+	ck_assert(test_datasets_set1(
+	    VMDS_SIDE_HOST, "ds", "big", big, VMDS_DATASETS_MAX_VALUE, FALSE, &error));
+	test_datasets_pages_fetched();
+	ck_assert(vmds_datasets_delete_entries(store, VMDS_SIDE_GUEST, "ds", keys, &error));
+	fetched_one = test_datasets_pages_fetched();
+	ck_assert(test_datasets_set1(
+	    VMDS_SIDE_HOST, "ds", "big", big, VMDS_DATASETS_MAX_VALUE, FALSE, &error));
+	for (guint i = 0; i < 16369; i++)
+		g_ptr_array_add(many, g_strdup("big"));
+	test_datasets_pages_fetched();
+	ck_assert_msg(vmds_datasets_delete_entries(store, VMDS_SIDE_GUEST, "ds", many, &error),
+		      "%s",
+		      error->message);
+	fetched = test_datasets_pages_fetched();
+	ck_assert_msg(fetched <= fetched_one + 4,
+		      "16,369 deletes fetched %d pages, one %d",
+		      fetched,
+		      fetched_one);
+	ck_assert_ptr_null(test_datasets_get_value("ds", "big", NULL));
+	ck_assert_int_eq(test_datasets_vm_used(), 2);
+	ck_assert_int_eq(test_datasets_count("SELECT count(*) FROM entry_chunks"), 0);
+}
+END_TEST
+
+/* writes @n new entries "<prefix>00000".. to @dataset, 5,000 a call */
+static void
+test_datasets_fill(const gchar *dataset, const gchar *prefix, guint n)
+{
+	for (guint done = 0; done < n;) {
+		g_autoptr(GError) error = NULL;
+		g_autoptr(GPtrArray) entries = test_datasets_entries_new();
+
+		for (guint i = 0; i < 5000 && done < n; i++, done++) {
+			g_autofree gchar *key = g_strdup_printf("%s%05u", prefix, done);
+			test_datasets_entries_add(entries, key, "v", 1, FALSE);
+		}
+		ck_assert_msg(
+		    vmds_datasets_set_entries(store, VMDS_SIDE_HOST, dataset, entries, &error),
+		    "%s",
+		    error->message);
+	}
+}
+
+/* a VM holds at most VMDS_DATASETS_MAX_VM_ENTRIES entries, counted over its
+ * data sets: one more is quota-exceeded naming the limit, and changes
+ * nothing; replacing, appending and deleting at the limit work */
+START_TEST(test_datasets_entry_limit)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) entries = test_datasets_entries_new();
+	g_autoptr(GPtrArray) keys = NULL;
+	g_autofree gchar *msg = NULL;
+	const guint max = (guint)VMDS_DATASETS_MAX_VM_ENTRIES;
+	gint64 used;
+
+	ck_assert_int_eq(VMDS_DATASETS_MAX_VM_ENTRIES, 25000);
+	test_datasets_create("a", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_WRITE);
+	test_datasets_create("b", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_WRITE);
+	test_datasets_fill("a", "k", max - 2);
+	test_datasets_fill("b", "k", 1);
+
+	/* the N-th entry, in the other data set: fits */
+	ck_assert_msg(test_datasets_set1(VMDS_SIDE_GUEST, "b", "n", "", 0, FALSE, &error),
+		      "%s",
+		      error->message);
+	ck_assert_int_eq(test_datasets_count("SELECT sum(entry_count) FROM datasets"), max);
+	used = test_datasets_vm_used();
+
+	/* N + 1, from either side, in either data set, by set or append */
+	msg = g_strdup_printf("writing data set 'a' would bring the VM to %u entries, over its "
+			      "limit of %u entries",
+			      max + 1,
+			      max);
+	ck_assert(!test_datasets_set1(VMDS_SIDE_GUEST, "a", "one-more", "", 0, FALSE, &error));
+	assert_error(error, VMDS_ERROR_QUOTA_EXCEEDED);
+	ck_assert_str_eq(error->message, msg);
+	g_clear_error(&error);
+	ck_assert(!test_datasets_set1(VMDS_SIDE_HOST, "b", "one-more", "x", 1, TRUE, &error));
+	assert_error(error, VMDS_ERROR_QUOTA_EXCEEDED);
+	g_clear_error(&error);
+	/* all or nothing: a replace in the same call is not applied */
+	test_datasets_entries_add(entries, "k00000", "changed", 7, FALSE);
+	test_datasets_entries_add(entries, "one-more", "", 0, FALSE);
+	ck_assert(!vmds_datasets_set_entries(store, VMDS_SIDE_GUEST, "a", entries, &error));
+	assert_error(error, VMDS_ERROR_QUOTA_EXCEEDED);
+	g_clear_error(&error);
+	ck_assert_ptr_null(test_datasets_get_value("a", "one-more", NULL));
+	ck_assert_ptr_null(test_datasets_get_value("b", "one-more", NULL));
+	{
+		g_autofree gchar *value = test_datasets_get_value("a", "k00000", NULL);
+		ck_assert_str_eq(value, "v");
+	}
+	ck_assert_int_eq(test_datasets_count("SELECT sum(entry_count) FROM datasets"), max);
+	ck_assert_int_eq(test_datasets_vm_used(), used);
+
+	/* at the limit: existing entries change */
+	ck_assert(test_datasets_set1(VMDS_SIDE_GUEST, "a", "k00001", "w", 1, FALSE, &error));
+	ck_assert(test_datasets_set1(VMDS_SIDE_GUEST, "a", "k00001", "x", 1, TRUE, &error));
+
+	/* a delete makes room for one; a forced delete of a data set for all
+	 * it held */
+	keys = test_datasets_keys_new("k00002", NULL);
+	ck_assert(vmds_datasets_delete_entries(store, VMDS_SIDE_GUEST, "a", keys, &error));
+	ck_assert_msg(test_datasets_set1(VMDS_SIDE_GUEST, "b", "one-more", "", 0, FALSE, &error),
+		      "%s",
+		      error->message);
+	ck_assert(!test_datasets_set1(VMDS_SIDE_GUEST, "b", "two-more", "", 0, FALSE, &error));
+	assert_error(error, VMDS_ERROR_QUOTA_EXCEEDED);
+	g_clear_error(&error);
+	ck_assert(vmds_datasets_delete(store, "b", TRUE, &error));
+	ck_assert_int_eq(test_datasets_count("SELECT sum(entry_count) FROM datasets"), max - 3);
+	test_datasets_fill("a", "z", 3);
+	ck_assert_int_eq(test_datasets_count("SELECT sum(entry_count) FROM datasets"), max);
+}
+END_TEST
+
 static Suite *
 test_datasets_suite(void)
 {
@@ -1744,6 +2441,8 @@ test_datasets_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("cache");
+	/* hundreds of commits, each an fsync: seconds on a busy disk */
+	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, test_datasets_setup, test_datasets_teardown);
 	tcase_add_test(tc, test_datasets_cache_update);
 	tcase_add_test(tc, test_datasets_cache_recreate);
@@ -1781,6 +2480,30 @@ test_datasets_suite(void)
 	tc = tcase_create("append");
 	tcase_add_checked_fixture(tc, test_datasets_setup, test_datasets_teardown);
 	tcase_add_test(tc, test_datasets_append);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("chunks");
+	tcase_set_timeout(tc, 120);
+	tcase_add_checked_fixture(tc, test_datasets_setup, test_datasets_teardown);
+	tcase_add_test(tc, test_datasets_chunks_layout);
+	tcase_add_test(tc, test_datasets_chunks_rollback);
+	tcase_add_test(tc, test_datasets_chunks_damaged);
+	tcase_add_test(tc, test_datasets_set_fold);
+	tcase_add_test(tc, test_datasets_append_bound);
+	tcase_add_test(tc, test_datasets_append_many_bound);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("duplicates");
+	tcase_set_timeout(tc, 120);
+	tcase_add_checked_fixture(tc, test_datasets_setup, test_datasets_teardown);
+	tcase_add_test(tc, test_datasets_get_dup_bound);
+	tcase_add_test(tc, test_datasets_delete_dup_bound);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("entry-limit");
+	tcase_set_timeout(tc, 300);
+	tcase_add_checked_fixture(tc, test_datasets_setup, test_datasets_teardown);
+	tcase_add_test(tc, test_datasets_entry_limit);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("paging");

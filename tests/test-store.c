@@ -7,10 +7,13 @@
 
 #include <check.h>
 #include <glib/gstdio.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "vmds-datasets.h"
 #include "vmds-error.h"
 #include "vmds-store.h"
 #include "vmds-test.h"
@@ -119,6 +122,9 @@ START_TEST(test_store_durability)
 	/* 2 = FULL */
 	ck_assert_int_eq(test_store_query_int(store, "PRAGMA synchronous"), 2);
 	ck_assert_int_eq(test_store_query_int(store, "PRAGMA foreign_keys"), 1);
+	/* 2 = FAST, whatever the SQLite build's default: a delete zeroes what
+	 * costs no extra write, so deleting 100 MiB writes no 100 MiB */
+	ck_assert_int_eq(test_store_query_int(store, "PRAGMA secure_delete"), 2);
 }
 END_TEST
 
@@ -157,6 +163,372 @@ START_TEST(test_store_migrate_version_zero)
 					      "SELECT count(*) FROM sqlite_master WHERE type = "
 					      "'table' AND name IN ('datasets', 'entries')"),
 			 2);
+}
+END_TEST
+
+/* what tests/data/store/v1.dsd holds (see make-v1-store.c there): a value
+ * given by its bytes, or of @len bytes 'A' + (i * 7 + seed) % 58 in
+ * @parts parts of @len bytes, part p with seed + p */
+#define TEST_STORE_UNICODE                                                                         \
+	"\xc3\xbc"                                                                                 \
+	"n"                                                                                        \
+	"\xc3\xaf"                                                                                 \
+	"c"                                                                                        \
+	"\xc3\xb6"                                                                                 \
+	"d"                                                                                        \
+	"\xc3\xa9"
+
+typedef struct {
+	const gchar *dataset;
+	const gchar *key; /* NULL: 4,096 bytes of 'L' */
+	const gchar *value;
+	gsize len;
+	guint seed;
+	guint parts;
+} TestStoreV1Entry;
+
+static const TestStoreV1Entry test_store_v1_entries[] = {
+    /* byte order, as list-keys gives them */
+    {"plain", "cl\xc3\xa9-\xe2\x82\xac", "valeur \xc3\xbc\xe2\x82\xac", 12},
+    {"plain", "k-1024", NULL, 1024, 1, 1},
+    {"plain", "k-1025", NULL, 1025, 2, 1},
+    {"plain", "k-4096", NULL, 4096, 3, 1},
+    {"plain", "k-4097", NULL, 4097, 4, 1},
+    {"plain", "k-empty", "", 0},
+    {"plain", "k-nul", "a\0b", 3},
+    {"plain", "k-small", "hello", 5},
+    {TEST_STORE_UNICODE, NULL, "long key", 8},
+    {TEST_STORE_UNICODE, "\xd0\xba\xd0\xbb\xd1\x8e\xd1\x87", "\xd0\xb7\xd0\xbd\xd0\xb0\xd1\x87", 8},
+    {"big", "k-100k", NULL, 102400, 5, 1},
+    {"big", "k-appended", NULL, 20000, 6, 3},
+};
+
+static const struct {
+	const gchar *name;
+	const gchar *description;
+	VmdsAccess host;
+	VmdsAccess guest;
+	gboolean omit;
+	guint entries;
+} test_store_v1_datasets[] = {
+    /* byte order */
+    {"big", "large values", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_WRITE, TRUE, 2},
+    {"empty", "", VMDS_ACCESS_NONE, VMDS_ACCESS_NONE, FALSE, 0},
+    {"plain", "a plain data set", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_ONLY, FALSE, 8},
+    {TEST_STORE_UNICODE,
+     "quotes \" and \xc3\xa9",
+     VMDS_ACCESS_READ_ONLY,
+     VMDS_ACCESS_READ_WRITE,
+     TRUE,
+     2},
+};
+
+static gchar *
+test_store_v1_key(const TestStoreV1Entry *e)
+{
+	return e->key != NULL ? g_strdup(e->key) : g_strnfill(4096, 'L');
+}
+
+/* the value of @e, and its length */
+static GBytes *
+test_store_v1_value(const TestStoreV1Entry *e)
+{
+	GByteArray *value = g_byte_array_new();
+
+	if (e->value != NULL) {
+		g_byte_array_append(value, (const guint8 *)e->value, (guint)e->len);
+		return g_byte_array_free_to_bytes(value);
+	}
+	for (guint p = 0; p < e->parts; p++) {
+		for (gsize i = 0; i < e->len; i++) {
+			guint8 c = (guint8)('A' + (i * 7 + e->seed + p) % 58);
+			g_byte_array_append(value, &c, 1);
+		}
+	}
+	return g_byte_array_free_to_bytes(value);
+}
+
+/* copies the fixture to test_path */
+static void
+test_store_copy_v1(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *src = NULL;
+	g_autofree gchar *dir = g_path_get_dirname(test_path);
+	g_autofree gchar *data = NULL;
+	gsize len = 0;
+
+	ck_assert_ptr_nonnull(g_getenv("VMDS_TEST_DATADIR"));
+	src = g_build_filename(g_getenv("VMDS_TEST_DATADIR"), "store", "v1.dsd", NULL);
+	ck_assert_msg(g_file_get_contents(src, &data, &len, &error), "%s", error->message);
+	ck_assert_int_eq(g_mkdir_with_parents(dir, 0700), 0);
+	ck_assert_msg(
+	    g_file_set_contents(test_path, data, (gssize)len, &error), "%s", error->message);
+}
+
+static gint64
+test_store_dataset_int(VmdsStore *store, const gchar *sql, const gchar *name)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VmdsStoreStmt) stmt = vmds_store_prepare(store, sql, &error);
+
+	ck_assert_msg(stmt != NULL, "%s", error != NULL ? error->message : "");
+	ck_assert_int_eq(sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(stmt), SQLITE_ROW);
+	return sqlite3_column_int64(stmt, 0);
+}
+
+/* @key of @dataset: its bytes inline, its bytes in chunks, its chunks */
+static void
+test_store_layout(VmdsStore *store,
+		  const gchar *dataset,
+		  const gchar *key,
+		  gint64 *inline_len,
+		  gint64 *tail,
+		  gint64 *chunks)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VmdsStoreStmt) stmt =
+	    vmds_store_prepare(store,
+			       "SELECT length(e.value), e.tail, "
+			       "(SELECT count(*) FROM entry_chunks WHERE owner = e.chunks) "
+			       "FROM entries AS e JOIN datasets AS d ON d.id = e.dataset_id "
+			       "WHERE d.name = ?1 AND e.key = CAST(?2 AS BLOB)",
+			       &error);
+
+	ck_assert_msg(stmt != NULL, "%s", error != NULL ? error->message : "");
+	ck_assert_int_eq(sqlite3_bind_text(stmt, 1, dataset, -1, SQLITE_STATIC), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_bind_text(stmt, 2, key, -1, SQLITE_STATIC), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(stmt), SQLITE_ROW);
+	*inline_len = sqlite3_column_int64(stmt, 0);
+	*tail = sqlite3_column_int64(stmt, 1);
+	*chunks = sqlite3_column_int64(stmt, 2);
+}
+
+/* the value of @key in @dataset, read by the host */
+static GBytes *
+test_store_read(VmdsStore *store, const gchar *dataset, const gchar *key)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) entries = NULL;
+	VmdsEntry *entry;
+
+	g_ptr_array_add(keys, g_strdup(key));
+	entries =
+	    vmds_datasets_get_entries(store, VMDS_SIDE_HOST, dataset, keys, 0, 0, NULL, &error);
+	ck_assert_msg(entries != NULL, "%s", error->message);
+	ck_assert_uint_eq(entries->len, 1);
+	entry = g_ptr_array_index(entries, 0);
+	ck_assert_int_eq(entry->value[entry->value_len], '\0');
+	return g_bytes_new(entry->value, entry->value_len);
+}
+
+static void
+test_store_assert_bytes(GBytes *got, GBytes *expected, const gchar *key)
+{
+	ck_assert_msg(g_bytes_get_size(got) == g_bytes_get_size(expected),
+		      "%s: %" G_GSIZE_FORMAT " bytes, expected %" G_GSIZE_FORMAT,
+		      key,
+		      g_bytes_get_size(got),
+		      g_bytes_get_size(expected));
+	ck_assert_msg(g_bytes_equal(got, expected), "%s: other bytes", key);
+}
+
+/* every attribute, key and value of the fixture, and `used`, after the
+ * migration exactly as version 1 wrote them; the values of entries whose
+ * key and value are over 960 bytes together (the inline limit when step 2
+ * was written) moved to one chunk each */
+START_TEST(test_store_migrate_v1)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VmdsStore) store = NULL;
+	g_autoptr(GPtrArray) list = NULL;
+	gint64 total = 0;
+
+	test_store_copy_v1();
+	store = vmds_store_open(test_path, &error);
+	ck_assert_msg(store != NULL, "%s", error->message);
+	ck_assert_int_eq(vmds_store_get_schema_version(store), 2);
+	ck_assert_int_eq(test_store_query_int(store, "PRAGMA user_version"), 2);
+	ck_assert_int_eq(
+	    test_store_query_int(store, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+	{
+		g_autofree gchar *ok = test_store_query_text(store, "PRAGMA integrity_check");
+		ck_assert_str_eq(ok, "ok");
+	}
+
+	list = vmds_datasets_list(store, &error);
+	ck_assert_msg(list != NULL, "%s", error->message);
+	ck_assert_uint_eq(list->len, G_N_ELEMENTS(test_store_v1_datasets));
+	for (guint d = 0; d < list->len; d++) {
+		const VmdsDataset *ds = g_ptr_array_index(list, d);
+		gint64 used = 0;
+		guint n = 0;
+
+		ck_assert_str_eq(ds->name, test_store_v1_datasets[d].name);
+		ck_assert_str_eq(ds->description, test_store_v1_datasets[d].description);
+		ck_assert_int_eq(ds->host, test_store_v1_datasets[d].host);
+		ck_assert_int_eq(ds->guest, test_store_v1_datasets[d].guest);
+		ck_assert_int_eq(ds->omit_from_snapshot_and_clone, test_store_v1_datasets[d].omit);
+		for (guint i = 0; i < G_N_ELEMENTS(test_store_v1_entries); i++) {
+			const TestStoreV1Entry *e = &test_store_v1_entries[i];
+			g_autofree gchar *key = test_store_v1_key(e);
+
+			if (g_strcmp0(e->dataset, ds->name) != 0)
+				continue;
+			used += (gint64)(strlen(key) + e->len * MAX(e->parts, 1));
+			n++;
+		}
+		ck_assert_uint_eq(n, test_store_v1_datasets[d].entries);
+		ck_assert_int_eq(ds->used, used);
+		ck_assert_int_eq(
+		    test_store_dataset_int(
+			store, "SELECT entry_count FROM datasets WHERE name = ?1", ds->name),
+		    n);
+		total += used;
+	}
+	/* the sums, as version 1 counted them */
+	ck_assert_int_eq(total, 10313 + 4120 + 0 + 162416);
+	ck_assert_int_eq(vmds_datasets_vm_used(store, &error), total);
+
+	/* every key, in order, and every value byte for byte, in its place */
+	for (guint i = 0; i < G_N_ELEMENTS(test_store_v1_entries); i++) {
+		const TestStoreV1Entry *e = &test_store_v1_entries[i];
+		g_autofree gchar *key = test_store_v1_key(e);
+		g_autoptr(GBytes) expected = test_store_v1_value(e);
+		g_autoptr(GBytes) got = test_store_read(store, e->dataset, key);
+		gsize len = g_bytes_get_size(expected);
+		gint64 inline_len = -1;
+		gint64 tail = -1;
+		gint64 chunks = -1;
+
+		test_store_assert_bytes(got, expected, key);
+		test_store_layout(store, e->dataset, key, &inline_len, &tail, &chunks);
+		if (strlen(key) + len > 960) {
+			ck_assert_int_eq(inline_len, 0);
+			ck_assert_int_eq(tail, (gint64)len);
+			ck_assert_int_eq(chunks, 1);
+		} else {
+			ck_assert_int_eq(inline_len, (gint64)len);
+			ck_assert_int_eq(tail, 0);
+			ck_assert_int_eq(chunks, 0);
+		}
+	}
+	for (guint d = 0; d < G_N_ELEMENTS(test_store_v1_datasets); d++) {
+		const gchar *name = test_store_v1_datasets[d].name;
+		g_autoptr(GPtrArray) keys = NULL;
+		guint k = 0;
+
+		if (test_store_v1_datasets[d].host == VMDS_ACCESS_NONE)
+			continue;
+		keys = vmds_datasets_list_keys(store, VMDS_SIDE_HOST, name, NULL, 0, NULL, &error);
+		ck_assert_msg(keys != NULL, "%s", error->message);
+		for (guint i = 0; i < G_N_ELEMENTS(test_store_v1_entries); i++) {
+			g_autofree gchar *key = test_store_v1_key(&test_store_v1_entries[i]);
+
+			if (g_strcmp0(test_store_v1_entries[i].dataset, name) != 0)
+				continue;
+			ck_assert_uint_lt(k, keys->len);
+			ck_assert_str_eq(g_ptr_array_index(keys, k), key);
+			k++;
+		}
+		ck_assert_uint_eq(k, keys->len);
+	}
+	/* k-1024, k-1025, k-4096, k-4097, k-100k, k-appended; "long key" has
+	 * a 4,096-byte key */
+	ck_assert_int_eq(test_store_query_int(store, "SELECT count(*) FROM entry_chunks"), 7);
+
+	/* the migrated store works as a new one: an append to a moved value,
+	 * a delete of one (its chunk goes with it) */
+	{
+		g_autoptr(GPtrArray) entries =
+		    g_ptr_array_new_with_free_func((GDestroyNotify)vmds_entry_free);
+		g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
+		g_autoptr(GBytes) got = NULL;
+		g_autoptr(GBytes) expected = NULL;
+		g_autoptr(GByteArray) more = g_byte_array_new();
+
+		g_ptr_array_add(entries, vmds_entry_new("k-100k", "+tail", 5, TRUE));
+		ck_assert_msg(
+		    vmds_datasets_set_entries(store, VMDS_SIDE_HOST, "big", entries, &error),
+		    "%s",
+		    error->message);
+		expected = test_store_v1_value(&test_store_v1_entries[10]);
+		g_byte_array_append(
+		    more, g_bytes_get_data(expected, NULL), (guint)g_bytes_get_size(expected));
+		g_byte_array_append(more, (const guint8 *)"+tail", 5);
+		g_clear_pointer(&expected, g_bytes_unref);
+		expected = g_byte_array_free_to_bytes(g_steal_pointer(&more));
+		got = test_store_read(store, "big", "k-100k");
+		test_store_assert_bytes(got, expected, "k-100k");
+
+		g_ptr_array_add(keys, g_strdup("k-4097"));
+		ck_assert_msg(
+		    vmds_datasets_delete_entries(store, VMDS_SIDE_HOST, "plain", keys, &error),
+		    "%s",
+		    error->message);
+		/* one chunk more for the append, one less with k-4097 */
+		ck_assert_int_eq(test_store_query_int(store, "SELECT count(*) FROM entry_chunks"),
+				 7);
+		ck_assert_int_eq(vmds_datasets_vm_used(store, &error), total + 5 - 6 - 4097);
+	}
+}
+END_TEST
+
+/* the 1 MiB case, added to a copy of the fixture with version 1's own
+ * triggers (the file is still at version 1 when written) */
+START_TEST(test_store_migrate_v1_1mib)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VmdsStore) store = NULL;
+	g_autoptr(GBytes) got = NULL;
+	g_autoptr(GBytes) expected = NULL;
+	g_autofree gchar *value = g_malloc(VMDS_DATASETS_MAX_VALUE);
+	gint64 inline_len = -1;
+	gint64 tail = -1;
+	gint64 chunks = -1;
+
+	for (gsize i = 0; i < VMDS_DATASETS_MAX_VALUE; i++)
+		value[i] = (gchar)('a' + i % 23);
+	expected = g_bytes_new(value, VMDS_DATASETS_MAX_VALUE);
+	test_store_copy_v1();
+	{
+		g_autoptr(sqlite3) db = NULL;
+		sqlite3_stmt *stmt = NULL;
+
+		ck_assert_int_eq(sqlite3_open(test_path, &db), SQLITE_OK);
+		ck_assert_int_eq(
+		    sqlite3_prepare_v2(db,
+				       "INSERT INTO entries (dataset_id, key, value) "
+				       "SELECT id, CAST('k-1mib' AS BLOB), ?1 FROM datasets "
+				       "WHERE name = 'big'",
+				       -1,
+				       &stmt,
+				       NULL),
+		    SQLITE_OK);
+		ck_assert_int_eq(
+		    sqlite3_bind_blob(stmt, 1, value, VMDS_DATASETS_MAX_VALUE, SQLITE_STATIC),
+		    SQLITE_OK);
+		ck_assert_int_eq(sqlite3_step(stmt), SQLITE_DONE);
+		sqlite3_finalize(stmt);
+	}
+
+	store = vmds_store_open(test_path, &error);
+	ck_assert_msg(store != NULL, "%s", error->message);
+	ck_assert_int_eq(vmds_store_get_schema_version(store), 2);
+	got = test_store_read(store, "big", "k-1mib");
+	test_store_assert_bytes(got, expected, "k-1mib");
+	test_store_layout(store, "big", "k-1mib", &inline_len, &tail, &chunks);
+	ck_assert_int_eq(inline_len, 0);
+	ck_assert_int_eq(tail, VMDS_DATASETS_MAX_VALUE);
+	ck_assert_int_eq(chunks, 1);
+	ck_assert_int_eq(
+	    test_store_dataset_int(store, "SELECT used FROM datasets WHERE name = ?1", "big"),
+	    162416 + 6 + VMDS_DATASETS_MAX_VALUE);
+	ck_assert_int_eq(test_store_dataset_int(
+			     store, "SELECT entry_count FROM datasets WHERE name = ?1", "big"),
+			 3);
 }
 END_TEST
 
@@ -647,6 +1019,114 @@ START_TEST(test_store_sql_errors)
 }
 END_TEST
 
+/* a storage error of a request: it reaches the guest (error-message), so
+ * it names no path of the host, not even the store's directory */
+static void
+test_store_assert_no_path(GError *error, const gchar *what)
+{
+	g_autofree gchar *dir = g_path_get_dirname(test_path);
+
+	ck_assert_msg(g_error_matches(error, VMDS_ERROR, VMDS_ERROR_STORAGE),
+		      "%s: expected a storage error, got %s",
+		      what,
+		      error != NULL ? error->message : "none");
+	ck_assert_msg(strstr(error->message, test_dir) == NULL,
+		      "%s: '%s' shows the path",
+		      what,
+		      error->message);
+	ck_assert_msg(strstr(error->message, dir) == NULL, "%s: '%s'", what, error->message);
+	ck_assert_msg(strstr(error->message, "vm-1.dsd") == NULL, "%s: '%s'", what, error->message);
+}
+
+START_TEST(test_store_errors_no_path)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VmdsStore) store = vmds_store_open(test_path, &error);
+	g_autofree gchar *wal = g_strdup_printf("%s-wal", test_path);
+	g_autofree gchar *dir = g_path_get_dirname(test_path);
+	g_autofree gchar *attach = NULL;
+	struct rlimit saved = {0};
+	struct rlimit tight = {0};
+	sqlite3_stmt *stmt;
+	void (*handler)(int);
+	GStatBuf st;
+	gboolean ok;
+
+	ck_assert_msg(store != NULL, "%s", error->message);
+
+	/* SQL that fails to prepare, or to step */
+	stmt = vmds_store_prepare(store, "SELEKT 1", &error);
+	ck_assert_ptr_null(stmt);
+	test_store_assert_no_path(error, "prepare");
+	g_clear_error(&error);
+	stmt = vmds_store_prepare(store,
+				  "INSERT INTO datasets (name, description, host, guest, omit) "
+				  "VALUES ('x', '', 7, 0, 0)",
+				  &error);
+	ck_assert(!vmds_store_step_done(store, stmt, &error));
+	test_store_assert_no_path(error, "step");
+	g_clear_error(&error);
+
+	/* SQLite's own message names a file in the store's directory: its
+	 * generic text for the code replaces it */
+	attach = g_strdup_printf("ATTACH '%s/missing/other.db' AS other", dir);
+	stmt = vmds_store_prepare(store, attach, &error);
+	ck_assert_msg(stmt != NULL, "%s", error != NULL ? error->message : "");
+	ck_assert(!vmds_store_step_done(store, stmt, &error));
+	test_store_assert_no_path(error, "attach");
+	g_clear_error(&error);
+
+	/* a commit that fails: the WAL may not grow */
+	test_store_exec(store,
+			"INSERT INTO datasets (name, description, host, guest, omit) "
+			"VALUES ('a', '', 0, 0, 0)");
+	ck_assert_int_eq(g_stat(wal, &st), 0);
+	ck_assert(vmds_store_begin(store, &error));
+	test_store_exec(store,
+			"INSERT INTO datasets (name, description, host, guest, omit) "
+			"VALUES ('b', '', 0, 0, 0)");
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &saved), 0);
+	tight = saved;
+	tight.rlim_cur = (rlim_t)st.st_size;
+	handler = signal(SIGXFSZ, SIG_IGN);
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &tight), 0);
+	ok = vmds_store_commit(store, &error);
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &saved), 0);
+	signal(SIGXFSZ, handler);
+	ck_assert(!ok);
+	test_store_assert_no_path(error, "commit");
+	g_clear_error(&error);
+
+	/* a group that SQLite rolled back on its own */
+	ck_assert(vmds_store_batch_begin(store, &error));
+	ck_assert(vmds_store_begin(store, &error));
+	test_store_exec(store, "ROLLBACK");
+	ck_assert(!vmds_store_commit(store, &error));
+	test_store_assert_no_path(error, "group rolled back");
+	g_clear_error(&error);
+	ck_assert(!vmds_store_batch_end(store, &error));
+	test_store_assert_no_path(error, "group end");
+	g_clear_error(&error);
+
+	/* a closed store, whatever is asked of it */
+	ck_assert(vmds_store_batch_begin(store, &error));
+	ck_assert(vmds_store_begin(store, &error));
+	vmds_store_close(store);
+	ck_assert(!vmds_store_batch_end(store, &error));
+	test_store_assert_no_path(error, "closed: batch end");
+	ck_assert_str_eq(error->message, "the store is closed");
+	g_clear_error(&error);
+	ck_assert_ptr_null(vmds_store_prepare(store, "SELECT 1", &error));
+	test_store_assert_no_path(error, "closed: prepare");
+	g_clear_error(&error);
+	ck_assert(!vmds_store_begin(store, &error));
+	test_store_assert_no_path(error, "closed: begin");
+	g_clear_error(&error);
+	ck_assert(!vmds_store_batch_begin(store, &error));
+	test_store_assert_no_path(error, "closed: batch begin");
+}
+END_TEST
+
 static Suite *
 test_store_suite(void)
 {
@@ -664,6 +1144,8 @@ test_store_suite(void)
 	tc = tcase_create("migrate");
 	tcase_add_checked_fixture(tc, test_store_setup, test_store_teardown);
 	tcase_add_test(tc, test_store_migrate_version_zero);
+	tcase_add_test(tc, test_store_migrate_v1);
+	tcase_add_test(tc, test_store_migrate_v1_1mib);
 	tcase_add_test(tc, test_store_refuse_newer);
 	suite_add_tcase(s, tc);
 
@@ -686,6 +1168,7 @@ test_store_suite(void)
 	tcase_add_test(tc, test_store_cache_values_bound);
 	tcase_add_test(tc, test_store_cache_values_void);
 	tcase_add_test(tc, test_store_sql_errors);
+	tcase_add_test(tc, test_store_errors_no_path);
 	suite_add_tcase(s, tc);
 
 	return s;
