@@ -13,6 +13,6 @@ G_BEGIN_DECLS
 #define VMDS_PLUGIN_PREFIX "libvmds-plugin-"
 
 VmdsPlugin *vmds_plugin_loader_open(const gchar *path, GError **error);
-GPtrArray *vmds_plugin_loader_load_dirs(const gchar *dirs);
+GPtrArray *vmds_plugin_loader_load_dirs(const gchar *dirs, GError **error);
 
 G_END_DECLS

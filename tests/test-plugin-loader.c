@@ -104,7 +104,7 @@ START_TEST(test_plugin_loader_dirs)
 	g_autoptr(GPtrArray) plugins = NULL;
 
 	bad = test_plugin_loader_copy(g_getenv("VMDS_TEST_PLUGIN"), "bad", 0666);
-	plugins = vmds_plugin_loader_load_dirs(dirs);
+	plugins = vmds_plugin_loader_load_dirs(dirs, NULL);
 	ck_assert(g_file_test(bad, G_FILE_TEST_EXISTS));
 	/* the missing directory and the bad file are skipped with a warning,
 	 * and the second copy of datasets is not opened */
