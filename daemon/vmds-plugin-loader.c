@@ -29,24 +29,32 @@ vmds_plugin_loader_compare_cb(gconstpointer a, gconstpointer b)
 }
 
 /**
- * vmds_plugin_loader_open:
- * @path: a plugin module, `.../libvmds-plugin-<name>.so`
+ * vmds_plugin_loader_open_fd:
+ * @fd: a descriptor of the plugin module, checked; taken
+ * @path: where it was found, `.../libvmds-plugin-<name>.so`: its name
  * @error: a #GError or %NULL
+ *
+ * Loads the module @fd holds, whatever @path names by now: through
+ * /proc/self/fd. GModule and the dynamic loader both know a module by its
+ * file name, so a later plugin opened on a reused descriptor number would
+ * get this one (and a module that fails the checks below may stay mapped
+ * after g_module_close()): once a module was opened, @fd stays open for the
+ * life of the process, as the module does.
  *
  * Returns: (transfer full): the plugin, not started yet
  */
 VmdsPlugin *
-vmds_plugin_loader_open(const gchar *path, GError **error)
+vmds_plugin_loader_open_fd(gint fd, const gchar *path, GError **error)
 {
 	g_autofree gchar *basename = g_path_get_basename(path);
 	g_autofree gchar *name = NULL;
-	g_autofree gchar *fd_path = NULL;
+	g_autofree gchar *fd_path = g_strdup_printf("/proc/self/fd/%d", fd);
 	const guint32 *api_version = NULL;
 	VmdsPluginGetTypeFunc get_type = NULL;
 	GModule *module;
 	GType type;
-	gint fd;
 
+	g_return_val_if_fail(fd >= 0, NULL);
 	g_return_val_if_fail(path != NULL, NULL);
 
 	if (!g_str_has_prefix(basename, VMDS_PLUGIN_PREFIX) || !g_str_has_suffix(basename, ".so") ||
@@ -56,21 +64,11 @@ vmds_plugin_loader_open(const gchar *path, GError **error)
 			    VMDS_ERROR_INVALID_ARGUMENT,
 			    "%s is not named " VMDS_PLUGIN_PREFIX "NAME.so",
 			    path);
+		close(fd);
 		return NULL;
 	}
 	name = g_strndup(basename + strlen(VMDS_PLUGIN_PREFIX),
 			 strlen(basename) - strlen(VMDS_PLUGIN_PREFIX ".so"));
-	fd = vmds_safe_path_open(path, VMDS_SAFE_PATH_FLAG_NOFOLLOW, error);
-	if (fd < 0)
-		return NULL;
-	/*
-	 * GModule and the dynamic loader both know a module by its file name: a
-	 * later plugin opened on a reused descriptor number would get this one
-	 * (and a module that fails the checks below may stay mapped after
-	 * g_module_close()). Once something was loaded, the descriptor therefore
-	 * stays open for the life of the process, as the module does.
-	 */
-	fd_path = g_strdup_printf("/proc/self/fd/%d", fd);
 	module = g_module_open(fd_path, G_MODULE_BIND_LOCAL);
 	if (module == NULL) {
 		g_set_error(error,
@@ -118,6 +116,35 @@ vmds_plugin_loader_open(const gchar *path, GError **error)
 		return NULL;
 	}
 	return g_object_new(type, "name", name, NULL);
+}
+
+/**
+ * vmds_plugin_loader_open:
+ * @path: a plugin module, `.../libvmds-plugin-<name>.so`
+ * @error: a #GError or %NULL
+ *
+ * Loads @path if its directory passes vmds_safe_path_check_dir() and the
+ * file itself (not a symlink) is owned by root or the daemon's user and
+ * not writable by group or others; what was checked is what is loaded.
+ *
+ * Returns: (transfer full): the plugin, not started yet
+ */
+VmdsPlugin *
+vmds_plugin_loader_open(const gchar *path, GError **error)
+{
+	g_autofree gchar *dirname = NULL;
+	gint fd;
+
+	g_return_val_if_fail(path != NULL, NULL);
+
+	/* a plugin directory no one else can write (not even sticky), then the file */
+	dirname = g_path_get_dirname(path);
+	if (!vmds_safe_path_check_dir(dirname, error))
+		return NULL;
+	fd = vmds_safe_path_open(path, VMDS_SAFE_PATH_FLAG_NOFOLLOW, error);
+	if (fd < 0)
+		return NULL;
+	return vmds_plugin_loader_open_fd(fd, path, error);
 }
 
 /* the plugin of @plugins that has the name @path's file name gives */
