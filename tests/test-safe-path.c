@@ -92,6 +92,49 @@ test_safe_path_assert_message(const GError *error, const gchar *expected)
 	ck_assert_str_eq(error->message, expected);
 }
 
+/* "[cannot trust PATH: ]WHAT is writable by WHO (owner U, mode M): run …" */
+static gchar *
+test_safe_path_writable(const gchar *path, const gchar *what, const gchar *who, guint mode)
+{
+	g_autofree gchar *me = test_safe_path_me();
+	g_autofree gchar *prefix =
+	    path != NULL ? g_strdup_printf("cannot trust %s: ", path) : g_strdup("");
+	return g_strdup_printf("%s%s is writable by %s (owner %s, mode %04o): run 'chmod go-w %s'",
+			       prefix,
+			       what,
+			       who,
+			       me,
+			       mode,
+			       what);
+}
+
+/* "[cannot trust PATH: ]WHAT is owned by nobody …" (the tests run as root) */
+static gchar *
+test_safe_path_nobodys(const gchar *path, const gchar *what, guint mode, const gchar *chown)
+{
+	g_autofree gchar *prefix =
+	    path != NULL ? g_strdup_printf("cannot trust %s: ", path) : g_strdup("");
+	return g_strdup_printf("%s%s is owned by nobody (uid 65534, mode %04o), not by root or "
+			       "the daemon's user root: run '%s root %s'",
+			       prefix,
+			       what,
+			       mode,
+			       chown,
+			       what);
+}
+
+/* vmds_safe_path_check_dir() refuses @path with @code and the message @expected */
+static void
+test_safe_path_refuses_dir(const gchar *path, gint code, const gchar *expected)
+{
+	g_autoptr(GError) error = NULL;
+
+	ck_assert_msg(!vmds_safe_path_check_dir(path, &error), "%s was trusted", path);
+	assert_error(error, code);
+	if (expected != NULL)
+		test_safe_path_assert_message(error, expected);
+}
+
 START_TEST(test_safe_path_dir_trusted)
 {
 	const guint modes[] = {0700, 0750, 0755, 0711, 0555};
@@ -131,23 +174,14 @@ START_TEST(test_safe_path_dir_writable)
 	    {01777, "group and others"},
 	    {01755 | 0002, "others"},
 	};
-	g_autofree gchar *me = test_safe_path_me();
 
 	for (guint i = 0; i < G_N_ELEMENTS(rows); i++) {
 		g_autofree gchar *name = g_strdup_printf("d%o", rows[i].mode);
 		g_autofree gchar *dir = test_safe_path_mkdir(name, rows[i].mode);
-		g_autofree gchar *expected = g_strdup_printf(
-		    "%s is writable by %s (owner %s, mode %04o): run 'chmod go-w %s'",
-		    dir,
-		    rows[i].who,
-		    me,
-		    rows[i].mode,
-		    dir);
-		g_autoptr(GError) error = NULL;
+		g_autofree gchar *expected =
+		    test_safe_path_writable(NULL, dir, rows[i].who, rows[i].mode);
 
-		ck_assert_msg(!vmds_safe_path_check_dir(dir, &error), "mode %04o", rows[i].mode);
-		assert_error(error, VMDS_ERROR_ACCESS_DENIED);
-		test_safe_path_assert_message(error, expected);
+		test_safe_path_refuses_dir(dir, VMDS_ERROR_ACCESS_DENIED, expected);
 	}
 }
 END_TEST
@@ -162,48 +196,20 @@ START_TEST(test_safe_path_dir_ancestors)
 	g_autofree gchar *deep = g_build_filename(open, "run", "deeper", NULL);
 	g_autofree gchar *in_sticky = g_build_filename(sticky, "run", NULL);
 	g_autofree gchar *in_group = g_build_filename(group, "run", NULL);
-	g_autofree gchar *me = test_safe_path_me();
-	g_autofree gchar *expected = NULL;
+	g_autofree gchar *expected_open =
+	    test_safe_path_writable(in_open, open, "group and others", 0777);
+	g_autofree gchar *expected_deep =
+	    test_safe_path_writable(deep, open, "group and others", 0777);
+	g_autofree gchar *expected_group =
+	    test_safe_path_writable(in_group, group, "its group", 0775);
 	g_autoptr(GError) error = NULL;
 
 	ck_assert_int_eq(g_mkdir_with_parents(deep, 0755), 0);
 	ck_assert_int_eq(g_mkdir(in_sticky, 0755), 0);
 	ck_assert_int_eq(g_mkdir(in_group, 0755), 0);
-
-	ck_assert(!vmds_safe_path_check_dir(in_open, &error));
-	assert_error(error, VMDS_ERROR_ACCESS_DENIED);
-	expected = g_strdup_printf("cannot trust %s: %s is writable by group and others (owner "
-				   "%s, mode 0777): run 'chmod go-w %s'",
-				   in_open,
-				   open,
-				   me,
-				   open);
-	test_safe_path_assert_message(error, expected);
-	g_clear_error(&error);
-	g_clear_pointer(&expected, g_free);
-
-	ck_assert(!vmds_safe_path_check_dir(deep, &error));
-	expected = g_strdup_printf("cannot trust %s: %s is writable by group and others (owner "
-				   "%s, mode 0777): run 'chmod go-w %s'",
-				   deep,
-				   open,
-				   me,
-				   open);
-	test_safe_path_assert_message(error, expected);
-	g_clear_error(&error);
-	g_clear_pointer(&expected, g_free);
-
-	ck_assert(!vmds_safe_path_check_dir(in_group, &error));
-	assert_error(error, VMDS_ERROR_ACCESS_DENIED);
-	expected = g_strdup_printf("cannot trust %s: %s is writable by its group (owner %s, mode "
-				   "0775): run 'chmod go-w %s'",
-				   in_group,
-				   group,
-				   me,
-				   group);
-	test_safe_path_assert_message(error, expected);
-	g_clear_error(&error);
-
+	test_safe_path_refuses_dir(in_open, VMDS_ERROR_ACCESS_DENIED, expected_open);
+	test_safe_path_refuses_dir(deep, VMDS_ERROR_ACCESS_DENIED, expected_deep);
+	test_safe_path_refuses_dir(in_group, VMDS_ERROR_ACCESS_DENIED, expected_group);
 	/* what we own in a sticky directory no one else can rename or remove */
 	ck_assert_msg(vmds_safe_path_check_dir(in_sticky, &error), "%s", error->message);
 }
@@ -217,7 +223,6 @@ START_TEST(test_safe_path_dir_owner)
 	g_autofree gchar *sticky = NULL;
 	g_autofree gchar *in_sticky = NULL;
 	g_autofree gchar *expected = NULL;
-	g_autoptr(GError) error = NULL;
 
 	if (!test_safe_path_is_root())
 		return;
@@ -225,26 +230,11 @@ START_TEST(test_safe_path_dir_owner)
 	below = g_build_filename(theirs, "run", NULL);
 	ck_assert_int_eq(g_mkdir(below, 0755), 0);
 	ck_assert_int_eq(chown(theirs, 65534, 65534), 0);
-
-	ck_assert(!vmds_safe_path_check_dir(theirs, &error));
-	assert_error(error, VMDS_ERROR_ACCESS_DENIED);
-	expected = g_strdup_printf("%s is owned by nobody (uid 65534, mode 0755), not by root or "
-				   "the daemon's user root: run 'chown root %s'",
-				   theirs,
-				   theirs);
-	test_safe_path_assert_message(error, expected);
-	g_clear_error(&error);
-	g_clear_pointer(&expected, g_free);
-
-	ck_assert(!vmds_safe_path_check_dir(below, &error));
-	expected = g_strdup_printf("cannot trust %s: %s is owned by nobody (uid 65534, mode "
-				   "0755), not by root or the daemon's user root: run 'chown root "
-				   "%s'",
-				   below,
-				   theirs,
-				   theirs);
-	test_safe_path_assert_message(error, expected);
-	g_clear_error(&error);
+	expected = test_safe_path_nobodys(NULL, theirs, 0755, "chown");
+	test_safe_path_refuses_dir(theirs, VMDS_ERROR_ACCESS_DENIED, expected);
+	g_free(expected);
+	expected = test_safe_path_nobodys(below, theirs, 0755, "chown");
+	test_safe_path_refuses_dir(below, VMDS_ERROR_ACCESS_DENIED, expected);
 
 	/* in a sticky directory, what another user owns is theirs to replace */
 	sticky = test_safe_path_mkdir("sticky", 01777);
@@ -252,8 +242,7 @@ START_TEST(test_safe_path_dir_owner)
 	ck_assert_int_eq(g_mkdir(in_sticky, 0755), 0);
 	ck_assert(vmds_safe_path_check_dir(in_sticky, NULL));
 	ck_assert_int_eq(chown(in_sticky, 65534, 65534), 0);
-	ck_assert(!vmds_safe_path_check_dir(in_sticky, &error));
-	assert_error(error, VMDS_ERROR_ACCESS_DENIED);
+	test_safe_path_refuses_dir(in_sticky, VMDS_ERROR_ACCESS_DENIED, NULL);
 }
 END_TEST
 
@@ -269,8 +258,9 @@ START_TEST(test_safe_path_dir_symlinks)
 	g_autofree gchar *loop_a = g_build_filename(test_dir, "loop-a", NULL);
 	g_autofree gchar *loop_b = g_build_filename(test_dir, "loop-b", NULL);
 	g_autofree gchar *theirs = g_build_filename(sticky, "theirs", NULL);
-	g_autofree gchar *me = test_safe_path_me();
-	g_autofree gchar *expected = NULL;
+	g_autofree gchar *expected =
+	    test_safe_path_writable(to_open, open, "group and others", 0777);
+	g_autofree gchar *expected_link = NULL;
 	g_autoptr(GError) error = NULL;
 
 	ck_assert_int_eq(symlink(open, to_open), 0);
@@ -282,20 +272,8 @@ START_TEST(test_safe_path_dir_symlinks)
 	ck_assert_msg(vmds_safe_path_check_dir(to_good, &error), "%s", error->message);
 	ck_assert_msg(vmds_safe_path_check_dir(relative, &error), "%s", error->message);
 
-	ck_assert(!vmds_safe_path_check_dir(to_open, &error));
-	assert_error(error, VMDS_ERROR_ACCESS_DENIED);
-	expected = g_strdup_printf("cannot trust %s: %s is writable by group and others (owner "
-				   "%s, mode 0777): run 'chmod go-w %s'",
-				   to_open,
-				   open,
-				   me,
-				   open);
-	test_safe_path_assert_message(error, expected);
-	g_clear_error(&error);
-
-	ck_assert(!vmds_safe_path_check_dir(loop_a, &error));
-	assert_error(error, VMDS_ERROR_INVALID_ARGUMENT);
-	g_clear_error(&error);
+	test_safe_path_refuses_dir(to_open, VMDS_ERROR_ACCESS_DENIED, expected);
+	test_safe_path_refuses_dir(loop_a, VMDS_ERROR_INVALID_ARGUMENT, NULL);
 
 	/* a link another user owns in a sticky directory: they can replace it */
 	if (!test_safe_path_is_root())
@@ -303,14 +281,8 @@ START_TEST(test_safe_path_dir_symlinks)
 	ck_assert_int_eq(symlink(good, theirs), 0);
 	ck_assert(vmds_safe_path_check_dir(theirs, NULL));
 	ck_assert_int_eq(lchown(theirs, 65534, 65534), 0);
-	ck_assert(!vmds_safe_path_check_dir(theirs, &error));
-	assert_error(error, VMDS_ERROR_ACCESS_DENIED);
-	g_clear_pointer(&expected, g_free);
-	expected = g_strdup_printf("%s is owned by nobody (uid 65534, mode 0777), not by root or "
-				   "the daemon's user root: run 'chown -h root %s'",
-				   theirs,
-				   theirs);
-	test_safe_path_assert_message(error, expected);
+	expected_link = test_safe_path_nobodys(NULL, theirs, 0777, "chown -h");
+	test_safe_path_refuses_dir(theirs, VMDS_ERROR_ACCESS_DENIED, expected_link);
 }
 END_TEST
 
@@ -318,13 +290,9 @@ START_TEST(test_safe_path_dir_missing)
 {
 	g_autofree gchar *missing = g_build_filename(test_dir, "missing", "run", NULL);
 	g_autofree gchar *file = test_safe_path_file("file", "", 0644);
-	g_autoptr(GError) error = NULL;
 
-	ck_assert(!vmds_safe_path_check_dir(missing, &error));
-	assert_error(error, VMDS_ERROR_NOT_FOUND);
-	g_clear_error(&error);
-	ck_assert(!vmds_safe_path_check_dir(file, &error));
-	assert_error(error, VMDS_ERROR_NOT_FOUND);
+	test_safe_path_refuses_dir(missing, VMDS_ERROR_NOT_FOUND, NULL);
+	test_safe_path_refuses_dir(file, VMDS_ERROR_NOT_FOUND, NULL);
 }
 END_TEST
 
@@ -370,13 +338,7 @@ START_TEST(test_safe_path_read_refused)
 		g_autofree gchar *path = test_safe_path_file(name, "x", rows[i].mode);
 		g_autofree gchar *expected =
 		    rows[i].who != NULL
-			? g_strdup_printf("%s is writable by %s (owner %s, mode %04o): run "
-					  "'chmod go-w %s'",
-					  path,
-					  rows[i].who,
-					  me,
-					  rows[i].mode,
-					  path)
+			? test_safe_path_writable(NULL, path, rows[i].who, rows[i].mode)
 			: g_strdup_printf("%s is a secret open to group or others (owner %s, "
 					  "mode %04o): run 'chmod 0600 %s'",
 					  path,
@@ -443,10 +405,7 @@ START_TEST(test_safe_path_read_where)
 	ck_assert_int_eq(vmds_safe_path_open(target, VMDS_SAFE_PATH_FLAG_NONE, &error), -1);
 	assert_error(error, VMDS_ERROR_ACCESS_DENIED);
 	g_clear_pointer(&expected, g_free);
-	expected = g_strdup_printf("%s is owned by nobody (uid 65534, mode 0644), not by root or "
-				   "the daemon's user root: run 'chown root %s'",
-				   target,
-				   target);
+	expected = test_safe_path_nobodys(NULL, target, 0644, "chown");
 	test_safe_path_assert_message(error, expected);
 }
 END_TEST

@@ -547,10 +547,20 @@ group_id(const gchar *name)
 	return gr->gr_gid;
 }
 
-#define LIST_OK	    "{\"result\":true,\"datasets\":[{\"name\":\"ds\",\"description\":\"test\"}]}"
-#define LIST_EMPTY  "{\"result\":true,\"datasets\":[]}"
-#define NOBODY	    65534
-#define NOT_A_GROUP "65533"
+#define LIST_OK "{\"result\":true,\"datasets\":[{\"name\":\"ds\",\"description\":\"test\"}]}"
+#define NOBODY	65534
+
+/* datasets-list on @vm's socket as @uid, @gid and @groups: served, or access-denied */
+static void
+assert_list_as(guint uid, guint gid, const gchar *groups, const gchar *vm, gboolean served)
+{
+	g_autoptr(VmdsE2eRun) run = run_as(uid, gid, groups, vm, "datasets-list");
+
+	if (served)
+		vmds_e2e_assert_ok(run, LIST_OK);
+	else
+		vmds_e2e_assert_failure(run, "access-denied");
+}
 
 static void
 setup_0666(void)
@@ -606,20 +616,12 @@ START_TEST(test_fs_socket_group)
 
 	for (guint pass = 0; pass < 2; pass++) {
 		/* a member, by a supplementary group and by the primary one */
-		g_clear_pointer(&run, vmds_e2e_run_free);
-		run = run_as(NOBODY, NOBODY, users_str, "vm-2", "datasets-list");
-		vmds_e2e_assert_ok(run, LIST_OK);
-		g_clear_pointer(&run, vmds_e2e_run_free);
-		run = run_as(NOBODY, users, NULL, "vm-2", "datasets-list");
-		vmds_e2e_assert_ok(run, LIST_OK);
+		assert_list_as(NOBODY, NOBODY, users_str, "vm-2", TRUE);
+		assert_list_as(NOBODY, users, NULL, "vm-2", TRUE);
 		/* the same user on a VM without that group */
-		g_clear_pointer(&run, vmds_e2e_run_free);
-		run = run_as(NOBODY, NOBODY, users_str, "vm-1", "datasets-list");
-		vmds_e2e_assert_failure(run, "access-denied");
+		assert_list_as(NOBODY, NOBODY, users_str, "vm-1", FALSE);
 		/* someone else on the VM with the group */
-		g_clear_pointer(&run, vmds_e2e_run_free);
-		run = run_as(NOBODY, NOBODY, NULL, "vm-2", "datasets-list");
-		vmds_e2e_assert_failure(run, "access-denied");
+		assert_list_as(NOBODY, NOBODY, NULL, "vm-2", FALSE);
 		/* root and the daemon's user still may */
 		g_clear_pointer(&run, vmds_e2e_run_free);
 		{
@@ -657,7 +659,6 @@ START_TEST(test_fs_socket_group_replaces_global)
 	g_autofree gchar *socket2 = vmds_e2e_socket_path(e2e, "vm-2");
 	g_autofree gchar *socket3 = vmds_e2e_socket_path(e2e, "vm-3");
 	g_autofree gchar *get = NULL;
-	g_autoptr(VmdsE2eRun) run = NULL;
 	g_autoptr(VmdsE2eReply) reply = NULL;
 	GStatBuf st;
 
@@ -692,32 +693,17 @@ START_TEST(test_fs_socket_group_replaces_global)
 	}
 
 	/* vm-2 has its own group: members of the configured group are outsiders there */
-	run = run_as(NOBODY, NOBODY, staff_str, "vm-2", "datasets-list");
-	vmds_e2e_assert_ok(run, LIST_OK);
-	g_clear_pointer(&run, vmds_e2e_run_free);
-	run = run_as(NOBODY, NOBODY, users_str, "vm-2", "datasets-list");
-	vmds_e2e_assert_failure(run, "access-denied");
+	assert_list_as(NOBODY, NOBODY, staff_str, "vm-2", TRUE);
+	assert_list_as(NOBODY, NOBODY, users_str, "vm-2", FALSE);
 	/* vm-1 has none: the configured group, and only it */
-	g_clear_pointer(&run, vmds_e2e_run_free);
-	run = run_as(NOBODY, NOBODY, users_str, "vm-1", "datasets-list");
-	vmds_e2e_assert_ok(run, LIST_OK);
-	g_clear_pointer(&run, vmds_e2e_run_free);
-	run = run_as(NOBODY, NOBODY, staff_str, "vm-1", "datasets-list");
-	vmds_e2e_assert_failure(run, "access-denied");
+	assert_list_as(NOBODY, NOBODY, users_str, "vm-1", TRUE);
+	assert_list_as(NOBODY, NOBODY, staff_str, "vm-1", FALSE);
 	/* vm-3's owner may use it, another user may not (unless in the group) */
-	g_clear_pointer(&run, vmds_e2e_run_free);
-	run = run_as(NOBODY, NOBODY, NULL, "vm-3", "datasets-list");
-	vmds_e2e_assert_ok(run, LIST_OK);
-	g_clear_pointer(&run, vmds_e2e_run_free);
-	run = run_as(65533, 65533, NULL, "vm-3", "datasets-list");
-	vmds_e2e_assert_failure(run, "access-denied");
-	g_clear_pointer(&run, vmds_e2e_run_free);
-	run = run_as(65533, 65533, users_str, "vm-3", "datasets-list");
-	vmds_e2e_assert_ok(run, LIST_OK);
+	assert_list_as(NOBODY, NOBODY, NULL, "vm-3", TRUE);
+	assert_list_as(65533, 65533, NULL, "vm-3", FALSE);
+	assert_list_as(65533, 65533, users_str, "vm-3", TRUE);
 	/* the owner of vm-3 is nobody special on vm-1 */
-	g_clear_pointer(&run, vmds_e2e_run_free);
-	run = run_as(NOBODY, NOBODY, NULL, "vm-1", "datasets-list");
-	vmds_e2e_assert_failure(run, "access-denied");
+	assert_list_as(NOBODY, NOBODY, NULL, "vm-1", FALSE);
 }
 END_TEST
 
