@@ -411,6 +411,39 @@ vmds_inventory_rm_dir(const gchar *path, GError **error)
 	return TRUE;
 }
 
+/* a new VM's vm.ini in @dir, durably */
+static gboolean
+vmds_inventory_write_ini(const gchar *dir,
+			 const gchar *name,
+			 guint32 cid,
+			 const gchar *socket_owner,
+			 const gchar *socket_group,
+			 GError **error)
+{
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+	g_autofree gchar *ini = g_build_filename(dir, VMDS_VM_INI, NULL);
+	g_autofree gchar *data = NULL;
+
+	g_key_file_set_string(kf, "vm", "name", name);
+	if (cid != 0)
+		g_key_file_set_uint64(kf, "vm", "cid", cid);
+	if (socket_owner != NULL)
+		g_key_file_set_string(kf, "vm", "socket-owner", socket_owner);
+	if (socket_group != NULL)
+		g_key_file_set_string(kf, "vm", "socket-group", socket_group);
+	data = g_key_file_to_data(kf, NULL, NULL);
+	if (!g_file_set_contents_full(ini,
+				      data,
+				      -1,
+				      G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+				      0600,
+				      error)) {
+		vmds_error_convert(error);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 /* a VM whose creation failed leaves nothing behind; its id stays used */
 static void
 vmds_inventory_undo_create(const gchar *dir)
@@ -446,9 +479,6 @@ vmds_inventory_create(VmdsInventory *self,
 {
 	g_autofree gchar *id = NULL;
 	g_autofree gchar *dir = NULL;
-	g_autofree gchar *ini = NULL;
-	g_autofree gchar *data = NULL;
-	g_autoptr(GKeyFile) kf = g_key_file_new();
 	uid_t uid;
 	gid_t gid;
 	VmdsVm *vm;
@@ -503,26 +533,9 @@ vmds_inventory_create(VmdsInventory *self,
 			    g_strerror(errno));
 		return NULL;
 	}
-	g_key_file_set_string(kf, "vm", "name", name);
-	if (cid != 0)
-		g_key_file_set_uint64(kf, "vm", "cid", cid);
-	if (socket_owner != NULL)
-		g_key_file_set_string(kf, "vm", "socket-owner", socket_owner);
-	if (socket_group != NULL)
-		g_key_file_set_string(kf, "vm", "socket-group", socket_group);
-	data = g_key_file_to_data(kf, NULL, NULL);
-	ini = g_build_filename(dir, VMDS_VM_INI, NULL);
-	if (!g_file_set_contents_full(ini,
-				      data,
-				      -1,
-				      G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-				      0600,
-				      error)) {
-		vmds_error_convert(error);
-		vmds_inventory_undo_create(dir);
-		return NULL;
-	}
-	vm = vmds_inventory_open_vm(self, id, error);
+	vm = vmds_inventory_write_ini(dir, name, cid, socket_owner, socket_group, error)
+		 ? vmds_inventory_open_vm(self, id, error)
+		 : NULL;
 	if (vm == NULL) {
 		vmds_inventory_undo_create(dir);
 		return NULL;
