@@ -39,6 +39,8 @@ typedef enum {
 	VMDS_CLI_OPTION_OMIT,
 	VMDS_CLI_OPTION_FORCE,
 	VMDS_CLI_OPTION_FILE,
+	VMDS_CLI_OPTION_SOCKET_OWNER,
+	VMDS_CLI_OPTION_SOCKET_GROUP,
 	VMDS_CLI_OPTION_LAST
 } VmdsCliOption;
 
@@ -129,6 +131,22 @@ static const GOptionEntry vmds_cli_command_entries[] = {
 			      (gpointer)vmds_cli_option_cb,
 			      "Read the value from FILE ('-': standard input)",
 			      "FILE"},
+    [VMDS_CLI_OPTION_SOCKET_OWNER] = {"socket-owner",
+				      '\0',
+				      G_OPTION_FLAG_NONE,
+				      G_OPTION_ARG_CALLBACK,
+				      (gpointer)vmds_cli_option_cb,
+				      "The user the VM's socket belongs to; that user may use it",
+				      "USER"},
+    [VMDS_CLI_OPTION_SOCKET_GROUP] =
+	{"socket-group",
+	 '\0',
+	 G_OPTION_FLAG_NONE,
+	 G_OPTION_ARG_CALLBACK,
+	 (gpointer)vmds_cli_option_cb,
+	 "The group the VM's socket belongs to; its members may use it, "
+	 "those of [backchannel] group no longer",
+	 "GROUP"},
     [VMDS_CLI_OPTION_LAST] = G_OPTION_ENTRY_NULL,
 };
 
@@ -659,6 +677,14 @@ vmds_cli_cmd_vm_create(VmdsCli *self, gchar **args, GError **error)
 		json_builder_add_int_value(
 		    builder, g_ascii_strtoll(self->values[VMDS_CLI_OPTION_CID], NULL, 10));
 	}
+	if (self->values[VMDS_CLI_OPTION_SOCKET_OWNER] != NULL) {
+		json_builder_set_member_name(builder, "socket_owner");
+		json_builder_add_string_value(builder, self->values[VMDS_CLI_OPTION_SOCKET_OWNER]);
+	}
+	if (self->values[VMDS_CLI_OPTION_SOCKET_GROUP] != NULL) {
+		json_builder_set_member_name(builder, "socket_group");
+		json_builder_add_string_value(builder, self->values[VMDS_CLI_OPTION_SOCKET_GROUP]);
+	}
 	json_builder_end_object(builder);
 	body = json_builder_get_root(builder);
 	return vmds_cli_create(self, "/api/vcenter/vm", body, error);
@@ -928,8 +954,10 @@ static const VmdsCliCommand vmds_cli_commands[] = {
     {"vm create",
      "NAME",
      "Create a VM and print its id",
-     "The daemon creates the VM's store and its backchannel socket.",
-     VMDS_CLI_OPT(CID),
+     "The daemon creates the VM's store and its backchannel socket. With\n"
+     "--socket-owner or --socket-group the socket belongs to that user or group,\n"
+     "who may then use it.",
+     VMDS_CLI_OPT(CID) | VMDS_CLI_OPT(SOCKET_OWNER) | VMDS_CLI_OPT(SOCKET_GROUP),
      1,
      1,
      vmds_cli_cmd_vm_create},

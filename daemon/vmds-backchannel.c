@@ -17,6 +17,7 @@
 
 #include "vmds-backchannel.h"
 #include "vmds-connection.h"
+#include "vmds-safe-path.h"
 
 /*
  * The guest side of the daemon: one listening unix socket per VM (the socket
@@ -227,19 +228,32 @@ vmds_backchannel_closed_cb(VmdsConnection *conn, gpointer user_data)
 		vmds_backchannel_set_accepting(self, TRUE);
 }
 
-/* root, the daemon's own user, or a member (primary or supplementary) of the
- * configured group */
+/* the group of @vm's socket: its own, else the configured one, else none */
+static gid_t
+vmds_backchannel_get_group(VmdsBackchannel *self, VmdsVm *vm)
+{
+	return vm->socket_gid != (gid_t)-1 ? vm->socket_gid : self->gid;
+}
+
+/*
+ * On @vm's socket: root, the daemon's own user, the VM's socket owner, or a
+ * member (primary or supplementary) of the VM's socket group, or of the
+ * configured group when the VM has no group of its own
+ */
 static gboolean
-vmds_backchannel_is_privileged(VmdsBackchannel *self, gint fd, uid_t uid, gid_t gid)
+vmds_backchannel_is_privileged(VmdsBackchannel *self, VmdsVm *vm, gint fd, uid_t uid, gid_t gid)
 {
 	g_autofree gid_t *groups = NULL;
 	socklen_t len = 64 * sizeof(gid_t);
+	gid_t group = vmds_backchannel_get_group(self, vm);
 
 	if (uid == 0 || uid == geteuid())
 		return TRUE;
-	if (self->gid == (gid_t)-1)
+	if (vm->socket_uid != (uid_t)-1 && uid == vm->socket_uid)
+		return TRUE;
+	if (group == (gid_t)-1)
 		return FALSE;
-	if (gid == self->gid)
+	if (gid == group)
 		return TRUE;
 	groups = g_new(gid_t, len / sizeof(gid_t));
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0) {
@@ -251,7 +265,7 @@ vmds_backchannel_is_privileged(VmdsBackchannel *self, gint fd, uid_t uid, gid_t 
 			return FALSE;
 	}
 	for (guint i = 0; i < len / sizeof(gid_t); i++) {
-		if (groups[i] == self->gid)
+		if (groups[i] == group)
 			return TRUE;
 	}
 	return FALSE;
@@ -322,7 +336,7 @@ vmds_backchannel_incoming(VmdsBackchannel *self, VmdsVm *vm, gint fd)
 		close(fd);
 		return;
 	}
-	privileged = vmds_backchannel_is_privileged(self, fd, cred.uid, cred.gid);
+	privileged = vmds_backchannel_is_privileged(self, vm, fd, cred.uid, cred.gid);
 	g_debug("%s: connection from uid %u (%s)",
 		vm->id,
 		cred.uid,
@@ -486,9 +500,13 @@ vmds_backchannel_listen_vsock(VmdsBackchannel *self, guint32 port, GError **erro
 	return self->vsock != NULL;
 }
 
-/* a unix socket at @path, mode and group as configured, listening */
+/*
+ * a unix socket at @path, listening, with the configured mode, owned by @vm's
+ * socket owner and group (else the configured group); set without following
+ * a link, so a symlink put in its place changes nothing
+ */
 static gint
-vmds_backchannel_listen(VmdsBackchannel *self, const gchar *path, GError **error)
+vmds_backchannel_listen(VmdsBackchannel *self, VmdsVm *vm, const gchar *path, GError **error)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	gint fd;
@@ -504,7 +522,7 @@ vmds_backchannel_listen(VmdsBackchannel *self, const gchar *path, GError **error
 		return -1;
 	}
 	strcpy(addr.sun_path, path);
-	/* a socket left by a daemon that was killed; the store lock proves it gone */
+	/* a socket left by a daemon that was killed; the run dir lock proves it gone */
 	if (g_unlink(path) < 0 && errno != ENOENT) {
 		vmds_backchannel_set_error(error, errno, "cannot remove stale socket %s", path);
 		return -1;
@@ -519,11 +537,17 @@ vmds_backchannel_listen(VmdsBackchannel *self, const gchar *path, GError **error
 		close(fd);
 		return -1;
 	}
-	if (g_chmod(path, (gint)self->socket_mode) < 0 ||
-	    (self->gid != (gid_t)-1 && chown(path, (uid_t)-1, self->gid) < 0) ||
-	    listen(fd, 128) < 0) {
-		vmds_backchannel_set_error(
-		    error, errno, "cannot set the mode or group of %s, or listen", path);
+	if (!vmds_safe_path_set_socket(path,
+				       self->socket_mode,
+				       vm->socket_uid,
+				       vmds_backchannel_get_group(self, vm),
+				       error)) {
+		close(fd);
+		g_unlink(path);
+		return -1;
+	}
+	if (listen(fd, 128) < 0) {
+		vmds_backchannel_set_error(error, errno, "cannot listen on %s", path);
 		close(fd);
 		g_unlink(path);
 		return -1;
@@ -544,7 +568,7 @@ gboolean
 vmds_backchannel_add_vm(VmdsBackchannel *self, VmdsVm *vm, const gchar *path, GError **error)
 {
 	VmdsBackchannelListener *listener;
-	gint fd = vmds_backchannel_listen(self, path, error);
+	gint fd = vmds_backchannel_listen(self, vm, path, error);
 
 	if (fd < 0) {
 		g_prefix_error(error, "cannot listen on %s: ", path);

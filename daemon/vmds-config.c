@@ -8,6 +8,7 @@
 #include <grp.h>
 
 #include "vmds-config.h"
+#include "vmds-safe-path.h"
 #include "vmds.h"
 
 /*
@@ -321,6 +322,10 @@ vmds_config_load_data(const gchar *data, gsize len, GError **error)
  * @required: whether a missing file is an error (it is when named with -c)
  * @error: a #GError or %NULL
  *
+ * The file must be one that only root and the daemon's user can change:
+ * owned by one of them, not writable by group or others, in directories
+ * that pass vmds_safe_path_check_dir()'s rule on the way.
+ *
  * Returns: (transfer full): the settings: the defaults where @path is %NULL
  * or absent and not @required
  */
@@ -334,11 +339,13 @@ vmds_config_load(const gchar *path, gboolean required, GError **error)
 
 	if (path == NULL)
 		return vmds_config_new();
-	if (!g_file_get_contents(path, &data, &len, &error_local)) {
-		if (!required && g_error_matches(error_local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+	data = vmds_safe_path_read(path, VMDS_SAFE_PATH_FLAG_NONE, &len, &error_local);
+	if (data == NULL) {
+		if (!required && g_error_matches(error_local, VMDS_ERROR, VMDS_ERROR_NOT_FOUND))
 			return vmds_config_new();
+		if (g_error_matches(error_local, VMDS_ERROR, VMDS_ERROR_ACCESS_DENIED))
+			g_prefix_error(&error_local, "refusing the config file: ");
 		g_propagate_error(error, g_steal_pointer(&error_local));
-		vmds_error_convert(error);
 		return NULL;
 	}
 	self = vmds_config_load_data(data, len, error);

@@ -6,16 +6,20 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <gio/gunixsocketaddress.h>
 #include <glib-unix.h>
 #include <glib/gstdio.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "vmds-backchannel.h"
 #include "vmds-daemon.h"
 #include "vmds-http.h"
 #include "vmds-plugin-loader.h"
+#include "vmds-safe-path.h"
 #include "vmds-sessions.h"
 #include "vmds-vm-plugin.h"
 
@@ -24,6 +28,9 @@
  * backchannels, the REST server and the plugins, and dispatches each guest
  * request to the command a plugin registered for it.
  */
+
+/* in the run dir: held locked while a daemon serves it */
+#define VMDS_LOCK_FILE "vmdsd.lock"
 
 struct _VmdsDaemon {
 	GObject parent_instance;
@@ -36,6 +43,7 @@ struct _VmdsDaemon {
 	GHashTable *commands; /* name → VmdsCommand, borrowed from the plugins */
 	GMainLoop *loop;
 	gchar *url_file;
+	gint lock_fd; /* <run-dir>/vmdsd.lock, locked while the daemon runs */
 };
 
 G_DEFINE_FINAL_TYPE(VmdsDaemon, vmds_daemon, G_TYPE_OBJECT)
@@ -114,16 +122,25 @@ vmds_daemon_get_socket_path(VmdsDaemon *self, VmdsVm *vm)
  * @self: a #VmdsDaemon
  * @name: the VM's name
  * @cid: its vsock context id, or 0
+ * @socket_owner: (nullable): the user its socket is to belong to
+ * @socket_group: (nullable): the group its socket is to belong to
  * @error: a #GError or %NULL
  *
- * Creates a VM with its store and starts serving its backchannel.
+ * Creates a VM with its store and starts serving its backchannel. When
+ * that fails, nothing of the VM is left but its id, which is never reused.
  *
  * Returns: (transfer none): the VM
  */
 VmdsVm *
-vmds_daemon_create_vm(VmdsDaemon *self, const gchar *name, guint32 cid, GError **error)
+vmds_daemon_create_vm(VmdsDaemon *self,
+		      const gchar *name,
+		      guint32 cid,
+		      const gchar *socket_owner,
+		      const gchar *socket_group,
+		      GError **error)
 {
-	VmdsVm *vm = vmds_inventory_create(self->inventory, name, cid, error);
+	VmdsVm *vm =
+	    vmds_inventory_create(self->inventory, name, cid, socket_owner, socket_group, error);
 	g_autofree gchar *path = NULL;
 	g_autoptr(GError) error_local = NULL;
 
@@ -233,7 +250,11 @@ vmds_daemon_load_config(VmdsDaemon *self, GError **error)
 	return g_steal_pointer(&config);
 }
 
-/* the configured password file, or one generated in the state dir (0600) */
+/*
+ * The configured password file, or one generated in the state dir. Either
+ * must be owned by root or the daemon's user, open to no one else (0600),
+ * and in directories no one else can change.
+ */
 static gchar *
 vmds_daemon_load_password(VmdsDaemon *self, GError **error)
 {
@@ -242,7 +263,6 @@ vmds_daemon_load_password(VmdsDaemon *self, GError **error)
 		? g_strdup(self->config->password_file)
 		: g_build_filename(self->config->state_dir, VMDS_ADMIN_PASSWORD_FILE, NULL);
 	g_autofree gchar *data = NULL;
-	GStatBuf st;
 
 	if (self->config->password_file == NULL && !g_file_test(path, G_FILE_TEST_EXISTS)) {
 		g_autofree gchar *secret = vmds_secret_new(18);
@@ -255,15 +275,13 @@ vmds_daemon_load_password(VmdsDaemon *self, GError **error)
 					      0600,
 					      error))
 			return NULL;
+		memset(line, 0, strlen(line));
 		g_message(
 		    "generated the REST password of user %s in %s", self->config->username, path);
 	}
-	if (g_stat(path, &st) == 0 && (st.st_mode & 077) != 0)
-		g_warning("%s is readable by others (mode %04o): chmod 0600 it",
-			  path,
-			  (guint)(st.st_mode & 07777));
-	if (!g_file_get_contents(path, &data, NULL, error)) {
-		g_prefix_error(error, "cannot read the REST password: ");
+	data = vmds_safe_path_read(path, VMDS_SAFE_PATH_FLAG_PRIVATE, NULL, error);
+	if (data == NULL) {
+		g_prefix_error(error, "cannot use the REST password: ");
 		return NULL;
 	}
 	g_strchomp(data);
@@ -297,8 +315,10 @@ vmds_daemon_apply_config(VmdsDaemon *self, GError **error)
 static gboolean
 vmds_daemon_start_plugins(VmdsDaemon *self, GError **error)
 {
-	g_autoptr(GPtrArray) loaded = vmds_plugin_loader_load_dirs(self->config->plugin_dir);
+	g_autoptr(GPtrArray) loaded = vmds_plugin_loader_load_dirs(self->config->plugin_dir, error);
 
+	if (loaded == NULL)
+		return FALSE;
 	g_ptr_array_add(self->plugins, vmds_vm_plugin_new(self));
 	g_ptr_array_extend_and_steal(self->plugins, g_steal_pointer(&loaded));
 	for (guint i = 0; i < self->plugins->len; i++) {
@@ -333,18 +353,92 @@ vmds_daemon_start_plugins(VmdsDaemon *self, GError **error)
 	return TRUE;
 }
 
+/*
+ * @path, made with its parents if missing (a mode no one else can write),
+ * and refused if anyone but root or the daemon's user can change it
+ */
 static gboolean
-vmds_daemon_make_dir(const gchar *path, gint mode, GError **error)
+vmds_daemon_make_dir(const gchar *path, const gchar *what, GError **error)
 {
-	if (g_mkdir_with_parents(path, mode) < 0) {
+	if (g_mkdir_with_parents(path, 0755) < 0) {
 		g_set_error(error,
 			    VMDS_ERROR,
 			    VMDS_ERROR_STORAGE,
-			    "cannot create %s: %s",
+			    "cannot create the %s %s: %s",
+			    what,
 			    path,
 			    g_strerror(errno));
 		return FALSE;
 	}
+	if (!vmds_safe_path_check_dir(path, error)) {
+		g_prefix_error(error, "refusing the %s: ", what);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/*
+ * One daemon per run dir: an exclusive flock(2) on <run-dir>/vmdsd.lock,
+ * held until the process exits, which holds the daemon's pid. Taken before
+ * anything else in the run dir is touched, so a second daemon never
+ * replaces the sockets of the first.
+ */
+static gboolean
+vmds_daemon_lock_run_dir(VmdsDaemon *self, GError **error)
+{
+	const gchar *run_dir = self->config->run_dir;
+	g_autofree gchar *path = g_build_filename(run_dir, VMDS_LOCK_FILE, NULL);
+	g_autofree gchar *pid = g_strdup_printf("%d\n", (gint)getpid());
+	gint fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600);
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		gint errsv = fd < 0 ? errno : EINVAL;
+		if (fd >= 0)
+			close(fd);
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_STORAGE,
+			    "cannot open the lock file %s: %s",
+			    path,
+			    fd < 0 ? g_strerror(errsv) : "not a regular file");
+		return FALSE;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		gint errsv = errno;
+		gchar buf[32] = {0};
+		gint64 other = 0;
+		if (errsv != EWOULDBLOCK) {
+			close(fd);
+			g_set_error(error,
+				    VMDS_ERROR,
+				    VMDS_ERROR_STORAGE,
+				    "cannot lock %s: %s",
+				    path,
+				    g_strerror(errsv));
+			return FALSE;
+		}
+		if (pread(fd, buf, sizeof(buf) - 1, 0) > 0)
+			other = g_ascii_strtoll(buf, NULL, 10);
+		close(fd);
+		if (other > 0)
+			g_set_error(error,
+				    VMDS_ERROR,
+				    VMDS_ERROR_RESOURCE_IN_USE,
+				    "another vmdsd (pid %" G_GINT64_FORMAT ") serves %s",
+				    other,
+				    run_dir);
+		else
+			g_set_error(error,
+				    VMDS_ERROR,
+				    VMDS_ERROR_RESOURCE_IN_USE,
+				    "another vmdsd serves %s",
+				    run_dir);
+		return FALSE;
+	}
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, strlen(pid), 0) < 0)
+		g_warning("cannot write the pid into %s: %s", path, g_strerror(errno));
+	self->lock_fd = fd;
 	return TRUE;
 }
 
@@ -390,8 +484,9 @@ vmds_daemon_setup(VmdsDaemon *self, GError **error)
 	self->config = vmds_daemon_load_config(self, error);
 	if (self->config == NULL)
 		return FALSE;
-	if (!vmds_daemon_make_dir(self->config->state_dir, 0755, error) ||
-	    !vmds_daemon_make_dir(self->config->run_dir, 0755, error))
+	if (!vmds_daemon_make_dir(self->config->state_dir, "state directory", error) ||
+	    !vmds_daemon_make_dir(self->config->run_dir, "run directory", error) ||
+	    !vmds_daemon_lock_run_dir(self, error))
 		return FALSE;
 	self->inventory = vmds_inventory_load(self->config->state_dir, &fresh, error);
 	if (self->inventory == NULL)
@@ -399,7 +494,8 @@ vmds_daemon_setup(VmdsDaemon *self, GError **error)
 	self->http = vmds_http_new(self->inventory);
 	if (!vmds_daemon_start_plugins(self, error) || !vmds_daemon_apply_config(self, error))
 		return FALSE;
-	if (fresh && vmds_inventory_create(self->inventory, VMDS_DEFAULT_VM, 0, error) == NULL)
+	if (fresh &&
+	    vmds_inventory_create(self->inventory, VMDS_DEFAULT_VM, 0, NULL, NULL, error) == NULL)
 		return FALSE;
 	vms = vmds_inventory_list(self->inventory);
 	for (guint i = 0; i < vms->len; i++) {
@@ -543,6 +639,7 @@ static void
 vmds_daemon_init(VmdsDaemon *self)
 {
 	self->loop = g_main_loop_new(NULL, FALSE);
+	self->lock_fd = -1;
 	self->plugins = g_ptr_array_new_with_free_func(g_object_unref);
 	self->commands = g_hash_table_new(g_str_hash, g_str_equal);
 	self->backchannel =
@@ -564,6 +661,8 @@ vmds_daemon_finalize(GObject *obj)
 	g_clear_pointer(&self->config, vmds_config_free);
 	g_main_loop_unref(self->loop);
 	g_free(self->url_file);
+	if (self->lock_fd >= 0)
+		close(self->lock_fd);
 	g_free(self->options.config_path);
 	g_free(self->options.state_dir);
 	g_free(self->options.run_dir);

@@ -33,7 +33,12 @@ gboolean vmds_daemon_reload(VmdsDaemon *self, GError **error);
 
 VmdsInventory *vmds_daemon_get_inventory(VmdsDaemon *self);
 gchar *vmds_daemon_get_socket_path(VmdsDaemon *self, VmdsVm *vm);
-VmdsVm *vmds_daemon_create_vm(VmdsDaemon *self, const gchar *name, guint32 cid, GError **error);
+VmdsVm *vmds_daemon_create_vm(VmdsDaemon *self,
+			      const gchar *name,
+			      guint32 cid,
+			      const gchar *socket_owner,
+			      const gchar *socket_group,
+			      GError **error);
 gboolean vmds_daemon_remove_vm(VmdsDaemon *self, const gchar *id, GError **error);
 
 G_END_DECLS

@@ -6,20 +6,28 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
+#include <grp.h>
+#include <pwd.h>
+#include <unistd.h>
 
 #include "vmds-inventory.h"
 
 /*
  * The VMs this daemon serves. Each lives in its own directory
- * `<state-dir>/vms/<id>/` holding `vm.ini` (name, cid) and `<id>.dsd` (its
- * store), so moving the directory moves the VM.
+ * `<state-dir>/vms/<id>/` holding `vm.ini` (name, cid, socket owner and
+ * group) and `<id>.dsd` (its store), so moving the directory moves the VM.
+ * An id is never used twice: `<state-dir>/vms/next-id` holds the next one
+ * and is written, durably, before a VM's directory is made.
  */
 
-#define VMDS_VM_INI "vm.ini"
+#define VMDS_VM_INI  "vm.ini"
+#define VMDS_NEXT_ID "next-id"
 
 struct _VmdsInventory {
 	gchar *vms_dir;
+	gchar *next_id_path;
 	GHashTable *vms; /* id → VmdsVm */
 	guint next_id;
 };
@@ -31,6 +39,8 @@ vmds_vm_clear(VmdsVm *vm)
 	g_free(vm->name);
 	g_free(vm->dir);
 	g_free(vm->unavailable);
+	g_free(vm->socket_owner);
+	g_free(vm->socket_group);
 	g_clear_object(&vm->store);
 }
 
@@ -64,6 +74,58 @@ vmds_inventory_store_path(const gchar *dir, const gchar *id)
 	return g_build_filename(dir, file, NULL);
 }
 
+/* the uid of user @owner and the gid of group @group, each when not %NULL */
+static gboolean
+vmds_inventory_resolve_owner(
+    const gchar *owner, const gchar *group, uid_t *uid, gid_t *gid, GError **error)
+{
+	*uid = (uid_t)-1;
+	*gid = (gid_t)-1;
+	if (owner != NULL) {
+		struct passwd *pw = getpwnam(owner);
+		if (pw == NULL) {
+			g_set_error(error,
+				    VMDS_ERROR,
+				    VMDS_ERROR_INVALID_ARGUMENT,
+				    "socket_owner: no user named '%s'",
+				    owner);
+			return FALSE;
+		}
+		*uid = pw->pw_uid;
+	}
+	if (group != NULL) {
+		struct group *gr = getgrnam(group);
+		if (gr == NULL) {
+			g_set_error(error,
+				    VMDS_ERROR,
+				    VMDS_ERROR_INVALID_ARGUMENT,
+				    "socket_group: no group named '%s'",
+				    group);
+			return FALSE;
+		}
+		*gid = gr->gr_gid;
+	}
+	return TRUE;
+}
+
+/* an optional string of vm.ini; GKeyFile may return a string and an error
+ * (a bad escape): the error wins */
+static gboolean
+vmds_inventory_get_string(GKeyFile *kf, const gchar *key, gchar **value, GError **error)
+{
+	g_autoptr(GError) error_local = NULL;
+
+	if (!g_key_file_has_key(kf, "vm", key, NULL))
+		return TRUE;
+	*value = g_key_file_get_string(kf, "vm", key, &error_local);
+	if (error_local != NULL) {
+		g_clear_pointer(value, g_free);
+		g_propagate_error(error, g_steal_pointer(&error_local));
+		return FALSE;
+	}
+	return TRUE;
+}
+
 static VmdsVm *
 vmds_inventory_open_vm(VmdsInventory *self, const gchar *id, GError **error)
 {
@@ -95,6 +157,14 @@ vmds_inventory_open_vm(VmdsInventory *self, const gchar *id, GError **error)
 			return NULL;
 	}
 	vm->cid = (guint32)cid;
+	/* a socket without its owner or group would let in whom it should not */
+	if (!vmds_inventory_get_string(kf, "socket-owner", &vm->socket_owner, error) ||
+	    !vmds_inventory_get_string(kf, "socket-group", &vm->socket_group, error) ||
+	    !vmds_inventory_resolve_owner(
+		vm->socket_owner, vm->socket_group, &vm->socket_uid, &vm->socket_gid, error)) {
+		g_prefix_error(error, "%s: ", ini);
+		return NULL;
+	}
 	store_path = vmds_inventory_store_path(vm->dir, id);
 	vm->store = vmds_store_open(store_path, &error_local);
 	if (vm->store == NULL) {
@@ -108,6 +178,67 @@ vmds_inventory_open_vm(VmdsInventory *self, const gchar *id, GError **error)
 		vm->unavailable = g_strdup(error_local->message);
 	}
 	return g_steal_pointer(&vm);
+}
+
+/* the next id as saved; an inventory that never saved one keeps 1 */
+static gboolean
+vmds_inventory_load_next_id(VmdsInventory *self, GError **error)
+{
+	g_autofree gchar *data = NULL;
+	g_autoptr(GError) error_local = NULL;
+	guint64 n = 0;
+
+	if (!g_file_get_contents(self->next_id_path, &data, NULL, &error_local)) {
+		if (g_error_matches(error_local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+			return TRUE;
+		g_propagate_error(error, g_steal_pointer(&error_local));
+		vmds_error_convert(error);
+		return FALSE;
+	}
+	if (!g_ascii_string_to_unsigned(g_strstrip(data), 10, 1, G_MAXUINT32 - 1, &n, NULL)) {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_STORAGE,
+			    "%s does not hold a VM number from 1 to 4294967294: write the number "
+			    "of the next VM into it, one more than the highest vm-N ever created",
+			    self->next_id_path);
+		return FALSE;
+	}
+	self->next_id = (guint)n;
+	return TRUE;
+}
+
+/* @next_id, durably: the file, and its name in the directory */
+static gboolean
+vmds_inventory_save_next_id(VmdsInventory *self, guint next_id, GError **error)
+{
+	g_autofree gchar *data = g_strdup_printf("%u\n", next_id);
+	gint fd;
+
+	if (!g_file_set_contents_full(self->next_id_path,
+				      data,
+				      -1,
+				      G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+				      0600,
+				      error)) {
+		vmds_error_convert(error);
+		return FALSE;
+	}
+	fd = open(self->vms_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) < 0) {
+		gint errsv = errno;
+		if (fd >= 0)
+			close(fd);
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_STORAGE,
+			    "cannot sync %s: %s",
+			    self->vms_dir,
+			    g_strerror(errsv));
+		return FALSE;
+	}
+	close(fd);
+	return TRUE;
 }
 
 /**
@@ -132,6 +263,7 @@ vmds_inventory_load(const gchar *state_dir, gboolean *fresh, GError **error)
 	const gchar *name;
 
 	self->vms_dir = g_build_filename(state_dir, "vms", NULL);
+	self->next_id_path = g_build_filename(self->vms_dir, VMDS_NEXT_ID, NULL);
 	self->vms =
 	    g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)vmds_vm_unref);
 	self->next_id = 1;
@@ -145,11 +277,14 @@ vmds_inventory_load(const gchar *state_dir, gboolean *fresh, GError **error)
 			    g_strerror(errno));
 		return NULL;
 	}
+	if (!vmds_inventory_load_next_id(self, error))
+		return NULL;
 	dir = g_dir_open(self->vms_dir, 0, error);
 	if (dir == NULL) {
 		vmds_error_convert(error);
 		return NULL;
 	}
+	/* an install from before next-id, or a VM directory moved in: past them all */
 	while ((name = g_dir_read_name(dir)) != NULL) {
 		guint n = vmds_inventory_id_number(name);
 		g_autoptr(GError) error_local = NULL;
@@ -173,6 +308,7 @@ vmds_inventory_free(VmdsInventory *self)
 	if (self == NULL)
 		return;
 	g_free(self->vms_dir);
+	g_free(self->next_id_path);
 	g_clear_pointer(&self->vms, g_hash_table_unref);
 	g_free(self);
 }
@@ -243,85 +379,6 @@ vmds_inventory_lookup_cid(VmdsInventory *self, guint32 cid)
 	return NULL;
 }
 
-/**
- * vmds_inventory_create:
- * @self: a #VmdsInventory
- * @name: the VM's name: 1 to 255 bytes of UTF-8
- * @cid: its vsock context id (3 or more), or 0 for none
- * @error: a #GError or %NULL
- *
- * Creates the VM's directory, vm.ini and store, durably.
- *
- * Returns: (transfer none): the new VM
- */
-VmdsVm *
-vmds_inventory_create(VmdsInventory *self, const gchar *name, guint32 cid, GError **error)
-{
-	g_autofree gchar *id = NULL;
-	g_autofree gchar *dir = NULL;
-	g_autofree gchar *ini = NULL;
-	g_autofree gchar *data = NULL;
-	g_autoptr(GKeyFile) kf = g_key_file_new();
-	VmdsVm *vm;
-
-	if (name[0] == '\0' || strlen(name) > VMDS_DATASETS_MAX_NAME ||
-	    !g_utf8_validate(name, -1, NULL)) {
-		g_set_error_literal(error,
-				    VMDS_ERROR,
-				    VMDS_ERROR_INVALID_ARGUMENT,
-				    "a VM name must be 1 to 255 bytes of UTF-8");
-		return NULL;
-	}
-	if (cid != 0 && cid < 3) {
-		g_set_error(error,
-			    VMDS_ERROR,
-			    VMDS_ERROR_INVALID_ARGUMENT,
-			    "cid %u is reserved: a guest's cid is 3 or more",
-			    cid);
-		return NULL;
-	}
-	if (vmds_inventory_lookup_cid(self, cid) != NULL) {
-		g_set_error(error,
-			    VMDS_ERROR,
-			    VMDS_ERROR_ALREADY_EXISTS,
-			    "cid %u already belongs to VM %s",
-			    cid,
-			    vmds_inventory_lookup_cid(self, cid)->id);
-		return NULL;
-	}
-	id = g_strdup_printf("vm-%u", self->next_id);
-	dir = g_build_filename(self->vms_dir, id, NULL);
-	if (g_mkdir(dir, 0700) < 0) {
-		g_set_error(error,
-			    VMDS_ERROR,
-			    VMDS_ERROR_STORAGE,
-			    "cannot create %s: %s",
-			    dir,
-			    g_strerror(errno));
-		return NULL;
-	}
-	self->next_id++;
-	g_key_file_set_string(kf, "vm", "name", name);
-	if (cid != 0)
-		g_key_file_set_uint64(kf, "vm", "cid", cid);
-	data = g_key_file_to_data(kf, NULL, NULL);
-	ini = g_build_filename(dir, VMDS_VM_INI, NULL);
-	if (!g_file_set_contents_full(ini,
-				      data,
-				      -1,
-				      G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-				      0600,
-				      error)) {
-		vmds_error_convert(error);
-		return NULL;
-	}
-	vm = vmds_inventory_open_vm(self, id, error);
-	if (vm == NULL)
-		return NULL;
-	g_hash_table_insert(self->vms, vm->id, vm);
-	return vm;
-}
-
 static gboolean
 vmds_inventory_rm_dir(const gchar *path, GError **error)
 {
@@ -352,6 +409,139 @@ vmds_inventory_rm_dir(const gchar *path, GError **error)
 		return FALSE;
 	}
 	return TRUE;
+}
+
+/* a new VM's vm.ini in @dir, durably */
+static gboolean
+vmds_inventory_write_ini(const gchar *dir,
+			 const gchar *name,
+			 guint32 cid,
+			 const gchar *socket_owner,
+			 const gchar *socket_group,
+			 GError **error)
+{
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+	g_autofree gchar *ini = g_build_filename(dir, VMDS_VM_INI, NULL);
+	g_autofree gchar *data = NULL;
+
+	g_key_file_set_string(kf, "vm", "name", name);
+	if (cid != 0)
+		g_key_file_set_uint64(kf, "vm", "cid", cid);
+	if (socket_owner != NULL)
+		g_key_file_set_string(kf, "vm", "socket-owner", socket_owner);
+	if (socket_group != NULL)
+		g_key_file_set_string(kf, "vm", "socket-group", socket_group);
+	data = g_key_file_to_data(kf, NULL, NULL);
+	if (!g_file_set_contents_full(ini,
+				      data,
+				      -1,
+				      G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+				      0600,
+				      error)) {
+		vmds_error_convert(error);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* a VM whose creation failed leaves nothing behind; its id stays used */
+static void
+vmds_inventory_undo_create(const gchar *dir)
+{
+	g_autoptr(GError) error_local = NULL;
+
+	if (!vmds_inventory_rm_dir(dir, &error_local))
+		g_warning(
+		    "cannot remove %s after a failed creation: %s", dir, error_local->message);
+}
+
+/**
+ * vmds_inventory_create:
+ * @self: a #VmdsInventory
+ * @name: the VM's name: 1 to 255 bytes of UTF-8
+ * @cid: its vsock context id (3 or more), or 0 for none
+ * @socket_owner: (nullable): the user its socket is to belong to
+ * @socket_group: (nullable): the group its socket is to belong to
+ * @error: a #GError or %NULL
+ *
+ * Creates the VM's directory, vm.ini and store, durably, under an id never
+ * used before. A failure after the directory was made removes it again.
+ *
+ * Returns: (transfer none): the new VM
+ */
+VmdsVm *
+vmds_inventory_create(VmdsInventory *self,
+		      const gchar *name,
+		      guint32 cid,
+		      const gchar *socket_owner,
+		      const gchar *socket_group,
+		      GError **error)
+{
+	g_autofree gchar *id = NULL;
+	g_autofree gchar *dir = NULL;
+	uid_t uid;
+	gid_t gid;
+	VmdsVm *vm;
+
+	g_return_val_if_fail(self != NULL, NULL);
+	g_return_val_if_fail(name != NULL, NULL);
+
+	if (name[0] == '\0' || strlen(name) > VMDS_DATASETS_MAX_NAME ||
+	    !g_utf8_validate(name, -1, NULL)) {
+		g_set_error_literal(error,
+				    VMDS_ERROR,
+				    VMDS_ERROR_INVALID_ARGUMENT,
+				    "a VM name must be 1 to 255 bytes of UTF-8");
+		return NULL;
+	}
+	if (cid != 0 && cid < 3) {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_INVALID_ARGUMENT,
+			    "cid %u is reserved: a guest's cid is 3 or more",
+			    cid);
+		return NULL;
+	}
+	if (vmds_inventory_lookup_cid(self, cid) != NULL) {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_ALREADY_EXISTS,
+			    "cid %u already belongs to VM %s",
+			    cid,
+			    vmds_inventory_lookup_cid(self, cid)->id);
+		return NULL;
+	}
+	if (!vmds_inventory_resolve_owner(socket_owner, socket_group, &uid, &gid, error))
+		return NULL;
+	if (self->next_id >= G_MAXUINT32 - 1) {
+		g_set_error_literal(
+		    error, VMDS_ERROR, VMDS_ERROR_QUOTA_EXCEEDED, "no VM ids are left");
+		return NULL;
+	}
+	/* burnt from here on, even if what follows fails */
+	if (!vmds_inventory_save_next_id(self, self->next_id + 1, error))
+		return NULL;
+	id = g_strdup_printf("vm-%u", self->next_id);
+	self->next_id++;
+	dir = g_build_filename(self->vms_dir, id, NULL);
+	if (g_mkdir(dir, 0700) < 0) {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_STORAGE,
+			    "cannot create %s: %s",
+			    dir,
+			    g_strerror(errno));
+		return NULL;
+	}
+	vm = vmds_inventory_write_ini(dir, name, cid, socket_owner, socket_group, error)
+		 ? vmds_inventory_open_vm(self, id, error)
+		 : NULL;
+	if (vm == NULL) {
+		vmds_inventory_undo_create(dir);
+		return NULL;
+	}
+	g_hash_table_insert(self->vms, vm->id, vm);
+	return vm;
 }
 
 /**

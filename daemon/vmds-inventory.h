@@ -18,6 +18,10 @@ G_BEGIN_DECLS
  * @store: (nullable): its open store (locked while served), or %NULL when
  *   another process holds it
  * @unavailable: (nullable): why the VM is not served, when @store is %NULL
+ * @socket_owner: (nullable): the user its socket belongs to
+ * @socket_group: (nullable): the group its socket belongs to
+ * @socket_uid: the uid of @socket_owner, or (uid_t)-1
+ * @socket_gid: the gid of @socket_group, or (gid_t)-1
  *
  * One VM. Reference counted: a connection keeps its VM alive.
  */
@@ -28,6 +32,10 @@ typedef struct {
 	gchar *dir;
 	VmdsStore *store;
 	gchar *unavailable;
+	gchar *socket_owner;
+	gchar *socket_group;
+	uid_t socket_uid;
+	gid_t socket_gid;
 } VmdsVm;
 
 VmdsVm *vmds_vm_ref(VmdsVm *vm);
@@ -43,7 +51,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmdsInventory, vmds_inventory_free)
 GPtrArray *vmds_inventory_list(VmdsInventory *self);
 VmdsVm *vmds_inventory_lookup(VmdsInventory *self, const gchar *id);
 VmdsVm *vmds_inventory_lookup_cid(VmdsInventory *self, guint32 cid);
-VmdsVm *vmds_inventory_create(VmdsInventory *self, const gchar *name, guint32 cid, GError **error);
+VmdsVm *vmds_inventory_create(VmdsInventory *self,
+			      const gchar *name,
+			      guint32 cid,
+			      const gchar *socket_owner,
+			      const gchar *socket_group,
+			      GError **error);
 gboolean vmds_inventory_remove(VmdsInventory *self, const gchar *id, GError **error);
 
 G_END_DECLS

@@ -13,6 +13,7 @@ G_BEGIN_DECLS
 #define VMDS_PLUGIN_PREFIX "libvmds-plugin-"
 
 VmdsPlugin *vmds_plugin_loader_open(const gchar *path, GError **error);
-GPtrArray *vmds_plugin_loader_load_dirs(const gchar *dirs);
+VmdsPlugin *vmds_plugin_loader_open_fd(gint fd, const gchar *path, GError **error);
+GPtrArray *vmds_plugin_loader_load_dirs(const gchar *dirs, GError **error);
 
 G_END_DECLS

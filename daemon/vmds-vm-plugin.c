@@ -50,15 +50,19 @@ static gboolean
 vmds_vm_plugin_create(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
 {
 	VmdsVmPlugin *self = VMDS_VM_PLUGIN(plugin);
-	const gchar *const allowed[] = {"name", "cid", NULL};
+	const gchar *const allowed[] = {"name", "cid", "socket_owner", "socket_group", NULL};
 	g_autoptr(JsonObject) obj = vmds_json_parse_object(request->body, request->body_len, error);
 	const gchar *name = NULL;
+	const gchar *socket_owner = NULL;
+	const gchar *socket_group = NULL;
 	JsonNode *cid_node;
 	gint64 cid = 0;
 	VmdsVm *vm;
 
 	if (obj == NULL || !vmds_json_object_check_members(obj, allowed, error) ||
-	    !vmds_json_object_get_string(obj, "name", TRUE, &name, error))
+	    !vmds_json_object_get_string(obj, "name", TRUE, &name, error) ||
+	    !vmds_json_object_get_string(obj, "socket_owner", FALSE, &socket_owner, error) ||
+	    !vmds_json_object_get_string(obj, "socket_group", FALSE, &socket_group, error))
 		return FALSE;
 	cid_node = json_object_get_member(obj, "cid");
 	if (cid_node != NULL) {
@@ -73,7 +77,8 @@ vmds_vm_plugin_create(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
 			return FALSE;
 		}
 	}
-	vm = vmds_daemon_create_vm(self->daemon, name, (guint32)cid, error);
+	vm = vmds_daemon_create_vm(
+	    self->daemon, name, (guint32)cid, socket_owner, socket_group, error);
 	if (vm == NULL)
 		return FALSE;
 	request->status = 201;
@@ -93,6 +98,14 @@ vmds_vm_plugin_get(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
 		g_string_append_printf(request->response, ",\"cid\":%u", vm->cid);
 	g_string_append(request->response, ",\"backchannel\":");
 	vmds_json_append_string(request->response, path, -1);
+	if (vm->socket_owner != NULL) {
+		g_string_append(request->response, ",\"socket_owner\":");
+		vmds_json_append_string(request->response, vm->socket_owner, -1);
+	}
+	if (vm->socket_group != NULL) {
+		g_string_append(request->response, ",\"socket_group\":");
+		vmds_json_append_string(request->response, vm->socket_group, -1);
+	}
 	g_string_append_c(request->response, '}');
 	return TRUE;
 }

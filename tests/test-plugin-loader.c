@@ -6,9 +6,12 @@
 #include "config.h"
 
 #include <check.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
+#include <unistd.h>
 
 #include "vmds-plugin-loader.h"
+#include "vmds-test.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SRunner, srunner_free)
 
@@ -24,14 +27,7 @@ test_plugin_loader_setup(void)
 static void
 test_plugin_loader_teardown(void)
 {
-	g_autoptr(GDir) dir = g_dir_open(test_dir, 0, NULL);
-	const gchar *name;
-
-	while ((name = g_dir_read_name(dir)) != NULL) {
-		g_autofree gchar *path = g_build_filename(test_dir, name, NULL);
-		g_unlink(path);
-	}
-	g_rmdir(test_dir);
+	vmds_test_rm_rf(test_dir);
 	g_clear_pointer(&test_dir, g_free);
 }
 
@@ -95,6 +91,122 @@ START_TEST(test_plugin_loader_not_a_plugin)
 }
 END_TEST
 
+/* point 9: the file itself, never a link to it (whoever made the link) */
+START_TEST(test_plugin_loader_symlink)
+{
+	g_autofree gchar *link = g_build_filename(test_dir, "libvmds-plugin-link.so", NULL);
+	g_autofree gchar *expected =
+	    g_strdup_printf("%s is a symbolic link: only the file itself is accepted", link);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VmdsPlugin) plugin = NULL;
+	g_autoptr(GPtrArray) plugins = NULL;
+
+	ck_assert_int_eq(symlink(g_getenv("VMDS_TEST_PLUGIN"), link), 0);
+	plugin = vmds_plugin_loader_open(link, &error);
+	ck_assert_ptr_null(plugin);
+	assert_error(error, VMDS_ERROR_INVALID_ARGUMENT);
+	ck_assert_str_eq(error->message, expected);
+	/* in a directory, it is left out with a warning */
+	plugins = vmds_plugin_loader_load_dirs(test_dir, &error);
+	ck_assert_ptr_nonnull(plugins);
+	ck_assert_uint_eq(plugins->len, 0);
+}
+END_TEST
+
+/* point 9: a directory someone else can write is refused, with what is in it */
+START_TEST(test_plugin_loader_writable_dir)
+{
+	const guint modes[] = {0777, 0770, 0775, 0757, 01777};
+	g_autofree gchar *plugin_dir = g_path_get_dirname(g_getenv("VMDS_TEST_PLUGIN"));
+	g_autofree gchar *path = test_plugin_loader_copy(g_getenv("VMDS_TEST_PLUGIN"), "ds", 0644);
+
+	for (guint i = 0; i < G_N_ELEMENTS(modes); i++) {
+		g_autofree gchar *dirs = g_strdup_printf("%s:%s", plugin_dir, test_dir);
+		g_autoptr(GError) error = NULL;
+		g_autoptr(VmdsPlugin) plugin = NULL;
+		g_autoptr(GPtrArray) plugins = NULL;
+
+		ck_assert_int_eq(g_chmod(test_dir, (gint)modes[i]), 0);
+		plugin = vmds_plugin_loader_open(path, &error);
+		ck_assert_msg(plugin == NULL, "loaded from a directory of mode %04o", modes[i]);
+		assert_error(error, VMDS_ERROR_ACCESS_DENIED);
+		ck_assert_msg(g_str_has_prefix(error->message, test_dir) &&
+				  strstr(error->message, " is writable by ") != NULL,
+			      "%s",
+			      error->message);
+		g_clear_error(&error);
+		/* the daemon does not start on such a directory, even after a good one */
+		plugins = vmds_plugin_loader_load_dirs(dirs, &error);
+		ck_assert_msg(plugins == NULL, "loaded from a directory of mode %04o", modes[i]);
+		assert_error(error, VMDS_ERROR_ACCESS_DENIED);
+		ck_assert_msg(g_str_has_prefix(error->message, "refusing the plugin directory: "),
+			      "%s",
+			      error->message);
+	}
+}
+END_TEST
+
+/* a plugin file of another user (root only: chown) */
+START_TEST(test_plugin_loader_owner)
+{
+	g_autofree gchar *path =
+	    test_plugin_loader_copy(g_getenv("VMDS_TEST_PLUGIN"), "theirs", 0644);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VmdsPlugin) plugin = NULL;
+
+	if (geteuid() != 0) {
+		g_printerr("SKIP: a file of another owner needs root\n");
+		return;
+	}
+	ck_assert_int_eq(chown(path, 65534, 0), 0);
+	plugin = vmds_plugin_loader_open(path, &error);
+	ck_assert_ptr_null(plugin);
+	assert_error(error, VMDS_ERROR_ACCESS_DENIED);
+}
+END_TEST
+
+/*
+ * Two plugins are two modules: each is loaded by its own descriptor, which
+ * stays open, so the second never gets the first's module by a descriptor
+ * number the first had
+ */
+START_TEST(test_plugin_loader_two_modules)
+{
+	g_autofree gchar *first = g_path_get_dirname(g_getenv("VMDS_TEST_PLUGIN"));
+	g_autofree gchar *second = g_path_get_dirname(g_getenv("VMDS_TEST_OTHER_PLUGIN"));
+	g_autofree gchar *dirs = g_strdup_printf("%s:%s", first, second);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) plugins = vmds_plugin_loader_load_dirs(dirs, &error);
+	VmdsPlugin *datasets;
+	VmdsPlugin *test;
+
+	ck_assert_msg(plugins != NULL, "%s", error != NULL ? error->message : "");
+	ck_assert_uint_eq(plugins->len, 2);
+	datasets = g_ptr_array_index(plugins, 0);
+	test = g_ptr_array_index(plugins, 1);
+	ck_assert_str_eq(vmds_plugin_get_name(datasets), "datasets");
+	ck_assert_str_eq(G_OBJECT_TYPE_NAME(datasets), "VmdsDatasetsPlugin");
+	ck_assert_str_eq(vmds_plugin_get_name(test), "test");
+	ck_assert_str_eq(G_OBJECT_TYPE_NAME(test), "VmdsTestPlugin");
+}
+END_TEST
+
+/* what is loaded is the file the descriptor holds, whatever its path names by then */
+START_TEST(test_plugin_loader_by_descriptor)
+{
+	gint fd = open(g_getenv("VMDS_TEST_OTHER_PLUGIN"), O_RDONLY | O_CLOEXEC);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VmdsPlugin) plugin = NULL;
+
+	ck_assert_int_ge(fd, 0);
+	/* the path of the datasets plugin, the descriptor of the test plugin */
+	plugin = vmds_plugin_loader_open_fd(fd, g_getenv("VMDS_TEST_PLUGIN"), &error);
+	ck_assert_msg(plugin != NULL, "%s", error != NULL ? error->message : "");
+	ck_assert_str_eq(G_OBJECT_TYPE_NAME(plugin), "VmdsTestPlugin");
+	ck_assert_str_eq(vmds_plugin_get_name(plugin), "datasets");
+}
+END_TEST
+
 START_TEST(test_plugin_loader_dirs)
 {
 	g_autofree gchar *plugin_dir = g_path_get_dirname(g_getenv("VMDS_TEST_PLUGIN"));
@@ -104,7 +216,7 @@ START_TEST(test_plugin_loader_dirs)
 	g_autoptr(GPtrArray) plugins = NULL;
 
 	bad = test_plugin_loader_copy(g_getenv("VMDS_TEST_PLUGIN"), "bad", 0666);
-	plugins = vmds_plugin_loader_load_dirs(dirs);
+	plugins = vmds_plugin_loader_load_dirs(dirs, NULL);
 	ck_assert(g_file_test(bad, G_FILE_TEST_EXISTS));
 	/* the missing directory and the bad file are skipped with a warning,
 	 * and the second copy of datasets is not opened */
@@ -123,6 +235,11 @@ test_plugin_loader_suite(void)
 	tcase_add_test(tc, test_plugin_loader_writable);
 	tcase_add_test(tc, test_plugin_loader_not_a_plugin);
 	tcase_add_test(tc, test_plugin_loader_dirs);
+	tcase_add_test(tc, test_plugin_loader_symlink);
+	tcase_add_test(tc, test_plugin_loader_writable_dir);
+	tcase_add_test(tc, test_plugin_loader_owner);
+	tcase_add_test(tc, test_plugin_loader_two_modules);
+	tcase_add_test(tc, test_plugin_loader_by_descriptor);
 	suite_add_tcase(s, tc);
 	return s;
 }
