@@ -17,6 +17,7 @@
 
 #include "vmds-backchannel.h"
 #include "vmds-connection.h"
+#include "vmds-peer.h"
 #include "vmds-safe-path.h"
 
 /*
@@ -243,32 +244,11 @@ vmds_backchannel_get_group(VmdsBackchannel *self, VmdsVm *vm)
 static gboolean
 vmds_backchannel_is_privileged(VmdsBackchannel *self, VmdsVm *vm, gint fd, uid_t uid, gid_t gid)
 {
-	g_autofree gid_t *groups = NULL;
-	socklen_t len = 64 * sizeof(gid_t);
-	gid_t group = vmds_backchannel_get_group(self, vm);
-
 	if (uid == 0 || uid == geteuid())
 		return TRUE;
 	if (vm->socket_uid != (uid_t)-1 && uid == vm->socket_uid)
 		return TRUE;
-	if (group == (gid_t)-1)
-		return FALSE;
-	if (gid == group)
-		return TRUE;
-	groups = g_new(gid_t, len / sizeof(gid_t));
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0) {
-		/* ERANGE says how many there are; the kernel caps them at 65536 */
-		if (errno != ERANGE || len > 65536 * sizeof(gid_t))
-			return FALSE;
-		groups = g_renew(gid_t, groups, len / sizeof(gid_t));
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
-			return FALSE;
-	}
-	for (guint i = 0; i < len / sizeof(gid_t); i++) {
-		if (groups[i] == group)
-			return TRUE;
-	}
-	return FALSE;
+	return vmds_peer_in_group(fd, gid, vmds_backchannel_get_group(self, vm));
 }
 
 /* how many connections one VM may hold: its share of the cap, so that one

@@ -18,7 +18,9 @@
 #include <unistd.h>
 
 #include "vmds-http-listener.h"
+#include "vmds-peer.h"
 #include "vmds-router.h"
+#include "vmds-safe-path.h"
 
 /*
  * Who may hold a REST connection, and for how long. The daemon accepts REST
@@ -422,33 +424,12 @@ vmds_http_listener_client_key(GSocketAddress *address)
 	return g_strdup_printf("%s/64", text);
 }
 
-/* root, the daemon's own user, or a member (primary or supplementary) of
- * @gid: who may use the unix socket without a session */
+/* root, the daemon's own user, or a member of @trusted_gid: who may use the
+ * unix socket without a session */
 static gboolean
 vmds_http_listener_is_trusted(gint fd, uid_t uid, gid_t gid, gid_t trusted_gid)
 {
-	g_autofree gid_t *groups = NULL;
-	socklen_t len = 64 * sizeof(gid_t);
-
-	if (uid == 0 || uid == geteuid())
-		return TRUE;
-	if (trusted_gid == (gid_t)-1)
-		return FALSE;
-	if (gid == trusted_gid)
-		return TRUE;
-	groups = g_new(gid_t, len / sizeof(gid_t));
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0) {
-		if (errno != ERANGE || len > 65536 * sizeof(gid_t))
-			return FALSE;
-		groups = g_renew(gid_t, groups, len / sizeof(gid_t));
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
-			return FALSE;
-	}
-	for (guint i = 0; i < len / sizeof(gid_t); i++) {
-		if (groups[i] == trusted_gid)
-			return TRUE;
-	}
-	return FALSE;
+	return uid == 0 || uid == geteuid() || vmds_peer_in_group(fd, gid, trusted_gid);
 }
 
 /* who is at the other end of @fd, or FALSE when it may not stay */
@@ -798,15 +779,29 @@ vmds_http_listener_add_unix(VmdsHttpListener *self,
 		g_unlink(path);
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
-	    fchmodat(AT_FDCWD, path, trusted_gid != (gid_t)-1 ? 0660 : 0600, AT_SYMLINK_NOFOLLOW) <
-		0 ||
-	    (trusted_gid != (gid_t)-1 &&
-	     fchownat(AT_FDCWD, path, (uid_t)-1, trusted_gid, AT_SYMLINK_NOFOLLOW) < 0) ||
-	    listen(fd, 128) < 0) {
+	if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
 		gint errsv = errno;
 		if (fd >= 0)
 			close(fd);
+		g_set_error(error,
+			    G_IO_ERROR,
+			    g_io_error_from_errno(errsv),
+			    "cannot listen on %s: %s",
+			    path,
+			    g_strerror(errsv));
+		return FALSE;
+	}
+	/* the mode and group are set without following a link put there */
+	if (!vmds_safe_path_set_socket(
+		path, trusted_gid != (gid_t)-1 ? 0660 : 0600, (uid_t)-1, trusted_gid, error)) {
+		close(fd);
+		g_unlink(path);
+		return FALSE;
+	}
+	if (listen(fd, 128) < 0) {
+		gint errsv = errno;
+		close(fd);
+		g_unlink(path);
 		g_set_error(error,
 			    G_IO_ERROR,
 			    g_io_error_from_errno(errsv),
