@@ -116,7 +116,7 @@ vmds_json_validate_string(VmdsJsonValidator *v)
 				return vmds_json_fail(v, "a lone surrogate");
 		}
 	}
-	return vmds_json_fail(v, "an unterminated string");
+	return vmds_json_fail(v, "an unexpected end");
 }
 
 static gboolean
@@ -152,19 +152,34 @@ vmds_json_validate_number(VmdsJsonValidator *v)
 	return TRUE;
 }
 
-/* member names as written: a duplicate is refused (an escaped spelling of
- * the same name is not caught, and then the last one wins) */
+/*
+ * Member names, to refuse a duplicate. Names as written while they have no
+ * escape (most do) and there are few; once one has an escape, or there are
+ * many, every name as it decodes, in a table: "d\u0061taset" is "dataset".
+ */
 typedef struct {
 	gsize starts[VMDS_JSON_LINEAR_MEMBERS];
 	gsize lens[VMDS_JSON_LINEAR_MEMBERS];
 	guint n;
-	GHashTable *more; /* (nullable): all names, once there are many */
+	GHashTable *more; /* (nullable): all names, decoded */
 } VmdsJsonMembers;
 
+/* the name of the string at @start (its quote), its escapes decoded */
+static gchar *
+vmds_json_members_decode(VmdsJsonValidator *v, gsize start)
+{
+	VmdsJsonReader reader = {.text = v->text, .len = v->len, .pos = start};
+
+	return vmds_json_reader_read_string(&reader, NULL);
+}
+
+/* @start and @len: the name's string, quotes included */
 static gboolean
 vmds_json_members_add(VmdsJsonValidator *v, VmdsJsonMembers *m, gsize start, gsize len)
 {
-	if (m->more == NULL && m->n < VMDS_JSON_LINEAR_MEMBERS) {
+	gboolean escaped = memchr(v->text + start, '\\', len) != NULL;
+
+	if (m->more == NULL && !escaped && m->n < VMDS_JSON_LINEAR_MEMBERS) {
 		for (guint i = 0; i < m->n; i++) {
 			if (m->lens[i] == len &&
 			    memcmp(v->text + m->starts[i], v->text + start, len) == 0)
@@ -178,10 +193,21 @@ vmds_json_members_add(VmdsJsonValidator *v, VmdsJsonMembers *m, gsize start, gsi
 	if (m->more == NULL) {
 		m->more = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 		for (guint i = 0; i < m->n; i++)
-			g_hash_table_add(m->more, g_strndup(v->text + m->starts[i], m->lens[i]));
+			g_hash_table_add(m->more, vmds_json_members_decode(v, m->starts[i]));
 	}
-	if (!g_hash_table_add(m->more, g_strndup(v->text + start, len)))
+	if (!g_hash_table_add(m->more, vmds_json_members_decode(v, start)))
 		return vmds_json_fail(v, "a duplicate member");
+	return TRUE;
+}
+
+/* at the end of the text where more must come: that, rather than what
+ * would have been wrong with the next character */
+static gboolean
+vmds_json_at_end(VmdsJsonValidator *v)
+{
+	if (v->pos < v->len)
+		return FALSE;
+	vmds_json_fail(v, "an unexpected end");
 	return TRUE;
 }
 
@@ -200,7 +226,9 @@ vmds_json_validate_object(VmdsJsonValidator *v, guint depth)
 	for (;;) {
 		gsize start;
 		vmds_json_skip_ws(v);
-		if (v->pos >= v->len || v->text[v->pos] != '"') {
+		if (vmds_json_at_end(v))
+			break;
+		if (v->text[v->pos] != '"') {
 			vmds_json_fail(v, "a member name that is not a string");
 			break;
 		}
@@ -209,7 +237,9 @@ vmds_json_validate_object(VmdsJsonValidator *v, guint depth)
 		    !vmds_json_members_add(v, &members, start, v->pos - start))
 			break;
 		vmds_json_skip_ws(v);
-		if (v->pos >= v->len || v->text[v->pos] != ':') {
+		if (vmds_json_at_end(v))
+			break;
+		if (v->text[v->pos] != ':') {
 			vmds_json_fail(v, "a missing colon");
 			break;
 		}
@@ -224,7 +254,7 @@ vmds_json_validate_object(VmdsJsonValidator *v, guint depth)
 		if (v->pos < v->len && v->text[v->pos] == '}') {
 			v->pos++;
 			ok = TRUE;
-		} else {
+		} else if (!vmds_json_at_end(v)) {
 			vmds_json_fail(v, "a missing comma");
 		}
 		break;
@@ -254,6 +284,8 @@ vmds_json_validate_array(VmdsJsonValidator *v, guint depth)
 			v->pos++;
 			return TRUE;
 		}
+		if (vmds_json_at_end(v))
+			return FALSE;
 		return vmds_json_fail(v, "a missing comma");
 	}
 }
@@ -264,8 +296,8 @@ vmds_json_validate_value(VmdsJsonValidator *v, guint depth)
 	gchar c;
 
 	vmds_json_skip_ws(v);
-	if (v->pos >= v->len)
-		return vmds_json_fail(v, "an unexpected end");
+	if (vmds_json_at_end(v))
+		return FALSE;
 	c = v->text[v->pos];
 	if (c == '{' || c == '[') {
 		if (depth >= VMDS_JSON_MAX_DEPTH)

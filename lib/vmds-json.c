@@ -101,11 +101,12 @@ vmds_json_object_check_members(JsonObject *obj, const gchar *const *allowed, GEr
 	json_object_iter_init(&iter, obj);
 	while (json_object_iter_next(&iter, &member, NULL)) {
 		if (!g_strv_contains(allowed, member)) {
+			g_autofree gchar *name = vmds_json_abbreviate(member);
 			g_set_error(error,
 				    VMDS_ERROR,
 				    VMDS_ERROR_INVALID_ARGUMENT,
 				    "unknown member '%s'",
-				    member);
+				    name);
 			return FALSE;
 		}
 	}
@@ -353,6 +354,34 @@ vmds_json_plain_run(const gchar *str, gsize len)
 	while (i < len && vmds_json_is_plain((guchar)str[i]))
 		i++;
 	return i;
+}
+
+/**
+ * vmds_json_abbreviate:
+ * @text: UTF-8 a peer sent, e.g. a member name
+ *
+ * Cuts @text for an error message that quotes it: at most
+ * %VMDS_JSON_QUOTE_MAX bytes, at a character boundary, and `…` after it
+ * when something was cut, so a message never echoes megabytes back.
+ *
+ * Returns: (transfer full): the text to quote
+ */
+gchar *
+vmds_json_abbreviate(const gchar *text)
+{
+	const gchar *end = text;
+
+	g_return_val_if_fail(text != NULL, NULL);
+
+	if (strlen(text) <= VMDS_JSON_QUOTE_MAX)
+		return g_strdup(text);
+	while (*end != '\0') {
+		const gchar *next = g_utf8_next_char(end);
+		if ((gsize)(next - text) > VMDS_JSON_QUOTE_MAX)
+			break;
+		end = next;
+	}
+	return g_strdup_printf("%.*s…", (gint)(end - text), text);
 }
 
 /* @str escaped for a JSON string, between quotes when @quoted; the room for

@@ -9,6 +9,9 @@
 
 G_BEGIN_DECLS
 
+/* the most of a peer's text an error message quotes (vmds_json_abbreviate()) */
+#define VMDS_JSON_QUOTE_MAX 64
+
 /* deeper input is refused before json-glib sees it (its parser recurses) */
 #define VMDS_JSON_MAX_DEPTH 32
 
@@ -45,6 +48,7 @@ gchar *vmds_json_reader_read_string(VmdsJsonReader *self, gsize *len);
 gboolean vmds_json_reader_read_boolean(VmdsJsonReader *self, gboolean *value);
 void vmds_json_reader_skip(VmdsJsonReader *self);
 
+gchar *vmds_json_abbreviate(const gchar *text);
 void vmds_json_append_string(GString *out, const gchar *str, gssize len);
 void vmds_json_append_escaped(GString *out, const gchar *str, gsize len);
 gsize vmds_json_string_size(const gchar *str, gsize len);

@@ -606,6 +606,107 @@ START_TEST(test_json_duplicate_members)
 }
 END_TEST
 
+/*
+ * A name is a duplicate by what it decodes to, not by how it is written
+ * (the hostile-guest catalogue found "d\u0061taset" passing for a second
+ * "dataset"): each escape, in a small object and in a large one, first and
+ * last; different names stay different however they are escaped.
+ */
+START_TEST(test_json_duplicate_members_escaped)
+{
+	static const struct {
+		const gchar *text;
+		gboolean refused;
+	} rows[] = {
+	    {"{\"dataset\":1,\"d\\u0061taset\":2}", TRUE},
+	    {"{\"d\\u0061taset\":1,\"dataset\":2}", TRUE},
+	    {"{\"d\\u0061taset\":1,\"\\u0064ataset\":2}", TRUE},
+	    {"{\"a/b\":1,\"a\\/b\":2}", TRUE},
+	    {"{\"a\\\"b\":1,\"a\\u0022b\":2}", TRUE},
+	    {"{\"\\t\":1,\"\\u0009\":2}", TRUE},
+	    {"{\"\xf0\x9f\x98\x80\":1,\"\\ud83d\\ude00\":2}", TRUE},
+	    {"{\"\xc3\xa9\":1,\"\\u00e9\":2}", TRUE},
+	    {"{\"\xc3\xa9\":1,\"\\u00e8\":2}", FALSE},
+	    {"{\"dataset\":1,\"d\\u0062taset\":2}", FALSE},
+	    {"{\"a\\\\b\":1,\"a\\/b\":2}", FALSE},
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(rows); i++) {
+		if (rows[i].refused)
+			test_json_assert_refused_by_all(rows[i].text, "a duplicate member");
+		else
+			test_json_assert_accepted_by_all(rows[i].text);
+	}
+	/* the same past the switch to a table, the escaped one first or last */
+	for (guint n = 15; n <= 40; n += 25) {
+		g_autoptr(GString) text = g_string_new("{\"d\\u0061taset\":0");
+		g_autoptr(GString) last = g_string_new("{\"dataset\":0");
+
+		for (guint j = 1; j < n; j++) {
+			g_string_append_printf(text, ",\"m%u\":%u", j, j);
+			g_string_append_printf(last, ",\"m%u\":%u", j, j);
+		}
+		g_string_append(text, ",\"dataset\":1}");
+		g_string_append(last, ",\"\\u0064ataset\":1}");
+		test_json_assert_refused_by_all(text->str, "a duplicate member");
+		test_json_assert_refused_by_all(last->str, "a duplicate member");
+	}
+}
+END_TEST
+
+/* a text that ends where more must come says so, not what the next
+ * character would have had to be */
+START_TEST(test_json_ends_early)
+{
+	const gchar *const texts[] = {
+	    "{",
+	    "{ ",
+	    "{\"a\"",
+	    "{\"a\":",
+	    "{\"a\":1",
+	    "{\"a\":1,",
+	    "[",
+	    "[1",
+	    "[1,",
+	    "\"abc",
+	    "{\"a\":[{\"b\":\"c\"",
+	    "",
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(texts); i++)
+		test_json_assert_refused_by_all(texts[i], "an unexpected end");
+}
+END_TEST
+
+/* an error message quotes at most 64 bytes of what a peer sent, whole
+ * characters only, and says it cut (a 60,000-byte member name came back whole) */
+START_TEST(test_json_abbreviate)
+{
+	g_autofree gchar *long_name = g_strnfill(60000, 'n');
+	g_autofree gchar *n64 = g_strnfill(64, 'n');
+	g_autofree gchar *a63 = g_strnfill(63, 'a');
+	g_autofree gchar *want = g_strdup_printf("%s…", n64);
+	g_autofree gchar *got = vmds_json_abbreviate(long_name);
+	g_autofree gchar *exact = g_strnfill(64, 'x');
+	g_autofree gchar *got_exact = vmds_json_abbreviate(exact);
+	/* 63 ASCII bytes, then a 2-byte é that would end at byte 65 */
+	g_autofree gchar *straddle = g_strdup_printf("%sé tail", a63);
+	g_autofree gchar *got_straddle = vmds_json_abbreviate(straddle);
+	g_autofree gchar *want_straddle = g_strdup_printf("%s…", a63);
+	g_autofree gchar *object = g_strdup_printf("{\"%s\":1}", long_name);
+	g_autoptr(JsonObject) obj = vmds_json_parse_object(object, strlen(object), NULL);
+	const gchar *const allowed[] = {"dataset", NULL};
+	g_autoptr(GError) error = NULL;
+
+	ck_assert_str_eq(got, want);
+	ck_assert_str_eq(got_exact, exact);
+	ck_assert_str_eq(got_straddle, want_straddle);
+	ck_assert(!vmds_json_object_check_members(obj, allowed, &error));
+	ck_assert_uint_lt(strlen(error->message), 100);
+	ck_assert(g_str_has_prefix(error->message, "unknown member 'nnnn"));
+}
+END_TEST
+
 /* names are per object: the same names in sibling, nested and outer objects are fine */
 START_TEST(test_json_duplicate_members_scoped)
 {
@@ -649,6 +750,9 @@ test_json_suite(void)
 	tcase_add_test(tc, test_json_surrogates);
 	tcase_add_test(tc, test_json_duplicate_members);
 	tcase_add_test(tc, test_json_duplicate_members_scoped);
+	tcase_add_test(tc, test_json_duplicate_members_escaped);
+	tcase_add_test(tc, test_json_ends_early);
+	tcase_add_test(tc, test_json_abbreviate);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("reader");
 	tcase_add_test(tc, test_json_reader);

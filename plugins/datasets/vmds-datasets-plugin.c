@@ -101,6 +101,20 @@ vmds_datasets_args_clear(VmdsDatasetsArgs *args)
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(VmdsDatasetsArgs, vmds_datasets_args_clear)
 
+/* forgets what @args holds of the member @arg */
+static void
+vmds_datasets_args_forget(VmdsDatasetsArgs *args, VmdsDatasetsArg arg)
+{
+	if (arg == VMDS_DATASETS_ARG_DATASET)
+		g_clear_pointer(&args->dataset, g_free);
+	else if (arg == VMDS_DATASETS_ARG_KEYS)
+		g_clear_pointer(&args->keys, g_ptr_array_unref);
+	else if (arg == VMDS_DATASETS_ARG_ENTRIES)
+		g_clear_pointer(&args->entries, g_ptr_array_unref);
+	else if (arg == VMDS_DATASETS_ARG_CONTEXT)
+		g_clear_pointer(&args->context, g_free);
+}
+
 static gboolean vmds_datasets_plugin_invalid(GError **error, const gchar *format, ...)
     G_GNUC_PRINTF(2, 3);
 
@@ -126,9 +140,10 @@ vmds_datasets_plugin_unknown_member(VmdsJsonReader *reader,
 				    GError **error)
 {
 	g_autofree gchar *member = idx < 0 ? vmds_json_reader_member(reader) : NULL;
+	g_autofree gchar *name = member != NULL ? vmds_json_abbreviate(member) : NULL;
 
 	return vmds_datasets_plugin_invalid(
-	    error, "unknown member '%s'", idx < 0 ? member : names[idx]);
+	    error, "unknown member '%s'", idx < 0 ? name : names[idx]);
 }
 
 static gchar *
@@ -192,11 +207,15 @@ vmds_datasets_plugin_read_entry(VmdsJsonReader *reader, GError **error)
 	vmds_json_reader_enter(reader);
 	while (vmds_json_reader_next(reader)) {
 		gint member = vmds_json_reader_member_index(reader, vmds_datasets_entry_names);
+		/* a member named twice was refused by the validator; were it
+		 * not, the later value would replace the earlier, not leak it */
 		if (member == VMDS_DATASETS_ENTRY_KEY) {
+			g_free(key);
 			key = vmds_datasets_plugin_read_string(reader, "key", NULL, error);
 			if (key == NULL)
 				return NULL;
 		} else if (member == VMDS_DATASETS_ENTRY_VALUE) {
+			g_free(value);
 			value =
 			    vmds_datasets_plugin_read_string(reader, "value", &value_len, error);
 			if (value == NULL)
@@ -264,6 +283,8 @@ vmds_datasets_plugin_decode(const VmdsCall *call,
 	while (vmds_json_reader_next(&reader)) {
 		gint member = vmds_json_reader_member_index(&reader, vmds_datasets_arg_names);
 		VmdsDatasetsArg arg = member >= 0 ? 1u << member : 0;
+		/* as in vmds_datasets_plugin_read_entry(): a later value replaces */
+		vmds_datasets_args_forget(args, arg);
 		if (arg == VMDS_DATASETS_ARG_DATASET) {
 			args->dataset =
 			    vmds_datasets_plugin_read_string(&reader, "dataset", NULL, error);
