@@ -283,6 +283,7 @@ typedef struct {
 	/* the REST thread's */
 	SoupServerMessage *msg;
 	gboolean rest_released;
+	gchar *client; /* for the log */
 	/* what the main thread reads */
 	gchar *method;
 	gchar *path;
@@ -306,6 +307,7 @@ vmds_http_job_unref(VmdsHttpJob *job)
 {
 	if (!g_atomic_ref_count_dec(&job->ref))
 		return;
+	g_free(job->client);
 	g_free(job->method);
 	g_free(job->path);
 	g_free(job->query);
@@ -442,6 +444,7 @@ vmds_http_job_reply_cb(gpointer user_data)
 
 	if (job->rest_released)
 		return G_SOURCE_REMOVE;
+	g_info("%s: %s %s → %u", job->client, job->method, job->path, job->status);
 	if (!job->streamed) {
 		vmds_http_reply_json(msg, job->status, job->response->str, job->response->len);
 		soup_server_message_unpause(msg);
@@ -501,7 +504,11 @@ vmds_http_job_run_cb(gpointer user_data)
 /* REST thread: hands an authenticated request to the router, in the main
  * thread; the message waits */
 static void
-vmds_http_dispatch(VmdsHttp *self, SoupServerMessage *msg, const gchar *method, GUri *uri)
+vmds_http_dispatch(VmdsHttp *self,
+		   SoupServerMessage *msg,
+		   const VmdsHttpPeer *peer,
+		   const gchar *method,
+		   GUri *uri)
 {
 	VmdsHttpJob *job = g_new0(VmdsHttpJob, 1);
 
@@ -509,6 +516,7 @@ vmds_http_dispatch(VmdsHttp *self, SoupServerMessage *msg, const gchar *method, 
 	g_atomic_ref_count_inc(&job->ref); /* one for each thread */
 	job->http = self;
 	job->msg = g_object_ref(msg);
+	job->client = g_strdup(peer->client);
 	job->method = g_strdup(method);
 	job->path = g_strdup(g_uri_get_path(uri));
 	job->query = g_strdup(g_uri_get_query(uri));
@@ -543,17 +551,20 @@ vmds_http_handler_cb(SoupServer *server,
 
 	if (soup_server_message_get_status(msg) != 0 || peer == NULL)
 		return; /* refused by the early handler */
-	if (g_strcmp0(g_uri_get_path(uri), VMDS_HTTP_SESSION_PATH) == 0)
+	if (g_strcmp0(g_uri_get_path(uri), VMDS_HTTP_SESSION_PATH) == 0) {
 		vmds_http_handle_session(self, msg, method, peer);
-	else if (!vmds_http_authenticated(self, msg, peer))
+	} else if (!vmds_http_authenticated(self, msg, peer)) {
 		vmds_http_fail(
 		    msg,
 		    "session",
 		    VMDS_ERROR_UNAUTHENTICATED,
 		    "this call needs a session: POST /api/session with the user name "
 		    "and password, then send its id in the vmware-api-session-id header");
-	else
-		vmds_http_dispatch(self, msg, method, uri);
+	} else {
+		/* answered, and logged, once the main thread ran the route */
+		vmds_http_dispatch(self, msg, peer, method, uri);
+		return;
+	}
 	g_info("%s: %s %s → %u",
 	       peer->client,
 	       method,

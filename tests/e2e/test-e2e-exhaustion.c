@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
@@ -801,6 +802,64 @@ check_acked(guint acked, gsize len)
  * the state directory is removed) writes succeed again, and every
  * acknowledged write is still there after a restart.
  */
+/*
+ * Issue 8, point 21, on a full disk: two guests' writes read in the same turn
+ * of the daemon's loop (it is stopped while both are sent, then continued)
+ * are answered as one group, whose commit fails. Each is then answered again
+ * on its own: both replies are storage-error (neither says a write that did
+ * not happen succeeded, nor shows a path of the host), the daemon logs the
+ * group's failure, and nothing is stored.
+ */
+static void
+grouped_writes_fail(void)
+{
+	GPid pid = vmds_e2e_get_pid(e2e);
+	g_autofree gchar *before = vmds_e2e_dump(e2e, "rw");
+	g_autofree gchar *after = NULL;
+	g_autofree gchar *log = NULL;
+	g_autofree gchar *fill = fill_value(7, 20000);
+	gint fds[2];
+
+	for (guint i = 0; i < 2; i++) {
+		static const gchar list[] = "datasets-list";
+		g_autofree gchar *text = NULL;
+		/* accepted, and served once, before the daemon stops */
+		fds[i] = vmds_e2e_connect(e2e, NULL);
+		vmds_e2e_send_request(fds[i], list, strlen(list), FALSE);
+		text = vmds_e2e_read_reply(fds[i], NULL);
+		ck_assert(g_str_has_prefix(text, "1 {\"result\":true"));
+	}
+	ck_assert_int_eq(kill(pid, SIGSTOP), 0);
+	for (guint i = 0; i < 2; i++) {
+		g_autofree gchar *cmd = g_strdup_printf(
+		    "datasets-set-entry {\"dataset\":\"rw\",\"entries\":[{\"key\":\"g%u\","
+		    "\"value\":\"%s\"},{\"key\":\"h%u\",\"value\":\"x\"}]}",
+		    i,
+		    fill,
+		    i);
+		vmds_e2e_send_request(fds[i], cmd, strlen(cmd), FALSE);
+	}
+	ck_assert_int_eq(kill(pid, SIGCONT), 0);
+	for (guint i = 0; i < 2; i++) {
+		g_autofree gchar *text = vmds_e2e_read_reply(fds[i], NULL);
+		ck_assert_msg(
+		    g_str_has_prefix(text, "1 {\"result\":false,\"error-id\":\"storage-error\""),
+		    "grouped request %u: %s",
+		    i,
+		    text);
+		ck_assert_msg(strstr(text, tmpfs_dir) == NULL,
+			      "a storage error shows the host's path: %s",
+			      text);
+		close(fds[i]);
+	}
+	log = vmds_e2e_read_log(e2e);
+	ck_assert_msg(strstr(log, "a group of 2 requests failed to commit") != NULL,
+		      "the two writes were not answered as one group:\n%s",
+		      log);
+	after = vmds_e2e_dump(e2e, "rw");
+	ck_assert_str_eq(before, after);
+}
+
 START_TEST(test_exhaustion_disk_full)
 {
 	const gsize len = 60000;
@@ -866,6 +925,9 @@ START_TEST(test_exhaustion_disk_full)
 	g_printerr("e2e-exhaustion: 2 MiB tmpfs (512 KiB filler): %u writes of 60 kB "
 		   "acknowledged, then storage-error\n",
 		   acked);
+
+	/* issue 8, point 21: a group that fails to commit */
+	grouped_writes_fail();
 
 	/* REST: 500 ERROR, nothing changed */
 	before = vmds_e2e_dump(e2e, "rw");
