@@ -183,6 +183,24 @@ vmds_load_resp_arg(GString *s, const gchar *arg, gsize len)
 	g_string_append(s, "\r\n");
 }
 
+/*
+ * The bytes a write sends: [offset, offset + len) of the value, its first
+ * eight (at offset 0) replaced by @stamp in hex, so that every write
+ * changes what is stored: a write of the bytes a key already holds may cost
+ * a store nothing (SQLite then writes no page and syncs nothing), which
+ * would flatter it.
+ */
+static void
+vmds_load_value_part(VmdsLoad *self, GString *s, gsize offset, gsize len, guint stamp)
+{
+	if (offset > 0 || len < 8) {
+		g_string_append_len(s, self->value + offset, (gssize)len);
+		return;
+	}
+	g_string_append_printf(s, "%08x", stamp);
+	g_string_append_len(s, self->value + 8, (gssize)(len - 8));
+}
+
 /* one request: the GET of @key, or the write of bytes [offset, offset + len) of the value */
 static void
 vmds_load_encode(VmdsLoadConn *conn,
@@ -208,7 +226,7 @@ vmds_load_encode(VmdsLoadConn *conn,
 					"[{\"key\":\"%s\",\"value\":\"",
 					self->dataset,
 					key);
-			g_string_append_len(s, self->value + offset, (gssize)len);
+			vmds_load_value_part(self, s, offset, len, (guint)conn->round_trips);
 			g_string_append(s, append ? "\",\"append\":true}]}" : "\"}]}");
 		}
 		vmds_load_encode_vmds(conn, s, fast_close);
@@ -225,8 +243,11 @@ vmds_load_encode(VmdsLoadConn *conn,
 			vmds_load_resp_arg(s, "SET", 3);
 	}
 	vmds_load_resp_arg(s, key, strlen(key));
-	if (write)
-		vmds_load_resp_arg(s, self->value + offset, len);
+	if (write) {
+		g_string_append_printf(s, "$%" G_GSIZE_FORMAT "\r\n", len);
+		vmds_load_value_part(self, s, offset, len, (guint)conn->round_trips);
+		g_string_append(s, "\r\n");
+	}
 	g_byte_array_set_size(conn->out, 0);
 	g_byte_array_append(conn->out, (const guint8 *)s->str, (guint)s->len);
 }
