@@ -31,8 +31,12 @@
  * credentials, close) run there too, and wait for it.
  */
 
-#define VMDS_HTTP_SESSION_PATH	 "/api/session"
-#define VMDS_HTTP_SESSION_HEADER "vmware-api-session-id"
+#define VMDS_HTTP_SESSION_PATH "/api/session"
+/* the session of vSphere's older REST API, which govmomi's rest.Client (and
+ * so govc and Terraform's provider) logs in with: the same sessions, its
+ * replies wrapped in {"value": ...} and 200 where the new API says 201/204 */
+#define VMDS_HTTP_LEGACY_SESSION_PATH "/rest/com/vmware/cis/session"
+#define VMDS_HTTP_SESSION_HEADER      "vmware-api-session-id"
 /* a login takes its credentials from the Authorization header; a body,
  * which some clients send anyway (`{}`), is read only this long */
 #define VMDS_HTTP_MAX_LOGIN_BODY 1024
@@ -189,13 +193,24 @@ vmds_http_account(VmdsHttp *self, const gchar *user)
 								    : VMDS_HTTP_OTHER_ACCOUNT;
 }
 
+/* a new session's id: `201 "id"`, or on the older API `200 {"value":"id"}` */
 static void
-vmds_http_login(VmdsHttp *self, SoupServerMessage *msg, const VmdsHttpPeer *peer)
+vmds_http_reply_session(SoupServerMessage *msg, const gchar *id, gboolean legacy)
+{
+	g_autoptr(GString) body = g_string_new(legacy ? "{\"value\":" : NULL);
+
+	vmds_json_append_string(body, id, -1);
+	if (legacy)
+		g_string_append_c(body, '}');
+	vmds_http_reply_json(msg, legacy ? 200 : 201, body->str, body->len);
+}
+
+static void
+vmds_http_login(VmdsHttp *self, SoupServerMessage *msg, const VmdsHttpPeer *peer, gboolean legacy)
 {
 	g_autofree gchar *user = NULL;
 	g_autofree gchar *password = NULL;
 	g_autofree gchar *session = NULL;
-	g_autoptr(GString) body = g_string_new(NULL);
 	gboolean offered = vmds_http_parse_basic(msg, &user, &password);
 	const gchar *account = vmds_http_account(self, user);
 	gint64 now = g_get_monotonic_time();
@@ -206,8 +221,7 @@ vmds_http_login(VmdsHttp *self, SoupServerMessage *msg, const VmdsHttpPeer *peer
 	 * checked only if it sends one */
 	if (!offered && peer->trusted) {
 		session = vmds_sessions_create(self->sessions, peer->client);
-		vmds_json_append_string(body, session, -1);
-		vmds_http_reply_json(msg, 201, body->str, body->len);
+		vmds_http_reply_session(msg, session, legacy);
 		return;
 	}
 	if (!vmds_login_throttle_check(self->throttle, peer->client, account, now, &retry_after)) {
@@ -242,34 +256,80 @@ vmds_http_login(VmdsHttp *self, SoupServerMessage *msg, const VmdsHttpPeer *peer
 	}
 	vmds_login_throttle_succeeded(self->throttle, peer->client, account);
 	session = vmds_sessions_create(self->sessions, user);
-	vmds_json_append_string(body, session, -1);
-	vmds_http_reply_json(msg, 201, body->str, body->len);
+	vmds_http_reply_session(msg, session, legacy);
+}
+
+/* `{"value":{"user":...,"created_time":...,"last_accessed_time":...}}`, what
+ * the older API's `?~action=get` answers */
+static void
+vmds_http_describe_session(VmdsHttp *self, SoupServerMessage *msg, const gchar *id)
+{
+	g_autoptr(GString) body = g_string_new("{\"value\":{\"user\":");
+	gint64 times[2] = {0};
+	const gchar *user = vmds_sessions_describe(self->sessions, id, &times[0], &times[1]);
+	const gchar *const names[] = {"created_time", "last_accessed_time"};
+
+	if (user == NULL || !vmds_sessions_check(self->sessions, id)) {
+		vmds_http_fail(msg, "session", VMDS_ERROR_UNAUTHENTICATED, "no such session");
+		return;
+	}
+	vmds_json_append_string(body, user, -1);
+	for (guint i = 0; i < G_N_ELEMENTS(times); i++) {
+		g_autoptr(GDateTime) when =
+		    g_date_time_new_from_unix_utc(times[i] / G_USEC_PER_SEC);
+		g_autofree gchar *text = g_date_time_format(when, "%Y-%m-%dT%H:%M:%S.000Z");
+		g_string_append_printf(body, ",\"%s\":", names[i]);
+		vmds_json_append_string(body, text, -1);
+	}
+	g_string_append(body, "}}");
+	vmds_http_reply_json(msg, 200, body->str, body->len);
 }
 
 static void
 vmds_http_handle_session(VmdsHttp *self,
 			 SoupServerMessage *msg,
 			 const gchar *method,
-			 const VmdsHttpPeer *peer)
+			 const VmdsHttpPeer *peer,
+			 gboolean legacy)
 {
 	const gchar *id = soup_message_headers_get_one(soup_server_message_get_request_headers(msg),
 						       VMDS_HTTP_SESSION_HEADER);
+	const gchar *query = g_uri_get_query(soup_server_message_get_uri(msg));
 
-	if (g_strcmp0(method, "POST") == 0) {
-		vmds_http_login(self, msg, peer);
+	if (g_strcmp0(method, "POST") == 0 && legacy && g_strcmp0(query, "~action=get") == 0) {
+		vmds_http_describe_session(self, msg, id);
 		return;
 	}
-	if (g_strcmp0(method, "DELETE") == 0) {
+	if (g_strcmp0(method, "POST") == 0 && query == NULL) {
+		vmds_http_login(self, msg, peer, legacy);
+		return;
+	}
+	if (g_strcmp0(method, "DELETE") == 0 && query == NULL) {
 		if (id == NULL || !vmds_sessions_remove(self->sessions, id)) {
 			vmds_http_fail(
 			    msg, "session", VMDS_ERROR_UNAUTHENTICATED, "no such session");
 			return;
 		}
-		vmds_http_reply_json(msg, 204, NULL, 0);
+		vmds_http_reply_json(msg, legacy ? 200 : 204, NULL, 0);
 		return;
 	}
-	vmds_http_fail(
-	    msg, "session", VMDS_ERROR_UNSUPPORTED, "/api/session supports POST and DELETE only");
+	vmds_http_fail(msg,
+		       "session",
+		       VMDS_ERROR_UNSUPPORTED,
+		       legacy ? VMDS_HTTP_LEGACY_SESSION_PATH
+			   " supports POST, POST ?~action=get and DELETE only"
+			      : VMDS_HTTP_SESSION_PATH " supports POST and DELETE only");
+}
+
+/* which session path @path is: 0 none, 1 the API's, 2 the older API's */
+static guint
+vmds_http_session_path(const gchar *path)
+{
+	if (g_strcmp0(path, VMDS_HTTP_SESSION_PATH) == 0)
+		return 1;
+	if (g_strcmp0(path, VMDS_HTTP_LEGACY_SESSION_PATH) == 0)
+		return 2;
+	return 0;
 }
 
 /*
@@ -551,8 +611,9 @@ vmds_http_handler_cb(SoupServer *server,
 
 	if (soup_server_message_get_status(msg) != 0 || peer == NULL)
 		return; /* refused by the early handler */
-	if (g_strcmp0(g_uri_get_path(uri), VMDS_HTTP_SESSION_PATH) == 0) {
-		vmds_http_handle_session(self, msg, method, peer);
+	if (vmds_http_session_path(g_uri_get_path(uri)) != 0) {
+		vmds_http_handle_session(
+		    self, msg, method, peer, vmds_http_session_path(g_uri_get_path(uri)) == 2);
 	} else if (!vmds_http_authenticated(self, msg, peer)) {
 		vmds_http_fail(
 		    msg,
@@ -665,7 +726,7 @@ vmds_http_early_cb(SoupServer *server,
 	const gchar *lengths = soup_message_headers_get_list(headers, "Content-Length");
 	const gchar *host = soup_message_headers_get_one(headers, "Host");
 	goffset len = soup_message_headers_get_content_length(headers);
-	gboolean login = g_strcmp0(path, VMDS_HTTP_SESSION_PATH) == 0;
+	gboolean login = vmds_http_session_path(path) != 0;
 	g_autofree gchar *message = NULL;
 
 	if (peer == NULL) {
@@ -1004,7 +1065,10 @@ vmds_http_init(VmdsHttp *self)
 	 * attach goes to its context */
 	g_main_context_push_thread_default(self->context);
 	/* no Server header: what runs here is nobody's business */
-	self->server = soup_server_new("server-header", NULL, NULL);
+	/* raw paths: a key's %2F and %2E stay what they are until the router
+	 * decodes each segment (libsoup would decode the path whole, and refuse
+	 * a key that decodes to a `..` segment) */
+	self->server = soup_server_new("server-header", NULL, "raw-paths", TRUE, NULL);
 	self->listener = vmds_http_listener_new(self->server);
 	g_main_context_pop_thread_default(self->context);
 	self->sessions = vmds_sessions_new(1800, 4096);

@@ -52,11 +52,11 @@ vmds_router_fail(GString *out, const gchar *area, gint code, const gchar *messag
 	return vmds_router_error_body(out, area, error);
 }
 
-/* the path segments of @path, without empty ones (a trailing slash is fine) */
+/* the path segments of a route pattern */
 static GPtrArray *
-vmds_router_split_path(const gchar *path)
+vmds_router_split_pattern(const gchar *pattern)
 {
-	g_auto(GStrv) parts = g_strsplit(path, "/", -1);
+	g_auto(GStrv) parts = g_strsplit(pattern, "/", -1);
 	GPtrArray *segments = g_ptr_array_new_with_free_func(g_free);
 
 	for (guint i = 0; parts[i] != NULL; i++) {
@@ -66,59 +66,95 @@ vmds_router_split_path(const gchar *path)
 	return segments;
 }
 
+/* @len bytes of a path as sent, percent-decoded; NULL with @error when the
+ * escapes are bad, one is %00, or the result is not UTF-8 */
+static gchar *
+vmds_router_decode(const gchar *raw, gsize len, GError **error)
+{
+	g_autofree gchar *text = g_strndup(raw, len);
+	g_autofree gchar *value = g_uri_unescape_string(text, NULL);
+
+	if (value == NULL || !g_utf8_validate(value, -1, NULL)) {
+		g_set_error_literal(error,
+				    VMDS_ERROR,
+				    VMDS_ERROR_INVALID_ARGUMENT,
+				    "the path is not valid percent-encoded UTF-8");
+		return NULL;
+	}
+	return g_steal_pointer(&value);
+}
+
 /*
- * TRUE when @route's pattern matches @path; its parameters go into @params.
- * libsoup hands over the path percent-decoded, so a `{name}` parameter is
- * one segment, and a final `{name*}` takes the rest of the path as it is:
- * a key sent as `a%2Fb` arrives as `a/b` and is still one key.
+ * TRUE when @route's pattern matches @path, the path as the client sent it
+ * (percent-encoded); its parameters, decoded, go into @params. A `{name}`
+ * parameter is one segment, so `%2F` in it is part of the value; a final
+ * `{name*}` takes the rest of the path, its slashes included: the key `a/b`
+ * may be sent as `a/b` or `a%2Fb`, and `%2Fetc%2Fapp.conf` (or `/etc/app.conf`
+ * after the slash that ends `entries/`) is the key `/etc/app.conf`. @error is
+ * set when the path matches but a parameter cannot be decoded.
  */
 static gboolean
 vmds_router_match(VmdsRoute *route, const gchar *path, GHashTable *params, GError **error)
 {
-	g_autoptr(GPtrArray) pattern = vmds_router_split_path(route->pattern);
+	g_autoptr(GPtrArray) pattern = vmds_router_split_pattern(route->pattern);
 	const gchar *p = path;
 
 	for (guint i = 0; i < pattern->len; i++) {
 		const gchar *seg = g_ptr_array_index(pattern, i);
 		gsize seg_len = strlen(seg);
 		const gchar *end;
-		while (*p == '/')
-			p++;
-		if (*p == '\0')
+		gchar *value;
+
+		/* one slash between segments: an empty one matches nothing */
+		if (*p != '/' || p[1] == '\0' || p[1] == '/')
 			return FALSE;
+		p++;
 		if (seg[0] == '{' && seg[seg_len - 2] == '*') {
-			g_hash_table_insert(params, g_strndup(seg + 1, seg_len - 3), g_strdup(p));
+			value = vmds_router_decode(p, strlen(p), error);
+			if (value == NULL)
+				return TRUE;
+			g_hash_table_insert(params, g_strndup(seg + 1, seg_len - 3), value);
 			p += strlen(p);
 			break;
 		}
 		end = strchr(p, '/');
 		if (end == NULL)
 			end = p + strlen(p);
-		if (seg[0] == '{')
-			g_hash_table_insert(params,
-					    g_strndup(seg + 1, seg_len - 2),
-					    g_strndup(p, (gsize)(end - p)));
-		else if ((gsize)(end - p) != seg_len || strncmp(p, seg, seg_len) != 0)
-			return FALSE;
+		if (seg[0] != '{') {
+			if ((gsize)(end - p) != seg_len || strncmp(p, seg, seg_len) != 0)
+				return FALSE;
+		} else {
+			value = vmds_router_decode(p, (gsize)(end - p), error);
+			if (value == NULL)
+				return TRUE;
+			g_hash_table_insert(params, g_strndup(seg + 1, seg_len - 2), value);
+		}
 		p = end;
 	}
 	/* one trailing slash is fine: `/data-sets/` is `/data-sets` */
-	if (!(p[0] == '\0' || (p[0] == '/' && p[1] == '\0')))
-		return FALSE;
-	if (!g_utf8_validate(path, -1, NULL)) {
-		g_set_error_literal(error,
-				    VMDS_ERROR,
-				    VMDS_ERROR_INVALID_ARGUMENT,
-				    "the path is not valid percent-encoded UTF-8");
+	return p[0] == '\0' || (p[0] == '/' && p[1] == '\0');
+}
+
+/* a `.` or `..` segment as sent (not percent-encoded): a client is to
+ * resolve those before it sends a path, and one that did not meant
+ * something else than it wrote */
+static gboolean
+vmds_router_has_dot_segment(const gchar *path)
+{
+	g_auto(GStrv) parts = g_strsplit(path, "/", -1);
+
+	for (guint i = 0; parts[i] != NULL; i++) {
+		if (g_strcmp0(parts[i], ".") == 0 || g_strcmp0(parts[i], "..") == 0)
+			return TRUE;
 	}
-	return TRUE;
+	return FALSE;
 }
 
 /**
  * vmds_router_handle:
  * @self: a #VmdsRouter
  * @method: the HTTP method
- * @path: the request path, percent-decoded (as libsoup gives it)
+ * @path: the request path as the client sent it, percent-encoded
  * @query: (nullable): the raw query string
  * @body: the request body, NUL-terminated
  * @body_len: its length
@@ -155,6 +191,13 @@ vmds_router_handle(VmdsRouter *self,
 					"http",
 					VMDS_ERROR_INVALID_ARGUMENT,
 					"the path is not valid percent-encoded UTF-8");
+	}
+	if (vmds_router_has_dot_segment(path)) {
+		return vmds_router_fail(response,
+					"http",
+					VMDS_ERROR_INVALID_ARGUMENT,
+					"a path may not have '.' or '..' segments (percent-encode "
+					"a dot that is part of a name)");
 	}
 	for (guint i = 0; i < self->routes->len && route == NULL; i++) {
 		VmdsRoute *candidate = g_ptr_array_index(self->routes, i);

@@ -21,8 +21,10 @@
 typedef struct {
 	gchar *id;
 	gchar *user;
-	gint64 last; /* monotonic µs of the last use */
-	GList link;  /* in VmdsSessions.lru; data is the session */
+	gint64 last;	/* monotonic µs of the last use */
+	gint64 created; /* wall clock µs */
+	gint64 used;	/* wall clock µs of the last use */
+	GList link;	/* in VmdsSessions.lru; data is the session */
 } VmdsSession;
 
 struct _VmdsSessions {
@@ -168,6 +170,7 @@ vmds_sessions_create(VmdsSessions *self, const gchar *user)
 	session->id = vmds_secret_new(16);
 	session->user = g_strdup(user);
 	session->last = now;
+	session->created = session->used = g_get_real_time();
 	session->link.data = session;
 	g_queue_push_tail_link(&self->lru, &session->link);
 	g_hash_table_insert(self->sessions, session->id, session);
@@ -195,9 +198,32 @@ vmds_sessions_check(VmdsSessions *self, const gchar *id)
 	if (session == NULL)
 		return FALSE;
 	session->last = now;
+	session->used = g_get_real_time();
 	g_queue_unlink(&self->lru, &session->link);
 	g_queue_push_tail_link(&self->lru, &session->link);
 	return TRUE;
+}
+
+/**
+ * vmds_sessions_describe:
+ * @self: a #VmdsSessions
+ * @id: a live session's id
+ * @created: (out): when it was made, wall clock µs
+ * @used: (out): when it was used last, wall clock µs
+ *
+ * Returns: (transfer none) (nullable): who it belongs to, or %NULL for no
+ *   such session
+ */
+const gchar *
+vmds_sessions_describe(VmdsSessions *self, const gchar *id, gint64 *created, gint64 *used)
+{
+	VmdsSession *session = id != NULL ? g_hash_table_lookup(self->sessions, id) : NULL;
+
+	if (session == NULL)
+		return NULL;
+	*created = session->created;
+	*used = session->used;
+	return session->user;
 }
 
 /**

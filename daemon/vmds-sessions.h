@@ -19,6 +19,8 @@ void vmds_sessions_set_limits(VmdsSessions *self, guint timeout, guint max_sessi
 gchar *vmds_sessions_create(VmdsSessions *self, const gchar *user);
 gboolean vmds_sessions_check(VmdsSessions *self, const gchar *id);
 gboolean vmds_sessions_remove(VmdsSessions *self, const gchar *id);
+const gchar *
+vmds_sessions_describe(VmdsSessions *self, const gchar *id, gint64 *created, gint64 *used);
 guint vmds_sessions_remove_all(VmdsSessions *self);
 guint vmds_sessions_get_count(VmdsSessions *self);
 

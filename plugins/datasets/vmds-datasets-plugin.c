@@ -597,6 +597,36 @@ vmds_datasets_plugin_param(VmdsRequest *request, const gchar *name)
 	return g_hash_table_lookup(request->params, name);
 }
 
+/*
+ * The key an entry route names: the path's `{key}`, or on the entries
+ * collection the query's `key` (which carries any key, `/`, `.` and `..`
+ * segments included, that an HTTP stack would change in a path)
+ */
+static const gchar *
+vmds_datasets_plugin_key(VmdsRequest *request, GError **error)
+{
+	const gchar *key = vmds_datasets_plugin_param(request, "key");
+
+	if (key == NULL && request->query != NULL)
+		key = g_hash_table_lookup(request->query, "key");
+	if (key == NULL) {
+		g_set_error_literal(error,
+				    VMDS_ERROR,
+				    VMDS_ERROR_INVALID_ARGUMENT,
+				    "no key: name it in the path (.../entries/KEY) or as "
+				    ".../entries?key=KEY");
+		return NULL;
+	}
+	if (!g_utf8_validate(key, -1, NULL)) {
+		g_set_error_literal(error,
+				    VMDS_ERROR,
+				    VMDS_ERROR_INVALID_ARGUMENT,
+				    "the key is not valid percent-encoded UTF-8");
+		return NULL;
+	}
+	return key;
+}
+
 static JsonObject *
 vmds_datasets_plugin_parse_body(VmdsRequest *request, const gchar *const *allowed, GError **error)
 {
@@ -823,11 +853,20 @@ vmds_datasets_key_stream_next(gpointer data, GString *out, gboolean *done, GErro
 	return TRUE;
 }
 
+static gboolean vmds_datasets_plugin_rest_get_entry(VmdsPlugin *plugin,
+						    VmdsRequest *request,
+						    GError **error);
+
 static gboolean
 vmds_datasets_plugin_rest_list_entries(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
 {
-	VmdsDatasetsKeyStream *stream = g_new0(VmdsDatasetsKeyStream, 1);
+	VmdsDatasetsKeyStream *stream;
 	gboolean done = FALSE;
+
+	/* .../entries?key=KEY is that entry */
+	if (request->query != NULL && g_hash_table_contains(request->query, "key"))
+		return vmds_datasets_plugin_rest_get_entry(plugin, request, error);
+	stream = g_new0(VmdsDatasetsKeyStream, 1);
 
 	stream->store = g_object_ref(request->store);
 	stream->dataset = g_strdup(vmds_datasets_plugin_param(request, "data_set"));
@@ -884,9 +923,12 @@ vmds_datasets_plugin_rest_get_entry(VmdsPlugin *plugin, VmdsRequest *request, GE
 	g_autoptr(GPtrArray) keys = g_ptr_array_new();
 	g_autoptr(GPtrArray) entries = NULL;
 	VmdsDatasetsValueStream *stream;
+	const gchar *key = vmds_datasets_plugin_key(request, error);
 	gboolean done = FALSE;
 
-	g_ptr_array_add(keys, (gpointer)vmds_datasets_plugin_param(request, "key"));
+	if (key == NULL)
+		return FALSE;
+	g_ptr_array_add(keys, (gpointer)key);
 	entries = vmds_datasets_get_entries(request->store,
 					    VMDS_SIDE_HOST,
 					    vmds_datasets_plugin_param(request, "data_set"),
@@ -917,17 +959,15 @@ vmds_datasets_plugin_rest_set_entry(VmdsPlugin *plugin, VmdsRequest *request, GE
 	g_autoptr(JsonNode) body = vmds_json_parse(request->body, request->body_len, error);
 	g_autoptr(GPtrArray) entries =
 	    g_ptr_array_new_with_free_func((GDestroyNotify)vmds_entry_free);
+	const gchar *key = vmds_datasets_plugin_key(request, error);
 	const gchar *value;
 
-	if (body == NULL)
+	if (key == NULL || body == NULL)
 		return FALSE;
 	value = vmds_json_node_get_string(body, "the body", error);
 	if (value == NULL)
 		return FALSE;
-	g_ptr_array_add(
-	    entries,
-	    vmds_entry_new(
-		vmds_datasets_plugin_param(request, "key"), value, strlen(value), FALSE));
+	g_ptr_array_add(entries, vmds_entry_new(key, value, strlen(value), FALSE));
 	if (!vmds_datasets_set_entries(request->store,
 				       VMDS_SIDE_HOST,
 				       vmds_datasets_plugin_param(request, "data_set"),
@@ -942,8 +982,11 @@ static gboolean
 vmds_datasets_plugin_rest_delete_entry(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
 {
 	g_autoptr(GPtrArray) keys = g_ptr_array_new();
+	const gchar *key = vmds_datasets_plugin_key(request, error);
 
-	g_ptr_array_add(keys, (gpointer)vmds_datasets_plugin_param(request, "key"));
+	if (key == NULL)
+		return FALSE;
+	g_ptr_array_add(keys, (gpointer)key);
 	if (!vmds_datasets_delete_entries(request->store,
 					  VMDS_SIDE_HOST,
 					  vmds_datasets_plugin_param(request, "data_set"),
@@ -967,6 +1010,8 @@ static const struct {
     {"PATCH", VMDS_DATASETS_PATH "/{data_set}", vmds_datasets_plugin_rest_update},
     {"DELETE", VMDS_DATASETS_PATH "/{data_set}", vmds_datasets_plugin_rest_delete},
     {"GET", VMDS_DATASETS_PATH "/{data_set}/entries", vmds_datasets_plugin_rest_list_entries},
+    {"PUT", VMDS_DATASETS_PATH "/{data_set}/entries", vmds_datasets_plugin_rest_set_entry},
+    {"DELETE", VMDS_DATASETS_PATH "/{data_set}/entries", vmds_datasets_plugin_rest_delete_entry},
     {"GET", VMDS_DATASETS_PATH "/{data_set}/entries/{key*}", vmds_datasets_plugin_rest_get_entry},
     {"PUT", VMDS_DATASETS_PATH "/{data_set}/entries/{key*}", vmds_datasets_plugin_rest_set_entry},
     {"DELETE",

@@ -506,6 +506,141 @@ START_TEST(test_rest_store_error)
 }
 END_TEST
 
+/*
+ * Issue 9, §2: every key a guest can create is readable, writable and
+ * deletable over REST: a leading `/`, `/` alone, `.` and `..`, dot segments
+ * inside, `%` itself. The query form (`.../entries?key=K`) carries any key;
+ * the path form carries any key but a segment of dots alone (the URI parser
+ * resolves it, encoded or not).
+ */
+START_TEST(test_rest_any_key)
+{
+	static const struct {
+		const gchar *key;
+		gboolean path_form;
+	} keys[] = {
+	    {"/etc/app.conf", TRUE},
+	    {"/", TRUE},
+	    {"/lead", TRUE},
+	    {".", FALSE},
+	    {"..", FALSE},
+	    {"./x", TRUE},
+	    {"a/../b", TRUE},
+	    {"../../etc/passwd", TRUE},
+	    {"%2F", TRUE},
+	    {"ü/ñ ?#&=+", TRUE},
+	};
+
+	vmds_e2e_create_dataset(e2e, NULL, "rw", "READ_WRITE", "READ_WRITE");
+	for (guint i = 0; i < G_N_ELEMENTS(keys); i++) {
+		g_autofree gchar *key_json = vmds_e2e_json_string(keys[i].key, -1);
+		g_autofree gchar *cmd = g_strdup_printf(
+		    "datasets-set-entry "
+		    "{\"dataset\":\"rw\",\"entries\":[{\"key\":%s,\"value\":\"g%u\"}]}",
+		    key_json,
+		    i);
+		g_autoptr(VmdsE2eRun) run = vmds_e2e_vmtoolsd(e2e, cmd);
+		g_autofree gchar *escaped = g_uri_escape_string(keys[i].key, NULL, FALSE);
+		g_autofree gchar *by_query = g_strdup_printf(DS "/rw/entries?key=%s", escaped);
+		g_autofree gchar *by_path = g_strdup_printf(DS "/rw/entries/%s", escaped);
+		g_autofree gchar *guest = g_strdup_printf("\"g%u\"", i);
+		g_autofree gchar *host = g_strdup_printf("\"h%u\"", i);
+		g_autofree gchar *get_cmd = g_strdup_printf(
+		    "datasets-get-entry {\"dataset\":\"rw\",\"keys\":[%s]}", key_json);
+		g_autofree gchar *want =
+		    g_strdup_printf("{\"result\":true,\"entries\":[{%s:\"h%u\"}]}", key_json, i);
+
+		vmds_e2e_assert_ok(run, "{\"result\":true}");
+		/* the guest's key, read over REST both ways */
+		rest_ok("GET", by_query, NULL, 200, guest);
+		if (keys[i].path_form)
+			rest_ok("GET", by_path, NULL, 200, guest);
+		/* written over REST, read by the guest */
+		rest_ok("PUT", keys[i].path_form ? by_path : by_query, host, 204, "");
+		g_clear_pointer(&run, vmds_e2e_run_free);
+		run = vmds_e2e_vmtoolsd(e2e, get_cmd);
+		vmds_e2e_assert_ok(run, want);
+		rest_ok("PUT", by_query, host, 204, "");
+	}
+	{
+		g_autofree gchar *listed = vmds_e2e_keys(e2e, "rw");
+		ck_assert_str_eq(listed,
+				 "[\"%2F\",\".\",\"..\",\"../../etc/passwd\",\"./x\",\"/\","
+				 "\"/etc/app.conf\",\"/lead\",\"a/../b\",\"ü/ñ ?#&=+\"]");
+	}
+	/* deleted over REST, each way */
+	for (guint i = 0; i < G_N_ELEMENTS(keys); i++) {
+		g_autofree gchar *escaped = g_uri_escape_string(keys[i].key, NULL, FALSE);
+		g_autofree gchar *path = keys[i].path_form && i % 2 == 0
+					     ? g_strdup_printf(DS "/rw/entries/%s", escaped)
+					     : g_strdup_printf(DS "/rw/entries?key=%s", escaped);
+		rest_ok("DELETE", path, NULL, 204, "");
+		rest_fails("GET", path, NULL, 404, "NOT_FOUND");
+	}
+	{
+		g_autofree gchar *listed = vmds_e2e_keys(e2e, "rw");
+		ck_assert_str_eq(listed, "[]");
+	}
+	/* PUT and DELETE on the collection need the key */
+	rest_fails("PUT", DS "/rw/entries", "\"v\"", 400, "INVALID_ARGUMENT");
+	rest_fails("DELETE", DS "/rw/entries", NULL, 400, "INVALID_ARGUMENT");
+}
+END_TEST
+
+/*
+ * Issue 9, §2: govmomi's rest.Client logs in on vSphere's older REST API:
+ * POST /rest/com/vmware/cis/session with Basic credentials answers 200
+ * {"value":"<id>"}, `?~action=get` describes the session, DELETE ends it
+ * (200); the id is a session like any other.
+ */
+START_TEST(test_rest_legacy_session)
+{
+	g_autofree gchar *auth = vmds_e2e_basic_auth("admin", vmds_e2e_get_password(e2e), -1);
+	g_autofree gchar *wrong = vmds_e2e_basic_auth("admin", "wrong", -1);
+	const gchar *const login_headers[] = {
+	    "Authorization", auth, "vmware-use-header-authn", "true", NULL};
+	const gchar *const wrong_headers[] = {"Authorization", wrong, NULL};
+	g_autoptr(VmdsE2eReply) login =
+	    vmds_e2e_http(e2e, "POST", "/rest/com/vmware/cis/session", login_headers, NULL, 0);
+	g_autoptr(VmdsE2eReply) refused =
+	    vmds_e2e_http(e2e, "POST", "/rest/com/vmware/cis/session", wrong_headers, NULL, 0);
+	g_autoptr(JsonNode) node = NULL;
+	g_autoptr(JsonNode) info_node = NULL;
+	g_autofree gchar *id = NULL;
+	JsonObject *value;
+
+	ck_assert_msg(login->status == 200, "HTTP %u %s", login->status, login->body);
+	node = json_from_string(login->body, NULL);
+	ck_assert(node != NULL && JSON_NODE_HOLDS_OBJECT(node));
+	id = g_strdup(json_object_get_string_member(json_node_get_object(node), "value"));
+	ck_assert_uint_eq(strlen(id), 32);
+	vmds_e2e_assert_error(refused, 401, "UNAUTHENTICATED");
+	{
+		const gchar *const with[] = {"vmware-api-session-id", id, NULL};
+		g_autoptr(VmdsE2eReply) vms =
+		    vmds_e2e_http(e2e, "GET", "/api/vcenter/vm", with, NULL, 0);
+		g_autoptr(VmdsE2eReply) info = vmds_e2e_http(
+		    e2e, "POST", "/rest/com/vmware/cis/session?~action=get", with, NULL, 0);
+		g_autoptr(VmdsE2eReply) logout =
+		    vmds_e2e_http(e2e, "DELETE", "/rest/com/vmware/cis/session", with, NULL, 0);
+		g_autoptr(VmdsE2eReply) after =
+		    vmds_e2e_http(e2e, "GET", "/api/vcenter/vm", with, NULL, 0);
+
+		ck_assert_uint_eq(vms->status, 200);
+		ck_assert_msg(info->status == 200, "HTTP %u %s", info->status, info->body);
+		info_node = json_from_string(info->body, NULL);
+		ck_assert(info_node != NULL && JSON_NODE_HOLDS_OBJECT(info_node));
+		value = json_object_get_object_member(json_node_get_object(info_node), "value");
+		ck_assert_str_eq(json_object_get_string_member(value, "user"), "admin");
+		ck_assert(
+		    g_str_has_suffix(json_object_get_string_member(value, "created_time"), "Z"));
+		ck_assert(json_object_has_member(value, "last_accessed_time"));
+		vmds_e2e_assert_reply(logout, 200, "");
+		vmds_e2e_assert_error(after, 401, "UNAUTHENTICATED");
+	}
+}
+END_TEST
+
 static Suite *
 rest_suite(void)
 {
@@ -520,6 +655,8 @@ rest_suite(void)
 	tcase_add_test(tc, test_rest_entry_routes);
 	tcase_add_test(tc, test_rest_body_cap);
 	tcase_add_test(tc, test_rest_store_error);
+	tcase_add_test(tc, test_rest_any_key);
+	tcase_add_test(tc, test_rest_legacy_session);
 	suite_add_tcase(s, tc);
 	return s;
 }
