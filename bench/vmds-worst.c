@@ -82,7 +82,7 @@ worst_open(Worst *w)
 	if (w->dir == NULL)
 		worst_die("temp dir", error);
 	path = g_build_filename(w->dir, "vm-1", "vm-1.dsd", NULL);
-	w->store = vmds_store_open(path, &error);
+	w->store = vmds_datasets_open_store(path, &error);
 	if (w->store == NULL)
 		worst_die("open", error);
 	stmt = vmds_store_prepare(w->store, "SELECT 1", &error);
@@ -107,7 +107,7 @@ worst_set(Worst *w, GPtrArray *entries)
 {
 	g_autoptr(GError) error = NULL;
 
-	if (!vmds_datasets_set_entries(w->store, VMDS_SIDE_HOST, "ds", entries, &error))
+	if (!vmds_datasets_set_entries(w->store, NULL, VMDS_SIDE_HOST, "ds", entries, &error))
 		worst_die("set", error);
 }
 
@@ -240,7 +240,7 @@ worst_setup_append_hundred_full(Worst *w)
 static gboolean
 worst_run_set(Worst *w, GError **error)
 {
-	return vmds_datasets_set_entries(w->store, VMDS_SIDE_GUEST, "ds", w->request, error);
+	return vmds_datasets_set_entries(w->store, NULL, VMDS_SIDE_GUEST, "ds", w->request, error);
 }
 
 static void
@@ -319,7 +319,7 @@ worst_setup_put_1mib(Worst *w)
 static gboolean
 worst_run_put(Worst *w, GError **error)
 {
-	return vmds_datasets_set_entries(w->store, VMDS_SIDE_HOST, "ds", w->request, error);
+	return vmds_datasets_set_entries(w->store, NULL, VMDS_SIDE_HOST, "ds", w->request, error);
 }
 
 /* the tiny entries of the forced delete: keys of 1 to 5 hex digits, empty

@@ -39,8 +39,8 @@ typedef struct _VmdsBackchannelListener VmdsBackchannelListener;
 
 struct _VmdsBackchannel {
 	GObject parent_instance;
-	VmdsBackchannelDispatch dispatch;
-	gpointer dispatch_data;
+	VmdsDispatch *dispatch; /* not owned */
+	gpointer lookup_data;
 	VmdsBackchannelLookup lookup_cid;
 	VmdsPoller *poller;		/* (nullable): made with the first socket */
 	GHashTable *listeners;		/* VmdsVm* → VmdsBackchannelListener */
@@ -51,6 +51,7 @@ struct _VmdsBackchannel {
 	GPtrArray *pending;		/* VmdsConnections with a request read, not yet answered */
 	GArray *group;			/* VmdsBackchannelRequest: what is answered together */
 	GPtrArray *closed;		/* VmdsConnections closed this turn, freed at its end */
+	GHashTable *waits; /* VmdsConnection → VmdsBackchannelWait: a deferred reply */
 	/* settings, updated on reload */
 	guint socket_mode;
 	gid_t gid;
@@ -74,23 +75,76 @@ struct _VmdsBackchannelListener {
 typedef struct {
 	VmdsConnection *conn;
 	gboolean ok;
+	VmdsDispatchLater later; /* a reply the command deferred */
 } VmdsBackchannelRequest;
+
+/* a connection whose command deferred its reply */
+typedef struct {
+	VmdsBackchannel *backchannel;
+	VmdsConnection *conn;
+	VmdsDispatchLater later;
+} VmdsBackchannelWait;
+
+static void
+vmds_backchannel_wait_free(VmdsBackchannelWait *wait)
+{
+	vmds_deferred_cancel(wait->later.deferred);
+	vmds_deferred_unref(wait->later.deferred);
+	g_free(wait);
+}
+
+/* the deferred reply came, or its deadline passed: sent as any other */
+static void
+vmds_backchannel_wait_done_cb(VmdsDeferred *deferred, const GError *error, gpointer user_data)
+{
+	VmdsBackchannelWait *wait = user_data;
+	VmdsConnection *conn = wait->conn;
+	gboolean ok = vmds_dispatch_finish(&wait->later, error, vmds_connection_get_reply(conn));
+
+	/* frees @wait: the deferred is done, its cancel does nothing */
+	g_hash_table_remove(wait->backchannel->waits, conn);
+	vmds_connection_reply(conn, ok);
+}
 
 static void
 vmds_backchannel_dispatch(VmdsBackchannel *self, VmdsBackchannelRequest *request)
 {
 	gsize len = 0;
 	guint8 *payload = vmds_connection_get_payload(request->conn, &len);
-	GString *reply = vmds_connection_get_reply(request->conn);
 
-	g_string_truncate(reply, 0);
-	request->ok = self->dispatch(vmds_connection_get_vm(request->conn),
-				     vmds_connection_get_uid(request->conn),
-				     vmds_connection_get_privileged(request->conn),
-				     payload,
-				     len,
-				     reply,
-				     self->dispatch_data);
+	/* run again after its group failed: the first run's wait is void */
+	if (request->later.deferred != NULL) {
+		vmds_deferred_cancel(request->later.deferred);
+		g_clear_pointer(&request->later.deferred, vmds_deferred_unref);
+	}
+	request->ok = vmds_dispatch_run(self->dispatch,
+					vmds_connection_get_vm(request->conn),
+					vmds_connection_get_uid(request->conn),
+					vmds_connection_get_privileged(request->conn),
+					payload,
+					len,
+					vmds_connection_get_reply(request->conn),
+					&request->later);
+}
+
+/* sends a request's reply, or waits for it once the command deferred it */
+static void
+vmds_backchannel_reply(VmdsBackchannel *self, VmdsBackchannelRequest *request)
+{
+	VmdsBackchannelWait *wait;
+
+	if (request->later.deferred == NULL) {
+		vmds_connection_reply(request->conn, request->ok);
+		return;
+	}
+	wait = g_new0(VmdsBackchannelWait, 1);
+	wait->backchannel = self;
+	wait->conn = request->conn;
+	wait->later = request->later;
+	request->later.deferred = NULL;
+	g_hash_table_insert(self->waits, wait->conn, wait);
+	vmds_connection_wait(wait->conn);
+	vmds_deferred_start(wait->later.deferred, vmds_backchannel_wait_done_cb, wait);
 }
 
 /*
@@ -119,11 +173,8 @@ vmds_backchannel_answer(VmdsBackchannel *self, VmdsVm *vm, GArray *requests)
 			vmds_backchannel_dispatch(
 			    self, &g_array_index(requests, VmdsBackchannelRequest, i));
 	}
-	for (guint i = 0; i < requests->len; i++) {
-		VmdsBackchannelRequest *request =
-		    &g_array_index(requests, VmdsBackchannelRequest, i);
-		vmds_connection_reply(request->conn, request->ok);
-	}
+	for (guint i = 0; i < requests->len; i++)
+		vmds_backchannel_reply(self, &g_array_index(requests, VmdsBackchannelRequest, i));
 }
 
 /* every request read so far, a VM's at a time; a reply may let a connection
@@ -223,6 +274,7 @@ vmds_backchannel_closed_cb(VmdsConnection *conn, gpointer user_data)
 	else
 		g_hash_table_remove(self->vm_conns, vm);
 	g_hash_table_remove(self->conns, conn);
+	g_hash_table_remove(self->waits, conn);
 	g_ptr_array_remove(self->pending, conn);
 	g_ptr_array_add(self->closed, conn);
 	if (self->accept_paused)
@@ -341,7 +393,7 @@ vmds_backchannel_vsock_incoming(VmdsBackchannel *self, gint fd)
 		close(fd);
 		return;
 	}
-	vm = self->lookup_cid(peer.svm_cid, self->dispatch_data);
+	vm = self->lookup_cid(peer.svm_cid, self->lookup_data);
 	if (vm == NULL) {
 		g_warning("refused a vsock connection from cid %u: no VM has that cid",
 			  peer.svm_cid);
@@ -574,6 +626,29 @@ vmds_backchannel_remove_vm(VmdsBackchannel *self, VmdsVm *vm)
 	g_hash_table_remove(self->listeners, vm);
 }
 
+/* the daemon stops: every deferred reply is answered unavailable */
+static void
+vmds_backchannel_end_waits(VmdsBackchannel *self)
+{
+	g_autoptr(GError) error =
+	    g_error_new_literal(VMDS_ERROR, VMDS_ERROR_UNAVAILABLE, "the daemon is stopping");
+	g_autoptr(GPtrArray) waits = g_ptr_array_new();
+	GHashTableIter iter;
+	gpointer wait_ptr;
+
+	g_hash_table_iter_init(&iter, self->waits);
+	while (g_hash_table_iter_next(&iter, NULL, &wait_ptr))
+		g_ptr_array_add(waits, wait_ptr);
+	for (guint i = 0; i < waits->len; i++) {
+		VmdsBackchannelWait *wait = g_ptr_array_index(waits, i);
+		VmdsDeferred *deferred = vmds_deferred_ref(wait->later.deferred);
+		/* answered as by a deadline: through the deferred, once */
+		vmds_deferred_cancel(deferred);
+		vmds_backchannel_wait_done_cb(deferred, error, wait);
+		vmds_deferred_unref(deferred);
+	}
+}
+
 /**
  * vmds_backchannel_shutdown:
  * @self: a #VmdsBackchannel
@@ -590,8 +665,10 @@ vmds_backchannel_shutdown(VmdsBackchannel *self)
 
 	g_hash_table_remove_all(self->listeners);
 	g_clear_pointer(&self->vsock, vmds_backchannel_listener_free);
-	/* requests read but not answered yet are answered now */
+	/* requests read but not answered yet are answered now; those waiting
+	 * for a deferred reply are told why there is none */
 	vmds_backchannel_answer_pending(self);
+	vmds_backchannel_end_waits(self);
 	g_hash_table_iter_init(&iter, self->conns);
 	while (g_hash_table_iter_next(&iter, &conn, NULL))
 		g_ptr_array_add(conns, conn);
@@ -622,21 +699,19 @@ vmds_backchannel_set_config(VmdsBackchannel *self, const VmdsConfig *config)
 
 /**
  * vmds_backchannel_new:
- * @dispatch: answers each request
+ * @dispatch: the commands that answer requests; it outlives the backchannel
  * @lookup_cid: finds the VM of a vsock peer
- * @user_data: for @dispatch and @lookup_cid
+ * @user_data: for @lookup_cid
  *
  * Returns: (transfer full): a backchannel serving no VM yet
  */
 VmdsBackchannel *
-vmds_backchannel_new(VmdsBackchannelDispatch dispatch,
-		     VmdsBackchannelLookup lookup_cid,
-		     gpointer user_data)
+vmds_backchannel_new(VmdsDispatch *dispatch, VmdsBackchannelLookup lookup_cid, gpointer user_data)
 {
 	VmdsBackchannel *self = g_object_new(VMDS_TYPE_BACKCHANNEL, NULL);
 	self->dispatch = dispatch;
 	self->lookup_cid = lookup_cid;
-	self->dispatch_data = user_data;
+	self->lookup_data = user_data;
 	return self;
 }
 
@@ -650,11 +725,13 @@ vmds_backchannel_init(VmdsBackchannel *self)
 	self->pending = g_ptr_array_new();
 	self->group = g_array_new(FALSE, FALSE, sizeof(VmdsBackchannelRequest));
 	self->closed = g_ptr_array_new_with_free_func((GDestroyNotify)vmds_connection_free);
+	self->waits =
+	    g_hash_table_new_full(NULL, NULL, NULL, (GDestroyNotify)vmds_backchannel_wait_free);
 	self->gid = (gid_t)-1;
-	self->socket_mode = 0660;
-	self->max_connections = 1024;
-	self->limits.request_timeout = 5;
-	self->limits.idle_timeout = 60;
+	self->socket_mode = VMDS_CONFIG_DEFAULT_SOCKET_MODE;
+	self->max_connections = VMDS_CONFIG_DEFAULT_MAX_CONNECTIONS;
+	self->limits.request_timeout = VMDS_CONFIG_DEFAULT_REQUEST_TIMEOUT;
+	self->limits.idle_timeout = VMDS_CONFIG_DEFAULT_IDLE_TIMEOUT;
 	self->limits.max_request = VMDS_PACKET_MAX_REQUEST;
 }
 
@@ -670,6 +747,7 @@ vmds_backchannel_finalize(GObject *obj)
 	g_ptr_array_unref(self->pending);
 	g_array_unref(self->group);
 	g_ptr_array_unref(self->closed);
+	g_hash_table_unref(self->waits);
 	vmds_poller_free(self->poller);
 	G_OBJECT_CLASS(vmds_backchannel_parent_class)->finalize(obj);
 }

@@ -6,18 +6,9 @@
 #pragma once
 
 #include "vmds-config.h"
-#include "vmds-inventory.h"
+#include "vmds-dispatch.h"
 
 G_BEGIN_DECLS
-
-/* answers one request payload; returns the status (`1 ` or `0 `), text in @reply */
-typedef gboolean (*VmdsBackchannelDispatch)(VmdsVm *vm,
-					    guint32 uid,
-					    gboolean privileged,
-					    guint8 *payload,
-					    gsize payload_len,
-					    GString *reply,
-					    gpointer user_data);
 
 /* the VM of a vsock peer's context id, or NULL */
 typedef VmdsVm *(*VmdsBackchannelLookup)(guint32 cid, gpointer user_data);
@@ -25,9 +16,8 @@ typedef VmdsVm *(*VmdsBackchannelLookup)(guint32 cid, gpointer user_data);
 #define VMDS_TYPE_BACKCHANNEL (vmds_backchannel_get_type())
 G_DECLARE_FINAL_TYPE(VmdsBackchannel, vmds_backchannel, VMDS, BACKCHANNEL, GObject)
 
-VmdsBackchannel *vmds_backchannel_new(VmdsBackchannelDispatch dispatch,
-				      VmdsBackchannelLookup lookup_cid,
-				      gpointer user_data);
+VmdsBackchannel *
+vmds_backchannel_new(VmdsDispatch *dispatch, VmdsBackchannelLookup lookup_cid, gpointer user_data);
 void vmds_backchannel_set_config(VmdsBackchannel *self, const VmdsConfig *config);
 gboolean
 vmds_backchannel_add_vm(VmdsBackchannel *self, VmdsVm *vm, const gchar *path, GError **error);

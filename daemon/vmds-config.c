@@ -7,6 +7,7 @@
 
 #include <grp.h>
 
+#include "vmds-config-table.h"
 #include "vmds-config.h"
 #include "vmds-safe-path.h"
 #include "vmds.h"
@@ -17,21 +18,7 @@
  * never passes silently. Groups the daemon does not know belong to plugins.
  */
 
-typedef enum {
-	VMDS_CONFIG_STRING,
-	VMDS_CONFIG_UINT,
-	VMDS_CONFIG_MODE,
-	VMDS_CONFIG_STRV,
-} VmdsConfigType;
-
-static const struct {
-	const gchar *group;
-	const gchar *key;
-	VmdsConfigType type;
-	gsize offset;
-	guint min;
-	guint max;
-} vmds_config_keys[] = {
+static const VmdsConfigKey vmds_config_keys[] = {
     {"daemon", "state-dir", VMDS_CONFIG_STRING, G_STRUCT_OFFSET(VmdsConfig, state_dir)},
     {"daemon", "run-dir", VMDS_CONFIG_STRING, G_STRUCT_OFFSET(VmdsConfig, run_dir)},
     {"daemon", "plugin-dir", VMDS_CONFIG_STRING, G_STRUCT_OFFSET(VmdsConfig, plugin_dir)},
@@ -114,120 +101,43 @@ static const struct {
     {"vsock", "port", VMDS_CONFIG_UINT, G_STRUCT_OFFSET(VmdsConfig, vsock_port), 1, G_MAXUINT32},
 };
 
-static gboolean
-vmds_config_is_own_group(const gchar *group)
+/**
+ * vmds_config_has_group:
+ * @group: a group of vmds.conf
+ *
+ * Returns: whether the daemon itself reads @group; the others are plugins'
+ */
+gboolean
+vmds_config_has_group(const gchar *group)
 {
-	for (guint i = 0; i < G_N_ELEMENTS(vmds_config_keys); i++) {
-		if (g_strcmp0(vmds_config_keys[i].group, group) == 0)
-			return TRUE;
-	}
-	return FALSE;
+	return vmds_config_table_has_group(vmds_config_keys, G_N_ELEMENTS(vmds_config_keys), group);
 }
 
-static gint
-vmds_config_find_key(const gchar *group, const gchar *key)
-{
-	for (guint i = 0; i < G_N_ELEMENTS(vmds_config_keys); i++) {
-		if (g_strcmp0(vmds_config_keys[i].group, group) == 0 &&
-		    g_strcmp0(vmds_config_keys[i].key, key) == 0)
-			return (gint)i;
-	}
-	return -1;
-}
-
-static gboolean
-vmds_config_read_key(VmdsConfig *self, guint idx, GError **error)
-{
-	const gchar *group = vmds_config_keys[idx].group;
-	const gchar *key = vmds_config_keys[idx].key;
-	gpointer field = G_STRUCT_MEMBER_P(self, vmds_config_keys[idx].offset);
-	g_autoptr(GError) error_local = NULL;
-	/* GKeyFile may return a string and an error (a bad escape): the error wins */
-	g_autofree gchar *value = g_key_file_get_string(self->keyfile, group, key, &error_local);
-	guint64 number = 0;
-
-	if (error_local != NULL) {
-		g_propagate_error(error, g_steal_pointer(&error_local));
-		return FALSE;
-	}
-	switch (vmds_config_keys[idx].type) {
-	case VMDS_CONFIG_STRV: {
-		/* a list: NAME;NAME;..., empty items dropped */
-		g_auto(GStrv) items = g_strsplit(value, ";", -1);
-		g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-		for (guint i = 0; items[i] != NULL; i++) {
-			g_strstrip(items[i]);
-			if (items[i][0] != '\0')
-				g_ptr_array_add(names, g_strdup(items[i]));
-		}
-		g_ptr_array_add(names, NULL);
-		g_strfreev(*(gchar ***)field);
-		*(gchar ***)field = (gchar **)g_ptr_array_free(g_steal_pointer(&names), FALSE);
-		return TRUE;
-	}
-	case VMDS_CONFIG_STRING:
-		g_free(*(gchar **)field);
-		*(gchar **)field = g_steal_pointer(&value);
-		return TRUE;
-	case VMDS_CONFIG_MODE:
-		if (!g_ascii_string_to_unsigned(value, 8, 0, 0777, &number, NULL)) {
-			g_set_error(error,
-				    G_KEY_FILE_ERROR,
-				    G_KEY_FILE_ERROR_INVALID_VALUE,
-				    "[%s] %s must be an octal file mode such as 0660, not '%s'",
-				    group,
-				    key,
-				    value);
-			return FALSE;
-		}
-		*(guint *)field = (guint)number;
-		return TRUE;
-	case VMDS_CONFIG_UINT:
-		if (!g_ascii_string_to_unsigned(value,
-						10,
-						vmds_config_keys[idx].min,
-						vmds_config_keys[idx].max,
-						&number,
-						NULL)) {
-			g_set_error(error,
-				    G_KEY_FILE_ERROR,
-				    G_KEY_FILE_ERROR_INVALID_VALUE,
-				    "[%s] %s must be a whole number from %u to %u, not '%s'",
-				    group,
-				    key,
-				    vmds_config_keys[idx].min,
-				    vmds_config_keys[idx].max,
-				    value);
-			return FALSE;
-		}
-		*(guint *)field = (guint)number;
-		return TRUE;
-	default:
-		g_assert_not_reached();
-	}
-}
-
-static VmdsConfig *
+/**
+ * vmds_config_new:
+ *
+ * Returns: (transfer full): the built-in defaults
+ */
+VmdsConfig *
 vmds_config_new(void)
 {
 	VmdsConfig *self = g_new0(VmdsConfig, 1);
 	self->keyfile = g_key_file_new();
-	self->socket_mode = 0660;
+	self->socket_mode = VMDS_CONFIG_DEFAULT_SOCKET_MODE;
 	self->gid = (gid_t)-1;
-	self->max_connections = 1024;
-	self->request_timeout = 5;
-	self->idle_timeout = 60;
+	self->max_connections = VMDS_CONFIG_DEFAULT_MAX_CONNECTIONS;
+	self->request_timeout = VMDS_CONFIG_DEFAULT_REQUEST_TIMEOUT;
+	self->idle_timeout = VMDS_CONFIG_DEFAULT_IDLE_TIMEOUT;
 	self->max_request = VMDS_PACKET_MAX_REQUEST;
 	self->http_listen = g_strdup_printf("127.0.0.1:%u", (guint)VMDS_DEFAULT_HTTP_PORT);
-	self->username = g_strdup("admin");
-	self->session_timeout = 1800;
-	self->max_sessions = 4096;
+	self->username = g_strdup(VMDS_CONFIG_DEFAULT_USERNAME);
+	self->session_timeout = VMDS_CONFIG_DEFAULT_SESSION_TIMEOUT;
+	self->max_sessions = VMDS_CONFIG_DEFAULT_MAX_SESSIONS;
 	self->admin_gid = (gid_t)-1;
-	self->http_max_connections = 256;
-	self->http_max_connections_client = 32;
-	self->http_request_timeout = 10;
-	/* a 1 MiB value as a JSON string, escaped at worst six-fold, and some room */
-	self->max_body = 6 * VMDS_DATASETS_MAX_VALUE + 64 * 1024;
+	self->http_max_connections = VMDS_CONFIG_DEFAULT_HTTP_MAX_CONNECTIONS;
+	self->http_max_connections_client = VMDS_CONFIG_DEFAULT_HTTP_MAX_CONNECTIONS_CLIENT;
+	self->http_request_timeout = VMDS_CONFIG_DEFAULT_HTTP_REQUEST_TIMEOUT;
+	self->max_body = VMDS_CONFIG_DEFAULT_MAX_BODY;
 	return self;
 }
 
@@ -257,30 +167,9 @@ vmds_config_resolve_group(const gchar *what, const gchar *name, gid_t *gid, GErr
 static gboolean
 vmds_config_parse(VmdsConfig *self, GError **error)
 {
-	g_auto(GStrv) groups = g_key_file_get_groups(self->keyfile, NULL);
-
-	for (guint i = 0; groups[i] != NULL; i++) {
-		g_auto(GStrv) keys = NULL;
-		if (!vmds_config_is_own_group(groups[i]))
-			continue;
-		keys = g_key_file_get_keys(self->keyfile, groups[i], NULL, error);
-		if (keys == NULL)
-			return FALSE;
-		for (guint j = 0; keys[j] != NULL; j++) {
-			gint idx = vmds_config_find_key(groups[i], keys[j]);
-			if (idx < 0) {
-				g_set_error(error,
-					    G_KEY_FILE_ERROR,
-					    G_KEY_FILE_ERROR_KEY_NOT_FOUND,
-					    "unknown key '%s' in group [%s]",
-					    keys[j],
-					    groups[i]);
-				return FALSE;
-			}
-			if (!vmds_config_read_key(self, (guint)idx, error))
-				return FALSE;
-		}
-	}
+	if (!vmds_config_table_read(
+		self->keyfile, vmds_config_keys, G_N_ELEMENTS(vmds_config_keys), self, error))
+		return FALSE;
 	if (!vmds_config_resolve_group("[backchannel] group", self->group, &self->gid, error) ||
 	    !vmds_config_resolve_group(
 		"[http] admin-group", self->admin_group, &self->admin_gid, error))

@@ -10,6 +10,21 @@
 
 G_BEGIN_DECLS
 
+/* the defaults of what vmds.conf(5) may set: each stated here alone */
+#define VMDS_CONFIG_DEFAULT_SOCKET_MODE			0660
+#define VMDS_CONFIG_DEFAULT_MAX_CONNECTIONS		1024
+#define VMDS_CONFIG_DEFAULT_REQUEST_TIMEOUT		5
+#define VMDS_CONFIG_DEFAULT_IDLE_TIMEOUT		60
+#define VMDS_CONFIG_DEFAULT_USERNAME			"admin"
+#define VMDS_CONFIG_DEFAULT_SESSION_TIMEOUT		1800
+#define VMDS_CONFIG_DEFAULT_MAX_SESSIONS		4096
+#define VMDS_CONFIG_DEFAULT_HTTP_MAX_CONNECTIONS	256
+#define VMDS_CONFIG_DEFAULT_HTTP_MAX_CONNECTIONS_CLIENT 32
+#define VMDS_CONFIG_DEFAULT_HTTP_REQUEST_TIMEOUT	10
+/* a value of 1 MiB (the longest a store holds) as a JSON string, escaped at
+ * worst six-fold, and 64 KiB of room */
+#define VMDS_CONFIG_DEFAULT_MAX_BODY (6 * 1048576 + 64 * 1024)
+
 /**
  * VmdsConfig:
  *
@@ -52,6 +67,8 @@ typedef struct {
 	guint vsock_port; /* 0: no vsock listener */
 } VmdsConfig;
 
+VmdsConfig *vmds_config_new(void);
+gboolean vmds_config_has_group(const gchar *group);
 VmdsConfig *vmds_config_load(const gchar *path, gboolean required, GError **error);
 VmdsConfig *vmds_config_load_data(const gchar *data, gsize len, GError **error);
 void vmds_config_free(VmdsConfig *config);

@@ -341,7 +341,25 @@ vmds_connection_ready_cb(guint32 events, gpointer user_data)
 	} else if (self->state == VMDS_CONNECTION_READING &&
 		   (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) != 0) {
 		vmds_connection_read(self);
+	} else if (self->state == VMDS_CONNECTION_BUSY && (events & (EPOLLERR | EPOLLHUP)) != 0) {
+		/* the peer went while its reply was deferred */
+		g_debug("%s: the peer went before its reply", self->vm->id);
+		vmds_connection_close(self);
 	}
+}
+
+/**
+ * vmds_connection_wait:
+ * @self: a #VmdsConnection with a request being answered
+ *
+ * The reply comes later (vmds_connection_reply()): until then nothing more
+ * is read, but the peer going closes the connection.
+ */
+void
+vmds_connection_wait(VmdsConnection *self)
+{
+	g_return_if_fail(self->state == VMDS_CONNECTION_BUSY);
+	vmds_poller_modify(self->poller, &self->watch, 0);
 }
 
 /**

@@ -5,8 +5,8 @@
 
 #pragma once
 
-#include "vmds-inventory.h"
 #include "vmds-poller.h"
+#include "vmds.h"
 
 G_BEGIN_DECLS
 
@@ -41,6 +41,7 @@ void vmds_connection_close(VmdsConnection *self);
 void vmds_connection_shutdown(VmdsConnection *self);
 GString *vmds_connection_get_reply(VmdsConnection *self);
 void vmds_connection_reply(VmdsConnection *self, gboolean ok);
+void vmds_connection_wait(VmdsConnection *self);
 
 VmdsVm *vmds_connection_get_vm(VmdsConnection *self);
 guint32 vmds_connection_get_uid(VmdsConnection *self);

@@ -17,6 +17,7 @@
 
 #include "vmds-backchannel.h"
 #include "vmds-daemon.h"
+#include "vmds-dispatch.h"
 #include "vmds-http.h"
 #include "vmds-plugin-loader.h"
 #include "vmds-safe-path.h"
@@ -25,77 +26,28 @@
 
 /*
  * The daemon: owns the configuration, the VM inventory, the guest
- * backchannels, the REST server and the plugins, and dispatches each guest
- * request to the command a plugin registered for it.
+ * backchannels, the REST server and the plugins. It is the VmdsContext the
+ * plugins see: the VM inventory, the configuration, the directories.
  */
 
 /* in the run dir: held locked while a daemon serves it */
 #define VMDS_LOCK_FILE "vmdsd.lock"
 
 struct _VmdsDaemon {
-	GObject parent_instance;
+	VmdsContext parent_instance;
 	VmdsDaemonOptions options;
 	VmdsConfig *config;
 	VmdsInventory *inventory;
 	VmdsBackchannel *backchannel;
 	VmdsHttp *http;
-	GPtrArray *plugins;   /* of VmdsPlugin */
-	GHashTable *commands; /* name → VmdsCommand, borrowed from the plugins */
+	GPtrArray *plugins;	/* of VmdsPlugin */
+	VmdsDispatch *dispatch; /* the plugins' guest commands */
 	GMainLoop *loop;
 	gchar *url_file;
 	gint lock_fd; /* <run-dir>/vmdsd.lock, locked while the daemon runs */
 };
 
-G_DEFINE_FINAL_TYPE(VmdsDaemon, vmds_daemon, G_TYPE_OBJECT)
-
-/* the guest hot path: split `name args`, find the command, run it */
-static gboolean
-vmds_daemon_dispatch_cb(VmdsVm *vm,
-			guint32 uid,
-			gboolean privileged,
-			guint8 *payload,
-			gsize payload_len,
-			GString *reply,
-			gpointer user_data)
-{
-	VmdsDaemon *self = VMDS_DAEMON(user_data);
-	gchar *text = (gchar *)payload;
-	gchar *space = memchr(text, ' ', payload_len);
-	VmdsCommand *command;
-	VmdsCall call = {0};
-	gsize name_len = space != NULL ? (gsize)(space - text) : payload_len;
-
-	if (space != NULL)
-		*space = '\0';
-	/* a name with a NUL in it is no command's name */
-	command = strlen(text) == name_len ? g_hash_table_lookup(self->commands, text) : NULL;
-	/* formatting alone would cost more than some requests */
-	if (g_log_get_debug_enabled())
-		g_debug("%s: uid %u: %s (%" G_GSIZE_FORMAT " bytes)",
-			vm->id,
-			uid,
-			command != NULL ? command->name : "unknown command",
-			payload_len);
-	/* the payload stays whole: a request may be answered twice (group commit) */
-	if (space != NULL)
-		*space = ' ';
-	if (command == NULL) {
-		g_string_append(reply, "Unknown command");
-		return FALSE;
-	}
-	if ((command->flags & VMDS_COMMAND_FLAG_PRIVILEGED) != 0 && !privileged) {
-		g_string_append(reply, "Permission denied");
-		return FALSE;
-	}
-	call.command = command->name;
-	call.vm = vm->id;
-	call.store = vm->store;
-	call.uid = uid;
-	call.privileged = privileged;
-	call.args = space != NULL ? space + 1 : "";
-	call.args_len = space != NULL ? payload_len - (gsize)(space + 1 - text) : 0;
-	return command->func(command->plugin, &call, reply);
-}
+G_DEFINE_FINAL_TYPE(VmdsDaemon, vmds_daemon, VMDS_TYPE_CONTEXT)
 
 static VmdsVm *
 vmds_daemon_lookup_cid_cb(guint32 cid, gpointer user_data)
@@ -105,40 +57,37 @@ vmds_daemon_lookup_cid_cb(guint32 cid, gpointer user_data)
 	return vm != NULL && vm->store != NULL ? vm : NULL;
 }
 
-VmdsInventory *
-vmds_daemon_get_inventory(VmdsDaemon *self)
+static GPtrArray *
+vmds_daemon_list_vms(VmdsContext *context)
 {
-	return self->inventory;
+	return vmds_inventory_list(VMDS_DAEMON(context)->inventory);
 }
 
-gchar *
-vmds_daemon_get_socket_path(VmdsDaemon *self, VmdsVm *vm)
+static VmdsVm *
+vmds_daemon_lookup_vm(VmdsContext *context, const gchar *id)
 {
-	return vmds_paths_socket(self->config->run_dir, vm->id);
+	return vmds_inventory_lookup(VMDS_DAEMON(context)->inventory, id);
 }
 
-/**
- * vmds_daemon_create_vm:
- * @self: a #VmdsDaemon
- * @name: the VM's name
- * @cid: its vsock context id, or 0
- * @socket_owner: (nullable): the user its socket is to belong to
- * @socket_group: (nullable): the group its socket is to belong to
- * @error: a #GError or %NULL
- *
+static gchar *
+vmds_daemon_get_backchannel(VmdsContext *context, VmdsVm *vm)
+{
+	return vmds_paths_socket(VMDS_DAEMON(context)->config->run_dir, vm->id);
+}
+
+/*
  * Creates a VM with its store and starts serving its backchannel. When
  * that fails, nothing of the VM is left but its id, which is never reused.
- *
- * Returns: (transfer none): the VM
  */
-VmdsVm *
-vmds_daemon_create_vm(VmdsDaemon *self,
+static VmdsVm *
+vmds_daemon_create_vm(VmdsContext *context,
 		      const gchar *name,
 		      guint32 cid,
 		      const gchar *socket_owner,
 		      const gchar *socket_group,
 		      GError **error)
 {
+	VmdsDaemon *self = VMDS_DAEMON(context);
 	VmdsVm *vm =
 	    vmds_inventory_create(self->inventory, name, cid, socket_owner, socket_group, error);
 	g_autofree gchar *path = NULL;
@@ -146,7 +95,7 @@ vmds_daemon_create_vm(VmdsDaemon *self,
 
 	if (vm == NULL)
 		return NULL;
-	path = vmds_daemon_get_socket_path(self, vm);
+	path = vmds_context_get_backchannel(context, vm);
 	if (!vmds_backchannel_add_vm(self->backchannel, vm, path, error)) {
 		g_autofree gchar *id = g_strdup(vm->id);
 		if (!vmds_inventory_remove(self->inventory, id, &error_local))
@@ -155,24 +104,21 @@ vmds_daemon_create_vm(VmdsDaemon *self,
 		return NULL;
 	}
 	g_message("created VM %s (%s), backchannel %s", vm->id, vm->name, path);
+	vmds_context_vm_added(context, vm);
 	return vm;
 }
 
-/**
- * vmds_daemon_remove_vm:
- * @self: a #VmdsDaemon
- * @id: a VM id
- * @error: a #GError or %NULL
- *
- * Stops serving the VM and removes it, its store and its socket.
- */
-gboolean
-vmds_daemon_remove_vm(VmdsDaemon *self, const gchar *id, GError **error)
+/* stops serving the VM and removes it, its store and its socket */
+static gboolean
+vmds_daemon_remove_vm(VmdsContext *context, const gchar *id, GError **error)
 {
+	VmdsDaemon *self = VMDS_DAEMON(context);
 	VmdsVm *vm = vmds_inventory_lookup(self->inventory, id);
 
-	if (vm != NULL)
+	if (vm != NULL) {
+		vmds_context_vm_removed(context, vm);
 		vmds_backchannel_remove_vm(self->backchannel, vm);
+	}
 	if (!vmds_inventory_remove(self->inventory, id, error))
 		return FALSE;
 	g_message("removed VM %s", id);
@@ -296,56 +242,102 @@ vmds_daemon_load_password(VmdsDaemon *self, GError **error)
 	return g_steal_pointer(&data);
 }
 
+/*
+ * Hands @keyfile to every plugin; should one refuse it, those before it get
+ * @previous back (at start there is none: the daemon does not start)
+ */
 static gboolean
-vmds_daemon_apply_config(VmdsDaemon *self, GError **error)
+vmds_daemon_configure_plugins(VmdsDaemon *self,
+			      GKeyFile *keyfile,
+			      GKeyFile *previous,
+			      GError **error)
+{
+	for (guint i = 0; i < self->plugins->len; i++) {
+		VmdsPlugin *plugin = g_ptr_array_index(self->plugins, i);
+		if (vmds_plugin_configure(plugin, keyfile, error))
+			continue;
+		g_prefix_error(error, "plugin %s: ", vmds_plugin_get_name(plugin));
+		for (guint j = 0; j < i && previous != NULL; j++) {
+			g_autoptr(GError) error_local = NULL;
+			plugin = g_ptr_array_index(self->plugins, j);
+			if (!vmds_plugin_configure(plugin, previous, &error_local))
+				g_warning("plugin %s: %s",
+					  vmds_plugin_get_name(plugin),
+					  error_local->message);
+		}
+		return FALSE;
+	}
+	vmds_context_set_config(VMDS_CONTEXT(self), keyfile);
+	return TRUE;
+}
+
+/* a group of the file that neither the daemon nor a plugin reads is a typo
+ * or a plugin not installed: said once, not refused */
+static void
+vmds_daemon_check_groups(VmdsDaemon *self)
+{
+	g_auto(GStrv) groups = g_key_file_get_groups(self->config->keyfile, NULL);
+
+	for (guint i = 0; groups[i] != NULL; i++) {
+		gboolean known = vmds_config_has_group(groups[i]);
+		for (guint j = 0; j < self->plugins->len && !known; j++)
+			known = g_strcmp0(vmds_plugin_get_name(g_ptr_array_index(self->plugins, j)),
+					  groups[i]) == 0;
+		if (!known)
+			g_warning("%s: no plugin loaded reads the group [%s]: ignored",
+				  self->config->path != NULL ? self->config->path : "the config",
+				  groups[i]);
+	}
+}
+
+/* the settings of self->config, everywhere; @previous is what the plugins
+ * had, if anything */
+static gboolean
+vmds_daemon_apply_config(VmdsDaemon *self, GKeyFile *previous, GError **error)
 {
 	g_autofree gchar *password = vmds_daemon_load_password(self, error);
 
-	if (password == NULL)
+	if (password == NULL ||
+	    !vmds_daemon_configure_plugins(self, self->config->keyfile, previous, error))
 		return FALSE;
+	vmds_daemon_check_groups(self);
 	vmds_backchannel_set_config(self->backchannel, self->config);
 	vmds_http_set_config(self->http, self->config);
 	vmds_http_set_credentials(self->http, self->config->username, password);
 	memset(password, 0, strlen(password));
-	for (guint i = 0; i < self->plugins->len; i++)
-		vmds_plugin_set_config(g_ptr_array_index(self->plugins, i), self->config->keyfile);
 	return TRUE;
 }
 
+/* the built-in VM routes first, then every plugin found: each configured,
+ * started, and its commands, routes and schemas taken */
 static gboolean
-vmds_daemon_start_plugins(VmdsDaemon *self, GError **error)
+vmds_daemon_start_plugins(VmdsDaemon *self, GPtrArray *schemas, GError **error)
 {
 	g_autoptr(GPtrArray) loaded = vmds_plugin_loader_load_dirs(self->config->plugin_dir, error);
 
 	if (loaded == NULL)
 		return FALSE;
-	g_ptr_array_add(self->plugins, vmds_vm_plugin_new(self));
+	g_ptr_array_add(self->plugins, vmds_vm_plugin_new());
 	g_ptr_array_extend_and_steal(self->plugins, g_steal_pointer(&loaded));
+	for (guint i = 0; i < self->plugins->len; i++)
+		vmds_plugin_set_context(g_ptr_array_index(self->plugins, i), VMDS_CONTEXT(self));
+	if (!vmds_daemon_apply_config(self, NULL, error))
+		return FALSE;
 	for (guint i = 0; i < self->plugins->len; i++) {
 		VmdsPlugin *plugin = g_ptr_array_index(self->plugins, i);
-		GPtrArray *commands;
-		vmds_plugin_set_config(plugin, self->config->keyfile);
 		if (!vmds_plugin_startup(plugin, error)) {
 			g_prefix_error(
 			    error, "plugin %s failed to start: ", vmds_plugin_get_name(plugin));
 			return FALSE;
 		}
-		commands = vmds_plugin_get_commands(plugin);
-		for (guint j = 0; j < commands->len; j++) {
-			VmdsCommand *command = g_ptr_array_index(commands, j);
-			if (g_hash_table_contains(self->commands, command->name)) {
-				g_warning("plugin %s: command %s is already registered",
-					  vmds_plugin_get_name(plugin),
-					  command->name);
-				continue;
-			}
-			g_hash_table_insert(self->commands, command->name, command);
-		}
+		vmds_dispatch_add_commands(self->dispatch, plugin);
 		vmds_http_add_routes(self->http, vmds_plugin_get_routes(plugin));
-		g_info("plugin %s: %u commands, %u routes",
+		g_ptr_array_extend(schemas, vmds_plugin_get_schemas(plugin), NULL, NULL);
+		g_info("plugin %s: %u commands, %u routes, %u store schemas",
 		       vmds_plugin_get_name(plugin),
-		       commands->len,
-		       vmds_plugin_get_routes(plugin)->len);
+		       vmds_plugin_get_commands(plugin)->len,
+		       vmds_plugin_get_routes(plugin)->len,
+		       vmds_plugin_get_schemas(plugin)->len);
 	}
 	if (self->plugins->len == 1)
 		g_warning("no plugins in %s: guests will get 'Unknown command' for every request",
@@ -479,6 +471,7 @@ vmds_daemon_setup(VmdsDaemon *self, GError **error)
 {
 	gboolean fresh = FALSE;
 	g_autoptr(GPtrArray) vms = NULL;
+	g_autoptr(GPtrArray) schemas = g_ptr_array_new();
 
 	vmds_daemon_raise_fd_limit();
 	self->config = vmds_daemon_load_config(self, error);
@@ -488,11 +481,14 @@ vmds_daemon_setup(VmdsDaemon *self, GError **error)
 	    !vmds_daemon_make_dir(self->config->run_dir, "run directory", error) ||
 	    !vmds_daemon_lock_run_dir(self, error))
 		return FALSE;
-	self->inventory = vmds_inventory_load(self->config->state_dir, &fresh, error);
-	if (self->inventory == NULL)
+	vmds_context_set_dirs(VMDS_CONTEXT(self), self->config->state_dir, self->config->run_dir);
+	self->backchannel = vmds_backchannel_new(self->dispatch, vmds_daemon_lookup_cid_cb, self);
+	self->http = vmds_http_new(VMDS_CONTEXT(self));
+	if (!vmds_daemon_start_plugins(self, schemas, error))
 		return FALSE;
-	self->http = vmds_http_new(self->inventory);
-	if (!vmds_daemon_start_plugins(self, error) || !vmds_daemon_apply_config(self, error))
+	/* the stores are opened with every plugin's tables */
+	self->inventory = vmds_inventory_load(self->config->state_dir, schemas, &fresh, error);
+	if (self->inventory == NULL)
 		return FALSE;
 	if (fresh &&
 	    vmds_inventory_create(self->inventory, VMDS_DEFAULT_VM, 0, NULL, NULL, error) == NULL)
@@ -500,8 +496,9 @@ vmds_daemon_setup(VmdsDaemon *self, GError **error)
 	vms = vmds_inventory_list(self->inventory);
 	for (guint i = 0; i < vms->len; i++) {
 		VmdsVm *vm = g_ptr_array_index(vms, i);
-		g_autofree gchar *path = vmds_daemon_get_socket_path(self, vm);
+		g_autofree gchar *path = vmds_context_get_backchannel(VMDS_CONTEXT(self), vm);
 		g_autoptr(GError) error_local = NULL;
+		vmds_context_vm_added(VMDS_CONTEXT(self), vm);
 		if (vm->store == NULL)
 			continue;
 		if (!vmds_backchannel_add_vm(self->backchannel, vm, path, &error_local))
@@ -557,7 +554,7 @@ vmds_daemon_reload(VmdsDaemon *self, GError **error)
 	config->run_dir = g_strdup(self->config->run_dir);
 	old = self->config;
 	self->config = g_steal_pointer(&config);
-	if (!vmds_daemon_apply_config(self, error)) {
+	if (!vmds_daemon_apply_config(self, old->keyfile, error)) {
 		vmds_config_free(self->config);
 		self->config = old;
 		return FALSE;
@@ -641,9 +638,7 @@ vmds_daemon_init(VmdsDaemon *self)
 	self->loop = g_main_loop_new(NULL, FALSE);
 	self->lock_fd = -1;
 	self->plugins = g_ptr_array_new_with_free_func(g_object_unref);
-	self->commands = g_hash_table_new(g_str_hash, g_str_equal);
-	self->backchannel =
-	    vmds_backchannel_new(vmds_daemon_dispatch_cb, vmds_daemon_lookup_cid_cb, self);
+	self->dispatch = vmds_dispatch_new();
 }
 
 static void
@@ -655,8 +650,8 @@ vmds_daemon_finalize(GObject *obj)
 	g_clear_object(&self->http);
 	for (guint i = 0; i < self->plugins->len; i++)
 		vmds_plugin_shutdown(g_ptr_array_index(self->plugins, i));
-	g_hash_table_unref(self->commands);
 	g_ptr_array_unref(self->plugins);
+	vmds_dispatch_free(self->dispatch);
 	g_clear_pointer(&self->inventory, vmds_inventory_free);
 	g_clear_pointer(&self->config, vmds_config_free);
 	g_main_loop_unref(self->loop);
@@ -673,5 +668,12 @@ vmds_daemon_finalize(GObject *obj)
 static void
 vmds_daemon_class_init(VmdsDaemonClass *klass)
 {
+	VmdsContextClass *context_class = VMDS_CONTEXT_CLASS(klass);
+
 	G_OBJECT_CLASS(klass)->finalize = vmds_daemon_finalize;
+	context_class->list_vms = vmds_daemon_list_vms;
+	context_class->lookup_vm = vmds_daemon_lookup_vm;
+	context_class->create_vm = vmds_daemon_create_vm;
+	context_class->remove_vm = vmds_daemon_remove_vm;
+	context_class->get_backchannel = vmds_daemon_get_backchannel;
 }

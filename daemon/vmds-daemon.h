@@ -11,7 +11,7 @@
 G_BEGIN_DECLS
 
 #define VMDS_TYPE_DAEMON (vmds_daemon_get_type())
-G_DECLARE_FINAL_TYPE(VmdsDaemon, vmds_daemon, VMDS, DAEMON, GObject)
+G_DECLARE_FINAL_TYPE(VmdsDaemon, vmds_daemon, VMDS, DAEMON, VmdsContext)
 
 /**
  * VmdsDaemonOptions:
@@ -30,15 +30,5 @@ gboolean vmds_daemon_setup(VmdsDaemon *self, GError **error);
 void vmds_daemon_run(VmdsDaemon *self);
 void vmds_daemon_stop(VmdsDaemon *self);
 gboolean vmds_daemon_reload(VmdsDaemon *self, GError **error);
-
-VmdsInventory *vmds_daemon_get_inventory(VmdsDaemon *self);
-gchar *vmds_daemon_get_socket_path(VmdsDaemon *self, VmdsVm *vm);
-VmdsVm *vmds_daemon_create_vm(VmdsDaemon *self,
-			      const gchar *name,
-			      guint32 cid,
-			      const gchar *socket_owner,
-			      const gchar *socket_group,
-			      GError **error);
-gboolean vmds_daemon_remove_vm(VmdsDaemon *self, const gchar *id, GError **error);
 
 G_END_DECLS

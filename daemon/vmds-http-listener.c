@@ -396,6 +396,28 @@ vmds_http_listener_request_read_cb(SoupServer *server, SoupServerMessage *msg, g
 		vmds_http_conn_progress_cb(msg, conn);
 }
 
+/**
+ * vmds_http_listener_wait:
+ * @self: a #VmdsHttpListener
+ * @msg: a request read, whose reply comes later
+ * @deadline: when the reply is due at the latest, in monotonic µs; 0 for
+ *   no deadline
+ *
+ * A reply the daemon defers is not the client's slowness: its connection
+ * gets until @deadline, and the request timeout after it.
+ */
+void
+vmds_http_listener_wait(VmdsHttpListener *self, SoupServerMessage *msg, gint64 deadline)
+{
+	VmdsHttpConn *conn = vmds_http_listener_lookup(msg);
+
+	if (conn == NULL || conn->phase != VMDS_HTTP_PHASE_REPLY)
+		return;
+	conn->deadline = deadline == 0
+			     ? G_MAXINT64
+			     : deadline + vmds_http_listener_seconds(self->limits.request_timeout);
+}
+
 /* the first 12 bytes of an IPv4 address mapped into IPv6 */
 static const guint8 vmds_http_listener_v4_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 

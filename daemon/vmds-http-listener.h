@@ -70,4 +70,6 @@ void vmds_http_listener_refuse(VmdsHttpListener *self,
 guint vmds_http_listener_get_count(VmdsHttpListener *self);
 void vmds_http_listener_close(VmdsHttpListener *self);
 
+void vmds_http_listener_wait(VmdsHttpListener *self, SoupServerMessage *msg, gint64 deadline);
+
 G_END_DECLS

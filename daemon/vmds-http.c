@@ -357,6 +357,8 @@ typedef struct {
 	gboolean streamed; /* the body comes a part at a time */
 	/* the main thread's */
 	VmdsStream stream;
+	VmdsRouterLater later; /* a reply the route deferred */
+	gint64 deadline;       /* when it is due; for the REST thread */
 	gboolean main_released;
 	/* the REST thread let go: the main thread stops producing */
 	gint abandoned;
@@ -394,6 +396,10 @@ vmds_http_job_main_release(VmdsHttpJob *job)
 		return;
 	job->main_released = TRUE;
 	vmds_stream_clear(&job->stream);
+	if (job->later.deferred != NULL) {
+		vmds_deferred_cancel(job->later.deferred);
+		g_clear_pointer(&job->later.deferred, vmds_deferred_unref);
+	}
 	g_atomic_int_add(&job->http->jobs, -1);
 	vmds_http_job_unref(job);
 }
@@ -526,6 +532,28 @@ vmds_http_job_reply_cb(gpointer user_data)
 	return G_SOURCE_REMOVE;
 }
 
+/* REST thread: the reply was deferred; its connection may wait for it */
+static gboolean
+vmds_http_job_wait_cb(gpointer user_data)
+{
+	VmdsHttpJob *job = user_data;
+
+	if (!job->rest_released)
+		vmds_http_listener_wait(job->http->listener, job->msg, job->deadline);
+	return G_SOURCE_REMOVE;
+}
+
+/* main thread: the reply a route deferred came, or why it did not */
+static void
+vmds_http_job_deferred_cb(VmdsDeferred *deferred, const GError *error, gpointer user_data)
+{
+	VmdsHttpJob *job = user_data;
+
+	job->status = vmds_router_finish(&job->later, error, job->response);
+	vmds_http_job_post(job, job->http->context, vmds_http_job_reply_cb);
+	vmds_http_job_main_release(job);
+}
+
 /* main thread: runs the route */
 static gboolean
 vmds_http_job_run_cb(gpointer user_data)
@@ -551,7 +579,15 @@ vmds_http_job_run_cb(gpointer user_data)
 						 data != NULL ? data : "",
 						 len,
 						 job->response,
-						 &job->stream);
+						 &job->stream,
+						 &job->later);
+	}
+	/* the main thread keeps its hold until a deferred reply comes */
+	if (job->later.deferred != NULL) {
+		job->deadline = vmds_deferred_get_deadline(job->later.deferred);
+		vmds_http_job_post(job, self->context, vmds_http_job_wait_cb);
+		vmds_deferred_start(job->later.deferred, vmds_http_job_deferred_cb, job);
+		return G_SOURCE_REMOVE;
 	}
 	/* the main thread keeps its hold while there is a stream */
 	job->streamed = job->stream.func != NULL;
@@ -1038,17 +1074,17 @@ vmds_http_thread_cb(gpointer data)
 
 /**
  * vmds_http_new:
- * @inventory: the VMs that routes name
+ * @context: the daemon, whose VMs routes name
  *
  * Returns: (transfer full): a REST server, its thread running, not listening
  *   yet
  */
 VmdsHttp *
-vmds_http_new(VmdsInventory *inventory)
+vmds_http_new(VmdsContext *context)
 {
 	VmdsHttp *self = g_object_new(VMDS_TYPE_HTTP, NULL);
 
-	self->router = vmds_router_new(inventory);
+	self->router = vmds_router_new(context);
 	self->thread = g_thread_new("vmds-rest", vmds_http_thread_cb, self);
 	return self;
 }
@@ -1071,10 +1107,11 @@ vmds_http_init(VmdsHttp *self)
 	self->server = soup_server_new("server-header", NULL, "raw-paths", TRUE, NULL);
 	self->listener = vmds_http_listener_new(self->server);
 	g_main_context_pop_thread_default(self->context);
-	self->sessions = vmds_sessions_new(1800, 4096);
+	self->sessions = vmds_sessions_new(VMDS_CONFIG_DEFAULT_SESSION_TIMEOUT,
+					   VMDS_CONFIG_DEFAULT_MAX_SESSIONS);
 	self->throttle =
 	    vmds_login_throttle_new(VMDS_HTTP_THROTTLE_CLIENTS, VMDS_HTTP_THROTTLE_ACCOUNTS);
-	self->max_body = 6 * VMDS_DATASETS_MAX_VALUE + 64 * 1024;
+	self->max_body = VMDS_CONFIG_DEFAULT_MAX_BODY;
 	soup_server_add_early_handler(self->server, NULL, vmds_http_early_cb, self, NULL);
 	soup_server_add_handler(self->server, NULL, vmds_http_handler_cb, self, NULL);
 }

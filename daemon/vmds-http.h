@@ -6,14 +6,14 @@
 #pragma once
 
 #include "vmds-config.h"
-#include "vmds-inventory.h"
+#include "vmds.h"
 
 G_BEGIN_DECLS
 
 #define VMDS_TYPE_HTTP (vmds_http_get_type())
 G_DECLARE_FINAL_TYPE(VmdsHttp, vmds_http, VMDS, HTTP, GObject)
 
-VmdsHttp *vmds_http_new(VmdsInventory *inventory);
+VmdsHttp *vmds_http_new(VmdsContext *context);
 void vmds_http_set_config(VmdsHttp *self, const VmdsConfig *config);
 void vmds_http_set_credentials(VmdsHttp *self, const gchar *username, const gchar *password);
 void vmds_http_add_routes(VmdsHttp *self, GPtrArray *routes);

@@ -26,35 +26,12 @@
 #define VMDS_NEXT_ID "next-id"
 
 struct _VmdsInventory {
+	GPtrArray *schemas; /* (element-type VmdsStoreSchema): of every store */
 	gchar *vms_dir;
 	gchar *next_id_path;
 	GHashTable *vms; /* id → VmdsVm */
 	guint next_id;
 };
-
-static void
-vmds_vm_clear(VmdsVm *vm)
-{
-	g_free(vm->id);
-	g_free(vm->name);
-	g_free(vm->dir);
-	g_free(vm->unavailable);
-	g_free(vm->socket_owner);
-	g_free(vm->socket_group);
-	g_clear_object(&vm->store);
-}
-
-VmdsVm *
-vmds_vm_ref(VmdsVm *vm)
-{
-	return g_rc_box_acquire(vm);
-}
-
-void
-vmds_vm_unref(VmdsVm *vm)
-{
-	g_rc_box_release_full(vm, (GDestroyNotify)vmds_vm_clear);
-}
 
 /* `vm-N` → N, or 0 when @id is not of that form */
 static guint
@@ -129,14 +106,13 @@ vmds_inventory_get_string(GKeyFile *kf, const gchar *key, gchar **value, GError 
 static VmdsVm *
 vmds_inventory_open_vm(VmdsInventory *self, const gchar *id, GError **error)
 {
-	g_autoptr(VmdsVm) vm = g_rc_box_new0(VmdsVm);
+	g_autoptr(VmdsVm) vm = vmds_vm_new(id);
 	g_autoptr(GKeyFile) kf = g_key_file_new();
 	g_autofree gchar *ini = NULL;
 	g_autofree gchar *store_path = NULL;
 	g_autoptr(GError) error_local = NULL;
 	guint64 cid = 0;
 
-	vm->id = g_strdup(id);
 	vm->dir = g_build_filename(self->vms_dir, id, NULL);
 	ini = g_build_filename(vm->dir, VMDS_VM_INI, NULL);
 	if (!g_key_file_load_from_file(kf, ini, G_KEY_FILE_NONE, error))
@@ -166,7 +142,7 @@ vmds_inventory_open_vm(VmdsInventory *self, const gchar *id, GError **error)
 		return NULL;
 	}
 	store_path = vmds_inventory_store_path(vm->dir, id);
-	vm->store = vmds_store_open(store_path, &error_local);
+	vm->store = vmds_store_open(store_path, self->schemas, &error_local);
 	if (vm->store == NULL) {
 		/* another host serves it (shared storage): listed, but not served */
 		if (!g_error_matches(
@@ -244,6 +220,7 @@ vmds_inventory_save_next_id(VmdsInventory *self, guint next_id, GError **error)
 /**
  * vmds_inventory_load:
  * @state_dir: the daemon's state directory
+ * @schemas: (element-type VmdsStoreSchema): the tables every store holds
  * @fresh: (out): whether the state directory held no inventory yet
  * @error: a #GError or %NULL
  *
@@ -256,12 +233,13 @@ vmds_inventory_save_next_id(VmdsInventory *self, guint next_id, GError **error)
  * cannot be created or read
  */
 VmdsInventory *
-vmds_inventory_load(const gchar *state_dir, gboolean *fresh, GError **error)
+vmds_inventory_load(const gchar *state_dir, GPtrArray *schemas, gboolean *fresh, GError **error)
 {
 	g_autoptr(VmdsInventory) self = g_new0(VmdsInventory, 1);
 	g_autoptr(GDir) dir = NULL;
 	const gchar *name;
 
+	self->schemas = g_ptr_array_ref(schemas);
 	self->vms_dir = g_build_filename(state_dir, "vms", NULL);
 	self->next_id_path = g_build_filename(self->vms_dir, VMDS_NEXT_ID, NULL);
 	self->vms =
@@ -310,6 +288,7 @@ vmds_inventory_free(VmdsInventory *self)
 	g_free(self->vms_dir);
 	g_free(self->next_id_path);
 	g_clear_pointer(&self->vms, g_hash_table_unref);
+	g_clear_pointer(&self->schemas, g_ptr_array_unref);
 	g_free(self);
 }
 
@@ -486,7 +465,7 @@ vmds_inventory_create(VmdsInventory *self,
 	g_return_val_if_fail(self != NULL, NULL);
 	g_return_val_if_fail(name != NULL, NULL);
 
-	if (name[0] == '\0' || strlen(name) > VMDS_DATASETS_MAX_NAME ||
+	if (name[0] == '\0' || strlen(name) > VMDS_VM_MAX_NAME ||
 	    !g_utf8_validate(name, -1, NULL)) {
 		g_set_error_literal(error,
 				    VMDS_ERROR,
@@ -565,7 +544,8 @@ vmds_inventory_remove(VmdsInventory *self, const gchar *id, GError **error)
 		return FALSE;
 	}
 	dir = g_strdup(vm->dir);
-	vmds_store_close(vm->store);
+	if (vm->store != NULL)
+		vmds_store_close(vm->store);
 	g_hash_table_remove(self->vms, id);
 	if (!vmds_inventory_rm_dir(dir, error)) {
 		vmds_error_convert(error);

@@ -14,8 +14,8 @@
  */
 
 struct _VmdsRouter {
-	VmdsInventory *inventory; /* not owned */
-	GPtrArray *routes;	  /* of VmdsRoute, not owned */
+	VmdsContext *context; /* not owned */
+	GPtrArray *routes;    /* of VmdsRoute, not owned */
 };
 
 /**
@@ -161,6 +161,9 @@ vmds_router_has_dot_segment(const gchar *path)
  * @response: (out caller-allocates): the response body: JSON, or empty
  * @stream: (out caller-allocates): empty, or what writes the rest of the
  *   body after @response (#VmdsRequest.stream); the caller owns it
+ * @later: (out caller-allocates): set when the route deferred its reply:
+ *   the caller owns @later->deferred, starts it, and once it completes
+ *   writes the reply with vmds_router_finish()
  *
  * Returns: the HTTP status
  */
@@ -172,7 +175,8 @@ vmds_router_handle(VmdsRouter *self,
 		   const gchar *body,
 		   gsize body_len,
 		   GString *response,
-		   VmdsStream *stream)
+		   VmdsStream *stream,
+		   VmdsRouterLater *later)
 {
 	g_autoptr(GHashTable) params =
 	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
@@ -185,6 +189,7 @@ vmds_router_handle(VmdsRouter *self,
 
 	g_string_truncate(response, 0);
 	*stream = (VmdsStream){0};
+	later->deferred = NULL;
 	/* every message below may name the path */
 	if (!g_utf8_validate(path, -1, NULL)) {
 		return vmds_router_fail(response,
@@ -232,12 +237,12 @@ vmds_router_handle(VmdsRouter *self,
 	}
 	request.vm = g_hash_table_lookup(params, "vm");
 	if (request.vm != NULL) {
-		VmdsVm *vm = vmds_inventory_lookup(self->inventory, request.vm);
+		VmdsVm *vm = vmds_context_lookup_vm(self->context, request.vm);
 		if (vm == NULL) {
 			g_autofree gchar *message = g_strdup_printf("no VM '%s'", request.vm);
 			return vmds_router_fail(response, area, VMDS_ERROR_NOT_FOUND, message);
 		}
-		if (vm->store == NULL) {
+		if (vm->store == NULL && (route->flags & VMDS_ROUTE_FLAG_NO_STORE) == 0) {
 			return vmds_router_fail(response,
 						area,
 						VMDS_ERROR_NOT_ALLOWED_IN_CURRENT_STATE,
@@ -254,13 +259,39 @@ vmds_router_handle(VmdsRouter *self,
 	request.response = response;
 	if (!route->func(route->plugin, &request, &error)) {
 		vmds_stream_clear(&request.stream);
+		if (request.deferred != NULL) {
+			vmds_deferred_cancel(request.deferred);
+			vmds_deferred_unref(request.deferred);
+		}
 		if (error == NULL)
 			error = g_error_new(VMDS_ERROR, VMDS_ERROR_INTERNAL, "%s failed", method);
 		g_info("%s %s: %s", method, path, error->message);
 		return vmds_router_error_body(response, area, error);
 	}
 	*stream = request.stream;
+	later->deferred = request.deferred;
+	later->area = area;
 	return request.status;
+}
+
+/**
+ * vmds_router_finish:
+ * @later: a reply vmds_router_handle() deferred
+ * @error: (nullable): why it failed, or %NULL when its reply is there
+ * @response: (out caller-allocates): the response body
+ *
+ * Returns: the HTTP status
+ */
+guint
+vmds_router_finish(const VmdsRouterLater *later, const GError *error, GString *response)
+{
+	GString *written = vmds_deferred_get_reply(later->deferred);
+
+	if (error != NULL)
+		return vmds_router_error_body(response, later->area, error);
+	g_string_truncate(response, 0);
+	g_string_append_len(response, written->str, (gssize)written->len);
+	return vmds_deferred_get_status(later->deferred);
 }
 
 /**
@@ -276,15 +307,15 @@ vmds_router_add_routes(VmdsRouter *self, GPtrArray *routes)
 
 /**
  * vmds_router_new:
- * @inventory: the VMs that `{vm}` names
+ * @context: the daemon, whose VMs `{vm}` names
  *
  * Returns: (transfer full): a router with no routes
  */
 VmdsRouter *
-vmds_router_new(VmdsInventory *inventory)
+vmds_router_new(VmdsContext *context)
 {
 	VmdsRouter *self = g_new0(VmdsRouter, 1);
-	self->inventory = inventory;
+	self->context = context;
 	self->routes = g_ptr_array_new();
 	return self;
 }

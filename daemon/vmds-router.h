@@ -5,13 +5,23 @@
 
 #pragma once
 
-#include "vmds-inventory.h"
+#include "vmds.h"
 
 G_BEGIN_DECLS
 
 typedef struct _VmdsRouter VmdsRouter;
 
-VmdsRouter *vmds_router_new(VmdsInventory *inventory);
+/**
+ * VmdsRouterLater:
+ * @deferred: the reply to come; the caller starts it
+ * @area: what the route belongs to, for an error body
+ */
+typedef struct {
+	VmdsDeferred *deferred;
+	const gchar *area;
+} VmdsRouterLater;
+
+VmdsRouter *vmds_router_new(VmdsContext *context);
 void vmds_router_free(VmdsRouter *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmdsRouter, vmds_router_free)
 
@@ -23,7 +33,9 @@ guint vmds_router_handle(VmdsRouter *self,
 			 const gchar *body,
 			 gsize body_len,
 			 GString *response,
-			 VmdsStream *stream);
+			 VmdsStream *stream,
+			 VmdsRouterLater *later);
+guint vmds_router_finish(const VmdsRouterLater *later, const GError *error, GString *response);
 guint vmds_router_error_body(GString *out, const gchar *area, const GError *error);
 
 G_END_DECLS

@@ -8,14 +8,12 @@
 #include "vmds-vm-plugin.h"
 
 /*
- * The VM inventory routes, `/api/vcenter/vm`: built into the daemon (they
- * create and remove backchannels, which only the daemon owns) but served
- * like any plugin's routes.
+ * The VM inventory routes, `/api/vcenter/vm`: built into the daemon, but a
+ * plugin like any other, over the context every plugin gets.
  */
 
 struct _VmdsVmPlugin {
 	VmdsPlugin parent_instance;
-	VmdsDaemon *daemon; /* not a reference: the daemon owns its plugins */
 };
 
 G_DEFINE_FINAL_TYPE(VmdsVmPlugin, vmds_vm_plugin, VMDS_TYPE_PLUGIN)
@@ -32,8 +30,7 @@ vmds_vm_plugin_append_summary(GString *out, VmdsVm *vm)
 static gboolean
 vmds_vm_plugin_list(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
 {
-	VmdsVmPlugin *self = VMDS_VM_PLUGIN(plugin);
-	g_autoptr(GPtrArray) vms = vmds_inventory_list(vmds_daemon_get_inventory(self->daemon));
+	g_autoptr(GPtrArray) vms = vmds_context_list_vms(vmds_plugin_get_context(plugin));
 
 	g_string_append_c(request->response, '[');
 	for (guint i = 0; i < vms->len; i++) {
@@ -49,7 +46,6 @@ vmds_vm_plugin_list(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
 static gboolean
 vmds_vm_plugin_create(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
 {
-	VmdsVmPlugin *self = VMDS_VM_PLUGIN(plugin);
 	const gchar *const allowed[] = {"name", "cid", "socket_owner", "socket_group", NULL};
 	g_autoptr(JsonObject) obj = vmds_json_parse_object(request->body, request->body_len, error);
 	const gchar *name = NULL;
@@ -77,8 +73,8 @@ vmds_vm_plugin_create(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
 			return FALSE;
 		}
 	}
-	vm = vmds_daemon_create_vm(
-	    self->daemon, name, (guint32)cid, socket_owner, socket_group, error);
+	vm = vmds_context_create_vm(
+	    vmds_plugin_get_context(plugin), name, (guint32)cid, socket_owner, socket_group, error);
 	if (vm == NULL)
 		return FALSE;
 	request->status = 201;
@@ -89,9 +85,9 @@ vmds_vm_plugin_create(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
 static gboolean
 vmds_vm_plugin_get(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
 {
-	VmdsVmPlugin *self = VMDS_VM_PLUGIN(plugin);
-	VmdsVm *vm = vmds_inventory_lookup(vmds_daemon_get_inventory(self->daemon), request->vm);
-	g_autofree gchar *path = vmds_daemon_get_socket_path(self->daemon, vm);
+	VmdsContext *context = vmds_plugin_get_context(plugin);
+	VmdsVm *vm = vmds_context_lookup_vm(context, request->vm);
+	g_autofree gchar *path = vmds_context_get_backchannel(context, vm);
 
 	vmds_vm_plugin_append_summary(request->response, vm);
 	if (vm->cid != 0)
@@ -113,9 +109,7 @@ vmds_vm_plugin_get(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
 static gboolean
 vmds_vm_plugin_delete(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
 {
-	VmdsVmPlugin *self = VMDS_VM_PLUGIN(plugin);
-
-	if (!vmds_daemon_remove_vm(self->daemon, request->vm, error))
+	if (!vmds_context_remove_vm(vmds_plugin_get_context(plugin), request->vm, error))
 		return FALSE;
 	request->status = 204;
 	return TRUE;
@@ -124,10 +118,18 @@ vmds_vm_plugin_delete(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
 static gboolean
 vmds_vm_plugin_startup(VmdsPlugin *plugin, GError **error)
 {
-	vmds_plugin_add_route(plugin, "GET", "/api/vcenter/vm", vmds_vm_plugin_list);
-	vmds_plugin_add_route(plugin, "POST", "/api/vcenter/vm", vmds_vm_plugin_create);
-	vmds_plugin_add_route(plugin, "GET", "/api/vcenter/vm/{vm}", vmds_vm_plugin_get);
-	vmds_plugin_add_route(plugin, "DELETE", "/api/vcenter/vm/{vm}", vmds_vm_plugin_delete);
+	/* a VM whose store another process holds can be looked at and removed */
+	vmds_plugin_add_route(
+	    plugin, "GET", "/api/vcenter/vm", vmds_vm_plugin_list, VMDS_ROUTE_FLAG_NONE);
+	vmds_plugin_add_route(
+	    plugin, "POST", "/api/vcenter/vm", vmds_vm_plugin_create, VMDS_ROUTE_FLAG_NONE);
+	vmds_plugin_add_route(
+	    plugin, "GET", "/api/vcenter/vm/{vm}", vmds_vm_plugin_get, VMDS_ROUTE_FLAG_NO_STORE);
+	vmds_plugin_add_route(plugin,
+			      "DELETE",
+			      "/api/vcenter/vm/{vm}",
+			      vmds_vm_plugin_delete,
+			      VMDS_ROUTE_FLAG_NO_STORE);
 	return TRUE;
 }
 
@@ -144,14 +146,11 @@ vmds_vm_plugin_class_init(VmdsVmPluginClass *klass)
 
 /**
  * vmds_vm_plugin_new:
- * @daemon: the daemon whose inventory it serves
  *
  * Returns: (transfer full): the built-in `vm` plugin
  */
 VmdsPlugin *
-vmds_vm_plugin_new(VmdsDaemon *daemon)
+vmds_vm_plugin_new(void)
 {
-	VmdsVmPlugin *self = g_object_new(VMDS_TYPE_VM_PLUGIN, "name", "vm", NULL);
-	self->daemon = daemon;
-	return VMDS_PLUGIN(self);
+	return g_object_new(VMDS_TYPE_VM_PLUGIN, "name", "vm", NULL);
 }

@@ -5,13 +5,13 @@
 
 #pragma once
 
-#include "vmds-daemon.h"
+#include "vmds.h"
 
 G_BEGIN_DECLS
 
 #define VMDS_TYPE_VM_PLUGIN (vmds_vm_plugin_get_type())
 G_DECLARE_FINAL_TYPE(VmdsVmPlugin, vmds_vm_plugin, VMDS, VM_PLUGIN, VmdsPlugin)
 
-VmdsPlugin *vmds_vm_plugin_new(VmdsDaemon *daemon);
+VmdsPlugin *vmds_vm_plugin_new(void);
 
 G_END_DECLS

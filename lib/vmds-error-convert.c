@@ -15,12 +15,38 @@
  * which needs the domain but converts nothing, does not link GIO.
  */
 
+/* each foreign error and what it becomes; the first that matches wins, and
+ * a domain with code -1 matches all of its codes */
+static const struct {
+	GQuark (*domain)(void); /* a quark is no constant: its function is */
+	gint code;
+	VmdsError vmds_code;
+} vmds_error_conversions[] = {
+    {g_key_file_error_quark, -1, VMDS_ERROR_INVALID_ARGUMENT},
+    {g_io_error_quark, G_IO_ERROR_INVALID_ARGUMENT, VMDS_ERROR_INVALID_ARGUMENT},
+    {g_io_error_quark, G_IO_ERROR_INVALID_DATA, VMDS_ERROR_INVALID_ARGUMENT},
+    {g_io_error_quark, G_IO_ERROR_MESSAGE_TOO_LARGE, VMDS_ERROR_INVALID_ARGUMENT},
+    {g_io_error_quark, G_IO_ERROR_NOT_FOUND, VMDS_ERROR_NOT_FOUND},
+    {g_file_error_quark, G_FILE_ERROR_NOENT, VMDS_ERROR_NOT_FOUND},
+    {g_io_error_quark, G_IO_ERROR_PERMISSION_DENIED, VMDS_ERROR_ACCESS_DENIED},
+    {g_file_error_quark, G_FILE_ERROR_ACCES, VMDS_ERROR_ACCESS_DENIED},
+    {g_file_error_quark, G_FILE_ERROR_PERM, VMDS_ERROR_ACCESS_DENIED},
+    {g_io_error_quark, G_IO_ERROR_NO_SPACE, VMDS_ERROR_STORAGE},
+    {g_file_error_quark, G_FILE_ERROR_NOSPC, VMDS_ERROR_STORAGE},
+    {g_file_error_quark, G_FILE_ERROR_IO, VMDS_ERROR_STORAGE},
+    {g_io_error_quark, G_IO_ERROR_EXISTS, VMDS_ERROR_ALREADY_EXISTS},
+    {g_file_error_quark, G_FILE_ERROR_EXIST, VMDS_ERROR_ALREADY_EXISTS},
+    {g_io_error_quark, G_IO_ERROR_NOT_SUPPORTED, VMDS_ERROR_UNSUPPORTED},
+    {g_io_error_quark, G_IO_ERROR_TIMED_OUT, VMDS_ERROR_TIMED_OUT},
+};
+
 /**
  * vmds_error_convert:
  * @error: (inout): a #GError or %NULL
  *
  * Converts a foreign error (GIO, GLib file, key file) into %VMDS_ERROR in
- * place, keeping its message. Errors already in %VMDS_ERROR are kept.
+ * place, keeping its message. Errors already in %VMDS_ERROR are kept; those
+ * the table does not name become %VMDS_ERROR_INTERNAL.
  */
 void
 vmds_error_convert(GError **error)
@@ -29,27 +55,13 @@ vmds_error_convert(GError **error)
 
 	if (error == NULL || *error == NULL || (*error)->domain == VMDS_ERROR)
 		return;
-	if ((*error)->domain == G_KEY_FILE_ERROR ||
-	    g_error_matches(*error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT) ||
-	    g_error_matches(*error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA) ||
-	    g_error_matches(*error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE)) {
-		code = VMDS_ERROR_INVALID_ARGUMENT;
-	} else if (g_error_matches(*error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) ||
-		   g_error_matches(*error, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
-		code = VMDS_ERROR_NOT_FOUND;
-	} else if (g_error_matches(*error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED) ||
-		   g_error_matches(*error, G_FILE_ERROR, G_FILE_ERROR_ACCES) ||
-		   g_error_matches(*error, G_FILE_ERROR, G_FILE_ERROR_PERM)) {
-		code = VMDS_ERROR_ACCESS_DENIED;
-	} else if (g_error_matches(*error, G_IO_ERROR, G_IO_ERROR_NO_SPACE) ||
-		   g_error_matches(*error, G_FILE_ERROR, G_FILE_ERROR_NOSPC) ||
-		   g_error_matches(*error, G_FILE_ERROR, G_FILE_ERROR_IO)) {
-		code = VMDS_ERROR_STORAGE;
-	} else if (g_error_matches(*error, G_IO_ERROR, G_IO_ERROR_EXISTS) ||
-		   g_error_matches(*error, G_FILE_ERROR, G_FILE_ERROR_EXIST)) {
-		code = VMDS_ERROR_ALREADY_EXISTS;
-	} else if (g_error_matches(*error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED)) {
-		code = VMDS_ERROR_UNSUPPORTED;
+	for (guint i = 0; i < G_N_ELEMENTS(vmds_error_conversions); i++) {
+		if ((*error)->domain == vmds_error_conversions[i].domain() &&
+		    (vmds_error_conversions[i].code < 0 ||
+		     (*error)->code == vmds_error_conversions[i].code)) {
+			code = (gint)vmds_error_conversions[i].vmds_code;
+			break;
+		}
 	}
 	(*error)->domain = VMDS_ERROR;
 	(*error)->code = code;

@@ -35,6 +35,7 @@ static const struct {
     [VMDS_ERROR_UNAUTHENTICATED] = {"unauthenticated", "UNAUTHENTICATED", 401},
     [VMDS_ERROR_INTERNAL] = {"internal-error", "ERROR", 500},
     [VMDS_ERROR_UNAVAILABLE] = {"unavailable", "SERVICE_UNAVAILABLE", 503},
+    [VMDS_ERROR_TIMED_OUT] = {"timed-out", "TIMED_OUT", 504},
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(vmds_error_map) == VMDS_ERROR_LAST);
 

@@ -9,15 +9,18 @@
 
 /*
  * The base class of every plugin. A plugin is one feature across both
- * surfaces: in startup() it registers its guest RPC commands by name and its
- * REST routes by method and path pattern; the daemon dispatches to them.
+ * surfaces: in startup() it registers its guest RPC commands by name, its
+ * REST routes by method and path pattern, and the tables it keeps in every
+ * VM's store; the daemon dispatches to them. The execution contract is in
+ * vmds-plugin.h.
  */
 
 typedef struct {
 	gchar *name;
-	GKeyFile *config;
-	GPtrArray *commands; /* of VmdsCommand */
-	GPtrArray *routes;   /* of VmdsRoute */
+	VmdsContext *context; /* not a reference: the daemon owns its plugins */
+	GPtrArray *commands;  /* of VmdsCommand */
+	GPtrArray *routes;    /* of VmdsRoute */
+	GPtrArray *schemas;   /* of const VmdsStoreSchema, borrowed */
 } VmdsPluginPrivate;
 
 G_DEFINE_TYPE_WITH_PRIVATE(VmdsPlugin, vmds_plugin, G_TYPE_OBJECT)
@@ -56,34 +59,31 @@ vmds_plugin_get_name(VmdsPlugin *self)
 }
 
 /**
- * vmds_plugin_get_config:
+ * vmds_plugin_get_context:
  * @self: a #VmdsPlugin
  *
- * Returns: (transfer none) (nullable): the daemon's configuration
+ * Returns: (transfer none) (nullable): the daemon, as plugins see it; set
+ *   before configure()
  */
-GKeyFile *
-vmds_plugin_get_config(VmdsPlugin *self)
+VmdsContext *
+vmds_plugin_get_context(VmdsPlugin *self)
 {
 	VmdsPluginPrivate *priv = GET_PRIVATE(self);
 	g_return_val_if_fail(VMDS_IS_PLUGIN(self), NULL);
-	return priv->config;
+	return priv->context;
 }
 
 /**
- * vmds_plugin_set_config:
+ * vmds_plugin_set_context:
  * @self: a #VmdsPlugin
- * @config: (nullable): the daemon's configuration
- *
- * Called by the daemon before startup() and on every reload.
+ * @context: the daemon; it outlives the plugin
  */
 void
-vmds_plugin_set_config(VmdsPlugin *self, GKeyFile *config)
+vmds_plugin_set_context(VmdsPlugin *self, VmdsContext *context)
 {
 	VmdsPluginPrivate *priv = GET_PRIVATE(self);
 	g_return_if_fail(VMDS_IS_PLUGIN(self));
-	g_clear_pointer(&priv->config, g_key_file_unref);
-	if (config != NULL)
-		priv->config = g_key_file_ref(config);
+	priv->context = context;
 }
 
 /**
@@ -102,11 +102,12 @@ vmds_plugin_add_command(VmdsPlugin *self,
 			VmdsCommandFlags flags)
 {
 	VmdsPluginPrivate *priv = GET_PRIVATE(self);
-	VmdsCommand *command = g_new0(VmdsCommand, 1);
+	VmdsCommand *command;
 
 	g_return_if_fail(VMDS_IS_PLUGIN(self));
 	g_return_if_fail(name != NULL && func != NULL);
 
+	command = g_new0(VmdsCommand, 1);
 	command->name = g_strdup(name);
 	command->func = func;
 	command->flags = flags;
@@ -122,26 +123,54 @@ vmds_plugin_add_command(VmdsPlugin *self,
  *   `/api/vcenter/vm/{vm}/data-sets/{data_set}`, and a last `{name*}` for
  *   a parameter that takes the rest of the path, slashes and all
  * @func: its handler
+ * @flags: #VmdsRouteFlags
  *
- * Registers a REST route; call from startup().
+ * Registers a REST route; call from startup(). A route with `{vm}` is
+ * answered 404 for an unknown VM, and (unless %VMDS_ROUTE_FLAG_NO_STORE)
+ * 400 not-allowed-in-current-state for a VM whose store is not open,
+ * before @func runs.
  */
 void
 vmds_plugin_add_route(VmdsPlugin *self,
 		      const gchar *method,
 		      const gchar *pattern,
-		      VmdsRouteFunc func)
+		      VmdsRouteFunc func,
+		      VmdsRouteFlags flags)
 {
 	VmdsPluginPrivate *priv = GET_PRIVATE(self);
-	VmdsRoute *route = g_new0(VmdsRoute, 1);
+	VmdsRoute *route;
 
 	g_return_if_fail(VMDS_IS_PLUGIN(self));
 	g_return_if_fail(method != NULL && pattern != NULL && func != NULL);
 
+	route = g_new0(VmdsRoute, 1);
 	route->method = g_strdup(method);
 	route->pattern = g_strdup(pattern);
 	route->func = func;
+	route->flags = flags;
 	route->plugin = self;
 	g_ptr_array_add(priv->routes, route);
+}
+
+/**
+ * vmds_plugin_add_schema:
+ * @self: a #VmdsPlugin
+ * @schema: (transfer none): the tables the plugin keeps in every VM's
+ *   store; static, it must outlive the plugin
+ *
+ * Registers a store schema; call from startup(). Every store is opened
+ * with the schemas of all plugins, and migrated to their newest versions.
+ */
+void
+vmds_plugin_add_schema(VmdsPlugin *self, const VmdsStoreSchema *schema)
+{
+	VmdsPluginPrivate *priv = GET_PRIVATE(self);
+
+	g_return_if_fail(VMDS_IS_PLUGIN(self));
+	g_return_if_fail(schema != NULL && schema->component != NULL);
+	g_return_if_fail(schema->steps != NULL || schema->n_steps == 0);
+
+	g_ptr_array_add(priv->schemas, (gpointer)schema);
 }
 
 /**
@@ -173,6 +202,43 @@ vmds_plugin_get_routes(VmdsPlugin *self)
 }
 
 /**
+ * vmds_plugin_get_schemas:
+ * @self: a #VmdsPlugin
+ *
+ * Returns: (transfer none) (element-type VmdsStoreSchema): the registered
+ *   schemas
+ */
+GPtrArray *
+vmds_plugin_get_schemas(VmdsPlugin *self)
+{
+	VmdsPluginPrivate *priv = GET_PRIVATE(self);
+	g_return_val_if_fail(VMDS_IS_PLUGIN(self), NULL);
+	return priv->schemas;
+}
+
+/**
+ * vmds_plugin_configure:
+ * @self: a #VmdsPlugin
+ * @config: the configuration file
+ * @error: a #GError or %NULL
+ *
+ * Returns: %TRUE when the plugin took its settings from @config
+ */
+gboolean
+vmds_plugin_configure(VmdsPlugin *self, GKeyFile *config, GError **error)
+{
+	VmdsPluginClass *klass;
+
+	g_return_val_if_fail(VMDS_IS_PLUGIN(self), FALSE);
+	g_return_val_if_fail(config != NULL, FALSE);
+
+	klass = VMDS_PLUGIN_GET_CLASS(self);
+	if (klass->configure == NULL)
+		return TRUE;
+	return klass->configure(self, config, error);
+}
+
+/**
  * vmds_plugin_startup:
  * @self: a #VmdsPlugin
  * @error: a #GError or %NULL
@@ -182,8 +248,10 @@ vmds_plugin_get_routes(VmdsPlugin *self)
 gboolean
 vmds_plugin_startup(VmdsPlugin *self, GError **error)
 {
-	VmdsPluginClass *klass = VMDS_PLUGIN_GET_CLASS(self);
+	VmdsPluginClass *klass;
+
 	g_return_val_if_fail(VMDS_IS_PLUGIN(self), FALSE);
+	klass = VMDS_PLUGIN_GET_CLASS(self);
 	if (klass->startup == NULL)
 		return TRUE;
 	return klass->startup(self, error);
@@ -196,8 +264,10 @@ vmds_plugin_startup(VmdsPlugin *self, GError **error)
 void
 vmds_plugin_shutdown(VmdsPlugin *self)
 {
-	VmdsPluginClass *klass = VMDS_PLUGIN_GET_CLASS(self);
+	VmdsPluginClass *klass;
+
 	g_return_if_fail(VMDS_IS_PLUGIN(self));
+	klass = VMDS_PLUGIN_GET_CLASS(self);
 	if (klass->shutdown != NULL)
 		klass->shutdown(self);
 }
@@ -237,6 +307,7 @@ vmds_plugin_init(VmdsPlugin *self)
 	VmdsPluginPrivate *priv = GET_PRIVATE(self);
 	priv->commands = g_ptr_array_new_with_free_func((GDestroyNotify)vmds_command_free);
 	priv->routes = g_ptr_array_new_with_free_func((GDestroyNotify)vmds_route_free);
+	priv->schemas = g_ptr_array_new();
 }
 
 static void
@@ -244,9 +315,9 @@ vmds_plugin_finalize(GObject *obj)
 {
 	VmdsPluginPrivate *priv = GET_PRIVATE(VMDS_PLUGIN(obj));
 	g_free(priv->name);
-	g_clear_pointer(&priv->config, g_key_file_unref);
 	g_ptr_array_unref(priv->commands);
 	g_ptr_array_unref(priv->routes);
+	g_ptr_array_unref(priv->schemas);
 	G_OBJECT_CLASS(vmds_plugin_parent_class)->finalize(obj);
 }
 
@@ -308,4 +379,53 @@ vmds_stream_clear(VmdsStream *stream)
 	stream->func = NULL;
 	stream->data = NULL;
 	stream->free = NULL;
+}
+
+/**
+ * vmds_call_defer:
+ * @call: the #VmdsCall being run
+ * @timeout_ms: how long the guest may wait, at most; 0 for no deadline
+ *   (the guest's own timeout, or its going, still ends the wait)
+ *
+ * Answers the call later: the command returns %TRUE now, keeps the
+ * returned reference, and once it can, writes its reply into
+ * vmds_deferred_get_reply() and calls vmds_deferred_return(). Meanwhile the
+ * connection, the VM and the daemon go on serving others. At the deadline
+ * the guest gets %VMDS_ERROR_TIMED_OUT; when it is no longer wanted, the
+ * deferred's cancellable is cancelled and a return does nothing.
+ *
+ * A call may be run again should its group fail to commit: the deferral of
+ * the first run is then cancelled.
+ *
+ * Returns: (transfer full): the reply to come
+ */
+VmdsDeferred *
+vmds_call_defer(VmdsCall *call, guint timeout_ms)
+{
+	g_return_val_if_fail(call != NULL, NULL);
+	g_return_val_if_fail(call->deferred == NULL, NULL);
+
+	call->deferred = vmds_deferred_new(timeout_ms);
+	return vmds_deferred_ref(call->deferred);
+}
+
+/**
+ * vmds_request_defer:
+ * @request: the #VmdsRequest being answered
+ * @timeout_ms: how long the client may wait, at most; 0 for no deadline
+ *
+ * As vmds_call_defer(), for a REST route: the reply's status is set with
+ * vmds_deferred_set_status() and its body written into
+ * vmds_deferred_get_reply(). The HTTP message waits, paused, meanwhile.
+ *
+ * Returns: (transfer full): the reply to come
+ */
+VmdsDeferred *
+vmds_request_defer(VmdsRequest *request, guint timeout_ms)
+{
+	g_return_val_if_fail(request != NULL, NULL);
+	g_return_val_if_fail(request->deferred == NULL, NULL);
+
+	request->deferred = vmds_deferred_new(timeout_ms);
+	return vmds_deferred_ref(request->deferred);
 }

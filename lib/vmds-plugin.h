@@ -7,19 +7,55 @@
 
 #include <gmodule.h>
 
+#include "vmds-context.h"
+#include "vmds-deferred.h"
 #include "vmds-store.h"
 
 G_BEGIN_DECLS
 
-/* bumped whenever VmdsPluginClass, VmdsCall or VmdsRequest change */
-#define VMDS_PLUGIN_API_VERSION 2
+/* bumped whenever VmdsPluginClass, VmdsCall, VmdsRequest or the functions a
+ * plugin calls change */
+#define VMDS_PLUGIN_API_VERSION 3
 
 #define VMDS_TYPE_PLUGIN (vmds_plugin_get_type())
 G_DECLARE_DERIVABLE_TYPE(VmdsPlugin, vmds_plugin, VMDS, PLUGIN, GObject)
 
+/**
+ * VmdsPluginClass:
+ * @parent_class: the parent class
+ * @configure: reads the plugin's group of the configuration file (named
+ *   after the plugin) and takes its settings: before startup(), and again
+ *   on every reload. A failure names the key and keeps the settings the
+ *   plugin had (at start: the daemon does not start)
+ * @startup: registers the plugin's commands, routes and store schemas; a
+ *   failure keeps the daemon from starting
+ * @shutdown: the daemon stops
+ *
+ * The execution contract, which every plugin keeps:
+ *
+ * - Everything runs in the daemon's main thread, one call at a time: a
+ *   command or a route must not block (no waiting on the network, on a
+ *   child, on a lock); to wait for something, defer the reply
+ *   (vmds_call_defer(), vmds_request_defer()).
+ * - A guest command runs inside a group commit: the requests of one VM read
+ *   in the same main loop turn share one transaction, and no reply is sent
+ *   before it is durable. Should the group fail to commit, every command of
+ *   it is run again, on its own. So a command changes nothing outside its
+ *   VM's store before the group commits: no files, no messages to other
+ *   processes, no state in memory that a second run would find changed.
+ *   What it keeps in memory of what it read from the store must be
+ *   forgotten on the store's #VmdsStore::rolled-back.
+ * - A command or route that writes the store does so in one transaction
+ *   (vmds_store_begin() ... vmds_store_end()): all of it or nothing.
+ * - Every request is answered: a command either returns, with its reply
+ *   or an error, or defers and later returns; the core answers a deferred
+ *   reply whose deadline passed with %VMDS_ERROR_TIMED_OUT.
+ * - Input from a guest or a REST client is hostile: every length is
+ *   bounded before it is used, every JSON member type-checked (vmds-json.h).
+ */
 struct _VmdsPluginClass {
 	GObjectClass parent_class;
-	/* register commands and routes; a failure keeps the plugin out */
+	gboolean (*configure)(VmdsPlugin *self, GKeyFile *config, GError **error);
 	gboolean (*startup)(VmdsPlugin *self, GError **error);
 	void (*shutdown)(VmdsPlugin *self);
 	gpointer padding[8];
@@ -32,8 +68,12 @@ struct _VmdsPluginClass {
  * @store: that VM's store
  * @uid: the caller's user id (SO_PEERCRED)
  * @privileged: root, the daemon's user, or in the configured group
- * @args: the bytes after the first space of the request, NUL-terminated
+ * @args: the bytes after the first space of the request, NUL-terminated;
+ *   they hold no other NUL
  * @args_len: their length
+ * @reply: where the command writes its reply: for a command with
+ *   %VMDS_COMMAND_FLAG_ENVELOPE the members of the envelope after
+ *   `"result":true` (`"datasets":[...]`, or nothing), else the reply text
  *
  * One guest RPC as a command handler sees it.
  */
@@ -45,6 +85,10 @@ typedef struct {
 	gboolean privileged;
 	const gchar *args;
 	gsize args_len;
+	GString *reply;
+	/*< private >*/
+	VmdsDeferred *deferred;
+	gpointer padding[4];
 } VmdsCall;
 
 /**
@@ -103,16 +147,33 @@ typedef struct {
 	guint status;
 	GString *response;
 	VmdsStream stream;
+	/*< private >*/
+	VmdsDeferred *deferred;
+	gpointer padding[4];
 } VmdsRequest;
 
-/* returns TRUE for a `1 ` reply, FALSE for `0 `; the text goes into @reply */
-typedef gboolean (*VmdsCommandFunc)(VmdsPlugin *plugin, const VmdsCall *call, GString *reply);
+/**
+ * VmdsCommandFunc:
+ * @plugin: the plugin that registered the command
+ * @call: the call; the command writes its reply into @call->reply
+ * @error: where a failure goes
+ *
+ * Returns: %TRUE with the reply written (or deferred), %FALSE with @error
+ *   set. The core answers: `1 ` and the reply text, or `0 ` and the error's
+ *   message; with %VMDS_COMMAND_FLAG_ENVELOPE always `1 ` and the JSON
+ *   envelope, `{"result":true,...}` or `{"result":false,"error-id":...,
+ *   "error-message":...}`
+ */
+typedef gboolean (*VmdsCommandFunc)(VmdsPlugin *plugin, VmdsCall *call, GError **error);
 typedef gboolean (*VmdsRouteFunc)(VmdsPlugin *plugin, VmdsRequest *request, GError **error);
 
 typedef enum {
 	VMDS_COMMAND_FLAG_NONE = 0,
-	/* the daemon answers `0 Permission denied` to unprivileged callers */
+	/* unprivileged callers are refused: `0 Permission denied`, or in an
+	 * envelope access-denied */
 	VMDS_COMMAND_FLAG_PRIVILEGED = 1 << 0,
+	/* replies and failures are the JSON envelope of the DataSets commands */
+	VMDS_COMMAND_FLAG_ENVELOPE = 1 << 1,
 } VmdsCommandFlags;
 
 typedef struct {
@@ -122,10 +183,18 @@ typedef struct {
 	VmdsPlugin *plugin;
 } VmdsCommand;
 
+typedef enum {
+	VMDS_ROUTE_FLAG_NONE = 0,
+	/* served for a VM whose store is not open (another process holds it);
+	 * VmdsRequest.store is then %NULL */
+	VMDS_ROUTE_FLAG_NO_STORE = 1 << 0,
+} VmdsRouteFlags;
+
 typedef struct {
 	gchar *method;
 	gchar *pattern;
 	VmdsRouteFunc func;
+	VmdsRouteFlags flags;
 	VmdsPlugin *plugin;
 } VmdsRoute;
 
@@ -134,10 +203,12 @@ void vmds_request_set_stream(VmdsRequest *request,
 			     gpointer data,
 			     GDestroyNotify free_func);
 void vmds_stream_clear(VmdsStream *stream);
+VmdsDeferred *vmds_call_defer(VmdsCall *call, guint timeout_ms);
+VmdsDeferred *vmds_request_defer(VmdsRequest *request, guint timeout_ms);
 
 const gchar *vmds_plugin_get_name(VmdsPlugin *self);
-GKeyFile *vmds_plugin_get_config(VmdsPlugin *self);
-void vmds_plugin_set_config(VmdsPlugin *self, GKeyFile *config);
+VmdsContext *vmds_plugin_get_context(VmdsPlugin *self);
+void vmds_plugin_set_context(VmdsPlugin *self, VmdsContext *context);
 void vmds_plugin_add_command(VmdsPlugin *self,
 			     const gchar *name,
 			     VmdsCommandFunc func,
@@ -145,9 +216,13 @@ void vmds_plugin_add_command(VmdsPlugin *self,
 void vmds_plugin_add_route(VmdsPlugin *self,
 			   const gchar *method,
 			   const gchar *pattern,
-			   VmdsRouteFunc func);
+			   VmdsRouteFunc func,
+			   VmdsRouteFlags flags);
+void vmds_plugin_add_schema(VmdsPlugin *self, const VmdsStoreSchema *schema);
 GPtrArray *vmds_plugin_get_commands(VmdsPlugin *self);
 GPtrArray *vmds_plugin_get_routes(VmdsPlugin *self);
+GPtrArray *vmds_plugin_get_schemas(VmdsPlugin *self);
+gboolean vmds_plugin_configure(VmdsPlugin *self, GKeyFile *config, GError **error);
 gboolean vmds_plugin_startup(VmdsPlugin *self, GError **error);
 void vmds_plugin_shutdown(VmdsPlugin *self);
 

@@ -18,10 +18,6 @@
 /* how long a statement waits for a lock held by another connection */
 #define VMDS_STORE_BUSY_TIMEOUT_MS 5000
 
-/* what a cached value costs beyond its bytes (the table's slot, the
- * allocator's header), roughly: so that many tiny values count too */
-#define VMDS_STORE_CACHE_OVERHEAD 64
-
 /* a group commit: transactions are savepoints in one transaction, which is
  * begun by the first of them, so a group of reads costs nothing */
 typedef enum {
@@ -36,139 +32,21 @@ struct _VmdsStore {
 	gchar *dir; /* of path */
 	sqlite3 *db;
 	gint lock_fd;
-	gint schema_version;
-	GHashTable *stmts;  /* sql (its address) -> sqlite3_stmt (finalized on removal) */
-	GHashTable *cache;  /* see vmds_store_get_cache() */
-	GHashTable *values; /* see vmds_store_lookup_value(); NULL while empty */
-	gsize values_cost;  /* what the values cost, VMDS_STORE_CACHE_MAX_BYTES at most */
+	GHashTable *versions; /* component name -> its version (GUINT_TO_POINTER) */
+	GHashTable *stmts;    /* sql (its address) -> sqlite3_stmt (finalized on removal) */
 	VmdsStoreBatch batch;
 };
 
-/* an entry value kept in memory, in one allocation that is its own key in
- * the store's table of values */
-typedef struct {
-	gint64 dataset_id;
-	const gchar *key; /* in data, NUL-terminated */
-	gsize key_len;
-	gsize value_len;
-	gchar data[]; /* the key, its NUL, the value */
-} VmdsStoreValue;
-
 G_DEFINE_FINAL_TYPE(VmdsStore, vmds_store, G_TYPE_OBJECT)
 
-/*
- * The schema, one step per version: migrations[N - 1] takes a store from
- * user_version N - 1 to N. Steps are append only; never edit a released one.
- *
- * Keys and values are BLOBs so that length() counts bytes and ORDER BY key is
- * byte order (memcmp). datasets.used (key bytes + value bytes of the data
- * set's entries) is kept by triggers, so the VM total is a sum over data sets,
- * not over entries; from version 2 datasets.entry_count too.
- */
-static const gchar *const vmds_store_migrations[] = {
-    /* 1: the initial schema */
-    "CREATE TABLE datasets ("
-    "  id INTEGER PRIMARY KEY,"
-    "  name TEXT UNIQUE NOT NULL,"
-    "  description TEXT NOT NULL,"
-    "  host INTEGER NOT NULL CHECK (host BETWEEN 0 AND 2),"
-    "  guest INTEGER NOT NULL CHECK (guest BETWEEN 0 AND 2),"
-    "  omit INTEGER NOT NULL CHECK (omit IN (0, 1)),"
-    "  used INTEGER NOT NULL DEFAULT 0"
-    ");"
-    "CREATE TABLE entries ("
-    "  dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,"
-    "  key BLOB NOT NULL CHECK (typeof(key) = 'blob'),"
-    "  value BLOB NOT NULL CHECK (typeof(value) = 'blob'),"
-    "  PRIMARY KEY (dataset_id, key)"
-    ") WITHOUT ROWID;"
-    "CREATE TRIGGER entries_used_insert AFTER INSERT ON entries BEGIN"
-    "  UPDATE datasets SET used = used + length(NEW.key) + length(NEW.value)"
-    "    WHERE id = NEW.dataset_id;"
-    "END;"
-    "CREATE TRIGGER entries_used_update AFTER UPDATE ON entries BEGIN"
-    "  UPDATE datasets SET used = used - length(OLD.key) - length(OLD.value)"
-    "    WHERE id = OLD.dataset_id;"
-    "  UPDATE datasets SET used = used + length(NEW.key) + length(NEW.value)"
-    "    WHERE id = NEW.dataset_id;"
-    "END;"
-    "CREATE TRIGGER entries_used_delete AFTER DELETE ON entries BEGIN"
-    "  UPDATE datasets SET used = used - length(OLD.key) - length(OLD.value)"
-    "    WHERE id = OLD.dataset_id;"
-    "END;",
+/* the store's own table: the version of each component's tables */
+static const gchar vmds_store_components_sql[] = "CREATE TABLE components ("
+						 "  name TEXT PRIMARY KEY,"
+						 "  version INTEGER NOT NULL CHECK (version >= 0)"
+						 ") WITHOUT ROWID";
 
-    /* 2: long values in chunks, and a count of entries per data set.
-     *
-     * An entry's value is entries.value followed by its chunks in id order:
-     * the rows of entry_chunks whose owner is entries.chunks (NULL: none);
-     * entries.tail is the bytes in chunks. An entry whose key and value
-     * are more than 960 bytes together (VMDS_STORE_INLINE_MAX when this
-     * step was written) keeps no value inline, for three reasons. SQLite
-     * rewrites a whole record when any column of it changes: appending
-     * then rewrites the last chunk and the small entries row, not the
-     * value. A WITHOUT ROWID table is a b-tree of whole records: a search
-     * that compares its key with a record that overflows its page reads all
-     * of that record, so big records in `entries` would make every lookup
-     * near them slow. And such a record takes an overflow page of its own.
-     * Chunks live in a table with integer keys; a chunk's id is above every
-     * id before it, so id order is append order, and an entry's first
-     * chunk's id is its owner id.
-     *
-     * The entries triggers count length(value) + tail, so `used` means what
-     * it meant in step 1; an update of an entry changes neither its data
-     * set nor its key (they are its primary key), so one UPDATE of
-     * datasets does, and none when the size is the same. Replacing an
-     * entry's chunks or deleting the entry deletes its old chunks. */
-    "ALTER TABLE entries ADD COLUMN tail INTEGER NOT NULL DEFAULT 0 CHECK (tail >= 0);"
-    "ALTER TABLE entries ADD COLUMN chunks INTEGER;"
-    "ALTER TABLE datasets ADD COLUMN entry_count INTEGER NOT NULL DEFAULT 0;"
-    "CREATE TABLE entry_chunks ("
-    "  id INTEGER PRIMARY KEY,"
-    "  owner INTEGER NOT NULL,"
-    "  data BLOB NOT NULL CHECK (typeof(data) = 'blob')"
-    ");"
-    "CREATE INDEX entry_chunks_owner ON entry_chunks (owner);"
-    "DROP TRIGGER entries_used_insert;"
-    "DROP TRIGGER entries_used_update;"
-    "DROP TRIGGER entries_used_delete;"
-    "CREATE TEMP TABLE vmds_moved AS SELECT"
-    "  row_number() OVER (ORDER BY dataset_id, key) AS id, dataset_id, key"
-    "  FROM entries WHERE length(key) + length(value) > 960;"
-    "INSERT INTO entry_chunks (id, owner, data)"
-    "  SELECT m.id, m.id, e.value FROM vmds_moved AS m"
-    "  JOIN entries AS e ON e.dataset_id = m.dataset_id AND e.key = m.key;"
-    "UPDATE entries SET tail = length(value), value = X'', chunks = m.id"
-    "  FROM vmds_moved AS m"
-    "  WHERE entries.dataset_id = m.dataset_id AND entries.key = m.key;"
-    "DROP TABLE vmds_moved;"
-    "UPDATE datasets SET entry_count ="
-    "  (SELECT count(*) FROM entries WHERE entries.dataset_id = datasets.id);"
-    "CREATE TRIGGER entries_used_insert AFTER INSERT ON entries BEGIN"
-    "  UPDATE datasets SET used = used + length(NEW.key) + length(NEW.value) + NEW.tail,"
-    "    entry_count = entry_count + 1"
-    "    WHERE id = NEW.dataset_id;"
-    "END;"
-    "CREATE TRIGGER entries_used_update AFTER UPDATE ON entries"
-    "  WHEN length(NEW.value) + NEW.tail != length(OLD.value) + OLD.tail BEGIN"
-    "  UPDATE datasets SET used = used + length(NEW.value) + NEW.tail"
-    "    - length(OLD.value) - OLD.tail"
-    "    WHERE id = NEW.dataset_id;"
-    "END;"
-    "CREATE TRIGGER entries_used_delete AFTER DELETE ON entries BEGIN"
-    "  UPDATE datasets SET used = used - length(OLD.key) - length(OLD.value) - OLD.tail,"
-    "    entry_count = entry_count - 1"
-    "    WHERE id = OLD.dataset_id;"
-    "END;"
-    "CREATE TRIGGER entries_chunks_update AFTER UPDATE OF chunks ON entries"
-    "  WHEN OLD.chunks IS NOT NULL AND OLD.chunks IS NOT NEW.chunks BEGIN"
-    "  DELETE FROM entry_chunks WHERE owner = OLD.chunks;"
-    "END;"
-    "CREATE TRIGGER entries_chunks_delete AFTER DELETE ON entries"
-    "  WHEN OLD.chunks IS NOT NULL BEGIN"
-    "  DELETE FROM entry_chunks WHERE owner = OLD.chunks;"
-    "END;",
-};
-G_STATIC_ASSERT(G_N_ELEMENTS(vmds_store_migrations) == VMDS_STORE_SCHEMA_VERSION);
+enum { SIGNAL_COMMITTED, SIGNAL_ROLLED_BACK, SIGNAL_CLOSED, SIGNAL_LAST };
+static guint vmds_store_signals[SIGNAL_LAST] = {0};
 
 static void
 vmds_store_stmt_free_cb(gpointer data)
@@ -176,56 +54,15 @@ vmds_store_stmt_free_cb(gpointer data)
 	sqlite3_finalize(data);
 }
 
-static guint
-vmds_store_value_hash_cb(gconstpointer data)
-{
-	const VmdsStoreValue *value = data;
-
-	return g_str_hash(value->key) ^ g_int64_hash(&value->dataset_id);
-}
-
-static gboolean
-vmds_store_value_equal_cb(gconstpointer a, gconstpointer b)
-{
-	const VmdsStoreValue *value_a = a;
-	const VmdsStoreValue *value_b = b;
-
-	return value_a->dataset_id == value_b->dataset_id &&
-	       strcmp(value_a->key, value_b->key) == 0;
-}
-
-static gsize
-vmds_store_value_cost(gsize key_len, gsize value_len)
-{
-	return sizeof(VmdsStoreValue) + key_len + 1 + value_len + VMDS_STORE_CACHE_OVERHEAD;
-}
-
-/* an empty cache of values costs nothing: the table goes with its values */
-static void
-vmds_store_forget_all_values(VmdsStore *self)
-{
-	g_clear_pointer(&self->values, g_hash_table_unref);
-	self->values_cost = 0;
-}
-
-/* the one place that says everything cached may be void: a transaction or a
- * savepoint rolled back, so what was read inside it did not happen, or the
- * store closed */
-static void
-vmds_store_forget_all(VmdsStore *self)
-{
-	g_hash_table_remove_all(self->cache);
-	vmds_store_forget_all_values(self);
-}
-
 /* SQLite rolled a transaction back, asked to or on its own (SQLITE_FULL,
- * SQLITE_IOERR...): what the caches hold may have been read inside it */
+ * SQLITE_IOERR...): what caches hold may have been read inside it. Called
+ * inside SQLite: the handlers of ::rolled-back must not use the store */
 static void
 vmds_store_rollback_cb(gpointer user_data)
 {
 	VmdsStore *self = user_data;
 
-	vmds_store_forget_all(self);
+	g_signal_emit(self, vmds_store_signals[SIGNAL_ROLLED_BACK], 0);
 }
 
 /* whether @msg tells where the store lives: its path, or its directory */
@@ -330,52 +167,186 @@ vmds_store_query_one(VmdsStore *self, const gchar *sql, gchar **text, gint64 *nu
 	return TRUE;
 }
 
-/* one step of the schema and its version, in one transaction */
+/* binds @text to @stmt's parameter @idx; FALSE with an error if it fails */
 static gboolean
-vmds_store_migrate_step(VmdsStore *self, gint64 v, GError **error)
+vmds_store_bind_text(
+    VmdsStore *self, sqlite3_stmt *stmt, gint idx, const gchar *text, GError **error)
 {
-	g_autofree gchar *bump = g_strdup_printf("PRAGMA user_version = %" G_GINT64_FORMAT, v);
+	gint rc = sqlite3_bind_text(stmt, idx, text, -1, SQLITE_STATIC);
 
+	if (rc != SQLITE_OK)
+		return vmds_store_set_error(self, rc, error);
+	return TRUE;
+}
+
+/* notes in the `components` table that @component is at @version */
+static gboolean
+vmds_store_set_version(VmdsStore *self, const gchar *component, guint version, GError **error)
+{
+	g_autoptr(VmdsStoreStmt) stmt =
+	    vmds_store_prepare(self,
+			       "INSERT INTO components (name, version) VALUES (?1, ?2) "
+			       "ON CONFLICT (name) DO UPDATE SET version = excluded.version",
+			       error);
+
+	if (stmt == NULL || !vmds_store_bind_text(self, stmt, 1, component, error))
+		return FALSE;
+	sqlite3_bind_int64(stmt, 2, version);
+	if (!vmds_store_step_done(self, stmt, error))
+		return FALSE;
+	g_hash_table_insert(self->versions, g_strdup(component), GUINT_TO_POINTER(version));
+	return TRUE;
+}
+
+/* reads the `components` table into self->versions */
+static gboolean
+vmds_store_read_versions(VmdsStore *self, GError **error)
+{
+	g_autoptr(VmdsStoreStmt) stmt =
+	    vmds_store_prepare(self, "SELECT name, version FROM components", error);
+	gint rc;
+
+	if (stmt == NULL)
+		return FALSE;
+	g_hash_table_remove_all(self->versions);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		gint64 version = sqlite3_column_int64(stmt, 1);
+		g_hash_table_insert(self->versions,
+				    g_strdup((const gchar *)sqlite3_column_text(stmt, 0)),
+				    GUINT_TO_POINTER((guint)CLAMP(version, 0, G_MAXUINT)));
+	}
+	if (rc != SQLITE_DONE) {
+		vmds_store_set_error(self, rc, error);
+		g_prefix_error(error, "failed to read the versions of %s: ", self->path);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* @schemas' only component flagged VMDS_STORE_SCHEMA_FLAG_LEGACY, or NULL */
+static const VmdsStoreSchema *
+vmds_store_find_legacy(GPtrArray *schemas)
+{
+	for (guint i = 0; schemas != NULL && i < schemas->len; i++) {
+		const VmdsStoreSchema *schema = g_ptr_array_index(schemas, i);
+		if ((schema->flags & VMDS_STORE_SCHEMA_FLAG_LEGACY) != 0)
+			return schema;
+	}
+	return NULL;
+}
+
+/*
+ * Makes the store track versions per component: a new store gets its
+ * `components` table; one written before (user_version 1 or 2) gets it with
+ * the version of the component it held all along, in one transaction.
+ */
+static gboolean
+vmds_store_upgrade_format(VmdsStore *self, gint64 user_version, GPtrArray *schemas, GError **error)
+{
+	const VmdsStoreSchema *legacy = vmds_store_find_legacy(schemas);
+	g_autofree gchar *bump =
+	    g_strdup_printf("PRAGMA user_version = %d", VMDS_STORE_FORMAT_VERSION);
+
+	if (user_version > 0 && legacy == NULL) {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_UNSUPPORTED,
+			    "store %s was written by an earlier vmds (version %" G_GINT64_FORMAT
+			    "), and no plugin loaded claims its tables: install the plugins it "
+			    "was written with",
+			    self->path,
+			    user_version);
+		return FALSE;
+	}
 	if (!vmds_store_begin(self, error))
 		return FALSE;
-	if (!vmds_store_exec(self, vmds_store_migrations[v - 1], "run the step", error) ||
-	    !vmds_store_exec(self, bump, "set the version", error)) {
+	if (!vmds_store_exec(self, vmds_store_components_sql, "create the components", error) ||
+	    (user_version > 0 &&
+	     !vmds_store_set_version(self, legacy->component, (guint)user_version, error)) ||
+	    !vmds_store_exec(self, bump, "set the format version", error)) {
+		vmds_store_rollback(self);
+		g_hash_table_remove_all(self->versions);
+		return FALSE;
+	}
+	return vmds_store_commit(self, error);
+}
+
+/* one step of a component's schema and its new version, in one transaction */
+static gboolean
+vmds_store_migrate_step(VmdsStore *self, const VmdsStoreSchema *schema, guint v, GError **error)
+{
+	if (!vmds_store_begin(self, error))
+		return FALSE;
+	if (!vmds_store_exec(self, schema->steps[v - 1], "run the step", error) ||
+	    !vmds_store_set_version(self, schema->component, v, error)) {
 		vmds_store_rollback(self);
 		return FALSE;
 	}
 	return vmds_store_commit(self, error);
 }
 
+/* takes @schema's tables to its newest version; a store that has them newer
+ * than this build knows is refused, not touched */
 static gboolean
-vmds_store_migrate(VmdsStore *self, GError **error)
+vmds_store_migrate_component(VmdsStore *self, const VmdsStoreSchema *schema, GError **error)
 {
-	gint64 version = 0;
+	guint version = vmds_store_get_version(self, schema->component);
 
-	if (!vmds_store_query_one(self, "PRAGMA user_version", NULL, &version, error))
-		return FALSE;
-	if (version > VMDS_STORE_SCHEMA_VERSION || version < 0) {
+	if (version > schema->n_steps) {
 		g_set_error(error,
 			    VMDS_ERROR,
 			    VMDS_ERROR_UNSUPPORTED,
-			    "store %s has schema version %" G_GINT64_FORMAT
-			    ", newer than version %d that this build supports",
+			    "store %s has the tables of %s at version %u, newer than version %u "
+			    "that this build supports",
 			    self->path,
+			    schema->component,
 			    version,
-			    VMDS_STORE_SCHEMA_VERSION);
+			    schema->n_steps);
 		return FALSE;
 	}
-	for (gint64 v = version + 1; v <= VMDS_STORE_SCHEMA_VERSION; v++) {
-		if (!vmds_store_migrate_step(self, v, error)) {
+	for (guint v = version + 1; v <= schema->n_steps; v++) {
+		if (!vmds_store_migrate_step(self, schema, v, error)) {
 			g_prefix_error(
 			    error,
-			    "failed to migrate store %s to schema version %" G_GINT64_FORMAT ": ",
+			    "failed to migrate the tables of %s in store %s to version %u: ",
+			    schema->component,
 			    self->path,
 			    v);
 			return FALSE;
 		}
-		g_debug("migrated %s to schema version %" G_GINT64_FORMAT, self->path, v);
+		g_debug("migrated %s of %s to version %u", schema->component, self->path, v);
 	}
-	self->schema_version = VMDS_STORE_SCHEMA_VERSION;
+	return TRUE;
+}
+
+static gboolean
+vmds_store_migrate(VmdsStore *self, GPtrArray *schemas, GError **error)
+{
+	gint64 user_version = 0;
+
+	if (!vmds_store_query_one(self, "PRAGMA user_version", NULL, &user_version, error))
+		return FALSE;
+	if (user_version > VMDS_STORE_FORMAT_VERSION || user_version < 0) {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_UNSUPPORTED,
+			    "store %s has format version %" G_GINT64_FORMAT
+			    ", newer than version %d that this build supports",
+			    self->path,
+			    user_version,
+			    VMDS_STORE_FORMAT_VERSION);
+		return FALSE;
+	}
+	if (user_version < VMDS_STORE_FORMAT_VERSION) {
+		if (!vmds_store_upgrade_format(self, user_version, schemas, error))
+			return FALSE;
+	} else if (!vmds_store_read_versions(self, error)) {
+		return FALSE;
+	}
+	for (guint i = 0; schemas != NULL && i < schemas->len; i++) {
+		if (!vmds_store_migrate_component(self, g_ptr_array_index(schemas, i), error))
+			return FALSE;
+	}
 	return TRUE;
 }
 
@@ -440,7 +411,7 @@ vmds_store_create_private(VmdsStore *self, GError **error)
 }
 
 static gboolean
-vmds_store_open_db(VmdsStore *self, GError **error)
+vmds_store_open_db(VmdsStore *self, GPtrArray *schemas, GError **error)
 {
 	g_autofree gchar *journal_mode = NULL;
 	gint rc;
@@ -489,27 +460,30 @@ vmds_store_open_db(VmdsStore *self, GError **error)
 		g_prefix_error(error, "%s: ", self->path);
 		return FALSE;
 	}
-	return vmds_store_migrate(self, error);
+	return vmds_store_migrate(self, schemas, error);
 }
 
 /**
  * vmds_store_open:
  * @path: the store file, e.g. `<state-dir>/vms/vm-1/vm-1.dsd`
+ * @schemas: (nullable) (element-type VmdsStoreSchema): the tables the
+ *   components keep in it
  * @error: (nullable): return location for a #GError
  *
  * Opens one VM's store, creating it and its directory (mode 0700) if needed,
- * and migrates its schema to %VMDS_STORE_SCHEMA_VERSION. The store holds an
+ * and takes the tables of each of @schemas to their newest version. Tables
+ * of components not in @schemas are left as they are. The store holds an
  * exclusive lock on `<path>.lock` until it is closed, so no other process (or
  * other open in this one) serves the same VM at the same time.
  *
  * Fails with %VMDS_ERROR_NOT_ALLOWED_IN_CURRENT_STATE when the store is locked,
- * %VMDS_ERROR_UNSUPPORTED when its schema is newer than this build, and
- * %VMDS_ERROR_STORAGE when SQLite or the file system fails.
+ * %VMDS_ERROR_UNSUPPORTED when its format or a component's tables are newer
+ * than this build, and %VMDS_ERROR_STORAGE when SQLite or the file system fails.
  *
  * Returns: (transfer full): a #VmdsStore, or %NULL on error
  */
 VmdsStore *
-vmds_store_open(const gchar *path, GError **error)
+vmds_store_open(const gchar *path, GPtrArray *schemas, GError **error)
 {
 	g_autoptr(VmdsStore) self = NULL;
 
@@ -532,7 +506,7 @@ vmds_store_open(const gchar *path, GError **error)
 	}
 	if (!vmds_store_lock(self, error))
 		return NULL;
-	if (!vmds_store_open_db(self, error))
+	if (!vmds_store_open_db(self, schemas, error))
 		return NULL;
 	return g_steal_pointer(&self);
 }
@@ -551,17 +525,19 @@ vmds_store_get_path(VmdsStore *self)
 }
 
 /**
- * vmds_store_get_schema_version:
+ * vmds_store_get_version:
  * @self: a #VmdsStore
+ * @component: a component's name
  *
- * Returns: the schema version of the open store (after migration, always
- * %VMDS_STORE_SCHEMA_VERSION)
+ * Returns: the version of @component's tables in the store: after it was
+ *   opened with the component's schema, its newest; 0 for none
  */
-gint
-vmds_store_get_schema_version(VmdsStore *self)
+guint
+vmds_store_get_version(VmdsStore *self, const gchar *component)
 {
 	g_return_val_if_fail(VMDS_IS_STORE(self), 0);
-	return self->schema_version;
+	g_return_val_if_fail(component != NULL, 0);
+	return GPOINTER_TO_UINT(g_hash_table_lookup(self->versions, component));
 }
 
 /**
@@ -612,177 +588,6 @@ vmds_store_prepare(VmdsStore *self, const gchar *sql, GError **error)
 	}
 	g_hash_table_insert(self->stmts, (gpointer)sql, stmt);
 	return stmt;
-}
-
-/**
- * vmds_store_lookup_value:
- * @self: a #VmdsStore
- * @dataset_id: the id of the data set's row
- * @key: the entry's key
- * @value_len: (out): the length of the value in bytes
- *
- * Looks up the value of an entry in the store's cache of small values, which
- * the engine fills with vmds_store_cache_value() as it reads them, so that
- * reading one again does not ask SQLite.
- *
- * The store empties the cache along with the one of vmds_store_get_cache():
- * whenever a transaction or a savepoint rolls back and when it closes.
- * Whoever changes an entry must forget its value (vmds_store_forget_value(),
- * vmds_store_forget_values()) before the change.
- *
- * Returns: (transfer none) (array length=value_len) (nullable): the value,
- * not NUL-terminated, valid until the next call that changes the cache; or
- * %NULL when the cache does not hold it
- */
-const gchar *
-vmds_store_lookup_value(VmdsStore *self, gint64 dataset_id, const gchar *key, gsize *value_len)
-{
-	VmdsStoreValue probe = {.dataset_id = dataset_id, .key = key};
-	const VmdsStoreValue *value;
-
-	g_return_val_if_fail(VMDS_IS_STORE(self), NULL);
-	g_return_val_if_fail(key != NULL, NULL);
-	g_return_val_if_fail(value_len != NULL, NULL);
-
-	if (self->values == NULL)
-		return NULL;
-	value = g_hash_table_lookup(self->values, &probe);
-	if (value == NULL)
-		return NULL;
-	*value_len = value->value_len;
-	return value->data + value->key_len + 1;
-}
-
-/**
- * vmds_store_cache_value:
- * @self: a #VmdsStore
- * @dataset_id: the id of the data set's row
- * @key: the entry's key
- * @value: (array length=value_len): the value just read from the store
- * @value_len: the length of @value in bytes
- *
- * Keeps a copy of an entry's value, if it is at most
- * %VMDS_STORE_CACHE_MAX_VALUE bytes long. When the values kept would cost
- * more than %VMDS_STORE_CACHE_MAX_BYTES (with their keys and what the table
- * spends on each), the cache forgets all of them first.
- */
-void
-vmds_store_cache_value(
-    VmdsStore *self, gint64 dataset_id, const gchar *key, const gchar *value, gsize value_len)
-{
-	VmdsStoreValue *cached;
-	gsize key_len;
-	gsize cost;
-
-	g_return_if_fail(VMDS_IS_STORE(self));
-	g_return_if_fail(key != NULL);
-	g_return_if_fail(value != NULL || value_len == 0);
-
-	if (value_len > VMDS_STORE_CACHE_MAX_VALUE || self->db == NULL)
-		return;
-	key_len = strlen(key);
-	cost = vmds_store_value_cost(key_len, value_len);
-	if (cost > VMDS_STORE_CACHE_MAX_BYTES)
-		return;
-	vmds_store_forget_value(self, dataset_id, key);
-	/* full: start again, simpler than choosing what to evict, and it
-	 * costs only when more small values are read than fit */
-	if (self->values_cost + cost > VMDS_STORE_CACHE_MAX_BYTES)
-		vmds_store_forget_all_values(self);
-	if (self->values == NULL) {
-		self->values = g_hash_table_new_full(
-		    vmds_store_value_hash_cb, vmds_store_value_equal_cb, g_free, NULL);
-	}
-
-	cached = g_malloc(sizeof(*cached) + key_len + 1 + value_len);
-	cached->dataset_id = dataset_id;
-	cached->key = cached->data;
-	cached->key_len = key_len;
-	cached->value_len = value_len;
-	memcpy(cached->data, key, key_len + 1);
-	if (value_len > 0)
-		memcpy(cached->data + key_len + 1, value, value_len);
-	g_hash_table_add(self->values, cached);
-	self->values_cost += cost;
-}
-
-/**
- * vmds_store_forget_value:
- * @self: a #VmdsStore
- * @dataset_id: the id of the data set's row
- * @key: the entry's key
- *
- * Removes the value of one entry from the cache (see
- * vmds_store_lookup_value()), if it holds it.
- */
-void
-vmds_store_forget_value(VmdsStore *self, gint64 dataset_id, const gchar *key)
-{
-	VmdsStoreValue probe = {.dataset_id = dataset_id, .key = key};
-	VmdsStoreValue *cached;
-
-	g_return_if_fail(VMDS_IS_STORE(self));
-	g_return_if_fail(key != NULL);
-
-	if (self->values == NULL)
-		return;
-	cached = g_hash_table_lookup(self->values, &probe);
-	if (cached == NULL)
-		return;
-	self->values_cost -= vmds_store_value_cost(cached->key_len, cached->value_len);
-	g_hash_table_remove(self->values, cached);
-}
-
-/**
- * vmds_store_forget_values:
- * @self: a #VmdsStore
- * @dataset_id: the id of the data set's row
- *
- * Removes the values of all entries of one data set from the cache (see
- * vmds_store_lookup_value()).
- */
-void
-vmds_store_forget_values(VmdsStore *self, gint64 dataset_id)
-{
-	GHashTableIter iter;
-	gpointer data = NULL;
-
-	g_return_if_fail(VMDS_IS_STORE(self));
-
-	if (self->values == NULL)
-		return;
-	g_hash_table_iter_init(&iter, self->values);
-	while (g_hash_table_iter_next(&iter, &data, NULL)) {
-		const VmdsStoreValue *cached = data;
-
-		if (cached->dataset_id != dataset_id)
-			continue;
-		self->values_cost -= vmds_store_value_cost(cached->key_len, cached->value_len);
-		g_hash_table_iter_remove(&iter);
-	}
-}
-
-/**
- * vmds_store_get_cache:
- * @self: a #VmdsStore
- *
- * A table for the engine to keep what it reads from the store on every
- * request (the attributes of a data set), so as not to ask SQLite each time.
- * Keys and values are freed with g_free().
- *
- * The store empties it whenever a transaction or a savepoint rolls back,
- * whether vmds_store_rollback() or SQLite rolled it back, and when it closes:
- * nothing read inside a transaction that did not happen is served from it.
- * Whoever changes a row must remove what the table holds of it. Entry values
- * have a cache of their own: vmds_store_lookup_value().
- *
- * Returns: (transfer none) (element-type utf8 gpointer): the table
- */
-GHashTable *
-vmds_store_get_cache(VmdsStore *self)
-{
-	g_return_val_if_fail(VMDS_IS_STORE(self), NULL);
-	return self->cache;
 }
 
 /**
@@ -888,6 +693,7 @@ vmds_store_commit(VmdsStore *self, GError **error)
 		vmds_store_rollback(self);
 		return FALSE;
 	}
+	g_signal_emit(self, vmds_store_signals[SIGNAL_COMMITTED], 0);
 	return TRUE;
 }
 
@@ -924,19 +730,20 @@ void
 vmds_store_rollback(VmdsStore *self)
 {
 	g_autoptr(GError) error_local = NULL;
-	const gchar *sql = self->batch == VMDS_STORE_BATCH_OPEN
-			       ? "ROLLBACK TO vmds_txn; RELEASE vmds_txn"
-			       : "ROLLBACK";
+	const gchar *sql;
 
 	g_return_if_fail(VMDS_IS_STORE(self));
 
 	if (self->db == NULL || sqlite3_get_autocommit(self->db))
 		return;
+	sql = self->batch == VMDS_STORE_BATCH_OPEN ? "ROLLBACK TO vmds_txn; RELEASE vmds_txn"
+						   : "ROLLBACK";
 	if (!vmds_store_exec(self, sql, "roll back a transaction", &error_local))
 		g_warning("%s: %s", self->path, error_local->message);
 	/* SQLite calls vmds_store_rollback_cb() for a ROLLBACK, not for a
 	 * ROLLBACK TO a savepoint */
-	vmds_store_forget_all(self);
+	if (self->batch == VMDS_STORE_BATCH_OPEN)
+		g_signal_emit(self, vmds_store_signals[SIGNAL_ROLLED_BACK], 0);
 }
 
 /**
@@ -1005,12 +812,12 @@ vmds_store_close(VmdsStore *self)
 	g_return_if_fail(VMDS_IS_STORE(self));
 
 	g_hash_table_remove_all(self->stmts);
-	vmds_store_forget_all(self);
 	if (self->db != NULL) {
 		gint rc = sqlite3_close(self->db);
 		if (rc != SQLITE_OK)
 			g_warning("failed to close store %s: %s", self->path, sqlite3_errstr(rc));
 		self->db = NULL;
+		g_signal_emit(self, vmds_store_signals[SIGNAL_CLOSED], 0);
 	}
 	if (self->lock_fd >= 0) {
 		/* closing the descriptor releases the flock */
@@ -1034,7 +841,7 @@ vmds_store_finalize(GObject *object)
 	VmdsStore *self = VMDS_STORE(object);
 
 	g_hash_table_unref(self->stmts);
-	g_hash_table_unref(self->cache);
+	g_hash_table_unref(self->versions);
 	g_free(self->path);
 	g_free(self->dir);
 	G_OBJECT_CLASS(vmds_store_parent_class)->finalize(object);
@@ -1047,6 +854,58 @@ vmds_store_class_init(VmdsStoreClass *klass)
 
 	object_class->dispose = vmds_store_dispose;
 	object_class->finalize = vmds_store_finalize;
+
+	/**
+	 * VmdsStore::committed:
+	 * @self: the store
+	 *
+	 * A transaction committed and is durable: one begun by
+	 * vmds_store_begin() outside a batch, or a whole batch
+	 * (vmds_store_batch_end()). Not emitted for the savepoints of a batch.
+	 */
+	vmds_store_signals[SIGNAL_COMMITTED] = g_signal_new("committed",
+							    G_TYPE_FROM_CLASS(klass),
+							    G_SIGNAL_RUN_LAST,
+							    0,
+							    NULL,
+							    NULL,
+							    NULL,
+							    G_TYPE_NONE,
+							    0);
+	/**
+	 * VmdsStore::rolled-back:
+	 * @self: the store
+	 *
+	 * A transaction or a savepoint of a batch rolled back, asked to or by
+	 * SQLite on its own (a full disk): whatever was read inside it may
+	 * never have been, so caches filled from the store forget it. Handlers
+	 * must not use the store: the signal may come from inside SQLite.
+	 */
+	vmds_store_signals[SIGNAL_ROLLED_BACK] = g_signal_new("rolled-back",
+							      G_TYPE_FROM_CLASS(klass),
+							      G_SIGNAL_RUN_LAST,
+							      0,
+							      NULL,
+							      NULL,
+							      NULL,
+							      G_TYPE_NONE,
+							      0);
+	/**
+	 * VmdsStore::closed:
+	 * @self: the store
+	 *
+	 * The store closed (vmds_store_close(), or its last reference went):
+	 * nothing may be served from what was read from it.
+	 */
+	vmds_store_signals[SIGNAL_CLOSED] = g_signal_new("closed",
+							 G_TYPE_FROM_CLASS(klass),
+							 G_SIGNAL_RUN_LAST,
+							 0,
+							 NULL,
+							 NULL,
+							 NULL,
+							 G_TYPE_NONE,
+							 0);
 }
 
 static void
@@ -1054,5 +913,5 @@ vmds_store_init(VmdsStore *self)
 {
 	self->lock_fd = -1;
 	self->stmts = g_hash_table_new_full(NULL, NULL, NULL, vmds_store_stmt_free_cb);
-	self->cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	self->versions = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 }

@@ -19,39 +19,46 @@ G_DECLARE_FINAL_TYPE(VmdsStore, vmds_store, VMDS, STORE, GObject)
 typedef sqlite3_stmt VmdsStoreStmt;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmdsStoreStmt, sqlite3_reset)
 
-/* the newest schema this build writes; older stores are migrated on open */
-#define VMDS_STORE_SCHEMA_VERSION 2
+/**
+ * VmdsStoreSchemaFlags:
+ * @VMDS_STORE_SCHEMA_FLAG_NONE: no flags
+ * @VMDS_STORE_SCHEMA_FLAG_LEGACY: stores written before components had
+ *   versions of their own (a `PRAGMA user_version` of 1 or 2, no
+ *   `components` table) hold this component's tables, at that version
+ */
+typedef enum {
+	VMDS_STORE_SCHEMA_FLAG_NONE = 0,
+	VMDS_STORE_SCHEMA_FLAG_LEGACY = 1 << 0,
+} VmdsStoreSchemaFlags;
 
-/* an entry's value lives in its row of `entries` while the key and the value
- * together are at most this many bytes, else in rows of `entry_chunks`
- * (schema version 2). Such a row fits in its b-tree page (4 KiB pages hold
- * rows of up to 1,002 bytes of a WITHOUT ROWID table): a longer one gets an
- * overflow page of its own (a 1,000-byte value took 4,684 bytes on disk),
- * and every search that compares a key with it reads all of it */
-#define VMDS_STORE_INLINE_MAX 960
-/* an append extends the value's last chunk while that is shorter than this,
- * else adds a chunk: every chunk but the last holds at least this many
- * bytes, so a value of n bytes has at most n / this + 1 chunks, and an
- * append rewrites at most this many bytes besides its own. A chunk this
- * long still fits in its page (4,061 bytes of a table with integer keys) */
-#define VMDS_STORE_CHUNK_MERGE 4000
+/**
+ * VmdsStoreSchema:
+ * @component: the component's name (a plugin's name), unique in a store
+ * @steps: its SQL, one step per version: @steps[N - 1] takes its tables
+ *   from version N - 1 to N. Append only: never edit a released step
+ * @n_steps: how many; the newest version this build writes
+ * @flags: #VmdsStoreSchemaFlags
+ *
+ * The tables one component keeps in every VM's store. The store tracks each
+ * component's version in its `components` table and runs the steps a
+ * component lacks, each in a transaction of its own, when it opens.
+ */
+typedef struct {
+	const gchar *component;
+	const gchar *const *steps;
+	guint n_steps;
+	VmdsStoreSchemaFlags flags;
+} VmdsStoreSchema;
 
-/* the entry values a store keeps in memory (vmds_store_cache_value()): each
- * at most this long, and all of them with their keys at most this much */
-#define VMDS_STORE_CACHE_MAX_VALUE 1024
-#define VMDS_STORE_CACHE_MAX_BYTES (256 * 1024)
+/* what a store's PRAGMA user_version is once each component's version is in
+ * its `components` table; 1 and 2 were the versions of the one component
+ * stores had before (VMDS_STORE_SCHEMA_FLAG_LEGACY) */
+#define VMDS_STORE_FORMAT_VERSION 3
 
-VmdsStore *vmds_store_open(const gchar *path, GError **error);
+VmdsStore *vmds_store_open(const gchar *path, GPtrArray *schemas, GError **error);
 const gchar *vmds_store_get_path(VmdsStore *self);
-gint vmds_store_get_schema_version(VmdsStore *self);
+guint vmds_store_get_version(VmdsStore *self, const gchar *component);
 sqlite3_stmt *vmds_store_prepare(VmdsStore *self, const gchar *sql, GError **error);
-GHashTable *vmds_store_get_cache(VmdsStore *self);
-const gchar *
-vmds_store_lookup_value(VmdsStore *self, gint64 dataset_id, const gchar *key, gsize *value_len);
-void vmds_store_cache_value(
-    VmdsStore *self, gint64 dataset_id, const gchar *key, const gchar *value, gsize value_len);
-void vmds_store_forget_value(VmdsStore *self, gint64 dataset_id, const gchar *key);
-void vmds_store_forget_values(VmdsStore *self, gint64 dataset_id);
 gboolean vmds_store_step_done(VmdsStore *self, sqlite3_stmt *stmt, GError **error);
 gboolean vmds_store_begin(VmdsStore *self, GError **error);
 gboolean vmds_store_commit(VmdsStore *self, GError **error);

@@ -8,10 +8,13 @@
 #pragma once
 
 #include "vmds-channel.h"
-#include "vmds-datasets.h"
+#include "vmds-config-table.h"
+#include "vmds-context.h"
+#include "vmds-deferred.h"
 #include "vmds-error.h"
 #include "vmds-json.h"
 #include "vmds-packet.h"
 #include "vmds-paths.h"
 #include "vmds-plugin.h"
 #include "vmds-store.h"
+#include "vmds-vm.h"

@@ -12,9 +12,9 @@
 /*
  * The guest command parser: the input is a request payload, `name args`, as
  * the backchannel hands it to the daemon's dispatch (one trailing NUL
- * dropped, split at the first space, the args NUL-terminated with their
- * length). It runs the DataSets plugin's handler in-process against a store
- * holding the fixtures of fuzz-common.c, as a privileged caller of VM vm-1.
+ * dropped, NUL-terminated). The daemon's dispatcher runs it in-process,
+ * with the DataSets plugin's commands, against a store holding the
+ * fixtures of fuzz-common.c, as a privileged caller of VM vm-1.
  * Oracles (guest-rpc.md §5): every reply is one JSON object in valid UTF-8
  * whose first member is "result"; a failure is exactly
  * {"result":false,"error-id","error-message"} with an error id of the spec's
@@ -23,7 +23,9 @@
  */
 
 static VmdsPlugin *vmds_fuzz_plugin;
-static VmdsStore *vmds_fuzz_store;
+static VmdsDispatch *vmds_fuzz_dispatch;
+static VmdsVm *vmds_fuzz_vm;
+static VmdsStore *vmds_fuzz_store; /* vmds_fuzz_vm's */
 static gint64 vmds_fuzz_changes;
 static gchar *vmds_fuzz_tmp;
 
@@ -40,7 +42,8 @@ static const gchar *const vmds_fuzz_guest_error_ids[] = {
 static void
 vmds_fuzz_cleanup_cb(void)
 {
-	g_clear_object(&vmds_fuzz_store);
+	g_clear_pointer(&vmds_fuzz_vm, vmds_vm_unref);
+	g_clear_pointer(&vmds_fuzz_dispatch, vmds_dispatch_free);
 	g_clear_object(&vmds_fuzz_plugin);
 	vmds_test_rm_rf(vmds_fuzz_tmp);
 	g_clear_pointer(&vmds_fuzz_tmp, g_free);
@@ -57,24 +60,17 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	vmds_fuzz_tmp = vmds_fuzz_make_tmpdir();
 	atexit(vmds_fuzz_cleanup_cb);
 	path = g_build_filename(vmds_fuzz_tmp, "vm-1", "vm-1.dsd", NULL);
-	vmds_fuzz_store = vmds_store_open(path, &error);
-	if (vmds_fuzz_store == NULL)
+	vmds_fuzz_dispatch = vmds_dispatch_new();
+	vmds_dispatch_add_commands(vmds_fuzz_dispatch, vmds_fuzz_plugin);
+	vmds_fuzz_vm = vmds_vm_new("vm-1");
+	vmds_fuzz_vm->store =
+	    vmds_store_open(path, vmds_plugin_get_schemas(vmds_fuzz_plugin), &error);
+	if (vmds_fuzz_vm->store == NULL)
 		g_error("cannot open %s: %s", path, error->message);
+	vmds_fuzz_store = vmds_fuzz_vm->store;
 	vmds_fuzz_store_reset(vmds_fuzz_store);
 	vmds_fuzz_changes = vmds_fuzz_store_changes(vmds_fuzz_store);
 	return 0;
-}
-
-static VmdsCommand *
-vmds_fuzz_find_command(const gchar *name)
-{
-	GPtrArray *commands = vmds_plugin_get_commands(vmds_fuzz_plugin);
-	for (guint i = 0; i < commands->len; i++) {
-		VmdsCommand *command = g_ptr_array_index(commands, i);
-		if (g_strcmp0(command->name, name) == 0)
-			return command;
-	}
-	return NULL;
 }
 
 static void
@@ -137,12 +133,10 @@ vmds_fuzz_check_reply(const gchar *command, const GString *reply)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	g_autofree gchar *text = NULL;
+	g_autofree guint8 *payload = NULL;
 	g_autoptr(GString) reply = g_string_new(NULL);
-	const gchar *space;
-	gsize name_len;
-	VmdsCommand *command;
-	VmdsCall call = {0};
+	VmdsDispatchLater later = {0};
+	gboolean ok;
 	gint64 changes;
 
 	if (vmds_fuzz_skip_known("json-escape") && vmds_fuzz_has_bad_escape(data, size))
@@ -151,30 +145,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * then NUL-terminate */
 	if (size > 0 && data[size - 1] == '\0')
 		size--;
-	text = g_malloc(size + 1);
-	memcpy(text, data, size);
-	text[size] = '\0';
-	space = memchr(text, ' ', size);
-	name_len = space != NULL ? (gsize)(space - text) : size;
-	if (space != NULL)
-		text[name_len] = '\0';
-	if (strlen(text) != name_len)
-		return 0; /* a name with a NUL is no command's name */
-	command = vmds_fuzz_find_command(text);
-	if (command == NULL)
-		return 0; /* `0 Unknown command`, from the daemon */
-
-	call.command = command->name;
-	call.vm = "vm-1";
-	call.store = vmds_fuzz_store;
-	call.uid = 0;
-	call.privileged = TRUE;
-	call.args = space != NULL ? space + 1 : "";
-	call.args_len = space != NULL ? size - name_len - 1 : 0;
-	VMDS_FUZZ_CHECK(command->func(command->plugin, &call, reply),
-			"%s: a datasets-* command must answer `1 `",
-			command->name);
-	vmds_fuzz_check_reply(command->name, reply);
+	payload = g_malloc(size + 1);
+	memcpy(payload, data, size);
+	payload[size] = '\0';
+	ok = vmds_dispatch_run(
+	    vmds_fuzz_dispatch, vmds_fuzz_vm, 0, TRUE, payload, size, reply, &later);
+	VMDS_FUZZ_CHECK(later.deferred == NULL, "no datasets-* command defers its reply");
+	/* the payload is left as it was: a group that fails runs it again */
+	VMDS_FUZZ_CHECK(memcmp(payload, data, size) == 0 && payload[size] == '\0',
+			"the payload was changed");
+	if (!ok) {
+		/* a name no command has */
+		VMDS_FUZZ_CHECK(g_strcmp0(reply->str, "Unknown command") == 0,
+				"`0 ` is for unknown commands alone, not %.200s",
+				reply->str);
+		return 0;
+	}
+	vmds_fuzz_check_reply((const gchar *)payload, reply);
 
 	/* the next input starts from the fixtures again */
 	changes = vmds_fuzz_store_changes(vmds_fuzz_store);

@@ -211,7 +211,7 @@ vmds_fuzz_store_reset(VmdsStore *store)
 						       strlen(vmds_fuzz_entries[j][1]),
 						       FALSE));
 		if (!vmds_datasets_set_entries(
-			store, VMDS_SIDE_HOST, dataset->name, entries, &error))
+			store, NULL, VMDS_SIDE_HOST, dataset->name, entries, &error))
 			g_error("cannot fill %s: %s", dataset->name, error->message);
 		dataset->host = vmds_fuzz_datasets[i].host;
 		if (!vmds_datasets_update(

@@ -8,8 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vmds-datasets.h"
+#include "vmds-dispatch.h"
 #include "vmds-test.h"
-#include "vmds.h"
 
 G_BEGIN_DECLS
 

@@ -63,7 +63,7 @@ static const struct {
 static VmdsStore *
 vmds_fuzz_vm1_store(void)
 {
-	VmdsVm *vm = vmds_inventory_lookup(vmds_daemon_get_inventory(vmds_fuzz_daemon), "vm-1");
+	VmdsVm *vm = vmds_context_lookup_vm(VMDS_CONTEXT(vmds_fuzz_daemon), "vm-1");
 	return vm != NULL ? vm->store : NULL;
 }
 
@@ -94,11 +94,12 @@ vmds_fuzz_rest_start(void)
 	vmds_fuzz_daemon = vmds_daemon_new(&options);
 	if (!vmds_daemon_setup(vmds_fuzz_daemon, &error))
 		g_error("cannot set up the daemon: %s", error->message);
-	vmds_fuzz_vm_plugin = vmds_vm_plugin_new(vmds_fuzz_daemon);
+	vmds_fuzz_vm_plugin = vmds_vm_plugin_new();
+	vmds_plugin_set_context(vmds_fuzz_vm_plugin, VMDS_CONTEXT(vmds_fuzz_daemon));
 	if (!vmds_plugin_startup(vmds_fuzz_vm_plugin, &error))
 		g_error("cannot start the vm plugin: %s", error->message);
 	/* the daemon's order: built-in routes, then the plugins' */
-	vmds_fuzz_router = vmds_router_new(vmds_daemon_get_inventory(vmds_fuzz_daemon));
+	vmds_fuzz_router = vmds_router_new(VMDS_CONTEXT(vmds_fuzz_daemon));
 	vmds_router_add_routes(vmds_fuzz_router, vmds_plugin_get_routes(vmds_fuzz_vm_plugin));
 	vmds_router_add_routes(vmds_fuzz_router, vmds_plugin_get_routes(vmds_fuzz_datasets_plugin));
 	if (vmds_fuzz_vm1_store() == NULL)
@@ -144,11 +145,11 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 static void
 vmds_fuzz_rest_restore(void)
 {
-	VmdsInventory *inventory = vmds_daemon_get_inventory(vmds_fuzz_daemon);
-	g_autoptr(GPtrArray) vms = vmds_inventory_list(inventory);
+	VmdsContext *context = VMDS_CONTEXT(vmds_fuzz_daemon);
+	g_autoptr(GPtrArray) vms = vmds_context_list_vms(context);
 	VmdsStore *store;
 
-	if (vmds_inventory_lookup(inventory, "vm-1") == NULL) {
+	if (vmds_context_lookup_vm(context, "vm-1") == NULL) {
 		vmds_fuzz_rest_stop();
 		vmds_fuzz_rest_start();
 		return;
@@ -157,8 +158,7 @@ vmds_fuzz_rest_restore(void)
 		VmdsVm *vm = g_ptr_array_index(vms, i);
 		g_autoptr(GError) error = NULL;
 		g_autofree gchar *id = g_strdup(vm->id);
-		if (g_strcmp0(id, "vm-1") != 0 &&
-		    !vmds_daemon_remove_vm(vmds_fuzz_daemon, id, &error))
+		if (g_strcmp0(id, "vm-1") != 0 && !vmds_context_remove_vm(context, id, &error))
 			g_error("cannot remove %s: %s", id, error->message);
 	}
 	store = vmds_fuzz_vm1_store();
@@ -233,6 +233,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	g_autoptr(GString) response = g_string_new(NULL);
 	g_autoptr(JsonNode) root = NULL;
 	VmdsStream stream = {0};
+	VmdsRouterLater later = {0};
 	gboolean done = FALSE;
 	gsize body_len;
 	guint status;
@@ -269,7 +270,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	body[body_len] = '\0';
 
 	status = vmds_router_handle(
-	    vmds_fuzz_router, method, path, query, body, body_len, response, &stream);
+	    vmds_fuzz_router, method, path, query, body, body_len, response, &stream, &later);
+	VMDS_FUZZ_CHECK(later.deferred == NULL, "%s %s: no route defers its reply", method, path);
 	/* a body sent a part at a time is checked whole */
 	while (stream.func != NULL && !done) {
 		g_autoptr(GString) part = g_string_new(NULL);

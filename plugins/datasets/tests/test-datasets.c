@@ -11,8 +11,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include "vmds-datasets.h"
-#include "vmds-error.h"
+#include "vmds-datasets-cache.h"
 #include "vmds-test.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SRunner, srunner_free)
@@ -33,7 +32,7 @@ test_datasets_setup(void)
 	test_dir = g_dir_make_tmp("vmds-test-datasets-XXXXXX", &error);
 	ck_assert_ptr_nonnull(test_dir);
 	path = g_build_filename(test_dir, "vm-1", "vm-1.dsd", NULL);
-	store = vmds_store_open(path, &error);
+	store = vmds_datasets_open_store(path, &error);
 	ck_assert_msg(store != NULL, "%s", error->message);
 }
 
@@ -119,7 +118,7 @@ test_datasets_set1(VmdsSide side,
 	gboolean ok;
 
 	test_datasets_entries_add(entries, key, value, len, append);
-	ok = vmds_datasets_set_entries(store, side, dataset, entries, error);
+	ok = vmds_datasets_set_entries(store, NULL, side, dataset, entries, error);
 	assert_ok_error(ok, *error);
 	return ok;
 }
@@ -741,7 +740,7 @@ START_TEST(test_datasets_value_limits)
 	entries = test_datasets_entries_new();
 	test_datasets_entries_add(entries, "one-call", big, 1048576, FALSE);
 	test_datasets_entries_add(entries, "one-call", "x", 1, TRUE);
-	ck_assert(!vmds_datasets_set_entries(store, VMDS_SIDE_GUEST, "ds", entries, &error));
+	ck_assert(!vmds_datasets_set_entries(store, NULL, VMDS_SIDE_GUEST, "ds", entries, &error));
 	assert_error(error, VMDS_ERROR_TOO_LARGE);
 	g_clear_error(&error);
 	value = test_datasets_get_value("ds", "one-call", NULL);
@@ -752,9 +751,10 @@ START_TEST(test_datasets_value_limits)
 	entries = test_datasets_entries_new();
 	test_datasets_entries_add(entries, "final", big, 1048577, TRUE);
 	test_datasets_entries_add(entries, "final", "small", 5, FALSE);
-	ck_assert_msg(vmds_datasets_set_entries(store, VMDS_SIDE_GUEST, "ds", entries, &error),
-		      "%s",
-		      error->message);
+	ck_assert_msg(
+	    vmds_datasets_set_entries(store, NULL, VMDS_SIDE_GUEST, "ds", entries, &error),
+	    "%s",
+	    error->message);
 	value = test_datasets_get_value("ds", "final", NULL);
 	ck_assert_str_eq(value, "small");
 	g_clear_pointer(&value, g_free);
@@ -766,7 +766,7 @@ START_TEST(test_datasets_value_limits)
 	test_datasets_entries_add(entries, "first", "x", 1, FALSE);
 	test_datasets_entries_add(entries, "second", big, 1048577, FALSE);
 	test_datasets_entries_add(entries, "first", big, 1048576, TRUE);
-	ck_assert(!vmds_datasets_set_entries(store, VMDS_SIDE_GUEST, "ds", entries, &error));
+	ck_assert(!vmds_datasets_set_entries(store, NULL, VMDS_SIDE_GUEST, "ds", entries, &error));
 	assert_error(error, VMDS_ERROR_TOO_LARGE);
 	ck_assert_str_eq(error->message,
 			 "value of key 'first' in data set 'ds' would be 1048577 bytes, longer "
@@ -793,11 +793,12 @@ START_TEST(test_datasets_quota)
 			g_autofree gchar *key = g_strdup_printf("k%02u", call * 10 + i);
 			test_datasets_entries_add(entries, key, value, 1048573, FALSE);
 		}
-		ck_assert_msg(vmds_datasets_set_entries(
-				  store, VMDS_SIDE_GUEST, call < 5 ? "q1" : "q2", entries, &error),
-			      "call %u: %s",
-			      call,
-			      error->message);
+		ck_assert_msg(
+		    vmds_datasets_set_entries(
+			store, NULL, VMDS_SIDE_GUEST, call < 5 ? "q1" : "q2", entries, &error),
+		    "call %u: %s",
+		    call,
+		    error->message);
 	}
 	ck_assert_int_eq(test_datasets_vm_used(), 104857600);
 	ds = vmds_datasets_get(store, "q1", &error);
@@ -842,7 +843,7 @@ START_TEST(test_datasets_atomic_set)
 	test_datasets_entries_add(entries, "old", "after", 5, FALSE);
 	test_datasets_entries_add(entries, "first", "1", 1, FALSE);
 	test_datasets_entries_add(entries, key4097, "2", 1, FALSE);
-	ck_assert(!vmds_datasets_set_entries(store, VMDS_SIDE_GUEST, "ds", entries, &error));
+	ck_assert(!vmds_datasets_set_entries(store, NULL, VMDS_SIDE_GUEST, "ds", entries, &error));
 	assert_error(error, VMDS_ERROR_TOO_LARGE);
 	g_clear_error(&error);
 	g_clear_pointer(&entries, g_ptr_array_unref);
@@ -852,7 +853,7 @@ START_TEST(test_datasets_atomic_set)
 	test_datasets_entries_add(entries, "old", "after", 5, FALSE);
 	test_datasets_entries_add(entries, "first", "1", 1, FALSE);
 	test_datasets_entries_add(entries, "second", big, VMDS_DATASETS_MAX_VALUE + 1, FALSE);
-	ck_assert(!vmds_datasets_set_entries(store, VMDS_SIDE_GUEST, "ds", entries, &error));
+	ck_assert(!vmds_datasets_set_entries(store, NULL, VMDS_SIDE_GUEST, "ds", entries, &error));
 	assert_error(error, VMDS_ERROR_TOO_LARGE);
 	g_clear_error(&error);
 	g_clear_pointer(&entries, g_ptr_array_unref);
@@ -866,11 +867,12 @@ START_TEST(test_datasets_atomic_set)
 
 	/* no entries at all, or no such data set */
 	entries = test_datasets_entries_new();
-	ck_assert(!vmds_datasets_set_entries(store, VMDS_SIDE_GUEST, "ds", entries, &error));
+	ck_assert(!vmds_datasets_set_entries(store, NULL, VMDS_SIDE_GUEST, "ds", entries, &error));
 	assert_error(error, VMDS_ERROR_INVALID_ARGUMENT);
 	g_clear_error(&error);
 	test_datasets_entries_add(entries, "k", "v", 1, FALSE);
-	ck_assert(!vmds_datasets_set_entries(store, VMDS_SIDE_GUEST, "nope", entries, &error));
+	ck_assert(
+	    !vmds_datasets_set_entries(store, NULL, VMDS_SIDE_GUEST, "nope", entries, &error));
 	assert_error(error, VMDS_ERROR_DATASET_NOT_FOUND);
 	ck_assert_str_eq(error->message, "no data set 'nope'");
 }
@@ -941,7 +943,7 @@ START_TEST(test_datasets_append)
 	test_datasets_entries_add(entries, "seq", "c", 1, TRUE);
 	test_datasets_entries_add(entries, "last", "x", 1, TRUE);
 	test_datasets_entries_add(entries, "last", "y", 1, FALSE);
-	ck_assert(vmds_datasets_set_entries(store, VMDS_SIDE_GUEST, "ds", entries, &error));
+	ck_assert(vmds_datasets_set_entries(store, NULL, VMDS_SIDE_GUEST, "ds", entries, &error));
 	value = test_datasets_get_value("ds", "seq", NULL);
 	ck_assert_str_eq(value, "abc");
 	g_clear_pointer(&value, g_free);
@@ -1057,7 +1059,7 @@ START_TEST(test_datasets_list_keys_paging)
 		g_autofree gchar *key = g_strdup_printf("key-%03u", 49 - i);
 		test_datasets_entries_add(entries, key, "v", 1, FALSE);
 	}
-	ck_assert(vmds_datasets_set_entries(store, VMDS_SIDE_HOST, "ds", entries, &error));
+	ck_assert(vmds_datasets_set_entries(store, NULL, VMDS_SIDE_HOST, "ds", entries, &error));
 
 	test_datasets_list_keys_pages(30, 3); /* exactly 3 x 10 bytes */
 	test_datasets_list_keys_pages(29, 2);
@@ -1425,7 +1427,8 @@ test_datasets_is_cached(const gchar *dataset, const gchar *key)
 {
 	gsize len = 0;
 
-	return vmds_store_lookup_value(store, test_datasets_id(dataset), key, &len) != NULL;
+	return vmds_datasets_cache_lookup_value(
+		   vmds_datasets_cache_get(store), test_datasets_id(dataset), key, &len) != NULL;
 }
 
 /* the value of @key read by the host, bytes and length, or NULL when there
@@ -1492,9 +1495,10 @@ START_TEST(test_datasets_cache_values_overwrite)
 	/* by the guest, twice in one call */
 	test_datasets_entries_add(entries, "k", "x", 1, FALSE);
 	test_datasets_entries_add(entries, "k", "yz", 2, FALSE);
-	ck_assert_msg(vmds_datasets_set_entries(store, VMDS_SIDE_GUEST, "ds", entries, &error),
-		      "%s",
-		      error->message);
+	ck_assert_msg(
+	    vmds_datasets_set_entries(store, NULL, VMDS_SIDE_GUEST, "ds", entries, &error),
+	    "%s",
+	    error->message);
 	test_datasets_assert_value("ds", "k", "yz", 2);
 }
 END_TEST
@@ -1600,7 +1604,7 @@ END_TEST
 /* a value at the limit is cached, one byte longer is not; both read right */
 START_TEST(test_datasets_cache_values_limit)
 {
-	const gsize lens[] = {VMDS_STORE_CACHE_MAX_VALUE, VMDS_STORE_CACHE_MAX_VALUE + 1};
+	const gsize lens[] = {VMDS_DATASETS_CACHE_MAX_VALUE, VMDS_DATASETS_CACHE_MAX_VALUE + 1};
 
 	test_datasets_create("ds", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_WRITE);
 	for (guint i = 0; i < G_N_ELEMENTS(lens); i++) {
@@ -1622,7 +1626,7 @@ END_TEST
 /* more small values than the cache keeps: read, overwritten, read again */
 START_TEST(test_datasets_cache_values_full)
 {
-	const guint n = 3 * VMDS_STORE_CACHE_MAX_BYTES / 1000;
+	const guint n = 3 * VMDS_DATASETS_CACHE_MAX_BYTES / 1000;
 
 	test_datasets_create("ds", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_WRITE);
 	for (guint round = 0; round < 2; round++) {
@@ -1846,11 +1850,11 @@ START_TEST(test_datasets_chunks_layout)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GByteArray) model = g_byte_array_new();
 	/* the longest value key "k" keeps inline */
-	const gsize at = VMDS_STORE_INLINE_MAX - 1;
+	const gsize at = VMDS_DATASETS_INLINE_MAX - 1;
 	g_autofree gchar *inline_max = test_datasets_pattern(at, 1);
 	g_autofree gchar *over = NULL;
 	g_autofree gchar *expect = NULL;
-	const gsize merge = VMDS_STORE_CHUNK_MERGE;
+	const gsize merge = VMDS_DATASETS_CHUNK_MERGE;
 	const gsize first = at + 1;
 
 	test_datasets_create("ds", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_WRITE);
@@ -1944,7 +1948,7 @@ START_TEST(test_datasets_chunks_rollback)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GPtrArray) entries = test_datasets_entries_new();
-	g_autofree gchar *value = test_datasets_pattern(3 * VMDS_STORE_CHUNK_MERGE, 1);
+	g_autofree gchar *value = test_datasets_pattern(3 * VMDS_DATASETS_CHUNK_MERGE, 1);
 	g_autofree gchar *big = g_strnfill(VMDS_DATASETS_MAX_VALUE, 'b');
 	g_autofree gchar *before = NULL;
 	g_autofree gchar *after = NULL;
@@ -1953,7 +1957,7 @@ START_TEST(test_datasets_chunks_rollback)
 
 	test_datasets_create("ds", VMDS_ACCESS_READ_WRITE, VMDS_ACCESS_READ_WRITE);
 	ck_assert(test_datasets_set1(
-	    VMDS_SIDE_HOST, "ds", "k", value, 3 * VMDS_STORE_CHUNK_MERGE, FALSE, &error));
+	    VMDS_SIDE_HOST, "ds", "k", value, 3 * VMDS_DATASETS_CHUNK_MERGE, FALSE, &error));
 	ck_assert(test_datasets_set1(VMDS_SIDE_HOST, "ds", "k", "+", 1, TRUE, &error));
 	test_datasets_layout("ds", "k", &inline_len, &tail, &before);
 
@@ -1963,17 +1967,17 @@ START_TEST(test_datasets_chunks_rollback)
 	test_datasets_entries_add(entries, "k", value, 5000, TRUE);
 	test_datasets_entries_add(entries, "too-big", big, VMDS_DATASETS_MAX_VALUE, FALSE);
 	test_datasets_entries_add(entries, "too-big", "!", 1, TRUE);
-	ck_assert(!vmds_datasets_set_entries(store, VMDS_SIDE_GUEST, "ds", entries, &error));
+	ck_assert(!vmds_datasets_set_entries(store, NULL, VMDS_SIDE_GUEST, "ds", entries, &error));
 	assert_error(error, VMDS_ERROR_TOO_LARGE);
 	ck_assert_str_eq(error->message,
 			 "value of key 'too-big' in data set 'ds' would be 1048577 bytes, longer "
 			 "than 1048576 bytes");
 	test_datasets_layout("ds", "k", &inline_len, &tail, &after);
 	ck_assert_str_eq(after, before);
-	ck_assert_int_eq(tail, 3 * VMDS_STORE_CHUNK_MERGE + 1);
+	ck_assert_int_eq(tail, 3 * VMDS_DATASETS_CHUNK_MERGE + 1);
 	ck_assert_int_eq(test_datasets_count("SELECT count(*) FROM entry_chunks"), 2);
 	ck_assert_ptr_null(test_datasets_get_value("ds", "other", NULL));
-	ck_assert_int_eq(test_datasets_vm_used(), 1 + 3 * VMDS_STORE_CHUNK_MERGE + 1);
+	ck_assert_int_eq(test_datasets_vm_used(), 1 + 3 * VMDS_DATASETS_CHUNK_MERGE + 1);
 }
 END_TEST
 
@@ -1982,7 +1986,7 @@ END_TEST
 START_TEST(test_datasets_chunks_damaged)
 {
 	g_autoptr(GError) error = NULL;
-	g_autofree gchar *value = test_datasets_pattern(3 * VMDS_STORE_CHUNK_MERGE, 2);
+	g_autofree gchar *value = test_datasets_pattern(3 * VMDS_DATASETS_CHUNK_MERGE, 2);
 	const gchar *damage[] = {
 	    "UPDATE entries SET tail = tail + 5",
 	    "UPDATE entries SET tail = tail - 5",
@@ -1998,10 +2002,15 @@ START_TEST(test_datasets_chunks_damaged)
 		g_autoptr(GPtrArray) got = NULL;
 		g_autoptr(VmdsStoreStmt) stmt = NULL;
 
+		ck_assert(test_datasets_set1(VMDS_SIDE_HOST,
+					     "ds",
+					     "k",
+					     value,
+					     2 * VMDS_DATASETS_CHUNK_MERGE,
+					     FALSE,
+					     &error));
 		ck_assert(test_datasets_set1(
-		    VMDS_SIDE_HOST, "ds", "k", value, 2 * VMDS_STORE_CHUNK_MERGE, FALSE, &error));
-		ck_assert(test_datasets_set1(
-		    VMDS_SIDE_HOST, "ds", "k", value, VMDS_STORE_CHUNK_MERGE, TRUE, &error));
+		    VMDS_SIDE_HOST, "ds", "k", value, VMDS_DATASETS_CHUNK_MERGE, TRUE, &error));
 		stmt = vmds_store_prepare(store, damage[i], &error);
 		ck_assert_msg(stmt != NULL, "%s", error != NULL ? error->message : "");
 		ck_assert(vmds_store_step_done(store, stmt, &error));
@@ -2044,11 +2053,11 @@ START_TEST(test_datasets_set_fold)
 	const gsize sizes[] = {0,
 			       1,
 			       7,
-			       VMDS_STORE_INLINE_MAX - 1,
-			       VMDS_STORE_INLINE_MAX,
-			       VMDS_STORE_INLINE_MAX + 1,
-			       VMDS_STORE_CHUNK_MERGE - 1,
-			       VMDS_STORE_CHUNK_MERGE,
+			       VMDS_DATASETS_INLINE_MAX - 1,
+			       VMDS_DATASETS_INLINE_MAX,
+			       VMDS_DATASETS_INLINE_MAX + 1,
+			       VMDS_DATASETS_CHUNK_MERGE - 1,
+			       VMDS_DATASETS_CHUNK_MERGE,
 			       9000};
 	GHashTableIter iter;
 	gpointer k = NULL;
@@ -2073,7 +2082,7 @@ START_TEST(test_datasets_set_fold)
 			    g_rand_int_range(rand, 0, 4) != 0);
 		}
 		ck_assert_msg(
-		    vmds_datasets_set_entries(store, VMDS_SIDE_GUEST, "ds", entries, &error),
+		    vmds_datasets_set_entries(store, NULL, VMDS_SIDE_GUEST, "ds", entries, &error),
 		    "call %u: %s",
 		    call,
 		    error->message);
@@ -2143,7 +2152,8 @@ START_TEST(test_datasets_append_bound)
 			test_datasets_entries_add(entries, key, "y", 1, TRUE);
 		}
 		test_datasets_pages_written();
-		ck_assert(vmds_datasets_set_entries(store, VMDS_SIDE_GUEST, "ds", entries, &error));
+		ck_assert(
+		    vmds_datasets_set_entries(store, NULL, VMDS_SIDE_GUEST, "ds", entries, &error));
 		written = test_datasets_pages_written();
 		ck_assert_msg(written <= 10 * 4, "10 appends wrote %d pages", written);
 	}
@@ -2172,7 +2182,7 @@ START_TEST(test_datasets_append_many_bound)
 		test_datasets_entries_add(bytes, "k", "z", 1, TRUE);
 	}
 	test_datasets_pages_written();
-	ck_assert(vmds_datasets_set_entries(store, VMDS_SIDE_GUEST, "ds", empty, &error));
+	ck_assert(vmds_datasets_set_entries(store, NULL, VMDS_SIDE_GUEST, "ds", empty, &error));
 	written = test_datasets_pages_written();
 	ck_assert_int_eq(written, 0);
 
@@ -2184,7 +2194,7 @@ START_TEST(test_datasets_append_many_bound)
 	ck_assert(test_datasets_set1(VMDS_SIDE_GUEST, "ds", "k", "z", 1, TRUE, &error));
 	fetched_one = test_datasets_pages_fetched();
 	test_datasets_pages_written();
-	ck_assert(vmds_datasets_set_entries(store, VMDS_SIDE_GUEST, "ds", bytes, &error));
+	ck_assert(vmds_datasets_set_entries(store, NULL, VMDS_SIDE_GUEST, "ds", bytes, &error));
 	written = test_datasets_pages_written();
 	fetched = test_datasets_pages_fetched();
 	ck_assert_msg(written <= 6, "1,769 appends wrote %d pages", written);
@@ -2333,10 +2343,10 @@ test_datasets_fill(const gchar *dataset, const gchar *prefix, guint n)
 			g_autofree gchar *key = g_strdup_printf("%s%05u", prefix, done);
 			test_datasets_entries_add(entries, key, "v", 1, FALSE);
 		}
-		ck_assert_msg(
-		    vmds_datasets_set_entries(store, VMDS_SIDE_HOST, dataset, entries, &error),
-		    "%s",
-		    error->message);
+		ck_assert_msg(vmds_datasets_set_entries(
+				  store, NULL, VMDS_SIDE_HOST, dataset, entries, &error),
+			      "%s",
+			      error->message);
 	}
 }
 
@@ -2380,7 +2390,7 @@ START_TEST(test_datasets_entry_limit)
 	/* all or nothing: a replace in the same call is not applied */
 	test_datasets_entries_add(entries, "k00000", "changed", 7, FALSE);
 	test_datasets_entries_add(entries, "one-more", "", 0, FALSE);
-	ck_assert(!vmds_datasets_set_entries(store, VMDS_SIDE_GUEST, "a", entries, &error));
+	ck_assert(!vmds_datasets_set_entries(store, NULL, VMDS_SIDE_GUEST, "a", entries, &error));
 	assert_error(error, VMDS_ERROR_QUOTA_EXCEEDED);
 	g_clear_error(&error);
 	ck_assert_ptr_null(test_datasets_get_value("a", "one-more", NULL));

@@ -4,12 +4,13 @@
  */
 
 /*
- * make-v1-store OUT.dsd: writes the schema-1 store tests/data/store/v1.dsd,
- * through the DataSets engine of a libvmds at schema version 1 (commit
- * 38e5d95). Not built by meson: see README.md here. test-store.c's
- * test_store_migrate_v1 knows the same contents and checks them after the
- * migration; change both together (or better, never: the file is a record
- * of what version 1 wrote).
+ * make-v2-store OUT.dsd: writes the store v2.dsd here, through the DataSets
+ * engine of a libvmds whose stores had the DataSets tables alone, at their
+ * version 2 in PRAGMA user_version (commit b4e7c6d, the last such). The
+ * contents are make-v1-store.c's. Not built by meson: see README.md here.
+ * test-datasets-store.c knows the same contents and checks them after the
+ * upgrade; change both together (or better, never: the file is a record of
+ * what that format was).
  *
  * A value of length n and seed s is the bytes 'A' + (i * 7 + s) % 58.
  */
@@ -44,7 +45,7 @@ static void
 check(gboolean ok, GError *error)
 {
 	if (!ok) {
-		g_printerr("make-v1-store: %s\n", error != NULL ? error->message : "failed");
+		g_printerr("make-v2-store: %s\n", error != NULL ? error->message : "failed");
 		exit(1);
 	}
 }
@@ -107,14 +108,14 @@ main(int argc, char **argv)
 	GError *error = NULL;
 
 	if (argc != 2) {
-		g_printerr("usage: make-v1-store OUT.dsd\n");
+		g_printerr("usage: make-v2-store OUT.dsd\n");
 		return 2;
 	}
 	store = vmds_store_open(argv[1], &error);
 	if (store == NULL)
 		check(FALSE, error);
-	if (vmds_store_get_schema_version(store) != 1) {
-		g_printerr("make-v1-store: link it with a libvmds at schema version 1\n");
+	if (vmds_store_get_schema_version(store) != 2) {
+		g_printerr("make-v2-store: link it with a libvmds at schema version 2\n");
 		return 1;
 	}
 

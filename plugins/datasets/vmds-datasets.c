@@ -8,26 +8,38 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "vmds-datasets.h"
-#include "vmds-error.h"
-#include "vmds-json.h"
+#include "vmds-datasets-cache.h"
 
 /* a context holds a cursor (at most a key) and a MAC; longer is not ours */
 #define VMDS_DATASETS_MAX_CONTEXT 8192
 #define VMDS_DATASETS_SECRET_SIZE 32
 #define VMDS_DATASETS_MAC_SIZE	  32
 
-/* the data sets whose attributes the store's cache holds at most; past it,
- * the cache starts again */
-#define VMDS_DATASETS_CACHE_MAX 1024
+const VmdsDatasetsLimits vmds_datasets_limits_default = {
+    .max_value = VMDS_DATASETS_MAX_VALUE,
+    .max_vm_bytes = VMDS_DATASETS_MAX_VM_BYTES,
+    .max_vm_entries = VMDS_DATASETS_MAX_VM_ENTRIES,
+};
 
-/* what a data set row says about access, and its id for the entries table;
- * kept in the store's cache (vmds_store_get_cache()) under the name */
-typedef struct {
-	gint64 id;
-	VmdsAccess host;
-	VmdsAccess guest;
-} VmdsDatasetsRef;
+/**
+ * vmds_datasets_open_store:
+ * @path: the store file
+ * @error: (nullable): return location for a #GError
+ *
+ * Opens a store with the DataSets tables alone, as tools, tests and
+ * benchmarks that use the engine without a daemon need (see
+ * vmds_store_open()).
+ *
+ * Returns: (transfer full): the store, or %NULL on error
+ */
+VmdsStore *
+vmds_datasets_open_store(const gchar *path, GError **error)
+{
+	g_autoptr(GPtrArray) schemas = g_ptr_array_new();
+
+	g_ptr_array_add(schemas, (gpointer)&vmds_datasets_schema);
+	return vmds_store_open(path, schemas, error);
+}
 
 /**
  * vmds_dataset_new:
@@ -42,6 +54,31 @@ vmds_dataset_new(void)
 
 	dataset->description = g_strdup("");
 	return dataset;
+}
+
+/**
+ * vmds_dataset_append_attributes:
+ * @out: where the JSON goes
+ * @dataset: a #VmdsDataset
+ *
+ * Appends the members of a data set's attributes, as both datasets-query
+ * and `GET .../data-sets/{data_set}` show them: `"name":...,` up to
+ * `"omit_from_snapshot_and_clone":...`, with no braces.
+ */
+void
+vmds_dataset_append_attributes(GString *out, const VmdsDataset *dataset)
+{
+	g_string_append(out, "\"name\":");
+	vmds_json_append_string(out, dataset->name, -1);
+	g_string_append(out, ",\"description\":");
+	vmds_json_append_string(out, dataset->description, -1);
+	g_string_append_printf(out,
+			       ",\"host\":\"%s\",\"guest\":\"%s\",\"used\":%" G_GINT64_FORMAT
+			       ",\"omit_from_snapshot_and_clone\":%s",
+			       vmds_access_to_string(dataset->host),
+			       vmds_access_to_string(dataset->guest),
+			       dataset->used,
+			       dataset->omit_from_snapshot_and_clone ? "true" : "false");
 }
 
 /**
@@ -372,19 +409,19 @@ vmds_datasets_column_dup(VmdsStore *store, sqlite3_stmt *stmt, gint col, gsize *
 	return ret;
 }
 
-/* every request reads a data set's row: it is cached in the store, and
- * whatever changes a row calls this after it */
+/* every request reads a data set's row: it is cached, and whatever changes
+ * a row calls this after it */
 static void
 vmds_datasets_forget(VmdsStore *store, const gchar *name)
 {
-	g_hash_table_remove(vmds_store_get_cache(store), name);
+	vmds_datasets_cache_forget_ref(vmds_datasets_cache_get(store), name);
 }
 
 static gboolean
 vmds_datasets_lookup(VmdsStore *store, const gchar *name, VmdsDatasetsRef *ref, GError **error)
 {
-	GHashTable *cache = vmds_store_get_cache(store);
-	const VmdsDatasetsRef *cached = g_hash_table_lookup(cache, name);
+	VmdsDatasetsCache *cache = vmds_datasets_cache_get(store);
+	const VmdsDatasetsRef *cached = vmds_datasets_cache_lookup_ref(cache, name);
 	g_autoptr(VmdsStoreStmt) stmt = NULL;
 	gboolean row = FALSE;
 
@@ -409,9 +446,7 @@ vmds_datasets_lookup(VmdsStore *store, const gchar *name, VmdsDatasetsRef *ref, 
 	ref->id = sqlite3_column_int64(stmt, 0);
 	ref->host = vmds_datasets_access_from_column(sqlite3_column_int64(stmt, 1));
 	ref->guest = vmds_datasets_access_from_column(sqlite3_column_int64(stmt, 2));
-	if (g_hash_table_size(cache) >= VMDS_DATASETS_CACHE_MAX)
-		g_hash_table_remove_all(cache);
-	g_hash_table_insert(cache, g_strdup(name), g_memdup2(ref, sizeof(*ref)));
+	vmds_datasets_cache_add_ref(cache, name, ref);
 	return TRUE;
 }
 
@@ -812,7 +847,7 @@ vmds_datasets_delete_txn(VmdsStore *store, const gchar *name, gboolean force, GE
 	}
 
 	/* a data set created later may get the same id */
-	vmds_store_forget_values(store, ref.id);
+	vmds_datasets_cache_forget_values(vmds_datasets_cache_get(store), ref.id);
 	stmt = vmds_store_prepare(store, "DELETE FROM datasets WHERE id = ?1", error);
 	if (stmt == NULL)
 		return FALSE;
@@ -1064,7 +1099,8 @@ vmds_datasets_read_value(VmdsStore *store,
 			 gsize *value_len,
 			 GError **error)
 {
-	const gchar *cached = vmds_store_lookup_value(store, id, key, value_len);
+	VmdsDatasetsCache *cache = vmds_datasets_cache_get(store);
+	const gchar *cached = vmds_datasets_cache_lookup_value(cache, id, key, value_len);
 	gchar *ret;
 
 	if (cached != NULL) {
@@ -1078,7 +1114,7 @@ vmds_datasets_read_value(VmdsStore *store,
 		return NULL;
 	/* inside a transaction this may be a value that never commits: the
 	 * store empties the cache when a transaction rolls back */
-	vmds_store_cache_value(store, id, key, ret, *value_len);
+	vmds_datasets_cache_add_value(cache, id, key, ret, *value_len);
 	return ret;
 }
 
@@ -1258,17 +1294,18 @@ vmds_datasets_write_fold(VmdsDatasetsWrite *write, const VmdsEntry *entry)
 }
 
 static gboolean
-vmds_datasets_too_large(const gchar *key, const gchar *dataset, gint64 len, GError **error)
+vmds_datasets_too_large(
+    const gchar *key, const gchar *dataset, gint64 len, gsize max, GError **error)
 {
 	g_set_error(error,
 		    VMDS_ERROR,
 		    VMDS_ERROR_TOO_LARGE,
 		    "value of key '%s' in data set '%s' would be %" G_GINT64_FORMAT
-		    " bytes, longer than %d bytes",
+		    " bytes, longer than %" G_GSIZE_FORMAT " bytes",
 		    key,
 		    dataset,
 		    len,
-		    VMDS_DATASETS_MAX_VALUE);
+		    max);
 	return FALSE;
 }
 
@@ -1389,7 +1426,7 @@ vmds_datasets_write_value(
 
 	/* an upsert, so that the UPDATE trigger keeps `used` right (a REPLACE
 	 * would delete without firing the DELETE trigger) */
-	if (strlen(key) + len <= VMDS_STORE_INLINE_MAX) {
+	if (strlen(key) + len <= VMDS_DATASETS_INLINE_MAX) {
 		return vmds_datasets_entry_run(
 		    store,
 		    "INSERT INTO entries (dataset_id, key, value) VALUES (?1, ?2, ?3) "
@@ -1430,7 +1467,7 @@ vmds_datasets_chunks_append(
 	last = sqlite3_column_int64(stmt, 0);
 	last_len = sqlite3_column_int64(stmt, 1);
 	sqlite3_reset(stmt);
-	if (last_len >= VMDS_STORE_CHUNK_MERGE)
+	if (last_len >= VMDS_DATASETS_CHUNK_MERGE)
 		return vmds_datasets_chunk_add(store, owner, data, len, NULL, error);
 	return vmds_datasets_chunk_run(store,
 				       "UPDATE entry_chunks SET data = CAST(data || ?2 AS BLOB) "
@@ -1443,8 +1480,8 @@ vmds_datasets_chunks_append(
 }
 
 /* appends @data to @key's value, creating the entry when absent; besides
- * @data it rewrites at most one chunk of VMDS_STORE_CHUNK_MERGE bytes or a
- * row of VMDS_STORE_INLINE_MAX, never the value */
+ * @data it rewrites at most one chunk of VMDS_DATASETS_CHUNK_MERGE bytes or a
+ * row of VMDS_DATASETS_INLINE_MAX, never the value */
 static gboolean
 vmds_datasets_write_append(VmdsStore *store,
 			   gint64 id,
@@ -1452,6 +1489,7 @@ vmds_datasets_write_append(VmdsStore *store,
 			   const gchar *key,
 			   const gchar *data,
 			   gsize len,
+			   gsize max_value,
 			   GError **error)
 {
 	sqlite3_stmt *stmt;
@@ -1463,8 +1501,8 @@ vmds_datasets_write_append(VmdsStore *store,
 	if (!vmds_datasets_layout(store, id, key, &found, &layout, error))
 		return FALSE;
 	final_len = layout.inline_len + layout.tail + (gint64)len;
-	if (final_len > VMDS_DATASETS_MAX_VALUE)
-		return vmds_datasets_too_large(key, dataset, final_len, error);
+	if (final_len > (gint64)max_value)
+		return vmds_datasets_too_large(key, dataset, final_len, max_value, error);
 	if (!found)
 		return vmds_datasets_write_value(store, id, key, data, len, error);
 	if (len == 0)
@@ -1481,7 +1519,7 @@ vmds_datasets_write_append(VmdsStore *store,
 			   layout.chunks,
 			   error);
 	}
-	if ((gint64)strlen(key) + final_len <= VMDS_STORE_INLINE_MAX) {
+	if ((gint64)strlen(key) + final_len <= VMDS_DATASETS_INLINE_MAX) {
 		return vmds_datasets_entry_run(
 		    store,
 		    "UPDATE entries SET value = CAST(value || ?3 AS BLOB) "
@@ -1520,10 +1558,11 @@ vmds_datasets_write_replace(VmdsStore *store,
 			    const gchar *key,
 			    const gchar *data,
 			    gsize len,
+			    gsize max_value,
 			    GError **error)
 {
-	if (len > VMDS_DATASETS_MAX_VALUE)
-		return vmds_datasets_too_large(key, dataset, (gint64)len, error);
+	if (len > max_value)
+		return vmds_datasets_too_large(key, dataset, (gint64)len, max_value, error);
 	return vmds_datasets_write_value(store, id, key, data, len, error);
 }
 
@@ -1532,11 +1571,12 @@ vmds_datasets_set_entries_txn(VmdsStore *store,
 			      VmdsSide side,
 			      const gchar *dataset,
 			      GPtrArray *entries,
-			      gint64 max_entries,
+			      const VmdsDatasetsLimits *limits,
 			      GError **error)
 {
 	g_autoptr(GArray) writes = g_array_sized_new(FALSE, FALSE, sizeof(VmdsDatasetsWrite), 1);
 	g_autoptr(GHashTable) index = NULL;
+	VmdsDatasetsCache *cache = vmds_datasets_cache_get(store);
 	VmdsDatasetsRef ref = {0};
 	gint64 used = 0;
 	gint64 count = 0;
@@ -1576,17 +1616,28 @@ vmds_datasets_set_entries_txn(VmdsStore *store,
 
 		/* before the write: whether it commits or rolls back, the cache
 		 * no longer holds what the key had */
-		vmds_store_forget_value(store, ref.id, write->key);
-		if (write->append
-			? !vmds_datasets_write_append(
-			      store, ref.id, dataset, write->key, write->data, write->len, error)
-			: !vmds_datasets_write_replace(
-			      store, ref.id, dataset, write->key, write->data, write->len, error))
+		vmds_datasets_cache_forget_value(cache, ref.id, write->key);
+		if (write->append ? !vmds_datasets_write_append(store,
+								ref.id,
+								dataset,
+								write->key,
+								write->data,
+								write->len,
+								(gsize)limits->max_value,
+								error)
+				  : !vmds_datasets_write_replace(store,
+								 ref.id,
+								 dataset,
+								 write->key,
+								 write->data,
+								 write->len,
+								 (gsize)limits->max_value,
+								 error))
 			return FALSE;
 	}
 	if (!vmds_datasets_vm_totals(store, &used, &count, error))
 		return FALSE;
-	if (used > VMDS_DATASETS_MAX_VM_BYTES) {
+	if (used > limits->max_vm_bytes) {
 		g_set_error(error,
 			    VMDS_ERROR,
 			    VMDS_ERROR_QUOTA_EXCEEDED,
@@ -1594,10 +1645,10 @@ vmds_datasets_set_entries_txn(VmdsStore *store,
 			    " bytes, over its quota of %" G_GINT64_FORMAT " bytes",
 			    dataset,
 			    used,
-			    VMDS_DATASETS_MAX_VM_BYTES);
+			    limits->max_vm_bytes);
 		return FALSE;
 	}
-	if (count > max_entries) {
+	if (count > limits->max_vm_entries) {
 		g_set_error(error,
 			    VMDS_ERROR,
 			    VMDS_ERROR_QUOTA_EXCEEDED,
@@ -1605,7 +1656,7 @@ vmds_datasets_set_entries_txn(VmdsStore *store,
 			    " entries, over its limit of %" G_GINT64_FORMAT " entries",
 			    dataset,
 			    count,
-			    max_entries);
+			    limits->max_vm_entries);
 		return FALSE;
 	}
 	return TRUE;
@@ -1614,6 +1665,7 @@ vmds_datasets_set_entries_txn(VmdsStore *store,
 /**
  * vmds_datasets_set_entries:
  * @store: a #VmdsStore
+ * @limits: (nullable): the limits to keep; %NULL for VMware's
  * @side: who asks; its access mode must be %VMDS_ACCESS_READ_WRITE
  * @dataset: the data set name
  * @entries: (element-type VmdsEntry): the entries to write, in order; an
@@ -1624,17 +1676,20 @@ vmds_datasets_set_entries_txn(VmdsStore *store,
  * Writes entries, all or nothing: every key is checked first, then all
  * entries are applied in one transaction, in order (the entries of one key
  * folded into one write, so a key named often costs what it costs once); a
- * final value over %VMDS_DATASETS_MAX_VALUE bytes (%VMDS_ERROR_TOO_LARGE), a
- * VM total over %VMDS_DATASETS_MAX_VM_BYTES or more than
- * %VMDS_DATASETS_MAX_VM_ENTRIES entries in the VM
- * (%VMDS_ERROR_QUOTA_EXCEEDED) rolls all back. An append rewrites neither
+ * final value longer than the limit (%VMDS_ERROR_TOO_LARGE), or a VM total
+ * of bytes or entries over its limit (%VMDS_ERROR_QUOTA_EXCEEDED) rolls all
+ * back. An append rewrites neither
  * the value nor more than one chunk of it.
  *
  * Returns: %TRUE on success
  */
 gboolean
-vmds_datasets_set_entries(
-    VmdsStore *store, VmdsSide side, const gchar *dataset, GPtrArray *entries, GError **error)
+vmds_datasets_set_entries(VmdsStore *store,
+			  const VmdsDatasetsLimits *limits,
+			  VmdsSide side,
+			  const gchar *dataset,
+			  GPtrArray *entries,
+			  GError **error)
 {
 	g_return_val_if_fail(VMDS_IS_STORE(store), FALSE);
 	g_return_val_if_fail(entries != NULL, FALSE);
@@ -1661,8 +1716,12 @@ vmds_datasets_set_entries(
 		return FALSE;
 	return vmds_store_end(
 	    store,
-	    vmds_datasets_set_entries_txn(
-		store, side, dataset, entries, VMDS_DATASETS_MAX_VM_ENTRIES, error),
+	    vmds_datasets_set_entries_txn(store,
+					  side,
+					  dataset,
+					  entries,
+					  limits != NULL ? limits : &vmds_datasets_limits_default,
+					  error),
 	    error);
 }
 
@@ -1671,6 +1730,7 @@ vmds_datasets_delete_entries_txn(
     VmdsStore *store, VmdsSide side, const gchar *dataset, GPtrArray *keys, GError **error)
 {
 	g_autoptr(GHashTable) done = NULL;
+	VmdsDatasetsCache *cache = vmds_datasets_cache_get(store);
 	VmdsDatasetsRef ref = {0};
 
 	if (!vmds_datasets_lookup_for(store, side, dataset, TRUE, &ref, error))
@@ -1689,7 +1749,7 @@ vmds_datasets_delete_entries_txn(
 		    store, "DELETE FROM entries WHERE dataset_id = ?1 AND key = ?2", error);
 		if (stmt == NULL)
 			return FALSE;
-		vmds_store_forget_value(store, ref.id, key);
+		vmds_datasets_cache_forget_value(cache, ref.id, key);
 		if (!vmds_datasets_bind_check(store, sqlite3_bind_int64(stmt, 1, ref.id), error) ||
 		    !vmds_datasets_bind_check(store, vmds_datasets_bind_key(stmt, 2, key), error) ||
 		    !vmds_store_step_done(store, stmt, error))

@@ -5,20 +5,61 @@
 
 #pragma once
 
-#include "vmds-store.h"
+#include "vmds.h"
 
 G_BEGIN_DECLS
 
+/* VMware's limits [vmware]; the last three are the defaults of
+ * VmdsDatasetsLimits, and a value may be no longer than the one here */
 #define VMDS_DATASETS_MAX_NAME	      255
 #define VMDS_DATASETS_MAX_DESCRIPTION 1024
 #define VMDS_DATASETS_MAX_KEY	      4096
 #define VMDS_DATASETS_MAX_VALUE	      1048576
 #define VMDS_DATASETS_MAX_VM_BYTES    ((gint64)104857600)
 /* the quota counts key and value bytes only (vSphere's `used`): this bounds
- * what a VM's many tiny entries take on disk besides */
+ * what a VM's many tiny entries take on disk besides (our decision) */
 #define VMDS_DATASETS_MAX_VM_ENTRIES ((gint64)25000)
 /* a guest reply (the JSON envelope) is cut into pages of at most this */
 #define VMDS_DATASETS_MAX_PAGE 1048576
+
+/* an entry's value lives in its row of `entries` while the key and the value
+ * together are at most this many bytes, else in rows of `entry_chunks`
+ * (schema version 2). Such a row fits in its b-tree page (4 KiB pages hold
+ * rows of up to 1,002 bytes of a WITHOUT ROWID table): a longer one gets an
+ * overflow page of its own (a 1,000-byte value took 4,684 bytes on disk),
+ * and every search that compares a key with it reads all of it */
+#define VMDS_DATASETS_INLINE_MAX 960
+/* an append extends the value's last chunk while that is shorter than this,
+ * else adds a chunk: every chunk but the last holds at least this many
+ * bytes, so a value of n bytes has at most n / this + 1 chunks, and an
+ * append rewrites at most this many bytes besides its own. A chunk this
+ * long still fits in its page (4,061 bytes of a table with integer keys) */
+#define VMDS_DATASETS_CHUNK_MERGE 4000
+
+/* the entry values a store's cache keeps: each at most this long, and all of
+ * them with their keys at most this much */
+#define VMDS_DATASETS_CACHE_MAX_VALUE 1024
+#define VMDS_DATASETS_CACHE_MAX_BYTES (256 * 1024)
+
+/**
+ * VmdsDatasetsLimits:
+ * @max_value: bytes of one value, at most %VMDS_DATASETS_MAX_VALUE
+ * @max_vm_bytes: key and value bytes of all entries of a VM
+ * @max_vm_entries: entries of a VM
+ *
+ * What a write may not exceed: `[datasets]` in vmds.conf, with VMware's
+ * values as defaults (vmds_datasets_limits_default).
+ */
+typedef struct {
+	gint64 max_value;
+	gint64 max_vm_bytes;
+	gint64 max_vm_entries;
+} VmdsDatasetsLimits;
+
+extern const VmdsDatasetsLimits vmds_datasets_limits_default;
+
+/* the tables of data sets and entries in each VM's store */
+extern const VmdsStoreSchema vmds_datasets_schema;
 
 typedef enum {
 	VMDS_ACCESS_NONE,
@@ -56,8 +97,11 @@ typedef struct {
 	gboolean append;
 } VmdsEntry;
 
+VmdsStore *vmds_datasets_open_store(const gchar *path, GError **error);
+
 VmdsDataset *vmds_dataset_new(void);
 void vmds_dataset_free(VmdsDataset *dataset);
+void vmds_dataset_append_attributes(GString *out, const VmdsDataset *dataset);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmdsDataset, vmds_dataset_free)
 
 VmdsEntry *vmds_entry_new(const gchar *key, const gchar *value, gsize value_len, gboolean append);
@@ -98,8 +142,12 @@ GPtrArray *vmds_datasets_get_entries(VmdsStore *store,
 				     gsize max_bytes,
 				     guint *next,
 				     GError **error);
-gboolean vmds_datasets_set_entries(
-    VmdsStore *store, VmdsSide side, const gchar *dataset, GPtrArray *entries, GError **error);
+gboolean vmds_datasets_set_entries(VmdsStore *store,
+				   const VmdsDatasetsLimits *limits,
+				   VmdsSide side,
+				   const gchar *dataset,
+				   GPtrArray *entries,
+				   GError **error);
 gboolean vmds_datasets_delete_entries(
     VmdsStore *store, VmdsSide side, const gchar *dataset, GPtrArray *keys, GError **error);
 

@@ -1,0 +1,281 @@
+/*
+ * Copyright (C) 2026 The vmds authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include "vmds-context.h"
+#include "vmds-error.h"
+
+/*
+ * The daemon as every plugin sees it: the VM inventory (with ::vm-added and
+ * ::vm-removed), the configuration and the directories. An abstract class
+ * the daemon implements, so a plugin (and the built-in VM routes) depends
+ * on lib/ alone.
+ */
+
+typedef struct {
+	gchar *state_dir;
+	gchar *run_dir;
+	GKeyFile *config;
+} VmdsContextPrivate;
+
+G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE(VmdsContext, vmds_context, G_TYPE_OBJECT)
+
+#define GET_PRIVATE(o) (vmds_context_get_instance_private(o))
+
+enum { SIGNAL_VM_ADDED, SIGNAL_VM_REMOVED, SIGNAL_LAST };
+static guint vmds_context_signals[SIGNAL_LAST] = {0};
+
+/**
+ * vmds_context_list_vms:
+ * @self: a #VmdsContext
+ *
+ * Returns: (transfer container) (element-type VmdsVm): the VMs, in id order
+ */
+GPtrArray *
+vmds_context_list_vms(VmdsContext *self)
+{
+	g_return_val_if_fail(VMDS_IS_CONTEXT(self), NULL);
+	return VMDS_CONTEXT_GET_CLASS(self)->list_vms(self);
+}
+
+/**
+ * vmds_context_lookup_vm:
+ * @self: a #VmdsContext
+ * @id: a VM id, from a peer: any text
+ *
+ * Returns: (transfer none) (nullable): the VM
+ */
+VmdsVm *
+vmds_context_lookup_vm(VmdsContext *self, const gchar *id)
+{
+	g_return_val_if_fail(VMDS_IS_CONTEXT(self), NULL);
+	g_return_val_if_fail(id != NULL, NULL);
+	return VMDS_CONTEXT_GET_CLASS(self)->lookup_vm(self, id);
+}
+
+/**
+ * vmds_context_create_vm:
+ * @self: a #VmdsContext
+ * @name: the VM's name
+ * @cid: its vsock context id, or 0
+ * @socket_owner: (nullable): the user its socket is to belong to
+ * @socket_group: (nullable): the group its socket is to belong to
+ * @error: a #GError or %NULL
+ *
+ * Creates a VM with its store and starts serving its backchannel; then
+ * ::vm-added is emitted.
+ *
+ * Returns: (transfer none): the VM, or %NULL
+ */
+VmdsVm *
+vmds_context_create_vm(VmdsContext *self,
+		       const gchar *name,
+		       guint32 cid,
+		       const gchar *socket_owner,
+		       const gchar *socket_group,
+		       GError **error)
+{
+	g_return_val_if_fail(VMDS_IS_CONTEXT(self), NULL);
+	g_return_val_if_fail(name != NULL, NULL);
+	return VMDS_CONTEXT_GET_CLASS(self)->create_vm(
+	    self, name, cid, socket_owner, socket_group, error);
+}
+
+/**
+ * vmds_context_remove_vm:
+ * @self: a #VmdsContext
+ * @id: a VM id
+ * @error: a #GError or %NULL
+ *
+ * Emits ::vm-removed, then stops serving the VM and removes it with its
+ * store and socket.
+ *
+ * Returns: %FALSE with %VMDS_ERROR_NOT_FOUND for an unknown VM
+ */
+gboolean
+vmds_context_remove_vm(VmdsContext *self, const gchar *id, GError **error)
+{
+	g_return_val_if_fail(VMDS_IS_CONTEXT(self), FALSE);
+	g_return_val_if_fail(id != NULL, FALSE);
+	return VMDS_CONTEXT_GET_CLASS(self)->remove_vm(self, id, error);
+}
+
+/**
+ * vmds_context_get_backchannel:
+ * @self: a #VmdsContext
+ * @vm: a VM
+ *
+ * Returns: (transfer full): the path of the VM's unix socket
+ */
+gchar *
+vmds_context_get_backchannel(VmdsContext *self, VmdsVm *vm)
+{
+	g_return_val_if_fail(VMDS_IS_CONTEXT(self), NULL);
+	g_return_val_if_fail(vm != NULL, NULL);
+	return VMDS_CONTEXT_GET_CLASS(self)->get_backchannel(self, vm);
+}
+
+/**
+ * vmds_context_get_state_dir:
+ * @self: a #VmdsContext
+ *
+ * Returns: where the daemon keeps its VMs (`vms/<id>/`) and what else lasts
+ */
+const gchar *
+vmds_context_get_state_dir(VmdsContext *self)
+{
+	VmdsContextPrivate *priv = GET_PRIVATE(self);
+	g_return_val_if_fail(VMDS_IS_CONTEXT(self), NULL);
+	return priv->state_dir;
+}
+
+/**
+ * vmds_context_get_run_dir:
+ * @self: a #VmdsContext
+ *
+ * Returns: where the daemon keeps its sockets and what lasts until reboot
+ */
+const gchar *
+vmds_context_get_run_dir(VmdsContext *self)
+{
+	VmdsContextPrivate *priv = GET_PRIVATE(self);
+	g_return_val_if_fail(VMDS_IS_CONTEXT(self), NULL);
+	return priv->run_dir;
+}
+
+/**
+ * vmds_context_get_config:
+ * @self: a #VmdsContext
+ *
+ * Returns: (transfer none): the configuration file as last (re)loaded; each
+ *   plugin reads its own group, named after it
+ */
+GKeyFile *
+vmds_context_get_config(VmdsContext *self)
+{
+	VmdsContextPrivate *priv = GET_PRIVATE(self);
+	g_return_val_if_fail(VMDS_IS_CONTEXT(self), NULL);
+	return priv->config;
+}
+
+/**
+ * vmds_context_set_dirs:
+ * @self: a #VmdsContext
+ * @state_dir: the state directory
+ * @run_dir: the run directory
+ */
+void
+vmds_context_set_dirs(VmdsContext *self, const gchar *state_dir, const gchar *run_dir)
+{
+	VmdsContextPrivate *priv = GET_PRIVATE(self);
+	g_return_if_fail(VMDS_IS_CONTEXT(self));
+	g_free(priv->state_dir);
+	priv->state_dir = g_strdup(state_dir);
+	g_free(priv->run_dir);
+	priv->run_dir = g_strdup(run_dir);
+}
+
+/**
+ * vmds_context_set_config:
+ * @self: a #VmdsContext
+ * @config: the configuration file
+ */
+void
+vmds_context_set_config(VmdsContext *self, GKeyFile *config)
+{
+	VmdsContextPrivate *priv = GET_PRIVATE(self);
+	g_return_if_fail(VMDS_IS_CONTEXT(self));
+	g_return_if_fail(config != NULL);
+	g_key_file_ref(config);
+	g_clear_pointer(&priv->config, g_key_file_unref);
+	priv->config = config;
+}
+
+/**
+ * vmds_context_vm_added:
+ * @self: a #VmdsContext
+ * @vm: a VM now served, or loaded at start
+ *
+ * Emits ::vm-added.
+ */
+void
+vmds_context_vm_added(VmdsContext *self, VmdsVm *vm)
+{
+	g_return_if_fail(VMDS_IS_CONTEXT(self));
+	g_signal_emit(self, vmds_context_signals[SIGNAL_VM_ADDED], 0, vm);
+}
+
+/**
+ * vmds_context_vm_removed:
+ * @self: a #VmdsContext
+ * @vm: a VM about to be removed; its store still open
+ *
+ * Emits ::vm-removed.
+ */
+void
+vmds_context_vm_removed(VmdsContext *self, VmdsVm *vm)
+{
+	g_return_if_fail(VMDS_IS_CONTEXT(self));
+	g_signal_emit(self, vmds_context_signals[SIGNAL_VM_REMOVED], 0, vm);
+}
+
+static void
+vmds_context_finalize(GObject *obj)
+{
+	VmdsContextPrivate *priv = GET_PRIVATE(VMDS_CONTEXT(obj));
+
+	g_free(priv->state_dir);
+	g_free(priv->run_dir);
+	g_clear_pointer(&priv->config, g_key_file_unref);
+	G_OBJECT_CLASS(vmds_context_parent_class)->finalize(obj);
+}
+
+static void
+vmds_context_init(VmdsContext *self)
+{
+}
+
+static void
+vmds_context_class_init(VmdsContextClass *klass)
+{
+	G_OBJECT_CLASS(klass)->finalize = vmds_context_finalize;
+
+	/**
+	 * VmdsContext::vm-added:
+	 * @self: the context
+	 * @vm: (type gpointer): the #VmdsVm, borrowed
+	 *
+	 * A VM is served: one loaded when the daemon starts (after every
+	 * plugin started), or one just created.
+	 */
+	vmds_context_signals[SIGNAL_VM_ADDED] = g_signal_new("vm-added",
+							     G_TYPE_FROM_CLASS(klass),
+							     G_SIGNAL_RUN_LAST,
+							     0,
+							     NULL,
+							     NULL,
+							     NULL,
+							     G_TYPE_NONE,
+							     1,
+							     G_TYPE_POINTER);
+	/**
+	 * VmdsContext::vm-removed:
+	 * @self: the context
+	 * @vm: (type gpointer): the #VmdsVm, borrowed
+	 *
+	 * A VM is about to be removed: what a plugin keeps of it goes now.
+	 */
+	vmds_context_signals[SIGNAL_VM_REMOVED] = g_signal_new("vm-removed",
+							       G_TYPE_FROM_CLASS(klass),
+							       G_SIGNAL_RUN_LAST,
+							       0,
+							       NULL,
+							       NULL,
+							       NULL,
+							       G_TYPE_NONE,
+							       1,
+							       G_TYPE_POINTER);
+}

@@ -1,0 +1,62 @@
+/*
+ * Copyright (C) 2026 The vmds authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include "vmds-vm.h"
+
+G_BEGIN_DECLS
+
+#define VMDS_TYPE_CONTEXT (vmds_context_get_type())
+G_DECLARE_DERIVABLE_TYPE(VmdsContext, vmds_context, VMDS, CONTEXT, GObject)
+
+/**
+ * VmdsContextClass:
+ * @parent_class: the parent class
+ * @list_vms: the VMs, in id order
+ * @lookup_vm: the VM with an id, or %NULL
+ * @create_vm: creates a VM, its store and its backchannel
+ * @remove_vm: stops serving a VM and removes it and its store
+ * @get_backchannel: the path of a VM's unix socket
+ *
+ * What a plugin sees of the daemon. The daemon implements the virtual
+ * functions; plugins call the vmds_context_*() functions.
+ */
+struct _VmdsContextClass {
+	GObjectClass parent_class;
+	GPtrArray *(*list_vms)(VmdsContext *self);
+	VmdsVm *(*lookup_vm)(VmdsContext *self, const gchar *id);
+	VmdsVm *(*create_vm)(VmdsContext *self,
+			     const gchar *name,
+			     guint32 cid,
+			     const gchar *socket_owner,
+			     const gchar *socket_group,
+			     GError **error);
+	gboolean (*remove_vm)(VmdsContext *self, const gchar *id, GError **error);
+	gchar *(*get_backchannel)(VmdsContext *self, VmdsVm *vm);
+	gpointer padding[8];
+};
+
+GPtrArray *vmds_context_list_vms(VmdsContext *self);
+VmdsVm *vmds_context_lookup_vm(VmdsContext *self, const gchar *id);
+VmdsVm *vmds_context_create_vm(VmdsContext *self,
+			       const gchar *name,
+			       guint32 cid,
+			       const gchar *socket_owner,
+			       const gchar *socket_group,
+			       GError **error);
+gboolean vmds_context_remove_vm(VmdsContext *self, const gchar *id, GError **error);
+gchar *vmds_context_get_backchannel(VmdsContext *self, VmdsVm *vm);
+const gchar *vmds_context_get_state_dir(VmdsContext *self);
+const gchar *vmds_context_get_run_dir(VmdsContext *self);
+GKeyFile *vmds_context_get_config(VmdsContext *self);
+
+/* for the daemon, which implements the context */
+void vmds_context_set_dirs(VmdsContext *self, const gchar *state_dir, const gchar *run_dir);
+void vmds_context_set_config(VmdsContext *self, GKeyFile *config);
+void vmds_context_vm_added(VmdsContext *self, VmdsVm *vm);
+void vmds_context_vm_removed(VmdsContext *self, VmdsVm *vm);
+
+G_END_DECLS
