@@ -384,18 +384,19 @@ vmds_cli_get_client(VmdsCli *self, GError **error)
 }
 
 /*
- * A VM, data set or key travels as one path segment. Empty, "." and ".." are
- * refused: URL parsing drops dot segments even when percent-encoded, so the
- * request would reach another resource.
+ * A VM id or data set name travels as one path segment, so it is never
+ * empty, "." or "..": URL parsing drops dot segments even when
+ * percent-encoded, so the request would reach another resource. A key
+ * (@key) travels as a query value, where any text but an empty one is fine.
  */
 gboolean
 vmds_cli_check_name(const gchar *name, gboolean key, GError **error)
 {
 	if (name[0] == '\0')
 		return vmds_cli_usage_error(error, "an empty VM, data set or key cannot be used");
-	if (g_strcmp0(name, ".") == 0 || g_strcmp0(name, "..") == 0) {
+	if (!key && (g_strcmp0(name, ".") == 0 || g_strcmp0(name, "..") == 0)) {
 		return vmds_cli_usage_error(
-		    error, "'%s' cannot be used as a VM, data set or key in a URL", name);
+		    error, "'%s' cannot be used as a VM or data set in a URL", name);
 	}
 	return TRUE;
 }

@@ -19,13 +19,19 @@
 /* the API's limit on an entry value; larger input is refused before reading it all */
 #define VMDS_CLI_MAX_VALUE 1048576
 
-/* .../entries/KEY: the key as one path segment, '/' as %2F */
+/*
+ * An entry is named by the query form, .../entries?key=KEY, never by the path
+ * form .../entries/KEY: a key may be anything a guest wrote, "/etc/app.conf",
+ * "/", "." or "a/../b", and HTTP stacks normalise such paths (a "." or ".."
+ * segment goes even when percent-encoded), while a query value is taken as
+ * it is. GET .../entries without a key lists the keys.
+ */
 static gchar *
 vmds_cli_entry_path(VmdsCli *self, const gchar *dataset, const gchar *key)
 {
 	g_autofree gchar *dataset_path = vmds_cli_dataset_path(self, dataset);
 	g_autofree gchar *key_esc = vmds_cli_escape(key);
-	return g_strdup_printf("%s/entries/%s", dataset_path, key_esc);
+	return g_strdup_printf("%s/entries?key=%s", dataset_path, key_esc);
 }
 
 static gboolean
