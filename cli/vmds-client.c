@@ -325,14 +325,26 @@ vmds_client_parse(GBytes *bytes, GError **error)
 	return root;
 }
 
-static const gchar *
-vmds_client_object_get_string(JsonObject *obj, const gchar *member)
+/**
+ * vmds_client_node_get_string:
+ * @node: (nullable): a node of a reply
+ *
+ * Returns: (nullable): the string @node holds, or %NULL when it is missing or
+ *   not a string (json-glib's own getter raises a critical then)
+ */
+const gchar *
+vmds_client_node_get_string(JsonNode *node)
 {
-	JsonNode *node = json_object_get_member(obj, member);
 	if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
 	    json_node_get_value_type(node) != G_TYPE_STRING)
 		return NULL;
 	return json_node_get_string(node);
+}
+
+static const gchar *
+vmds_client_object_get_string(JsonObject *obj, const gchar *member)
+{
+	return vmds_client_node_get_string(json_object_get_member(obj, member));
 }
 
 static gint
@@ -466,9 +478,9 @@ vmds_client_session_id_valid(const gchar *id)
 gboolean
 vmds_client_login(VmdsClient *self, const gchar *username, const gchar *password, GError **error)
 {
-	g_autofree gchar *userpass = g_strdup_printf("%s:%s", username, password);
-	g_autofree gchar *encoded = g_base64_encode((const guchar *)userpass, strlen(userpass));
-	g_autofree gchar *auth = g_strdup_printf("Basic %s", encoded);
+	g_autofree gchar *userpass = NULL;
+	g_autofree gchar *encoded = NULL;
+	g_autofree gchar *auth = NULL;
 	g_autoptr(SoupMessage) msg = NULL;
 	g_autoptr(JsonNode) reply = NULL;
 	const gchar *id = NULL;
@@ -477,6 +489,9 @@ vmds_client_login(VmdsClient *self, const gchar *username, const gchar *password
 	g_return_val_if_fail(username != NULL, FALSE);
 	g_return_val_if_fail(password != NULL, FALSE);
 
+	userpass = g_strdup_printf("%s:%s", username, password);
+	encoded = g_base64_encode((const guchar *)userpass, strlen(userpass));
+	auth = g_strdup_printf("Basic %s", encoded);
 	msg = vmds_client_message_new(self, "POST", "/api/session", NULL, error);
 	if (msg == NULL)
 		return FALSE;
@@ -486,8 +501,7 @@ vmds_client_login(VmdsClient *self, const gchar *username, const gchar *password
 			g_prefix_error(error, "cannot log in as '%s': ", username);
 		return FALSE;
 	}
-	if (JSON_NODE_HOLDS_VALUE(reply) && json_node_get_value_type(reply) == G_TYPE_STRING)
-		id = json_node_get_string(reply);
+	id = vmds_client_node_get_string(reply);
 	if (!vmds_client_session_id_valid(id)) {
 		g_set_error_literal(error,
 				    VMDS_ERROR,

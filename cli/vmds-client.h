@@ -29,6 +29,8 @@ gboolean vmds_client_call(VmdsClient *self,
 			  JsonNode **reply,
 			  GError **error);
 
+const gchar *vmds_client_node_get_string(JsonNode *node);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmdsClient, vmds_client_free)
 
 G_END_DECLS

@@ -231,7 +231,7 @@ START_TEST(test_cli_entry)
 		vmds_e2e_assert_run(run, 0, "", "");
 	}
 	{
-		/* '/' in a key travels as %2F */
+		/* '/' in a key travels as %2F, in the query */
 		const gchar *const args[] = {
 		    "entry", "set", "ds", "a/b", "--", "-leading dash", NULL};
 		cli_ok(args, "");
@@ -293,6 +293,132 @@ START_TEST(test_cli_entry)
 	{
 		const gchar *const args[] = {"entry", "get", "ds", "arg", NULL};
 		cli_ok(args, "héllo ✓\n");
+	}
+}
+END_TEST
+
+/* vmds ARGS is a usage error: exit 2, nothing on stdout, stderr names @what */
+static void
+cli_usage(const gchar *const *args, const gchar *what)
+{
+	g_autoptr(VmdsE2eRun) run = vmds_e2e_vmds(e2e, args);
+
+	ck_assert_msg(run->status == 2, "exit %d: [%s]", run->status, run->err);
+	ck_assert_str_eq(run->out, "");
+	ck_assert_msg(g_str_has_prefix(run->err, "vmds: ") && strstr(run->err, what) != NULL,
+		      "[%s] does not say %s",
+		      run->err,
+		      what);
+}
+
+/* the keys of @keys from @first on, as the REST body lists them */
+static gchar *
+cli_keys_json(const gchar *const *keys, guint first)
+{
+	g_autoptr(GString) out = g_string_new("[");
+
+	for (guint i = first; keys[i] != NULL; i++) {
+		g_autofree gchar *key_json = vmds_e2e_json_string(keys[i], -1);
+		if (i > first)
+			g_string_append_c(out, ',');
+		g_string_append(out, key_json);
+	}
+	g_string_append_c(out, ']');
+	return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
+/*
+ * Issue 9, §2: entry get, set and rm name any key a guest can create, through
+ * .../entries?key=KEY: a leading '/', '/' alone, '.', '..', a '..' segment
+ * inside, '%2F' as it is written, non-ASCII and what a query gives meaning
+ * to. Each key is written by one side and read by the other, so a key that
+ * reached the daemon changed shows. VM ids and data set names are still path
+ * segments: '.' and '..' are refused there, and an empty key anywhere.
+ */
+START_TEST(test_cli_entry_any_key)
+{
+	/* in byte order, as the daemon lists keys */
+	static const gchar *const keys[] = {
+	    "%2F", ".", "..", "/", "/etc/app.conf", "a/../b", "ü/ñ ?#&=+", NULL};
+
+	vmds_e2e_create_dataset(e2e, NULL, "ds", "READ_WRITE", "READ_WRITE");
+	for (guint i = 0; keys[i] != NULL; i++) {
+		g_autofree gchar *key_json = vmds_e2e_json_string(keys[i], -1);
+		g_autofree gchar *guest_set = g_strdup_printf(
+		    "datasets-set-entry "
+		    "{\"dataset\":\"ds\",\"entries\":[{\"key\":%s,\"value\":\"g%u\"}]}",
+		    key_json,
+		    i);
+		g_autofree gchar *guest_get = g_strdup_printf(
+		    "datasets-get-entry {\"dataset\":\"ds\",\"keys\":[%s]}", key_json);
+		g_autofree gchar *guest_value = g_strdup_printf("g%u\n", i);
+		g_autofree gchar *host_value = g_strdup_printf("h%u", i);
+		g_autofree gchar *host_json = g_strdup_printf("\"h%u\"\n", i);
+		g_autofree gchar *guest_sees =
+		    g_strdup_printf("{\"result\":true,\"entries\":[{%s:\"h%u\"}]}", key_json, i);
+		g_autoptr(VmdsE2eRun) run = vmds_e2e_vmtoolsd(e2e, guest_set);
+
+		vmds_e2e_assert_ok(run, "{\"result\":true}");
+		/* the guest's key, read by the CLI */
+		{
+			const gchar *const args[] = {"entry", "get", "ds", keys[i], NULL};
+			cli_ok(args, guest_value);
+		}
+		/* written by the CLI, read by the guest */
+		{
+			const gchar *const args[] = {
+			    "entry", "set", "ds", keys[i], host_value, NULL};
+			cli_ok(args, "");
+		}
+		g_clear_pointer(&run, vmds_e2e_run_free);
+		run = vmds_e2e_vmtoolsd(e2e, guest_get);
+		vmds_e2e_assert_ok(run, guest_sees);
+		{
+			const gchar *const args[] = {"--json", "entry", "get", "ds", keys[i], NULL};
+			cli_ok(args, host_json);
+		}
+	}
+	{
+		g_autofree gchar *listed = cli_keys_json(keys, 0);
+		g_autofree gchar *want = g_strdup_printf("%s\n", listed);
+		const gchar *const args[] = {"--json", "entry", "ls", "ds", NULL};
+		cli_ok(args, want);
+	}
+	/* each rm deletes its key and no other */
+	for (guint i = 0; keys[i] != NULL; i++) {
+		g_autofree gchar *left = cli_keys_json(keys, i + 1);
+		g_autofree gchar *listed = NULL;
+		{
+			const gchar *const args[] = {"entry", "rm", "ds", keys[i], NULL};
+			cli_ok(args, "");
+		}
+		{
+			const gchar *const args[] = {"entry", "get", "ds", keys[i], NULL};
+			cli_fails(args, "NOT_FOUND");
+		}
+		listed = vmds_e2e_keys(e2e, "ds");
+		ck_assert_str_eq(listed, left);
+	}
+	{
+		const gchar *const args[] = {"entry", "rm", "ds", "..", NULL};
+		cli_fails(args, "NOT_FOUND");
+	}
+	/* what is still refused before any request */
+	{
+		const gchar *const args[] = {"entry", "set", "ds", "", "v", NULL};
+		cli_usage(args, "empty");
+	}
+	{
+		const gchar *const args[] = {"entry", "get", "..", "k", NULL};
+		cli_usage(args, "'..' cannot be used");
+	}
+	{
+		const gchar *const args[] = {"dataset", "info", ".", NULL};
+		cli_usage(args, "'.' cannot be used");
+	}
+	{
+		const gchar *const args[] = {"--vm", "..", "entry", "get", "ds", "k", NULL};
+		cli_usage(args, "'..' cannot be used");
 	}
 }
 END_TEST
@@ -375,6 +501,7 @@ cli_suite(void)
 	tcase_add_test(tc, test_cli_vm);
 	tcase_add_test(tc, test_cli_dataset);
 	tcase_add_test(tc, test_cli_entry);
+	tcase_add_test(tc, test_cli_entry_any_key);
 	tcase_add_test(tc, test_cli_errors);
 	suite_add_tcase(s, tc);
 	return s;

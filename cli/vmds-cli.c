@@ -1,0 +1,611 @@
+/*
+ * Copyright (C) 2026 The vmds authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vmds-cli.h"
+#include "vmds-error.h"
+#include "vmds-paths.h"
+
+/*
+ * The invocation every command runs in: its options, the one REST client
+ * (found, logged in and reused: one session per invocation), the paths of
+ * the API's resources, and the output, for people or (--json) for scripts.
+ */
+
+static const gchar *const vmds_cli_access_modes[] = {"NONE", "READ_ONLY", "READ_WRITE", NULL};
+
+static gboolean
+vmds_cli_option_cb(const gchar *option_name, const gchar *value, gpointer data, GError **error);
+
+const GOptionEntry vmds_cli_command_entries[] = {
+    [VMDS_CLI_OPTION_CID] = {"cid",
+			     '\0',
+			     G_OPTION_FLAG_NONE,
+			     G_OPTION_ARG_CALLBACK,
+			     (gpointer)vmds_cli_option_cb,
+			     "The vsock CID whose guest is this VM",
+			     "N"},
+    [VMDS_CLI_OPTION_DESCRIPTION] = {"description",
+				     '\0',
+				     G_OPTION_FLAG_NONE,
+				     G_OPTION_ARG_CALLBACK,
+				     (gpointer)vmds_cli_option_cb,
+				     "The description (default: empty)",
+				     "TEXT"},
+    [VMDS_CLI_OPTION_HOST] =
+	{"host",
+	 '\0',
+	 G_OPTION_FLAG_NONE,
+	 G_OPTION_ARG_CALLBACK,
+	 (gpointer)vmds_cli_option_cb,
+	 "Host (REST) access: NONE, READ_ONLY or READ_WRITE (create: READ_WRITE)",
+	 "MODE"},
+    [VMDS_CLI_OPTION_GUEST] = {"guest",
+			       '\0',
+			       G_OPTION_FLAG_NONE,
+			       G_OPTION_ARG_CALLBACK,
+			       (gpointer)vmds_cli_option_cb,
+			       "Guest access: NONE, READ_ONLY or READ_WRITE (create: READ_ONLY)",
+			       "MODE"},
+    [VMDS_CLI_OPTION_OMIT] = {VMDS_CLI_OMIT,
+			      '\0',
+			      G_OPTION_FLAG_OPTIONAL_ARG,
+			      G_OPTION_ARG_CALLBACK,
+			      (gpointer)vmds_cli_option_cb,
+			      "Leave the data set out of snapshots and clones (alone: true)",
+			      "true|false"},
+    [VMDS_CLI_OPTION_FORCE] = {"force",
+			       '\0',
+			       G_OPTION_FLAG_NO_ARG,
+			       G_OPTION_ARG_CALLBACK,
+			       (gpointer)vmds_cli_option_cb,
+			       "Delete the data set even if it holds entries",
+			       NULL},
+    [VMDS_CLI_OPTION_FILE] = {"file",
+			      '\0',
+			      G_OPTION_FLAG_NONE,
+			      G_OPTION_ARG_CALLBACK,
+			      (gpointer)vmds_cli_option_cb,
+			      "Read the value from FILE ('-': standard input)",
+			      "FILE"},
+    [VMDS_CLI_OPTION_SOCKET_OWNER] = {"socket-owner",
+				      '\0',
+				      G_OPTION_FLAG_NONE,
+				      G_OPTION_ARG_CALLBACK,
+				      (gpointer)vmds_cli_option_cb,
+				      "The user the VM's socket belongs to; that user may use it",
+				      "USER"},
+    [VMDS_CLI_OPTION_SOCKET_GROUP] =
+	{"socket-group",
+	 '\0',
+	 G_OPTION_FLAG_NONE,
+	 G_OPTION_ARG_CALLBACK,
+	 (gpointer)vmds_cli_option_cb,
+	 "The group the VM's socket belongs to; its members may use it, "
+	 "those of [backchannel] group no longer",
+	 "GROUP"},
+    [VMDS_CLI_OPTION_LAST] = G_OPTION_ENTRY_NULL,
+};
+
+gboolean
+vmds_cli_usage_error(GError **error, const gchar *format, ...)
+{
+	va_list args;
+	g_autofree gchar *message = NULL;
+
+	va_start(args, format);
+	message = g_strdup_vprintf(format, args);
+	va_end(args);
+	g_set_error_literal(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED, message);
+	return FALSE;
+}
+
+static gboolean
+vmds_cli_option_cb(const gchar *option_name, const gchar *value, gpointer data, GError **error)
+{
+	VmdsCli *self = data;
+	const gchar *name = option_name + 2; /* long options only: "--name" */
+	g_autofree gchar *normalised = NULL;
+	guint idx;
+
+	for (idx = 0; idx < VMDS_CLI_OPTION_LAST; idx++) {
+		if (g_strcmp0(vmds_cli_command_entries[idx].long_name, name) == 0)
+			break;
+	}
+	g_return_val_if_fail(idx < VMDS_CLI_OPTION_LAST, FALSE);
+
+	switch (idx) {
+	case VMDS_CLI_OPTION_CID: {
+		guint64 cid = 0;
+		if (!g_ascii_string_to_unsigned(value, 10, 0, G_MAXUINT32, &cid, NULL))
+			return vmds_cli_usage_error(error, "invalid --cid '%s': not a CID", value);
+		normalised = g_strdup_printf("%" G_GUINT64_FORMAT, cid);
+		break;
+	}
+	case VMDS_CLI_OPTION_HOST:
+	case VMDS_CLI_OPTION_GUEST:
+		/* read-write, read_write and READ_WRITE all mean READ_WRITE */
+		normalised = g_ascii_strup(value, -1);
+		g_strdelimit(normalised, "-", '_');
+		if (!g_strv_contains(vmds_cli_access_modes, normalised)) {
+			return vmds_cli_usage_error(
+			    error,
+			    "invalid %s '%s': expected NONE, READ_ONLY or READ_WRITE",
+			    option_name,
+			    value);
+		}
+		break;
+	case VMDS_CLI_OPTION_OMIT:
+		if (value == NULL || g_ascii_strcasecmp(value, "true") == 0) {
+			normalised = g_strdup("true");
+		} else if (g_ascii_strcasecmp(value, "false") == 0) {
+			normalised = g_strdup("false");
+		} else {
+			return vmds_cli_usage_error(
+			    error, "invalid %s '%s': expected true or false", option_name, value);
+		}
+		break;
+	case VMDS_CLI_OPTION_FORCE:
+		normalised = g_strdup("true");
+		break;
+	default:
+		normalised = g_strdup(value);
+		break;
+	}
+	g_free(self->values[idx]);
+	self->values[idx] = g_steal_pointer(&normalised);
+	self->given |= 1u << idx;
+	return TRUE;
+}
+
+VmdsCli *
+vmds_cli_new(void)
+{
+	VmdsCli *self = g_new0(VmdsCli, 1);
+	const GOptionEntry entries[] = {
+	    {"json",
+	     '\0',
+	     G_OPTION_FLAG_NONE,
+	     G_OPTION_ARG_NONE,
+	     &self->json,
+	     "Print the server's JSON reply on one line",
+	     NULL},
+	    {"vm",
+	     '\0',
+	     G_OPTION_FLAG_NONE,
+	     G_OPTION_ARG_STRING,
+	     &self->vm,
+	     "The VM of dataset and entry commands (default: $VMDS_VM, else " VMDS_DEFAULT_VM ")",
+	     "VM"},
+	    {"url",
+	     '\0',
+	     G_OPTION_FLAG_NONE,
+	     G_OPTION_ARG_STRING,
+	     &self->url,
+	     "The daemon's base URL (default: $VMDS_URL, else the one vmdsd advertises)",
+	     "URL"},
+	    {"cacert",
+	     '\0',
+	     G_OPTION_FLAG_NONE,
+	     G_OPTION_ARG_FILENAME,
+	     &self->cacert,
+	     "Trust the CA certificates in FILE (PEM) for https URLs, not the system's",
+	     "FILE"},
+	    {"insecure",
+	     '\0',
+	     G_OPTION_FLAG_NONE,
+	     G_OPTION_ARG_NONE,
+	     &self->insecure,
+	     "Accept any TLS certificate (https URLs)",
+	     NULL},
+	    {"help", 'h', G_OPTION_FLAG_NONE, G_OPTION_ARG_NONE, &self->help, "Show help", NULL},
+	    {"version",
+	     '\0',
+	     G_OPTION_FLAG_NONE,
+	     G_OPTION_ARG_NONE,
+	     &self->version,
+	     "Show the version",
+	     NULL},
+	    G_OPTION_ENTRY_NULL,
+	};
+	G_STATIC_ASSERT(sizeof(entries) == sizeof(self->global_entries));
+
+	memcpy(self->global_entries, entries, sizeof(entries));
+	self->commands = g_ptr_array_new();
+	return self;
+}
+
+void
+vmds_cli_free(VmdsCli *self)
+{
+	if (self->client != NULL) {
+		vmds_client_logout(self->client);
+		vmds_client_free(self->client);
+	}
+	for (guint i = 0; i < VMDS_CLI_OPTION_LAST; i++)
+		g_free(self->values[i]);
+	g_free(self->vm);
+	g_free(self->url);
+	g_free(self->cacert);
+	g_free(self->command);
+	g_ptr_array_unref(self->commands);
+	g_free(self);
+}
+
+/* text from the server must not drive the terminal */
+gchar *
+vmds_cli_sanitize(const gchar *text)
+{
+	g_autofree gchar *valid = g_utf8_make_valid(text, -1);
+	GString *out = g_string_sized_new(strlen(valid));
+
+	for (const gchar *p = valid; *p != '\0'; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+		if (c == '\t' || c == '\n' || c == '\r')
+			g_string_append_c(out, ' ');
+		else if (g_unichar_iscntrl(c))
+			g_string_append_c(out, '?');
+		else
+			g_string_append_unichar(out, c);
+	}
+	return g_string_free(out, FALSE);
+}
+
+const gchar *
+vmds_cli_get_vm(VmdsCli *self)
+{
+	const gchar *env = g_getenv("VMDS_VM");
+
+	if (self->vm != NULL)
+		return self->vm;
+	if (env != NULL && env[0] != '\0')
+		return env;
+	return VMDS_DEFAULT_VM;
+}
+
+/* --url, $VMDS_URL, the daemon's unix socket when this user may use it, the
+ * URL the daemon wrote into the run directory, the default */
+static gchar *
+vmds_cli_get_url(VmdsCli *self)
+{
+	const gchar *env = g_getenv("VMDS_URL");
+	g_autofree gchar *run_dir = NULL;
+	g_autofree gchar *socket = NULL;
+	g_autofree gchar *path = NULL;
+	g_autofree gchar *contents = NULL;
+	g_autoptr(GError) error_local = NULL;
+
+	if (self->url != NULL)
+		return g_strdup(self->url);
+	if (env != NULL && env[0] != '\0')
+		return g_strdup(env);
+	run_dir = vmds_paths_run_dir();
+	socket = g_build_filename(run_dir, VMDS_API_SOCKET_FILE, NULL);
+	if (g_access(socket, R_OK | W_OK) == 0)
+		return g_strconcat("unix:", socket, NULL);
+	path = g_build_filename(run_dir, VMDS_URL_FILE, NULL);
+	if (g_file_get_contents(path, &contents, NULL, &error_local)) {
+		contents[strcspn(contents, "\r\n")] = '\0';
+		g_strstrip(contents);
+		if (contents[0] != '\0')
+			return g_steal_pointer(&contents);
+		g_debug("%s is empty", path);
+	} else {
+		g_debug("no URL from the daemon: %s", error_local->message);
+	}
+	return g_strdup_printf("http://127.0.0.1:%d", VMDS_DEFAULT_HTTP_PORT);
+}
+
+static gboolean
+vmds_cli_get_credentials(gchar **username, gchar **password, GError **error)
+{
+	const gchar *env_user = g_getenv("VMDS_USERNAME");
+	const gchar *env_password = g_getenv("VMDS_PASSWORD");
+	g_autofree gchar *state_dir = NULL;
+	g_autofree gchar *path = NULL;
+	g_autofree gchar *contents = NULL;
+	g_autoptr(GError) error_local = NULL;
+
+	if (env_user != NULL && env_user[0] != '\0' && env_password != NULL) {
+		*username = g_strdup(env_user);
+		*password = g_strdup(env_password);
+		return TRUE;
+	}
+	if (env_user != NULL && env_user[0] != '\0' && g_strcmp0(env_user, "admin") != 0) {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_UNAUTHENTICATED,
+			    "no credentials: VMDS_USERNAME is '%s' but VMDS_PASSWORD is not set",
+			    env_user);
+		return FALSE;
+	}
+	if (env_password != NULL) {
+		*username = g_strdup("admin");
+		*password = g_strdup(env_password);
+		return TRUE;
+	}
+
+	/* the daemon's generated password for admin, readable by whoever runs it */
+	state_dir = vmds_paths_state_dir();
+	path = g_build_filename(state_dir, VMDS_ADMIN_PASSWORD_FILE, NULL);
+	if (!g_file_get_contents(path, &contents, NULL, &error_local)) {
+		g_set_error(
+		    error,
+		    VMDS_ERROR,
+		    VMDS_ERROR_UNAUTHENTICATED,
+		    "no credentials: set VMDS_USERNAME and VMDS_PASSWORD, or VMDS_STATE_DIR "
+		    "to the daemon's state directory (%s)",
+		    error_local->message);
+		return FALSE;
+	}
+	contents[strcspn(contents, "\r\n")] = '\0';
+	if (contents[0] == '\0') {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_UNAUTHENTICATED,
+			    "no credentials: %s is empty; set VMDS_USERNAME and VMDS_PASSWORD",
+			    path);
+		return FALSE;
+	}
+	*username = g_strdup("admin");
+	*password = g_steal_pointer(&contents);
+	return TRUE;
+}
+
+static VmdsClient *
+vmds_cli_get_client(VmdsCli *self, GError **error)
+{
+	g_autofree gchar *url = NULL;
+	g_autofree gchar *username = NULL;
+	g_autofree gchar *password = NULL;
+	g_autoptr(VmdsClient) client = NULL;
+
+	if (self->client != NULL)
+		return self->client;
+	url = vmds_cli_get_url(self);
+	client = vmds_client_new(url, self->cacert, self->insecure, error);
+	if (client == NULL)
+		return NULL;
+	/* on the unix socket, who the caller is is what counts */
+	if (!vmds_client_is_local(client) &&
+	    (!vmds_cli_get_credentials(&username, &password, error) ||
+	     !vmds_client_login(client, username, password, error)))
+		return NULL;
+	self->client = g_steal_pointer(&client);
+	return self->client;
+}
+
+/*
+ * A VM id or data set name travels as one path segment, so it is never
+ * empty, "." or "..": URL parsing drops dot segments even when
+ * percent-encoded, so the request would reach another resource. A key
+ * (@key) travels as a query value, where any text but an empty one is fine.
+ */
+gboolean
+vmds_cli_check_name(const gchar *name, gboolean key, GError **error)
+{
+	if (name[0] == '\0')
+		return vmds_cli_usage_error(error, "an empty VM, data set or key cannot be used");
+	if (!key && (g_strcmp0(name, ".") == 0 || g_strcmp0(name, "..") == 0)) {
+		return vmds_cli_usage_error(
+		    error, "'%s' cannot be used as a VM or data set in a URL", name);
+	}
+	return TRUE;
+}
+
+/* @text as one path segment or query value: all but unreserved characters
+ * percent-encoded, '/' as %2F */
+gchar *
+vmds_cli_escape(const gchar *text)
+{
+	return g_uri_escape_string(text, NULL, FALSE);
+}
+
+gchar *
+vmds_cli_vm_path(const gchar *vm)
+{
+	g_autofree gchar *vm_esc = vmds_cli_escape(vm);
+	return g_strdup_printf("/api/vcenter/vm/%s", vm_esc);
+}
+
+gchar *
+vmds_cli_datasets_path(VmdsCli *self)
+{
+	g_autofree gchar *vm_path = vmds_cli_vm_path(vmds_cli_get_vm(self));
+	return g_strdup_printf("%s/data-sets", vm_path);
+}
+
+gchar *
+vmds_cli_dataset_path(VmdsCli *self, const gchar *dataset)
+{
+	g_autofree gchar *datasets_path = vmds_cli_datasets_path(self);
+	g_autofree gchar *dataset_esc = vmds_cli_escape(dataset);
+	return g_strdup_printf("%s/%s", datasets_path, dataset_esc);
+}
+
+static void
+vmds_cli_print_json(JsonNode *node)
+{
+	g_autofree gchar *text = json_to_string(node, FALSE);
+	fputs(text, stdout);
+	fputc('\n', stdout);
+}
+
+/*
+ * One request, on the client of this invocation. A reply body asked for with
+ * @reply is the command's output: with --json it is printed here, as the
+ * server sent it, and *@reply is NULL; otherwise the caller prints *@reply.
+ */
+gboolean
+vmds_cli_call(VmdsCli *self,
+	      const gchar *method,
+	      const gchar *path,
+	      JsonNode *body,
+	      JsonNode **reply,
+	      GError **error)
+{
+	VmdsClient *client = vmds_cli_get_client(self, error);
+	g_autoptr(JsonNode) node = NULL;
+
+	if (client == NULL ||
+	    !vmds_client_call(client, method, path, body, reply != NULL ? &node : NULL, error))
+		return FALSE;
+	if (reply == NULL)
+		return TRUE;
+	if (self->json) {
+		vmds_cli_print_json(node);
+		*reply = NULL;
+		return TRUE;
+	}
+	*reply = g_steal_pointer(&node);
+	return TRUE;
+}
+
+gboolean
+vmds_cli_invalid_reply(GError **error, const gchar *what)
+{
+	g_set_error(error,
+		    VMDS_ERROR,
+		    VMDS_ERROR_INVALID_ARGUMENT,
+		    "invalid reply from the server: %s",
+		    what);
+	return FALSE;
+}
+
+void
+vmds_cli_print_text(const gchar *text)
+{
+	g_autofree gchar *safe = vmds_cli_sanitize(text);
+	fputs(safe, stdout);
+	fputc('\n', stdout);
+}
+
+/* a table with aligned columns; nothing at all when there are no rows */
+static void
+vmds_cli_print_table(const gchar *const *headers, GPtrArray *rows)
+{
+	guint n_columns = g_strv_length((gchar **)headers);
+	g_autofree glong *widths = g_new0(glong, n_columns);
+	g_autoptr(GString) line = g_string_new(NULL);
+
+	if (rows->len == 0)
+		return;
+	g_ptr_array_insert(rows, 0, g_strdupv((gchar **)headers));
+	for (guint i = 0; i < rows->len; i++) {
+		gchar **row = g_ptr_array_index(rows, i);
+		for (guint j = 0; j < n_columns; j++)
+			widths[j] = MAX(widths[j], g_utf8_strlen(row[j], -1));
+	}
+	for (guint i = 0; i < rows->len; i++) {
+		gchar **row = g_ptr_array_index(rows, i);
+		g_string_truncate(line, 0);
+		for (guint j = 0; j < n_columns; j++) {
+			g_string_append(line, row[j]);
+			if (j + 1 == n_columns)
+				break;
+			for (glong pad = g_utf8_strlen(row[j], -1); pad < widths[j] + 2; pad++)
+				g_string_append_c(line, ' ');
+		}
+		fputs(line->str, stdout);
+		fputc('\n', stdout);
+	}
+}
+
+/* GET a list of objects and print the string members as a table */
+gboolean
+vmds_cli_list(VmdsCli *self,
+	      const gchar *path,
+	      const gchar *const *members,
+	      const gchar *const *headers,
+	      GError **error)
+{
+	g_autoptr(JsonNode) reply = NULL;
+	g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+	guint n_columns = g_strv_length((gchar **)members);
+	JsonArray *array = NULL;
+
+	if (!vmds_cli_call(self, "GET", path, NULL, &reply, error))
+		return FALSE;
+	if (reply == NULL)
+		return TRUE; /* --json: printed */
+	if (!JSON_NODE_HOLDS_ARRAY(reply))
+		return vmds_cli_invalid_reply(error, "not a list");
+	array = json_node_get_array(reply);
+	for (guint i = 0; i < json_array_get_length(array); i++) {
+		JsonNode *element = json_array_get_element(array, i);
+		gchar **row = g_new0(gchar *, n_columns + 1);
+		g_ptr_array_add(rows, row);
+		if (!JSON_NODE_HOLDS_OBJECT(element))
+			return vmds_cli_invalid_reply(error, "a list element is not an object");
+		for (guint j = 0; j < n_columns; j++) {
+			JsonObject *obj = json_node_get_object(element);
+			const gchar *value =
+			    vmds_client_node_get_string(json_object_get_member(obj, members[j]));
+			if (value == NULL) {
+				g_set_error(error,
+					    VMDS_ERROR,
+					    VMDS_ERROR_INVALID_ARGUMENT,
+					    "invalid reply from the server: "
+					    "a list element has no string '%s'",
+					    members[j]);
+				return FALSE;
+			}
+			row[j] = vmds_cli_sanitize(value);
+		}
+	}
+	vmds_cli_print_table(headers, rows);
+	return TRUE;
+}
+
+/* GET an object and print it as `key: value` lines, in the server's order */
+gboolean
+vmds_cli_info(VmdsCli *self, const gchar *path, GError **error)
+{
+	g_autoptr(JsonNode) reply = NULL;
+	g_autoptr(GList) members = NULL;
+	JsonObject *obj = NULL;
+
+	if (!vmds_cli_call(self, "GET", path, NULL, &reply, error))
+		return FALSE;
+	if (reply == NULL)
+		return TRUE; /* --json: printed */
+	if (!JSON_NODE_HOLDS_OBJECT(reply))
+		return vmds_cli_invalid_reply(error, "not an object");
+	obj = json_node_get_object(reply);
+	members = json_object_get_members(obj);
+	for (GList *l = members; l != NULL; l = l->next) {
+		const gchar *name = l->data;
+		JsonNode *node = json_object_get_member(obj, name);
+		const gchar *str = vmds_client_node_get_string(node);
+		g_autofree gchar *text = str != NULL ? g_strdup(str) : json_to_string(node, FALSE);
+		g_autofree gchar *line = g_strdup_printf("%s: %s", name, text);
+		vmds_cli_print_text(line);
+	}
+	return TRUE;
+}
+
+/* POST a create body and print the id the server returns */
+gboolean
+vmds_cli_create(VmdsCli *self, const gchar *path, JsonNode *body, GError **error)
+{
+	g_autoptr(JsonNode) reply = NULL;
+	const gchar *id = NULL;
+
+	if (!vmds_cli_call(self, "POST", path, body, &reply, error))
+		return FALSE;
+	if (reply == NULL)
+		return TRUE; /* --json: printed */
+	id = vmds_client_node_get_string(reply);
+	if (id == NULL)
+		return vmds_cli_invalid_reply(error, "the id is not a string");
+	vmds_cli_print_text(id);
+	return TRUE;
+}

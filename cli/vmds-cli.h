@@ -1,0 +1,114 @@
+/*
+ * Copyright (C) 2026 The vmds authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include "vmds-client.h"
+
+G_BEGIN_DECLS
+
+/*
+ * What every noun of the vmds CLI shares: the invocation (VmdsCli: global
+ * options, command option values, the one REST client), the type of a
+ * command table, and the helpers that build paths, call the API and print
+ * its replies. Each noun (vmds-vm.c, vmds-dataset.c, vmds-entry.c) exports
+ * a table of commands; vmds.c parses the command line and dispatches.
+ */
+
+#define VMDS_CLI_OMIT "omit-from-snapshot-and-clone"
+
+/* options only some commands take; bit i of VmdsCliCommand.options is option i */
+typedef enum {
+	VMDS_CLI_OPTION_CID,
+	VMDS_CLI_OPTION_DESCRIPTION,
+	VMDS_CLI_OPTION_HOST,
+	VMDS_CLI_OPTION_GUEST,
+	VMDS_CLI_OPTION_OMIT,
+	VMDS_CLI_OPTION_FORCE,
+	VMDS_CLI_OPTION_FILE,
+	VMDS_CLI_OPTION_SOCKET_OWNER,
+	VMDS_CLI_OPTION_SOCKET_GROUP,
+	VMDS_CLI_OPTION_LAST
+} VmdsCliOption;
+
+#define VMDS_CLI_OPT(name) (1u << VMDS_CLI_OPTION_##name)
+
+typedef struct {
+	/* global options */
+	gboolean json;
+	gboolean insecure;
+	gboolean help;
+	gboolean version;
+	gchar *vm;
+	gchar *url;
+	gchar *cacert;
+	GOptionEntry global_entries[8];
+	/* command options, validated and normalised as they are parsed */
+	gchar *values[VMDS_CLI_OPTION_LAST];
+	guint given;
+	/* (element-type VmdsCliCommand): every noun's commands, in the order
+	 * help lists them; filled by vmds.c */
+	GPtrArray *commands;
+	/* the command or group being run, for the usage hint */
+	gchar *command;
+	VmdsClient *client; /* logged in on first use */
+} VmdsCli;
+
+typedef struct {
+	const gchar *name; /* one or two words; NULL ends a table */
+	const gchar *args;
+	const gchar *summary;
+	const gchar *description; /* nullable: the rest of the command's --help */
+	guint options;		  /* VMDS_CLI_OPT() bits */
+	guint min_args;
+	guint max_args;
+	/* how many leading ARGS are VM ids or data set names, and how many
+	 * after those are keys: checked by vmds_cli_check_name() before the
+	 * command runs */
+	guint names;
+	guint keys;
+	gboolean (*func)(VmdsCli *self, gchar **args, GError **error);
+} VmdsCliCommand;
+
+/* the nouns' tables, each ended by an entry whose name is NULL */
+extern const VmdsCliCommand vmds_cli_vm_commands[];
+extern const VmdsCliCommand vmds_cli_dataset_commands[];
+extern const VmdsCliCommand vmds_cli_entry_commands[];
+
+/* the command options, indexed by VmdsCliOption, ended by a NULL entry */
+extern const GOptionEntry vmds_cli_command_entries[];
+
+VmdsCli *vmds_cli_new(void);
+void vmds_cli_free(VmdsCli *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmdsCli, vmds_cli_free)
+
+gboolean vmds_cli_usage_error(GError **error, const gchar *format, ...) G_GNUC_PRINTF(2, 3);
+gboolean vmds_cli_invalid_reply(GError **error, const gchar *what);
+gboolean vmds_cli_check_name(const gchar *name, gboolean key, GError **error);
+gchar *vmds_cli_sanitize(const gchar *text);
+
+const gchar *vmds_cli_get_vm(VmdsCli *self);
+gchar *vmds_cli_escape(const gchar *text);
+gchar *vmds_cli_vm_path(const gchar *vm);
+gchar *vmds_cli_datasets_path(VmdsCli *self);
+gchar *vmds_cli_dataset_path(VmdsCli *self, const gchar *dataset);
+
+gboolean vmds_cli_call(VmdsCli *self,
+		       const gchar *method,
+		       const gchar *path,
+		       JsonNode *body,
+		       JsonNode **reply,
+		       GError **error);
+gboolean vmds_cli_list(VmdsCli *self,
+		       const gchar *path,
+		       const gchar *const *members,
+		       const gchar *const *headers,
+		       GError **error);
+gboolean vmds_cli_info(VmdsCli *self, const gchar *path, GError **error);
+gboolean vmds_cli_create(VmdsCli *self, const gchar *path, JsonNode *body, GError **error);
+
+void vmds_cli_print_text(const gchar *text);
+
+G_END_DECLS
