@@ -180,6 +180,20 @@ START_TEST(test_durability_store_lock)
 	g_clear_pointer(&reply, vmds_e2e_reply_free);
 	reply = vmds_e2e_rest(second, "GET", "/api/vcenter/vm", NULL);
 	vmds_e2e_assert_reply(reply, 200, "[{\"vm\":\"vm-1\",\"name\":\"vm-1\"}]");
+	/* the VM routes need no store: the VM can be looked at, and removed
+	 * from the second daemon (the first serves what it has open) */
+	g_clear_pointer(&reply, vmds_e2e_reply_free);
+	reply = vmds_e2e_rest(second, "GET", "/api/vcenter/vm/vm-1", NULL);
+	ck_assert_msg(reply->status == 200 && g_str_has_prefix(reply->body, "{\"vm\":\"vm-1\","),
+		      "HTTP %u %s",
+		      reply->status,
+		      reply->body);
+	g_clear_pointer(&reply, vmds_e2e_reply_free);
+	reply = vmds_e2e_rest(second, "DELETE", "/api/vcenter/vm/vm-1", NULL);
+	vmds_e2e_assert_reply(reply, 204, "");
+	g_clear_pointer(&reply, vmds_e2e_reply_free);
+	reply = vmds_e2e_rest(second, "GET", "/api/vcenter/vm", NULL);
+	vmds_e2e_assert_reply(reply, 200, "[]");
 	guest_ok(
 	    "datasets-set-entry {\"dataset\":\"rw\",\"entries\":[{\"key\":\"k\",\"value\":\"v\"}]}",
 	    "{\"result\":true}");
