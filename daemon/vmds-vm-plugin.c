@@ -102,6 +102,11 @@ vmds_vm_plugin_get(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
 		g_string_append(request->response, ",\"socket_group\":");
 		vmds_json_append_string(request->response, vm->socket_group, -1);
 	}
+	/* not served: why */
+	if (vm->store == NULL && vm->unavailable != NULL) {
+		g_string_append(request->response, ",\"unavailable\":");
+		vmds_json_append_string(request->response, vm->unavailable, -1);
+	}
 	g_string_append_c(request->response, '}');
 	return TRUE;
 }

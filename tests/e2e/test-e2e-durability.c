@@ -184,7 +184,9 @@ START_TEST(test_durability_store_lock)
 	 * from the second daemon (the first serves what it has open) */
 	g_clear_pointer(&reply, vmds_e2e_reply_free);
 	reply = vmds_e2e_rest(second, "GET", "/api/vcenter/vm/vm-1", NULL);
-	ck_assert_msg(reply->status == 200 && g_str_has_prefix(reply->body, "{\"vm\":\"vm-1\","),
+	ck_assert_msg(reply->status == 200 && g_str_has_prefix(reply->body, "{\"vm\":\"vm-1\",") &&
+			  strstr(reply->body, ",\"unavailable\":\"store ") != NULL &&
+			  strstr(reply->body, " is in use by another process\"}") != NULL,
 		      "HTTP %u %s",
 		      reply->status,
 		      reply->body);
