@@ -412,11 +412,14 @@ vmds_call_defer(VmdsCall *call, guint timeout_ms)
 /**
  * vmds_request_defer:
  * @request: the #VmdsRequest being answered
- * @timeout_ms: how long the client may wait, at most; 0 for no deadline
+ * @timeout_ms: how long the client may wait, at most
+ *   %VMDS_REQUEST_DEFER_MAX_MS; 0 for that
  *
  * As vmds_call_defer(), for a REST route: the reply's status is set with
  * vmds_deferred_set_status() and its body written into
- * vmds_deferred_get_reply(). The HTTP message waits, paused, meanwhile.
+ * vmds_deferred_get_reply(). The HTTP message waits, paused, meanwhile, and
+ * its connection is kept as long: a REST client that goes away while it
+ * waits is not noticed before the deadline, so every REST deferral has one.
  *
  * Returns: (transfer full): the reply to come
  */
@@ -426,6 +429,8 @@ vmds_request_defer(VmdsRequest *request, guint timeout_ms)
 	g_return_val_if_fail(request != NULL, NULL);
 	g_return_val_if_fail(request->deferred == NULL, NULL);
 
+	if (timeout_ms == 0 || timeout_ms > VMDS_REQUEST_DEFER_MAX_MS)
+		timeout_ms = VMDS_REQUEST_DEFER_MAX_MS;
 	request->deferred = vmds_deferred_new(timeout_ms);
 	return vmds_deferred_ref(request->deferred);
 }

@@ -204,6 +204,8 @@ void vmds_request_set_stream(VmdsRequest *request,
 			     GDestroyNotify free_func);
 void vmds_stream_clear(VmdsStream *stream);
 VmdsDeferred *vmds_call_defer(VmdsCall *call, guint timeout_ms);
+/* the longest a REST reply may be deferred: 10 minutes */
+#define VMDS_REQUEST_DEFER_MAX_MS (10 * 60 * 1000)
 VmdsDeferred *vmds_request_defer(VmdsRequest *request, guint timeout_ms);
 
 const gchar *vmds_plugin_get_name(VmdsPlugin *self);

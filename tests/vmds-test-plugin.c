@@ -23,7 +23,9 @@
  *
  * Waiters are woken from the store's ::committed, never before: a write in a
  * group that fails to commit is run again, and a reply must not tell of a
- * note that is not there.
+ * note that is not there. What was written is read again then, so a write
+ * that rolled back wakes nobody; the list is not emptied on ::rolled-back,
+ * which does not say which savepoint of a group it was about.
  */
 
 #define VMDS_TYPE_TEST_PLUGIN (vmds_test_plugin_get_type())
@@ -64,7 +66,7 @@ typedef struct {
 } VmdsTestWaiter;
 
 /* what the plugin keeps of one store: who waits for which note, and the
- * notes written since the last commit */
+ * notes written since the last commit (some of them maybe rolled back) */
 typedef struct {
 	GHashTable *waiters; /* key → GPtrArray of VmdsTestWaiter */
 	GHashTable *written; /* keys */
@@ -146,15 +148,6 @@ vmds_test_notes_committed_cb(VmdsStore *store, gpointer user_data)
 	}
 }
 
-/* the notes written were not: nobody is woken for them */
-static void
-vmds_test_notes_rolled_back_cb(VmdsStore *store, gpointer user_data)
-{
-	VmdsTestNotes *notes = user_data;
-
-	g_hash_table_remove_all(notes->written);
-}
-
 static VmdsTestNotes *
 vmds_test_notes_get(VmdsStore *store)
 {
@@ -169,7 +162,6 @@ vmds_test_notes_get(VmdsStore *store)
 	g_object_set_data_full(
 	    G_OBJECT(store), "vmds-test-notes", notes, (GDestroyNotify)vmds_test_notes_free);
 	g_signal_connect(store, "committed", G_CALLBACK(vmds_test_notes_committed_cb), notes);
-	g_signal_connect(store, "rolled-back", G_CALLBACK(vmds_test_notes_rolled_back_cb), notes);
 	return notes;
 }
 

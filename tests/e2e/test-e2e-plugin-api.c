@@ -154,6 +154,43 @@ START_TEST(test_plugin_api_deferred_guest)
 }
 END_TEST
 
+/*
+ * A write that commits wakes its waiter even when another request of its
+ * group commit rolls back (the store says a savepoint rolled back, not
+ * whose): the requests are sent together, so that they are likely read in
+ * one loop turn and answered as one group.
+ */
+START_TEST(test_plugin_api_deferred_group)
+{
+	static const gchar wait[] = "test-note-wait flag";
+	const gchar *requests[] = {
+	    "test-note-set flag up",
+	    "datasets-set-entry "
+	    "{\"dataset\":\"missing\",\"entries\":[{\"key\":\"k\",\"value\":\"v\"}]}",
+	};
+	g_autofree gchar *got = NULL;
+	gint fds[G_N_ELEMENTS(requests)];
+	gint waiter;
+
+	start("[test]\nwait-ms=20000\n");
+	waiter = vmds_e2e_connect(e2e, "vm-1");
+	vmds_e2e_send_request(waiter, wait, strlen(wait), FALSE);
+	for (guint i = 0; i < G_N_ELEMENTS(requests); i++)
+		fds[i] = vmds_e2e_connect(e2e, "vm-1");
+	for (guint i = 0; i < G_N_ELEMENTS(requests); i++)
+		vmds_e2e_send_request(fds[i], requests[i], strlen(requests[i]), FALSE);
+	for (guint i = 0; i < G_N_ELEMENTS(requests); i++) {
+		g_autofree gchar *reply = vmds_e2e_read_reply(fds[i], NULL);
+		ck_assert_ptr_nonnull(reply);
+		ck_assert(g_str_has_prefix(reply, i == 0 ? "1 " : "1 {\"result\":false"));
+		close(fds[i]);
+	}
+	got = vmds_e2e_read_reply(waiter, NULL);
+	ck_assert_str_eq(got, "1 up");
+	close(waiter);
+}
+END_TEST
+
 /* a wait past its deadline ([test] wait-ms) is answered, and ends nothing else */
 START_TEST(test_plugin_api_deferred_timeout)
 {
@@ -255,6 +292,7 @@ test_plugin_api_suite(void)
 	tcase_add_test(tc, test_plugin_api_schema_added);
 	tcase_add_test(tc, test_plugin_api_plain_text);
 	tcase_add_test(tc, test_plugin_api_deferred_guest);
+	tcase_add_test(tc, test_plugin_api_deferred_group);
 	tcase_add_test(tc, test_plugin_api_deferred_timeout);
 	tcase_add_test(tc, test_plugin_api_deferred_rest);
 	suite_add_tcase(s, tc);
