@@ -318,7 +318,16 @@ vmds_daemon_start_plugins(VmdsDaemon *self, GPtrArray *schemas, GError **error)
 	if (loaded == NULL)
 		return FALSE;
 	g_ptr_array_add(self->plugins, vmds_vm_plugin_new());
-	g_ptr_array_extend_and_steal(self->plugins, g_steal_pointer(&loaded));
+	for (guint i = 0; i < loaded->len; i++) {
+		VmdsPlugin *plugin = g_ptr_array_index(loaded, i);
+		const gchar *name = vmds_plugin_get_name(plugin);
+		/* its config group would be the daemon's, or the built-in one's */
+		if (vmds_config_has_group(name) || g_strcmp0(name, "vm") == 0) {
+			g_warning("not loading the plugin %s: the name is the daemon's", name);
+			continue;
+		}
+		g_ptr_array_add(self->plugins, g_object_ref(plugin));
+	}
 	for (guint i = 0; i < self->plugins->len; i++)
 		vmds_plugin_set_context(g_ptr_array_index(self->plugins, i), VMDS_CONTEXT(self));
 	if (!vmds_daemon_apply_config(self, NULL, error))

@@ -298,11 +298,31 @@ vmds_router_finish(const VmdsRouterLater *later, const GError *error, GString *r
  * vmds_router_add_routes:
  * @self: a #VmdsRouter
  * @routes: (element-type VmdsRoute): routes a plugin registered; borrowed
+ *
+ * A route whose method and pattern another plugin registered first is left
+ * out, with a warning.
  */
 void
 vmds_router_add_routes(VmdsRouter *self, GPtrArray *routes)
 {
-	g_ptr_array_extend(self->routes, routes, NULL, NULL);
+	for (guint i = 0; i < routes->len; i++) {
+		VmdsRoute *route = g_ptr_array_index(routes, i);
+		gboolean taken = FALSE;
+		for (guint j = 0; j < self->routes->len && !taken; j++) {
+			VmdsRoute *other = g_ptr_array_index(self->routes, j);
+			taken = g_strcmp0(other->method, route->method) == 0 &&
+				g_strcmp0(other->pattern, route->pattern) == 0;
+		}
+		/* the first plugin to register a route keeps it */
+		if (taken) {
+			g_warning("plugin %s: route %s %s is already registered",
+				  route->plugin != NULL ? vmds_plugin_get_name(route->plugin) : "?",
+				  route->method,
+				  route->pattern);
+			continue;
+		}
+		g_ptr_array_add(self->routes, route);
+	}
 }
 
 /**

@@ -248,8 +248,9 @@ vmds_context_class_init(VmdsContextClass *klass)
 	 * @self: the context
 	 * @vm: (type gpointer): the #VmdsVm, borrowed
 	 *
-	 * A VM is served: one loaded when the daemon starts (after every
-	 * plugin started), or one just created.
+	 * A VM joined the inventory: one loaded when the daemon starts (after
+	 * every plugin started), or one just created. Its store is %NULL when
+	 * the daemon does not serve it (#VmdsVm.unavailable says why).
 	 */
 	vmds_context_signals[SIGNAL_VM_ADDED] = g_signal_new("vm-added",
 							     G_TYPE_FROM_CLASS(klass),
