@@ -257,7 +257,6 @@ test_dispatch_done_cb(VmdsDeferred *deferred, const GError *error, gpointer user
  */
 START_TEST(test_dispatch_deferred_once)
 {
-	g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
 	TestDone done = {0};
 	VmdsDeferred *deferred;
 
