@@ -46,6 +46,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmdsE2e, vmds_e2e_free)
 
 void vmds_e2e_start(VmdsE2e *self);
 void vmds_e2e_stop(VmdsE2e *self);
+void vmds_e2e_wait_exit(VmdsE2e *self);
 void vmds_e2e_kill(VmdsE2e *self);
 void vmds_e2e_restart(VmdsE2e *self);
 void vmds_e2e_reload(VmdsE2e *self, const gchar *config);
