@@ -308,6 +308,25 @@ vmds_connection_parse(VmdsConnection *self)
 	}
 }
 
+/* recv() without waiting: the bytes read, 0 at the peer's end, or -1 when
+ * there is nothing now or the connection failed (it is closed then) */
+static gssize
+vmds_connection_recv(VmdsConnection *self, guint8 *buf, gsize len)
+{
+	for (;;) {
+		gssize n = recv(self->fd, buf, len, MSG_DONTWAIT);
+		if (n >= 0)
+			return n;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN) {
+			g_debug("%s: cannot read: %s", self->vm->id, g_strerror(errno));
+			vmds_connection_close(self);
+		}
+		return -1;
+	}
+}
+
 static void
 vmds_connection_read(VmdsConnection *self)
 {
@@ -315,22 +334,13 @@ vmds_connection_read(VmdsConnection *self)
 		/* no more than the request announced, once its length is known */
 		gsize room =
 		    (self->packet_len > 0 ? self->packet_len : self->in_size) - self->in_len;
-		gssize n = recv(self->fd, self->in + self->in_len, room, MSG_DONTWAIT);
 		gboolean first = self->in_len == 0;
+		gssize n = vmds_connection_recv(self, self->in + self->in_len, room);
 
-		if (n == 0) {
+		if (n == 0)
 			vmds_connection_close(self);
+		if (n <= 0)
 			return;
-		}
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN) {
-				g_debug("%s: cannot read: %s", self->vm->id, g_strerror(errno));
-				vmds_connection_close(self);
-			}
-			return;
-		}
 		self->in_len += (gsize)n;
 		vmds_connection_parse(self);
 		/* a request must arrive whole within the request timeout of its
@@ -360,19 +370,12 @@ vmds_connection_drain(VmdsConnection *self)
 		/* the rest on a later turn: the loop serves others meanwhile */
 		if (turn >= VMDS_CONNECTION_DRAIN_TURN)
 			return;
-		n = recv(
-		    self->fd, scratch, (gsize)MIN(self->drain_left, sizeof(scratch)), MSG_DONTWAIT);
+		n = vmds_connection_recv(
+		    self, scratch, (gsize)MIN(self->drain_left, sizeof(scratch)));
 		if (n == 0)
 			break;
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN) {
-				g_debug("%s: cannot read: %s", self->vm->id, g_strerror(errno));
-				vmds_connection_close(self);
-			}
+		if (n < 0)
 			return;
-		}
 		self->drain_left -= (guint64)n;
 		turn += (gsize)n;
 	}

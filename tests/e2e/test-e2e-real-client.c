@@ -477,15 +477,6 @@ static Side our_side;
 static gchar *ovt_root = NULL;
 static gchar *ovt_version = NULL;
 
-static const gchar *
-env_or_fail(const gchar *name)
-{
-	const gchar *value = g_getenv(name);
-	ck_assert_msg(
-	    value != NULL && value[0] != '\0', "$%s is not set (run through meson test)", name);
-	return value;
-}
-
 /* the client of @side with OPTION VALUE (--cmd or --cmdfile), in @lc_all */
 static ClientRun *
 side_run_option(Side *side, const gchar *option, const gchar *value, const gchar *lc_all)
@@ -496,7 +487,7 @@ side_run_option(Side *side, const gchar *option, const gchar *value, const gchar
 	g_autofree gchar *real_libs =
 	    g_build_filename(ovt_root, "usr", "lib", "x86_64-linux-gnu", NULL);
 	g_autofree gchar *env_preload =
-	    g_strdup_printf("LD_PRELOAD=%s", env_or_fail("VMDS_OVT_SHIM"));
+	    g_strdup_printf("LD_PRELOAD=%s", vmds_e2e_getenv("VMDS_OVT_SHIM"));
 	g_autofree gchar *env_libs = g_strdup_printf("LD_LIBRARY_PATH=%s", real_libs);
 	g_autofree gchar *env_socket = g_strdup_printf("VMDS_OVT_SOCKET=%s", side->proxy->path);
 	g_autofree gchar *env_log = g_strdup_printf("VMDS_OVT_LOG=%s", log);
@@ -505,7 +496,7 @@ side_run_option(Side *side, const gchar *option, const gchar *value, const gchar
 	g_autofree gchar *env_locale =
 	    g_strdup_printf("LC_ALL=%s", lc_all != NULL ? lc_all : "C.UTF-8");
 	const gchar *argv[] = {
-	    side->real ? real_bin : env_or_fail("VMTOOLSD"), option, value, NULL};
+	    side->real ? real_bin : vmds_e2e_getenv("VMTOOLSD"), option, value, NULL};
 	const gchar *real_env[] = {env_preload, env_libs, env_socket, env_log, env_locale, NULL};
 	const gchar *our_env[] = {env_channel, env_locale, NULL};
 	guint from = proxy_count(side->proxy);
