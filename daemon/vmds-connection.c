@@ -22,6 +22,14 @@
  * byte, and an idle connection is closed after the idle timeout. Timeouts are
  * deadlines the owner checks (vmds_connection_check_deadline()), not a timer
  * per connection.
+ *
+ * A request announced over the limit is refused, but only once the peer sent
+ * all of it (or shut down its sending side): its bytes are read and thrown
+ * away meanwhile, into a buffer on the stack. A client still blocked in
+ * send() would otherwise get EPIPE instead of the reply (open-vm-tools'
+ * vmtoolsd dies of SIGPIPE then). The request timeout still bounds it: a
+ * peer that stops sending is closed without a reply, as any request cut
+ * short.
  */
 
 /* what a connection holds between requests; a larger request gets a buffer
@@ -30,11 +38,16 @@
 /* the reply buffer a connection keeps between requests; one that grew past
  * this for a large reply is given back once the reply is sent */
 #define VMDS_CONNECTION_REPLY_SIZE 4096
+/* what a refused request's bytes are read into and dropped, and how many of
+ * them one turn of the loop reads from one connection */
+#define VMDS_CONNECTION_DRAIN_CHUNK 16384
+#define VMDS_CONNECTION_DRAIN_TURN  (16 * VMDS_CONNECTION_DRAIN_CHUNK)
 
 typedef enum {
-	VMDS_CONNECTION_READING, /* waiting for (the rest of) a request */
-	VMDS_CONNECTION_BUSY,	 /* a request is being answered */
-	VMDS_CONNECTION_WRITING, /* the reply did not fit the socket at once */
+	VMDS_CONNECTION_READING,  /* waiting for (the rest of) a request */
+	VMDS_CONNECTION_DRAINING, /* reading a refused request to its end */
+	VMDS_CONNECTION_BUSY,	  /* a request is being answered */
+	VMDS_CONNECTION_WRITING,  /* the reply did not fit the socket at once */
 	VMDS_CONNECTION_CLOSED,
 } VmdsConnectionState;
 
@@ -55,9 +68,10 @@ struct _VmdsConnection {
 	guint8 *in;
 	gsize in_size;
 	gsize in_len;
-	gsize packet_len;  /* length prefix and packet of the request being answered */
-	guint8 saved_byte; /* in[packet_len], where the payload's NUL went */
-	guint8 *payload;   /* within in */
+	gsize packet_len;   /* length prefix and packet of the request being answered */
+	guint64 drain_left; /* bytes of a refused request still to read */
+	guint8 saved_byte;  /* in[packet_len], where the payload's NUL went */
+	guint8 *payload;    /* within in */
 	gsize payload_len;
 	gboolean fast_close;
 	gboolean close_after_write;
@@ -276,11 +290,13 @@ vmds_connection_parse(VmdsConnection *self)
 	if (self->in_len < VMDS_PACKET_HEADER_SIZE)
 		return;
 	len = vmds_packet_read_length(self->in);
-	/* bounded before anything is allocated: the rest is never read */
+	/* bounded before anything is allocated: the rest is read and dropped */
 	if (len > self->limits->max_request + VMDS_PACKET_OVERHEAD) {
 		g_info("%s: refused a packet announcing %u bytes", self->vm->id, len);
-		self->packet_len = self->in_len;
-		vmds_connection_fail(self, "Message too large");
+		/* all of in[] is the packet's: the announced length is larger */
+		self->drain_left = VMDS_PACKET_HEADER_SIZE + (guint64)len - self->in_len;
+		self->in_len = 0;
+		self->state = VMDS_CONNECTION_DRAINING;
 		return;
 	}
 	self->packet_len = VMDS_PACKET_HEADER_SIZE + (gsize)len;
@@ -292,6 +308,25 @@ vmds_connection_parse(VmdsConnection *self)
 	}
 }
 
+/* recv() without waiting: the bytes read, 0 at the peer's end, or -1 when
+ * there is nothing now or the connection failed (it is closed then) */
+static gssize
+vmds_connection_recv(VmdsConnection *self, guint8 *buf, gsize len)
+{
+	for (;;) {
+		gssize n = recv(self->fd, buf, len, MSG_DONTWAIT);
+		if (n >= 0)
+			return n;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN) {
+			g_debug("%s: cannot read: %s", self->vm->id, g_strerror(errno));
+			vmds_connection_close(self);
+		}
+		return -1;
+	}
+}
+
 static void
 vmds_connection_read(VmdsConnection *self)
 {
@@ -299,34 +334,56 @@ vmds_connection_read(VmdsConnection *self)
 		/* no more than the request announced, once its length is known */
 		gsize room =
 		    (self->packet_len > 0 ? self->packet_len : self->in_size) - self->in_len;
-		gssize n = recv(self->fd, self->in + self->in_len, room, MSG_DONTWAIT);
 		gboolean first = self->in_len == 0;
+		gssize n = vmds_connection_recv(self, self->in + self->in_len, room);
 
-		if (n == 0) {
+		if (n == 0)
 			vmds_connection_close(self);
+		if (n <= 0)
 			return;
-		}
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN) {
-				g_debug("%s: cannot read: %s", self->vm->id, g_strerror(errno));
-				vmds_connection_close(self);
-			}
-			return;
-		}
 		self->in_len += (gsize)n;
 		vmds_connection_parse(self);
 		/* a request must arrive whole within the request timeout of its
-		 * first byte: a peer dribbling the length prefix gets no longer;
-		 * what was read may have been whole packets (a PING) already
-		 * answered, leaving the connection idle again */
-		if (first && self->state == VMDS_CONNECTION_READING && self->in_len > 0)
+		 * first byte: a peer dribbling the length prefix gets no longer,
+		 * nor does one sending a refused request; what was read may have
+		 * been whole packets (a PING) already answered, leaving the
+		 * connection idle again */
+		if (first && ((self->state == VMDS_CONNECTION_READING && self->in_len > 0) ||
+			      self->state == VMDS_CONNECTION_DRAINING))
 			vmds_connection_set_deadline(self, self->limits->request_timeout);
 		/* a short read emptied the socket: wait for more */
 		if ((gsize)n < room)
 			return;
 	}
+}
+
+/* reads and drops what is left of a refused request, a bounded amount a
+ * turn; once it is all read, or the peer is done sending, the refusal */
+static void
+vmds_connection_drain(VmdsConnection *self)
+{
+	guint8 scratch[VMDS_CONNECTION_DRAIN_CHUNK];
+	gsize turn = 0;
+
+	while (self->drain_left > 0) {
+		gssize n;
+		/* the rest on a later turn: the loop serves others meanwhile */
+		if (turn >= VMDS_CONNECTION_DRAIN_TURN)
+			return;
+		n = vmds_connection_recv(
+		    self, scratch, (gsize)MIN(self->drain_left, sizeof(scratch)));
+		if (n == 0)
+			break;
+		if (n < 0)
+			return;
+		self->drain_left -= (guint64)n;
+		turn += (gsize)n;
+	}
+	g_debug("%s: refused request read to its %s",
+		self->vm->id,
+		self->drain_left > 0 ? "peer's end" : "end");
+	self->state = VMDS_CONNECTION_BUSY;
+	vmds_connection_fail(self, "Message too large");
 }
 
 static void
@@ -345,6 +402,9 @@ vmds_connection_ready_cb(guint32 events, gpointer user_data)
 		/* the peer went while its reply was deferred */
 		g_debug("%s: the peer went before its reply", self->vm->id);
 		vmds_connection_close(self);
+	} else if (self->state == VMDS_CONNECTION_DRAINING &&
+		   (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) != 0) {
+		vmds_connection_drain(self);
 	}
 }
 

@@ -188,8 +188,11 @@ vmds_channel_connect(const VmdsChannelAddress *address, guint timeout_ms, GError
 	return fd;
 }
 
+/* sends all of @buf; a peer that stopped reading (EPIPE, ECONNRESET) sets
+ * @peer_gone, for the reply it may have sent before it closed */
 static gboolean
-vmds_channel_write_all(gint fd, const guint8 *buf, gsize len, gint64 deadline, GError **error)
+vmds_channel_write_all(
+    gint fd, const guint8 *buf, gsize len, gint64 deadline, gboolean *peer_gone, GError **error)
 {
 	while (len > 0) {
 		gssize n = send(fd, buf, len, MSG_NOSIGNAL);
@@ -200,6 +203,7 @@ vmds_channel_write_all(gint fd, const guint8 *buf, gsize len, gint64 deadline, G
 			if (!vmds_channel_wait(fd, POLLOUT, deadline, error))
 				return FALSE;
 		} else {
+			*peer_gone = n < 0 && (errno == EPIPE || errno == ECONNRESET);
 			return vmds_channel_set_errno(error, errno, "cannot send request");
 		}
 	}
@@ -230,33 +234,10 @@ vmds_channel_read_all(gint fd, guint8 *buf, gsize len, gint64 deadline, GError *
 	return TRUE;
 }
 
-/**
- * vmds_channel_call:
- * @fd: a connected socket from vmds_channel_connect()
- * @request: the request payload: `name` or `name args`
- * @request_len: its length
- * @fast_close: whether to ask the server to close after replying
- * @timeout_ms: how long the round trip may take
- * @error: a #GError or %NULL
- *
- * Sends one DATA request and reads its reply; PING packets are skipped.
- *
- * Returns: (transfer full): the reply payload (`1 ...` or `0 ...`), or %NULL
- */
-GBytes *
-vmds_channel_call(gint fd,
-		  const guint8 *request,
-		  gsize request_len,
-		  gboolean fast_close,
-		  guint timeout_ms,
-		  GError **error)
+/* the next DATA packet's payload; PING packets are skipped */
+static GBytes *
+vmds_channel_read_reply(gint fd, gint64 deadline, GError **error)
 {
-	gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
-	g_autoptr(GByteArray) out = g_byte_array_sized_new(request_len + 64);
-
-	vmds_packet_encode(out, VMDS_PACKET_TYPE_DATA, request, request_len, fast_close);
-	if (!vmds_channel_write_all(fd, out->data, out->len, deadline, error))
-		return NULL;
 	for (;;) {
 		guint8 header[VMDS_PACKET_HEADER_SIZE];
 		guint32 len;
@@ -284,4 +265,50 @@ vmds_channel_call(gint fd,
 		if (packet.type == VMDS_PACKET_TYPE_DATA)
 			return g_bytes_new(packet.payload, packet.payload_len);
 	}
+}
+
+/**
+ * vmds_channel_call:
+ * @fd: a connected socket from vmds_channel_connect()
+ * @request: the request payload: `name` or `name args`
+ * @request_len: its length
+ * @fast_close: whether to ask the server to close after replying
+ * @timeout_ms: how long the round trip may take
+ * @error: a #GError or %NULL
+ *
+ * Sends one DATA request and reads its reply; PING packets are skipped. A
+ * server that refuses a request before reading all of it (one over its size
+ * limit) may reply and close while the request is still being sent: the
+ * send then fails with EPIPE or ECONNRESET, and the reply it left is read
+ * and returned all the same.
+ *
+ * Returns: (transfer full): the reply payload (`1 ...` or `0 ...`), or %NULL
+ */
+GBytes *
+vmds_channel_call(gint fd,
+		  const guint8 *request,
+		  gsize request_len,
+		  gboolean fast_close,
+		  guint timeout_ms,
+		  GError **error)
+{
+	gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+	g_autoptr(GByteArray) out = g_byte_array_sized_new(request_len + 64);
+	g_autoptr(GError) error_send = NULL;
+	gboolean peer_gone = FALSE;
+	GBytes *reply;
+
+	vmds_packet_encode(out, VMDS_PACKET_TYPE_DATA, request, request_len, fast_close);
+	if (vmds_channel_write_all(fd, out->data, out->len, deadline, &peer_gone, &error_send))
+		return vmds_channel_read_reply(fd, deadline, error);
+	if (!peer_gone) {
+		g_propagate_error(error, g_steal_pointer(&error_send));
+		return NULL;
+	}
+	/* the server closed while we were sending: a reply it sent first is
+	 * still ours to read; without one, the send's failure says why */
+	reply = vmds_channel_read_reply(fd, deadline, NULL);
+	if (reply == NULL)
+		g_propagate_error(error, g_steal_pointer(&error_send));
+	return reply;
 }

@@ -71,8 +71,9 @@ vmds_packet_malformed(GError **error, const gchar *what)
  * @error: a #GError or %NULL
  *
  * Decodes a DataMap. A duplicate field id, an unknown entry type, an entry
- * running past @len, a STRING length ≤ 0 or a missing TYPE make the packet
- * malformed; unknown field ids of a known type are skipped.
+ * running past @len, a STRING length ≤ 0 (0 is allowed for PAYLOAD only) or a
+ * missing TYPE make the packet malformed; unknown field ids of a known type
+ * are skipped.
  *
  * Returns: %FALSE with %VMDS_ERROR_INVALID_ARGUMENT when malformed
  */
@@ -123,7 +124,10 @@ vmds_packet_decode(const guint8 *body, gsize len, VmdsPacket *packet, GError **e
 				return vmds_packet_malformed(error, "truncated string length");
 			n = vmds_packet_get_u32(body + pos);
 			pos += 4;
-			if (n == 0 || n > G_MAXINT32)
+			/* open-vm-tools' decoder refuses every empty STRING, but its
+			 * encoder sends an empty PAYLOAD for `vmtoolsd --cmd ''`:
+			 * that one is the empty command, any other is malformed */
+			if ((n == 0 && field != VMDS_PACKET_FIELD_PAYLOAD) || n > G_MAXINT32)
 				return vmds_packet_malformed(error,
 							     "string length must be positive");
 			if (len - pos < n)
@@ -156,14 +160,22 @@ vmds_packet_put_int64(guint8 *p, guint32 field, guint64 value)
 	return vmds_packet_put_u32(p, (guint32)(value >> 32));
 }
 
+/* a DATA packet always carries its PAYLOAD, empty or not (what open-vm-tools
+ * sends for `--cmd ''`); a PING only when it has bytes */
+static gboolean
+vmds_packet_has_payload(VmdsPacketType type, gsize payload_len)
+{
+	return type == VMDS_PACKET_TYPE_DATA || payload_len > 0;
+}
+
 /* the length prefix, the TYPE entry and the PAYLOAD entry's own header (when
- * there is a payload): what comes before the payload's bytes */
+ * there is one): what comes before the payload's bytes */
 static guint8 *
 vmds_packet_put_start(guint8 *p, gsize body, VmdsPacketType type, gsize payload_len)
 {
 	p = vmds_packet_put_u32(p, (guint32)body);
 	p = vmds_packet_put_int64(p, VMDS_PACKET_FIELD_TYPE, type);
-	if (payload_len > 0) {
+	if (vmds_packet_has_payload(type, payload_len)) {
 		p = vmds_packet_put_u32(p, VMDS_PACKET_ENTRY_STRING);
 		p = vmds_packet_put_u32(p, VMDS_PACKET_FIELD_PAYLOAD);
 		p = vmds_packet_put_u32(p, (guint32)payload_len);
@@ -176,10 +188,12 @@ vmds_packet_put_start(guint8 *p, gsize body, VmdsPacketType type, gsize payload_
  * @out: the buffer to append the packet to
  * @type: DATA or PING
  * @payload: (nullable): the payload bytes
- * @payload_len: their length; 0 leaves the PAYLOAD entry out
+ * @payload_len: their length
  * @fast_close: whether to ask the server to close after replying
  *
- * Appends one whole packet, length header included, to @out.
+ * Appends one whole packet, length header included, to @out. A DATA packet
+ * always has a PAYLOAD entry, of length 0 for an empty payload, as
+ * open-vm-tools sends it; a PING has one only when @payload_len is not 0.
  */
 void
 vmds_packet_encode(GByteArray *out,
@@ -189,7 +203,8 @@ vmds_packet_encode(GByteArray *out,
 		   gboolean fast_close)
 {
 	/* the type, the payload's entry and the fast-close entry */
-	gsize body = 16 + (payload_len > 0 ? 12 + payload_len : 0) + (fast_close ? 16 : 0);
+	gsize body = 16 + (vmds_packet_has_payload(type, payload_len) ? 12 + payload_len : 0) +
+		     (fast_close ? 16 : 0);
 	guint8 *p;
 
 	g_return_if_fail(payload_len <= G_MAXINT32);

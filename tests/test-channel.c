@@ -119,6 +119,74 @@ START_TEST(test_channel_call_closed)
 }
 END_TEST
 
+/* a server that refuses a request from its length alone: it reads the
+ * header, replies (when given a reply) and closes, the rest unread */
+static gpointer
+test_channel_refusing_peer_thread(gpointer data)
+{
+	gint *fds = data;
+	guint8 header[4];
+	g_autoptr(GByteArray) out = g_byte_array_new();
+
+	g_assert(recv(fds[1], header, 4, MSG_WAITALL) == 4);
+	if (fds[2]) {
+		vmds_packet_encode(
+		    out, VMDS_PACKET_TYPE_DATA, (const guint8 *)"0 Message too large", 19, FALSE);
+		g_assert(send(fds[1], out->data, out->len, 0) == (gssize)out->len);
+	}
+	close(fds[1]);
+	return NULL;
+}
+
+/* sends a request of 1 MiB, far more than a socket buffer holds, to a server
+ * that replies (or not) after its header and closes */
+static GBytes *
+test_channel_call_refused(gboolean with_reply, GError **error)
+{
+	gint fds[3] = {-1, -1, with_reply};
+	g_autoptr(GThread) thread = NULL;
+	g_autofree guint8 *request = g_malloc0(1024 * 1024);
+	GBytes *reply;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+	thread = g_thread_new("peer", test_channel_refusing_peer_thread, fds);
+	reply = vmds_channel_call(fds[0], request, 1024 * 1024, TRUE, 10000, error);
+	g_thread_join(g_steal_pointer(&thread));
+	close(fds[0]);
+	return reply;
+}
+
+/* guest-rpc.md §2: a client whose send fails with EPIPE still reads the reply */
+START_TEST(test_channel_call_reply_after_epipe)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) reply = test_channel_call_refused(TRUE, &error);
+	gsize len = 0;
+	const gchar *data;
+
+	ck_assert_msg(reply != NULL, "no reply: %s", error != NULL ? error->message : "");
+	ck_assert_ptr_null(error);
+	data = g_bytes_get_data(reply, &len);
+	ck_assert_uint_eq(len, 19);
+	ck_assert_mem_eq(data, "0 Message too large", 19);
+}
+END_TEST
+
+/* and without a reply, the send's own failure is the error */
+START_TEST(test_channel_call_epipe_no_reply)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) reply = test_channel_call_refused(FALSE, &error);
+
+	ck_assert_ptr_null(reply);
+	ck_assert_msg(g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_PIPE),
+		      "%s",
+		      error != NULL ? error->message : "no error");
+	ck_assert_msg(
+	    g_str_has_prefix(error->message, "cannot send request: "), "%s", error->message);
+}
+END_TEST
+
 START_TEST(test_channel_call_timeout)
 {
 	gint fds[2];
@@ -146,6 +214,8 @@ test_channel_suite(void)
 	tcase_add_test(tc, test_channel_connect_missing);
 	tcase_add_test(tc, test_channel_call);
 	tcase_add_test(tc, test_channel_call_closed);
+	tcase_add_test(tc, test_channel_call_reply_after_epipe);
+	tcase_add_test(tc, test_channel_call_epipe_no_reply);
 	tcase_add_test(tc, test_channel_call_timeout);
 	suite_add_tcase(s, tc);
 	return s;

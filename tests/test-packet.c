@@ -103,9 +103,11 @@ START_TEST(test_packet_malformed)
 	/* unknown entry type 3 */
 	test_packet_assert_malformed("00000001 00000001 00000001 00000000 "
 				     "00000003 00000002 00000000");
-	/* STRING length 0 */
+	/* STRING length 0, but in PAYLOAD (test_packet_empty_payload) */
 	test_packet_assert_malformed("00000001 00000001 00000001 00000000 "
-				     "00000002 00000002 00000000");
+				     "00000002 00000009 00000000");
+	test_packet_assert_malformed("00000001 00000001 00000001 00000000 "
+				     "00000002 00000001 00000000");
 	/* STRING length negative */
 	test_packet_assert_malformed("00000001 00000001 00000001 00000000 "
 				     "00000002 00000002 ffffffff 41");
@@ -118,6 +120,37 @@ START_TEST(test_packet_malformed)
 	test_packet_assert_malformed("00000001 00000001 00000009 00000000");
 	/* empty */
 	test_packet_assert_malformed("");
+}
+END_TEST
+
+/* guest-rpc.md §2: `vmtoolsd --cmd ''` sends a PAYLOAD of length 0 (as
+ * open-vm-tools does), and a zero-length PAYLOAD decodes as the empty request */
+START_TEST(test_packet_empty_payload)
+{
+	g_autoptr(GByteArray) expected =
+	    test_packet_from_hex("0000002c 00000001 00000001 00000001 00000000 "
+				 "00000002 00000002 00000000 00000001 00000003 00000001 00000000");
+	g_autoptr(GByteArray) last = test_packet_from_hex("00000001 00000001 00000001 00000000 "
+							  "00000002 00000002 00000000");
+	g_autoptr(GByteArray) out = g_byte_array_new();
+	g_autoptr(GError) error = NULL;
+	VmdsPacket packet;
+
+	vmds_packet_encode(out, VMDS_PACKET_TYPE_DATA, NULL, 0, TRUE);
+	ck_assert_uint_eq(out->len, expected->len);
+	ck_assert_mem_eq(out->data, expected->data, expected->len);
+
+	ck_assert(vmds_packet_decode(expected->data + 4, expected->len - 4, &packet, &error));
+	ck_assert_ptr_null(error);
+	ck_assert_int_eq(packet.type, VMDS_PACKET_TYPE_DATA);
+	ck_assert(packet.fast_close);
+	ck_assert_ptr_nonnull(packet.payload);
+	ck_assert_uint_eq(packet.payload_len, 0);
+
+	/* the empty PAYLOAD last, with nothing after it */
+	ck_assert(vmds_packet_decode(last->data, last->len, &packet, &error));
+	ck_assert_uint_eq(packet.payload_len, 0);
+	ck_assert_ptr_eq(packet.payload, last->data + last->len);
 }
 END_TEST
 
@@ -226,6 +259,7 @@ test_packet_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("decode");
 	tcase_add_test(tc, test_packet_malformed);
+	tcase_add_test(tc, test_packet_empty_payload);
 	tcase_add_test(tc, test_packet_unknown_field_ignored);
 	tcase_add_test(tc, test_packet_int64_word_order);
 	suite_add_tcase(s, tc);

@@ -404,7 +404,8 @@ END_TEST
  * order: three whole packets and the first bytes of a fourth in one write
  * (less than its length prefix), then the rest of the fourth in two writes.
  * The fourth asks for FAST_CLOSE. And a length prefix over the limit that
- * came in the same write as a request is refused once that is answered.
+ * came in the same write as a request is refused once that is answered (and
+ * the peer is done sending).
  */
 START_TEST(test_exhaustion_pipelined)
 {
@@ -446,6 +447,8 @@ START_TEST(test_exhaustion_pipelined)
 	g_byte_array_append(burst, (const guint8 *)"\x01\x00\x00\x10", 4);
 	fd = vmds_e2e_connect(e2e, NULL);
 	vmds_e2e_send(fd, burst->data, burst->len);
+	/* the refused packet is read to its end (guest-rpc.md §2): this peer ends it */
+	ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
 	g_free(g_steal_pointer(&reply));
 	reply = vmds_e2e_read_reply(fd, NULL);
 	ck_assert_msg(g_strcmp0(reply, get_w_reply) == 0, "reply: [%s]", reply);

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "vmds-e2e.h"
@@ -194,8 +195,10 @@ START_TEST(test_limits_request)
 	vmds_e2e_send_request(fd, ok, MAX_REQUEST + 1, FALSE);
 	reply = vmds_e2e_read_reply(fd, NULL);
 	ck_assert_str_eq(reply, "1 {\"result\":true}");
-	/* a length prefix announcing 4 GiB: refused at once, and the connection closed */
+	/* a length prefix announcing 4 GiB: refused once the peer is done sending
+	 * (it shuts down its side), and the connection closed */
 	vmds_e2e_send(fd, (const guint8 *)"\xff\xff\xff\xff", 4);
+	ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
 	g_clear_pointer(&reply, g_free);
 	reply = vmds_e2e_read_reply(fd, NULL);
 	ck_assert_str_eq(reply, "0 Message too large");
@@ -204,6 +207,7 @@ START_TEST(test_limits_request)
 	/* and on a fresh connection too */
 	fd = vmds_e2e_connect(e2e, NULL);
 	vmds_e2e_send(fd, (const guint8 *)"\xff\xff\xff\xff\x00\x00\x00\x01", 8);
+	ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
 	g_clear_pointer(&reply, g_free);
 	reply = vmds_e2e_read_reply(fd, NULL);
 	ck_assert_str_eq(reply, "0 Message too large");

@@ -71,7 +71,8 @@ __lsan_is_turned_off(void)
 }
 #endif
 
-static const gchar *
+/* an environment variable meson test sets; the test fails without it */
+const gchar *
 vmds_e2e_getenv(const gchar *name)
 {
 	const gchar *value = g_getenv(name);
@@ -386,19 +387,28 @@ vmds_e2e_start(VmdsE2e *self)
 	}
 }
 
-/* SIGTERM, and the daemon exits 0 */
+/* the daemon exits 0 after a SIGTERM the test sent itself (a second one
+ * while it stops would kill it) */
 void
-vmds_e2e_stop(VmdsE2e *self)
+vmds_e2e_wait_exit(VmdsE2e *self)
 {
 	g_autoptr(GError) error = NULL;
 
 	ck_assert(self->daemon != NULL);
-	g_subprocess_send_signal(self->daemon, SIGTERM);
 	ck_assert(g_subprocess_wait(self->daemon, NULL, &error));
 	ck_assert_msg(g_subprocess_get_if_exited(self->daemon) &&
 			  g_subprocess_get_exit_status(self->daemon) == 0,
 		      "vmdsd did not exit 0 on SIGTERM");
 	g_clear_object(&self->daemon);
+}
+
+/* SIGTERM, and the daemon exits 0 */
+void
+vmds_e2e_stop(VmdsE2e *self)
+{
+	ck_assert(self->daemon != NULL);
+	g_subprocess_send_signal(self->daemon, SIGTERM);
+	vmds_e2e_wait_exit(self);
 }
 
 /* kill -9: no chance to clean up */

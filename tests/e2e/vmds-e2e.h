@@ -46,11 +46,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmdsE2e, vmds_e2e_free)
 
 void vmds_e2e_start(VmdsE2e *self);
 void vmds_e2e_stop(VmdsE2e *self);
+void vmds_e2e_wait_exit(VmdsE2e *self);
 void vmds_e2e_kill(VmdsE2e *self);
 void vmds_e2e_restart(VmdsE2e *self);
 void vmds_e2e_reload(VmdsE2e *self, const gchar *config);
 gboolean vmds_e2e_try_start(VmdsE2e *self, gint *status);
 
+const gchar *vmds_e2e_getenv(const gchar *name);
 const gchar *vmds_e2e_get_tmp(VmdsE2e *self);
 const gchar *vmds_e2e_get_state_dir(VmdsE2e *self);
 const gchar *vmds_e2e_get_run_dir(VmdsE2e *self);

@@ -40,7 +40,8 @@ vmds_fuzz_packet_check(const guint8 *body, gsize len)
 			    packet.type == VMDS_PACKET_TYPE_PING,
 			"type %d",
 			packet.type);
-	VMDS_FUZZ_CHECK((packet.payload == NULL) == (packet.payload_len == 0),
+	/* no PAYLOAD, or one of any length, 0 included (the empty command) */
+	VMDS_FUZZ_CHECK(packet.payload != NULL || packet.payload_len == 0,
 			"payload %p of %" G_GSIZE_FORMAT " bytes",
 			packet.payload,
 			packet.payload_len);
