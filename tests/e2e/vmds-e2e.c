@@ -43,6 +43,7 @@ struct _VmdsE2e {
 	SoupSession *soup;
 	gchar *session;
 	gchar **daemon_args; /* extra vmdsd arguments, e.g. -vv */
+	guint64 fd_limit;    /* RLIMIT_NOFILE the daemon starts with, or 0 */
 };
 
 /* fixtures still alive when a failed test exits the forked child */
@@ -277,6 +278,16 @@ vmds_e2e_try_start(VmdsE2e *self, gint *status)
 	g_subprocess_launcher_take_stdout_fd(launcher, dup(log_fd));
 	g_subprocess_launcher_take_stderr_fd(launcher, log_fd);
 	g_subprocess_launcher_set_child_setup(launcher, vmds_e2e_child_setup_cb, NULL, NULL);
+	/* a descriptor limit is set first, for the tool to see it
+	 * (vmds_e2e_set_fd_limit()) */
+	if (self->fd_limit != 0) {
+		g_ptr_array_add(argv, g_strdup("prlimit"));
+		g_ptr_array_add(argv,
+				g_strdup_printf("--nofile=%" G_GUINT64_FORMAT ":%" G_GUINT64_FORMAT,
+						self->fd_limit,
+						self->fd_limit));
+		g_ptr_array_add(argv, g_strdup("--"));
+	}
 	/* VMDS_TEST_DAEMON_WRAPPER (the valgrind test setup sets it) runs the
 	 * daemon under a tool, whose own failure then fails the stop */
 	wrapper = g_getenv("VMDS_TEST_DAEMON_WRAPPER");
@@ -411,6 +422,22 @@ vmds_e2e_kill(VmdsE2e *self)
 	ck_assert(g_subprocess_get_if_signaled(self->daemon));
 	ck_assert_int_eq(g_subprocess_get_term_sig(self->daemon), SIGKILL);
 	g_clear_object(&self->daemon);
+}
+
+/**
+ * vmds_e2e_set_fd_limit:
+ * @self: a fixture
+ * @limit: the soft and hard RLIMIT_NOFILE, or 0 for the test's own
+ *
+ * Every later start of the daemon gets @limit, set by prlimit(1) ahead of
+ * VMDS_TEST_DAEMON_WRAPPER: a tool such as valgrind shows the daemon the
+ * limit it started with (less descriptors it keeps for itself) and hides a
+ * change made from outside while it runs (`prlimit --pid`).
+ */
+void
+vmds_e2e_set_fd_limit(VmdsE2e *self, guint64 limit)
+{
+	self->fd_limit = limit;
 }
 
 void

@@ -48,6 +48,7 @@ void vmds_e2e_start(VmdsE2e *self);
 void vmds_e2e_stop(VmdsE2e *self);
 void vmds_e2e_kill(VmdsE2e *self);
 void vmds_e2e_restart(VmdsE2e *self);
+void vmds_e2e_set_fd_limit(VmdsE2e *self, guint64 limit);
 void vmds_e2e_reload(VmdsE2e *self, const gchar *config);
 gboolean vmds_e2e_try_start(VmdsE2e *self, gint *status);
 
