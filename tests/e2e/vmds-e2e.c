@@ -43,6 +43,8 @@ struct _VmdsE2e {
 	SoupSession *soup;
 	gchar *session;
 	gchar **daemon_args; /* extra vmdsd arguments, e.g. -vv */
+	guint64 fd_limit;    /* RLIMIT_NOFILE the daemon starts with, or 0 */
+	gboolean measured;   /* its memory is measured: no ASan quarantine */
 };
 
 /* fixtures still alive when a failed test exits the forked child */
@@ -165,6 +167,25 @@ vmds_e2e_new_on(const gchar *config, const gchar *state_dir)
 }
 
 /**
+ * vmds_e2e_new_measured:
+ * @config: (nullable): the text of the daemon's config file
+ *
+ * Like vmds_e2e_new(), for a daemon whose memory a test measures: under
+ * AddressSanitizer freed memory waits in a quarantine (256 MiB) before it
+ * is reused, so the daemon's RSS grows with what it frees; this daemon
+ * gets none (ASAN_OPTIONS quarantine_size_mb=0, which nothing else reads).
+ */
+VmdsE2e *
+vmds_e2e_new_measured(const gchar *config)
+{
+	VmdsE2e *self = vmds_e2e_create(config, NULL);
+
+	self->measured = TRUE;
+	vmds_e2e_start(self);
+	return self;
+}
+
+/**
  * vmds_e2e_free:
  * @self: (nullable): a fixture
  *
@@ -272,12 +293,30 @@ vmds_e2e_try_start(VmdsE2e *self, gint *status)
 	ck_assert(self->daemon == NULL);
 	env = g_environ_setenv(env, "NOTIFY_SOCKET", self->notify_path, TRUE);
 	env = g_environ_setenv(env, "VMDS_PLUGINDIR", vmds_e2e_getenv("VMDS_PLUGINDIR"), TRUE);
+	if (self->measured) {
+		const gchar *asan = g_environ_getenv(env, "ASAN_OPTIONS");
+		g_autofree gchar *options =
+		    g_strdup_printf("%s%squarantine_size_mb=0",
+				    asan != NULL ? asan : "",
+				    asan != NULL && asan[0] != '\0' ? ":" : "");
+		env = g_environ_setenv(env, "ASAN_OPTIONS", options, TRUE);
+	}
 	g_subprocess_launcher_set_environ(launcher, env);
 	log_fd = g_open(self->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	ck_assert_int_ge(log_fd, 0);
 	g_subprocess_launcher_take_stdout_fd(launcher, dup(log_fd));
 	g_subprocess_launcher_take_stderr_fd(launcher, log_fd);
 	g_subprocess_launcher_set_child_setup(launcher, vmds_e2e_child_setup_cb, NULL, NULL);
+	/* a descriptor limit is set first, for the tool to see it
+	 * (vmds_e2e_set_fd_limit()) */
+	if (self->fd_limit != 0) {
+		g_ptr_array_add(argv, g_strdup("prlimit"));
+		g_ptr_array_add(argv,
+				g_strdup_printf("--nofile=%" G_GUINT64_FORMAT ":%" G_GUINT64_FORMAT,
+						self->fd_limit,
+						self->fd_limit));
+		g_ptr_array_add(argv, g_strdup("--"));
+	}
 	/* VMDS_TEST_DAEMON_WRAPPER (the valgrind test setup sets it) runs the
 	 * daemon under a tool, whose own failure then fails the stop */
 	wrapper = g_getenv("VMDS_TEST_DAEMON_WRAPPER");
@@ -421,6 +460,22 @@ vmds_e2e_kill(VmdsE2e *self)
 	ck_assert(g_subprocess_get_if_signaled(self->daemon));
 	ck_assert_int_eq(g_subprocess_get_term_sig(self->daemon), SIGKILL);
 	g_clear_object(&self->daemon);
+}
+
+/**
+ * vmds_e2e_set_fd_limit:
+ * @self: a fixture
+ * @limit: the soft and hard RLIMIT_NOFILE, or 0 for the test's own
+ *
+ * Every later start of the daemon gets @limit, set by prlimit(1) ahead of
+ * VMDS_TEST_DAEMON_WRAPPER: a tool such as valgrind shows the daemon the
+ * limit it started with (less descriptors it keeps for itself) and hides a
+ * change made from outside while it runs (`prlimit --pid`).
+ */
+void
+vmds_e2e_set_fd_limit(VmdsE2e *self, guint64 limit)
+{
+	self->fd_limit = limit;
 }
 
 void

@@ -41,6 +41,7 @@ typedef struct {
 
 VmdsE2e *vmds_e2e_new(const gchar *config);
 VmdsE2e *vmds_e2e_new_on(const gchar *config, const gchar *state_dir);
+VmdsE2e *vmds_e2e_new_measured(const gchar *config);
 void vmds_e2e_free(VmdsE2e *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmdsE2e, vmds_e2e_free)
 
@@ -49,6 +50,7 @@ void vmds_e2e_stop(VmdsE2e *self);
 void vmds_e2e_wait_exit(VmdsE2e *self);
 void vmds_e2e_kill(VmdsE2e *self);
 void vmds_e2e_restart(VmdsE2e *self);
+void vmds_e2e_set_fd_limit(VmdsE2e *self, guint64 limit);
 void vmds_e2e_reload(VmdsE2e *self, const gchar *config);
 gboolean vmds_e2e_try_start(VmdsE2e *self, gint *status);
 
