@@ -62,6 +62,7 @@ gboolean vmds_http_listener_add_unix(VmdsHttpListener *self,
 				     gid_t trusted_gid,
 				     GError **error);
 const VmdsHttpPeer *vmds_http_listener_get_peer(VmdsHttpListener *self, SoupServerMessage *msg);
+gboolean vmds_http_listener_has_dot_segment(VmdsHttpListener *self, SoupServerMessage *msg);
 void vmds_http_listener_abort(VmdsHttpListener *self, SoupServerMessage *msg);
 void vmds_http_listener_refuse(VmdsHttpListener *self,
 			       SoupServerMessage *msg,

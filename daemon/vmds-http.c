@@ -743,8 +743,9 @@ vmds_http_host_allowed(VmdsHttp *self, const gchar *host)
 }
 
 /*
- * What is refused before a byte of the body is read: a Host this server does
- * not answer to; more than one Content-Length; a chunked body; one larger
+ * What is refused before a byte of the body is read: a path with a `.` or
+ * `..` segment as sent, the dots plain or percent-encoded; a Host this server
+ * does not answer to; more than one Content-Length; a chunked body; one larger
  * than the cap; any body on a request that is not authenticated (a session,
  * or trusted local credentials), but a login's tiny one. No client makes the
  * daemon read, let alone buffer, what it sends unless it has logged in.
@@ -770,6 +771,15 @@ vmds_http_early_cb(SoupServer *server,
 				       msg,
 				       VMDS_ERROR_INTERNAL,
 				       "a request on a connection the daemon does not know");
+	} else if (vmds_http_listener_has_dot_segment(self->listener, msg)) {
+		/* libsoup resolved them: the path it hands on names another
+		 * resource */
+		vmds_http_refuse_early(self,
+				       msg,
+				       VMDS_ERROR_INVALID_ARGUMENT,
+				       "a path may not have '.' or '..' segments, not even "
+				       "percent-encoded (%2E): name a key like that with "
+				       ".../entries?key=KEY");
 	} else if (!peer->local && host != NULL && !vmds_http_host_allowed(self, host)) {
 		message = g_strdup_printf("this server does not answer to the host name in "
 					  "'Host: %s': use its address, or add the name to "

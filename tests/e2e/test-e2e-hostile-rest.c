@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "vmds-e2e.h"
+#include "vmds-test.h"
 
 /*
  * A hostile REST client: a catalogue of malformed requests
@@ -55,7 +56,10 @@
 #define NO_SESSION                                                                                 \
 	"this call needs a session: POST /api/session with the user name and password, then "      \
 	"send its id in the vmware-api-session-id header"
-#define BAD_PATH  "the path is not valid percent-encoded UTF-8"
+#define BAD_PATH "the path is not valid percent-encoded UTF-8"
+#define DOTS                                                                                       \
+	"a path may not have '.' or '..' segments, not even percent-encoded (%2E): name a key "    \
+	"like that with .../entries?key=KEY"
 #define BAD_QUERY "invalid query: each parameter is NAME=VALUE, percent-encoded"
 
 #define B(s) s, sizeof(s) - 1
@@ -891,16 +895,17 @@ static const RestCase path_cases[] = {
      404,
      NOTFOUND,
      "no key '../../../etc/passwd' in data set 'rw'"},
+    /* the URI parser resolves dot segments before the path is routed, so
+     * one would name another resource: refused (see test_hostile_rest_dots_*) */
     {"plain traversal to /etc/passwd",
      "GET",
      ENT "/../../../../../../etc/passwd",
      SESSION,
      NB,
      NULL,
-     404,
-     NOTFOUND,
-     /* six segments up from the key's parent is /api */
-     "no such resource: /api/etc/passwd"},
+     400,
+     IA,
+     DOTS},
     {"%2e%2e%2f in a key",
      "GET",
      ENT "/%2e%2e%2fx",
@@ -928,35 +933,27 @@ static const RestCase path_cases[] = {
      404,
      NOTFOUND,
      "no VM 'vm-1/../vm-2'"},
-    /* a segment of encoded dots alone is resolved like dots by the URI
-     * parser before it is routed (a key like that goes as ?key=) */
+    /* and so does a segment of encoded dots alone (a key like that goes as
+     * ?key=) */
     {"%2e%2e as the VM id",
      "GET",
      "/api/vcenter/vm/%2e%2e/data-sets",
      SESSION,
      NB,
      NULL,
-     404,
-     NOTFOUND,
-     "no such resource: /api/vcenter/data-sets"},
-    {"%2e%2e as the data set: PATCH reaches the VM",
+     400,
+     IA,
+     DOTS},
+    {"%2e%2e as the data set",
      "PATCH",
      DS "/%2e%2e",
      SESSION,
      B("{\"description\":\"x\"}"),
      NULL,
      400,
-     UNSUPP,
-     "PATCH is not supported on /api/vcenter/vm/vm-1/"},
-    {".. as the key: PUT reaches the data set",
-     "PUT",
-     ENT "/..",
-     SESSION,
-     B("\"v\""),
-     NULL,
-     400,
-     UNSUPP,
-     "PUT is not supported on /api/vcenter/vm/vm-1/data-sets/rw/"},
+     IA,
+     DOTS},
+    {".. as the key", "PUT", ENT "/..", SESSION, B("\"v\""), NULL, 400, IA, DOTS},
     {"%00 in the data set", "GET", DS "/rw%00/entries", SESSION, NB, NULL, 400, IA, BAD_PATH},
     {"%00 in a key", "PUT", ENT "/a%00b", SESSION, B("\"v\""), NULL, 400, IA, BAD_PATH},
     {"%00 after the VM id", "GET", "/api/vcenter/vm/vm-1%00", SESSION, NB, NULL, 400, IA, BAD_PATH},
@@ -1509,11 +1506,10 @@ run_group(guint group)
 
 /* vm-1: rw (a, b), ro (host READ_ONLY); vm-2: only-on-2 (s) */
 static void
-setup(void)
+populate(void)
 {
 	g_autoptr(VmdsE2eReply) reply = NULL;
 
-	e2e = vmds_e2e_new(NULL);
 	vmds_e2e_create_dataset(e2e, NULL, "rw", "READ_WRITE", "READ_WRITE");
 	vmds_e2e_create_dataset(e2e, NULL, "ro", "READ_ONLY", "READ_WRITE");
 	vmds_e2e_put(e2e, "rw", "a", "alpha");
@@ -1528,9 +1524,246 @@ setup(void)
 }
 
 static void
+setup(void)
+{
+	e2e = vmds_e2e_new(NULL);
+	populate();
+}
+
+static void
 teardown(void)
 {
 	g_clear_pointer(&e2e, vmds_e2e_free);
+}
+
+/* the daemon serves HTTPS, with a certificate made for it (by openssl(1)) */
+static gchar *tls_dir = NULL;
+
+static void
+setup_tls(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *openssl = g_find_program_in_path("openssl");
+	g_autofree gchar *cert = NULL;
+	g_autofree gchar *key = NULL;
+	g_autofree gchar *config = NULL;
+	g_autofree gchar *err = NULL;
+	gint status = -1;
+
+	if (openssl == NULL || !g_tls_backend_supports_tls(g_tls_backend_get_default()))
+		return;
+	tls_dir = g_dir_make_tmp("vmds-e2e-tls-XXXXXX", &error);
+	ck_assert_msg(tls_dir != NULL, "%s", error != NULL ? error->message : "");
+	cert = g_build_filename(tls_dir, "cert.pem", NULL);
+	key = g_build_filename(tls_dir, "key.pem", NULL);
+	{
+		const gchar *argv[] = {openssl,
+				       "req",
+				       "-x509",
+				       "-newkey",
+				       "ec",
+				       "-pkeyopt",
+				       "ec_paramgen_curve:prime256v1",
+				       "-nodes",
+				       "-days",
+				       "1",
+				       "-subj",
+				       "/CN=127.0.0.1",
+				       "-keyout",
+				       key,
+				       "-out",
+				       cert,
+				       NULL};
+		ck_assert_msg(g_spawn_sync(NULL,
+					   (gchar **)argv,
+					   NULL,
+					   G_SPAWN_STDOUT_TO_DEV_NULL,
+					   NULL,
+					   NULL,
+					   NULL,
+					   &err,
+					   &status,
+					   &error),
+			      "openssl: %s",
+			      error->message);
+		ck_assert_msg(g_spawn_check_wait_status(status, NULL), "openssl: %s", err);
+	}
+	config = g_strdup_printf("[http]\ntls-certificate=%s\ntls-key=%s\n", cert, key);
+	e2e = vmds_e2e_new(config);
+	ck_assert(g_str_has_prefix(vmds_e2e_get_url(e2e), "https://"));
+	populate();
+}
+
+static void
+teardown_tls(void)
+{
+	teardown();
+	if (tls_dir != NULL)
+		vmds_test_rm_rf(tls_dir);
+	g_clear_pointer(&tls_dir, g_free);
+}
+
+/* dot segments: each line gets 400 INVALID_ARGUMENT and changes nothing */
+
+typedef enum {
+	TRANSPORT_TCP,
+	TRANSPORT_UNIX,
+	TRANSPORT_TLS,
+} Transport;
+
+static const gchar *const transport_names[] = {"TCP", "the unix socket", "TLS"};
+
+/*
+ * Request lines, up to the version, whose path has a `.` or `..` segment
+ * with its dots as they are or percent-encoded in any case. libsoup's URI
+ * parser (GLib) decodes %2E and resolves such segments: what each would
+ * have done, unrefused, is in its comment. The empty data set `empty` is
+ * what a DELETE without ?force=true removes.
+ */
+static const struct {
+	const gchar *line;
+	const gchar *body; /* (nullable) */
+} dot_lines[] = {
+    /* DELETE DS/empty: 204, the data set gone (how the bug was found) */
+    {"DELETE " DS "/empty/entries/%2E%2E", NULL},
+    /* GET DS/empty: the data set, not the key `..` */
+    {"GET " DS "/empty/entries/%2E%2E", NULL},
+    /* DELETE DS/rw?force=true: the data set and its entries */
+    {"DELETE " ENT "/%2e%2E?force=true", NULL},
+    {"DELETE " ENT "/.%2e?force=true", NULL},
+    {"DELETE " ENT "/%2E./?force=true", NULL},
+    /* PUT ENT/ (the key from the path: none) */
+    {"PUT " ENT "/%2e", "\"v\""},
+    /* DELETE vm-2's data set, through vm-1's path */
+    {"DELETE " DS "/%2E%2E/%2E%2E/vm-2/data-sets/only-on-2?force=true", NULL},
+    /* DELETE vm-2 */
+    {"DELETE " DS "/rw/%2e%2e/%2e%2e/%2e%2e/vm-2", NULL},
+    /* PUT ENT/a: its value replaced */
+    {"PUT " ENT "/%2E/a", "\"v\""},
+    /* sent as they are: DELETE ENT/a; PUT ENT/b; DELETE DS/rw */
+    {"DELETE " ENT "/x/../a", NULL},
+    {"PUT " DS "/rw/./entries/b", "\"v\""},
+    {"DELETE " DS "/./rw?force=true", NULL},
+    /* the absolute form of the target */
+    {"DELETE http://127.0.0.1" ENT "/%2E%2E?force=true", NULL},
+    /* an empty line first, a tab between the fields: libsoup takes those */
+    {"\r\nDELETE\t" DS "/empty/entries/%2E%2E\t", NULL},
+};
+
+static VmdsE2eRawReply *
+send_request(Transport transport, const gchar *request)
+{
+	VmdsE2eRawReply *reply;
+	gint fd;
+
+	if (transport == TRANSPORT_TLS)
+		return vmds_e2e_https_raw(e2e, request, strlen(request));
+	fd = transport == TRANSPORT_TCP ? vmds_e2e_http_connect(e2e, NULL)
+					: vmds_e2e_http_connect_unix(e2e);
+	vmds_e2e_send(fd, (const guint8 *)request, strlen(request));
+	reply = vmds_e2e_http_read(fd, 60000);
+	close(fd);
+	ck_assert_msg(reply != NULL, "%s: no reply", request);
+	return reply;
+}
+
+/* @line (up to its version), with a session and @body (nullable) */
+static gchar *
+dot_request(const gchar *line, const gchar *body)
+{
+	return g_strdup_printf("%s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+			       "vmware-api-session-id: %s\r\n"
+			       "Content-Type: application/json\r\n"
+			       "Content-Length: %" G_GSIZE_FORMAT "\r\n\r\n%s",
+			       line,
+			       vmds_e2e_get_session(e2e),
+			       body != NULL ? strlen(body) : 0,
+			       body != NULL ? body : "");
+}
+
+/* a request over @transport answered with @status and @body */
+static void
+assert_request(Transport transport,
+	       const gchar *line,
+	       const gchar *body,
+	       guint status,
+	       const gchar *reply_body)
+{
+	g_autofree gchar *request = dot_request(line, body);
+	g_autoptr(VmdsE2eRawReply) reply = send_request(transport, request);
+
+	ck_assert_msg(reply->status == status && g_strcmp0(reply->body, reply_body) == 0,
+		      "%s over %s: HTTP %u %s, expected %u %s",
+		      line,
+		      transport_names[transport],
+		      reply->status,
+		      reply->body,
+		      status,
+		      reply_body);
+}
+
+static void
+run_dots(Transport transport)
+{
+	g_autoptr(VmdsE2eReply) reply = NULL;
+	const gchar *key_dots = ENT "?key=%2E%2E";
+	g_autofree gchar *before = NULL;
+	g_autofree gchar *after = NULL;
+
+	vmds_e2e_create_dataset(e2e, NULL, "empty", "READ_WRITE", "READ_WRITE");
+	/* the keys `.` and `..`, named with ?key= */
+	reply = vmds_e2e_rest(e2e, "PUT", ENT "?key=..", "\"two\"");
+	vmds_e2e_assert_reply(reply, 204, "");
+	g_clear_pointer(&reply, vmds_e2e_reply_free);
+	reply = vmds_e2e_rest(e2e, "PUT", ENT "?key=.", "\"one\"");
+	vmds_e2e_assert_reply(reply, 204, "");
+	before = state_text();
+	ck_assert_msg(
+	    strstr(before, "empty") != NULL && strstr(before, "\"..\"") != NULL, "%s", before);
+
+	for (guint i = 0; i < G_N_ELEMENTS(dot_lines); i++) {
+		g_autofree gchar *request = dot_request(dot_lines[i].line, dot_lines[i].body);
+		g_autoptr(VmdsE2eRawReply) refused = send_request(transport, request);
+		g_autofree gchar *type = vmds_e2e_raw_error_type(refused);
+		g_autofree gchar *message = vmds_e2e_raw_error_message(refused);
+		g_autofree gchar *shown = g_strescape(dot_lines[i].line, NULL);
+
+		ck_assert_msg(refused->status == 400 && g_strcmp0(type, IA) == 0 &&
+				  g_strcmp0(message, DOTS) == 0,
+			      "%s over %s: HTTP %u %s",
+			      shown,
+			      transport_names[transport],
+			      refused->status,
+			      refused->body);
+	}
+	/* what any of them did would still show */
+	after = state_text();
+	ck_assert_msg(g_strcmp0(before, after) == 0,
+		      "a refused request over %s changed the state:\n%s\n--- after ---\n%s",
+		      transport_names[transport],
+		      before,
+		      after);
+
+	/* the keys `.` and `..` go in the query, their dots as they are or not */
+	assert_request(transport, "GET " ENT "?key=..", NULL, 200, "\"two\"");
+	assert_request(transport, "GET " ENT "?key=%2E%2E", NULL, 200, "\"two\"");
+	assert_request(transport, "PUT " ENT "?key=%2e", "\"uno\"", 204, "");
+	assert_request(transport, "GET " ENT "?key=.", NULL, 200, "\"uno\"");
+	assert_request(transport, "DELETE " ENT "?key=.", NULL, 204, "");
+	assert_request(transport, "DELETE " ENT "?key=..", NULL, 204, "");
+	g_clear_pointer(&reply, vmds_e2e_reply_free);
+	reply = vmds_e2e_rest(e2e, "GET", key_dots, NULL);
+	vmds_e2e_assert_error(reply, 404, NOTFOUND);
+	/* three dots are a name */
+	assert_request(transport, "PUT " ENT "/.%2E.", "\"three\"", 204, "");
+	assert_request(transport, "GET " ENT "?key=...", NULL, 200, "\"three\"");
+	assert_request(transport, "DELETE " ENT "/%2e%2e%2e", NULL, 204, "");
+	/* a query is no path: a key may have dot segments there */
+	assert_request(transport, "PUT " ENT "?key=/../", "\"q\"", 204, "");
+	assert_request(transport, "GET " ENT "?key=/../", NULL, 200, "\"q\"");
+	assert_request(transport, "DELETE " ENT "?key=/../", NULL, 204, "");
+	/* and the data set was there all along */
+	assert_request(transport, "DELETE " DS "/empty", NULL, 204, "");
 }
 
 START_TEST(test_hostile_rest_bodies)
@@ -1557,6 +1790,38 @@ START_TEST(test_hostile_rest_paths)
 }
 END_TEST
 
+/*
+ * A path with a `.` or `..` segment, its dots as they are or percent-encoded
+ * in any case mix, is refused before it is routed: 400 INVALID_ARGUMENT, and
+ * nothing changes. GLib resolves such segments in the URI libsoup hands on,
+ * so `DELETE .../entries/%2E%2E`, meant for the key `..`, deleted the data
+ * set (204). Keys `.` and `..` are named with ?key=, which still works.
+ */
+START_TEST(test_hostile_rest_dots_tcp)
+{
+	run_dots(TRANSPORT_TCP);
+}
+END_TEST
+
+START_TEST(test_hostile_rest_dots_unix)
+{
+	run_dots(TRANSPORT_UNIX);
+}
+END_TEST
+
+/* the same over HTTPS: the listener does TLS itself, and what looks at the
+ * request-target sits above it */
+START_TEST(test_hostile_rest_dots_tls)
+{
+	if (e2e == NULL) {
+		g_printerr("SKIP: test_hostile_rest_dots_tls needs openssl(1) and a GIO TLS "
+			   "backend (glib-networking)\n");
+		return;
+	}
+	run_dots(TRANSPORT_TLS);
+}
+END_TEST
+
 static Suite *
 hostile_rest_suite(void)
 {
@@ -1569,6 +1834,13 @@ hostile_rest_suite(void)
 	tcase_add_test(tc, test_hostile_rest_framing);
 	tcase_add_test(tc, test_hostile_rest_sessions);
 	tcase_add_test(tc, test_hostile_rest_paths);
+	tcase_add_test(tc, test_hostile_rest_dots_tcp);
+	tcase_add_test(tc, test_hostile_rest_dots_unix);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("tls");
+	tcase_add_checked_fixture(tc, setup_tls, teardown_tls);
+	tcase_set_timeout(tc, 600);
+	tcase_add_test(tc, test_hostile_rest_dots_tls);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -370,7 +370,8 @@ vmds_e2e_try_start(VmdsE2e *self, gint *status)
 	    g_file_get_contents(url_file, &url, NULL, &error), "no URL file: %s", error->message);
 	g_free(self->url);
 	self->url = g_strdup(g_strstrip(url));
-	ck_assert(g_str_has_prefix(self->url, "http://127.0.0.1:"));
+	ck_assert(g_str_has_prefix(self->url, "http://127.0.0.1:") ||
+		  g_str_has_prefix(self->url, "https://127.0.0.1:"));
 	if (self->password == NULL) {
 		password_file = g_build_filename(self->state_dir, "admin-password", NULL);
 		ck_assert_msg(g_file_get_contents(password_file, &self->password, NULL, &error),
@@ -693,6 +694,16 @@ vmds_e2e_reply_free(VmdsE2eReply *reply)
 	g_free(reply);
 }
 
+/* the daemon's own certificate, whatever it is */
+static gboolean
+vmds_e2e_accept_certificate_cb(GObject *object,
+			       GTlsCertificate *certificate,
+			       GTlsCertificateFlags errors,
+			       gpointer user_data)
+{
+	return TRUE;
+}
+
 /**
  * vmds_e2e_http:
  * @self: a fixture
@@ -723,6 +734,9 @@ vmds_e2e_http(VmdsE2e *self,
 	if (self->soup == NULL)
 		self->soup = soup_session_new_with_options("timeout", 120, NULL);
 	msg = soup_message_new_from_uri(method, uri);
+	/* over TLS ([http] tls-certificate), the daemon's own certificate */
+	g_signal_connect(
+	    msg, "accept-certificate", G_CALLBACK(vmds_e2e_accept_certificate_cb), NULL);
 	for (guint i = 0; headers != NULL && headers[i] != NULL; i += 2)
 		soup_message_headers_replace(
 		    soup_message_get_request_headers(msg), headers[i], headers[i + 1]);
@@ -823,11 +837,10 @@ vmds_e2e_error_type(const VmdsE2eReply *reply)
 
 /* raw guest protocol */
 
-/* a blocking connection to a VM's backchannel */
-gint
-vmds_e2e_connect(VmdsE2e *self, const gchar *vm)
+/* a blocking connection to the unix socket at @path */
+static gint
+vmds_e2e_connect_path(const gchar *path)
 {
-	g_autofree gchar *path = vmds_e2e_socket_path(self, vm);
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	gint fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
@@ -839,6 +852,14 @@ vmds_e2e_connect(VmdsE2e *self, const gchar *vm)
 		      path,
 		      g_strerror(errno));
 	return fd;
+}
+
+/* a blocking connection to a VM's backchannel */
+gint
+vmds_e2e_connect(VmdsE2e *self, const gchar *vm)
+{
+	g_autofree gchar *path = vmds_e2e_socket_path(self, vm);
+	return vmds_e2e_connect_path(path);
 }
 
 void
@@ -1328,7 +1349,7 @@ vmds_e2e_integrity_check(VmdsE2e *self, const gchar *vm)
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
-/* the port of the fixture's REST URL, http://127.0.0.1:PORT */
+/* the port of the fixture's REST URL, http(s)://127.0.0.1:PORT */
 static guint16
 vmds_e2e_http_port(VmdsE2e *self)
 {
@@ -1371,11 +1392,30 @@ vmds_e2e_http_connect(VmdsE2e *self, const gchar *source)
 	return fd;
 }
 
-/* up to @len bytes, waiting at most until @deadline (monotonic µs): 0 on EOF,
- * -1 when the deadline passed */
-static gssize
-vmds_e2e_http_recv(gint fd, guint8 *buf, gsize len, gint64 deadline)
+/**
+ * vmds_e2e_http_connect_unix:
+ * @self: a fixture
+ *
+ * Returns: a blocking connection to the daemon's REST unix socket (api.sock
+ *   in its run directory), where the test's own user is trusted
+ */
+gint
+vmds_e2e_http_connect_unix(VmdsE2e *self)
 {
+	g_autofree gchar *path = g_build_filename(self->run_dir, "api.sock", NULL);
+	return vmds_e2e_connect_path(path);
+}
+
+/* up to @len bytes from @source, waiting at most until @deadline (monotonic
+ * µs): 0 on EOF, -1 when the deadline passed */
+typedef gssize (*VmdsE2eRecvFunc)(gpointer source, guint8 *buf, gsize len, gint64 deadline);
+
+/* a VmdsE2eRecvFunc on a socket, GINT_TO_POINTER(fd) */
+static gssize
+vmds_e2e_http_recv(gpointer source, guint8 *buf, gsize len, gint64 deadline)
+{
+	gint fd = GPOINTER_TO_INT(source);
+
 	for (;;) {
 		struct pollfd pfd = {.fd = fd, .events = POLLIN};
 		gint64 left = (deadline - g_get_monotonic_time()) / 1000;
@@ -1399,18 +1439,9 @@ vmds_e2e_http_recv(gint fd, guint8 *buf, gsize len, gint64 deadline)
 	}
 }
 
-/**
- * vmds_e2e_http_read:
- * @fd: a connection to the REST port with a request sent
- * @timeout_ms: how long to wait for the whole reply
- *
- * Reads one HTTP/1.1 response: the status line, the headers, and a body of
- * Content-Length bytes (or up to EOF without one).
- *
- * Returns: the reply, or %NULL when none came within @timeout_ms
- */
-VmdsE2eRawReply *
-vmds_e2e_http_read(gint fd, gint timeout_ms)
+/* one HTTP/1.1 response (see vmds_e2e_http_read()) from @source */
+static VmdsE2eRawReply *
+vmds_e2e_http_read_from(VmdsE2eRecvFunc recv_func, gpointer source, gint timeout_ms)
 {
 	gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
 	g_autoptr(GByteArray) data = g_byte_array_new();
@@ -1423,7 +1454,7 @@ vmds_e2e_http_read(gint fd, gint timeout_ms)
 	/* the header block */
 	while (end == NULL) {
 		guint8 buf[4096];
-		gssize n = vmds_e2e_http_recv(fd, buf, sizeof(buf), deadline);
+		gssize n = recv_func(source, buf, sizeof(buf), deadline);
 		if (n < 0)
 			return NULL;
 		ck_assert_msg(n > 0,
@@ -1450,7 +1481,7 @@ vmds_e2e_http_read(gint fd, gint timeout_ms)
 	/* the body */
 	while (data->len < want) {
 		guint8 buf[65536];
-		gssize n = vmds_e2e_http_recv(fd, buf, sizeof(buf), deadline);
+		gssize n = recv_func(source, buf, sizeof(buf), deadline);
 		if (n < 0)
 			return NULL;
 		if (n == 0) {
@@ -1465,6 +1496,80 @@ vmds_e2e_http_read(gint fd, gint timeout_ms)
 	reply->body[data->len] = '\0';
 	reply->body_len = data->len;
 	return g_steal_pointer(&reply);
+}
+
+/**
+ * vmds_e2e_http_read:
+ * @fd: a connection to the REST port with a request sent
+ * @timeout_ms: how long to wait for the whole reply
+ *
+ * Reads one HTTP/1.1 response: the status line, the headers, and a body of
+ * Content-Length bytes (or up to EOF without one).
+ *
+ * Returns: the reply, or %NULL when none came within @timeout_ms
+ */
+VmdsE2eRawReply *
+vmds_e2e_http_read(gint fd, gint timeout_ms)
+{
+	return vmds_e2e_http_read_from(vmds_e2e_http_recv, GINT_TO_POINTER(fd), timeout_ms);
+}
+
+/* a VmdsE2eRecvFunc on a TLS connection, whose socket's timeout stands for
+ * the deadline */
+static gssize
+vmds_e2e_tls_recv(gpointer source, guint8 *buf, gsize len, gint64 deadline)
+{
+	g_autoptr(GError) error = NULL;
+	gssize n = g_input_stream_read(
+	    g_io_stream_get_input_stream(G_IO_STREAM(source)), buf, len, NULL, &error);
+
+	if (n < 0 && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+		return -1;
+	if (n < 0 && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED))
+		return 0;
+	ck_assert_msg(n >= 0, "TLS read: %s", error != NULL ? error->message : "");
+	return n;
+}
+
+/**
+ * vmds_e2e_https_raw:
+ * @self: a fixture whose daemon serves HTTPS ([http] tls-certificate)
+ * @request: the whole request, sent as is over TLS
+ * @len: its length
+ *
+ * One request on a fresh TLS connection; the daemon's certificate is taken
+ * as it comes.
+ *
+ * Returns: the reply; the test fails when none comes
+ */
+VmdsE2eRawReply *
+vmds_e2e_https_raw(VmdsE2e *self, const gchar *request, gsize len)
+{
+	g_autoptr(GSocketClient) client = g_socket_client_new();
+	g_autoptr(GSocketConnection) tcp = NULL;
+	g_autoptr(GIOStream) tls = NULL;
+	g_autoptr(GError) error = NULL;
+	VmdsE2eRawReply *reply;
+
+	ck_assert(g_str_has_prefix(self->url, "https://"));
+	g_socket_client_set_timeout(client, VMDS_E2E_IO_TIMEOUT_MS / 1000);
+	tcp = g_socket_client_connect_to_host(
+	    client, "127.0.0.1", vmds_e2e_http_port(self), NULL, &error);
+	ck_assert_msg(tcp != NULL, "connect %s: %s", self->url, error->message);
+	tls = g_tls_client_connection_new(G_IO_STREAM(tcp), NULL, &error);
+	ck_assert_msg(tls != NULL, "TLS: %s", error->message);
+	/* the daemon closes without close_notify */
+	g_tls_connection_set_require_close_notify(G_TLS_CONNECTION(tls), FALSE);
+	g_signal_connect(
+	    tls, "accept-certificate", G_CALLBACK(vmds_e2e_accept_certificate_cb), NULL);
+	ck_assert_msg(g_output_stream_write_all(
+			  g_io_stream_get_output_stream(tls), request, len, NULL, NULL, &error),
+		      "TLS write: %s",
+		      error->message);
+	reply = vmds_e2e_http_read_from(vmds_e2e_tls_recv, tls, VMDS_E2E_IO_TIMEOUT_MS);
+	ck_assert_msg(reply != NULL, "no reply within %d ms", VMDS_E2E_IO_TIMEOUT_MS);
+	g_io_stream_close(tls, NULL, NULL);
+	return reply;
 }
 
 /**

@@ -171,11 +171,12 @@ G_END_DECLS
 
 /*
  * Hostile peers and access control (test-e2e-hostile-guest.c,
- * test-e2e-hostile-rest.c, test-e2e-auth.c): HTTP on a raw TCP connection,
- * so a test controls every byte of a request (a path libsoup's client would
- * normalise, headers without a body) and sees every header of the reply; a
- * source address on 127.0.0.0/8 per connection, so per-client rate limits
- * can be told apart; the state of any VM as text.
+ * test-e2e-hostile-rest.c, test-e2e-auth.c): HTTP on a raw TCP connection
+ * (or the REST unix socket, or TLS), so a test controls every byte of a
+ * request (a path libsoup's client would normalise, headers without a body)
+ * and sees every header of the reply; a source address on 127.0.0.0/8 per
+ * connection, so per-client rate limits can be told apart; the state of any
+ * VM as text.
  */
 
 G_BEGIN_DECLS
@@ -188,9 +189,11 @@ typedef struct {
 } VmdsE2eRawReply;
 
 gint vmds_e2e_http_connect(VmdsE2e *self, const gchar *source);
+gint vmds_e2e_http_connect_unix(VmdsE2e *self);
 VmdsE2eRawReply *vmds_e2e_http_read(gint fd, gint timeout_ms);
 VmdsE2eRawReply *
 vmds_e2e_http_raw(VmdsE2e *self, const gchar *source, const gchar *request, gsize len);
+VmdsE2eRawReply *vmds_e2e_https_raw(VmdsE2e *self, const gchar *request, gsize len);
 void vmds_e2e_raw_reply_free(VmdsE2eRawReply *reply);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmdsE2eRawReply, vmds_e2e_raw_reply_free)
 gchar *vmds_e2e_raw_reply_header(const VmdsE2eRawReply *reply, const gchar *name);
