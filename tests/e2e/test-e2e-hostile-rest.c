@@ -1589,7 +1589,7 @@ setup_tls(void)
 		ck_assert_msg(g_spawn_check_wait_status(status, NULL), "openssl: %s", err);
 	}
 	config = g_strdup_printf("[http]\ntls-certificate=%s\ntls-key=%s\n", cert, key);
-	e2e = vmds_e2e_new(config);
+	e2e = vmds_e2e_new_https(config);
 	ck_assert(g_str_has_prefix(vmds_e2e_get_url(e2e), "https://"));
 	populate();
 }

@@ -44,7 +44,7 @@ struct _VmdsE2e {
 	gchar *session;
 	gchar **daemon_args; /* extra vmdsd arguments, e.g. -vv */
 	guint64 fd_limit;    /* RLIMIT_NOFILE the daemon starts with, or 0 */
-	gboolean measured;   /* its memory is measured: no ASan quarantine */
+	const gchar *asan_options; /* added to the daemon's ASAN_OPTIONS */
 };
 
 /* fixtures still alive when a failed test exits the forked child */
@@ -180,7 +180,29 @@ vmds_e2e_new_measured(const gchar *config)
 {
 	VmdsE2e *self = vmds_e2e_create(config, NULL);
 
-	self->measured = TRUE;
+	self->asan_options = "quarantine_size_mb=0";
+	vmds_e2e_start(self);
+	return self;
+}
+
+/**
+ * vmds_e2e_new_https:
+ * @config: the text of a daemon's config file that sets a certificate
+ *
+ * Like vmds_e2e_new(), for a daemon that serves HTTPS. Under
+ * AddressSanitizer this daemon skips the leak check at exit: GIO loads its
+ * TLS backend with dlopen(), and clang 14's LeakSanitizer crashes ("Tracer
+ * caught signal 11") reading the dynamic thread-local storage of such
+ * modules under glibc 2.36, so the check would fail every such daemon
+ * (ASAN_OPTIONS detect_leaks=0). The daemons of every other test keep it,
+ * and valgrind checks this one.
+ */
+VmdsE2e *
+vmds_e2e_new_https(const gchar *config)
+{
+	VmdsE2e *self = vmds_e2e_create(config, NULL);
+
+	self->asan_options = "detect_leaks=0";
 	vmds_e2e_start(self);
 	return self;
 }
@@ -293,12 +315,13 @@ vmds_e2e_try_start(VmdsE2e *self, gint *status)
 	ck_assert(self->daemon == NULL);
 	env = g_environ_setenv(env, "NOTIFY_SOCKET", self->notify_path, TRUE);
 	env = g_environ_setenv(env, "VMDS_PLUGINDIR", vmds_e2e_getenv("VMDS_PLUGINDIR"), TRUE);
-	if (self->measured) {
+	if (self->asan_options != NULL) {
 		const gchar *asan = g_environ_getenv(env, "ASAN_OPTIONS");
 		g_autofree gchar *options =
-		    g_strdup_printf("%s%squarantine_size_mb=0",
+		    g_strdup_printf("%s%s%s",
 				    asan != NULL ? asan : "",
-				    asan != NULL && asan[0] != '\0' ? ":" : "");
+				    asan != NULL && asan[0] != '\0' ? ":" : "",
+				    self->asan_options);
 		env = g_environ_setenv(env, "ASAN_OPTIONS", options, TRUE);
 	}
 	g_subprocess_launcher_set_environ(launcher, env);

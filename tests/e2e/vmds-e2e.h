@@ -42,6 +42,7 @@ typedef struct {
 VmdsE2e *vmds_e2e_new(const gchar *config);
 VmdsE2e *vmds_e2e_new_on(const gchar *config, const gchar *state_dir);
 VmdsE2e *vmds_e2e_new_measured(const gchar *config);
+VmdsE2e *vmds_e2e_new_https(const gchar *config);
 void vmds_e2e_free(VmdsE2e *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmdsE2e, vmds_e2e_free)
 
