@@ -856,8 +856,17 @@ vmds_http_listener_serve(VmdsHttpSocket *ls, gint fd, VmdsHttpPeer *peer)
 	}
 	/* libsoup reads the request through it (the request-target, above) */
 	conn->stream = vmds_http_target_stream_new(base);
-	local = g_socket_get_local_address(conn->socket, NULL);
-	conn->remote = g_socket_get_remote_address(conn->socket, NULL);
+	if (peer->local) {
+		/* libsoup takes every connection for an IP one: a request
+		 * without Host (HTTP/1.0) gets its URI from the local address,
+		 * cast to an inet one. A unix peer is known by its credentials
+		 * (@peer), not by an address: libsoup is given the loopback */
+		local = g_inet_socket_address_new_from_string("127.0.0.1", 0);
+		conn->remote = g_inet_socket_address_new_from_string("127.0.0.1", 0);
+	} else {
+		local = g_socket_get_local_address(conn->socket, NULL);
+		conn->remote = g_socket_get_remote_address(conn->socket, NULL);
+	}
 	if (local == NULL || conn->remote == NULL) {
 		g_debug("a REST connection from %s went before it was served", peer->client);
 		vmds_http_conn_free(conn);

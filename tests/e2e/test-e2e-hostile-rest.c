@@ -1809,6 +1809,31 @@ START_TEST(test_hostile_rest_dots_unix)
 }
 END_TEST
 
+/* an HTTP/1.0 request without Host: libsoup builds its URI from the local
+ * address, which it took for an IP one; over the unix socket that was a
+ * critical (the daemon aborted under G_DEBUG=fatal-criticals) */
+START_TEST(test_hostile_rest_no_host)
+{
+	for (Transport t = TRANSPORT_TCP; t <= TRANSPORT_UNIX; t++) {
+		g_autofree gchar *request =
+		    g_strdup_printf("GET /api/vcenter/vm HTTP/1.0\r\n"
+				    "vmware-api-session-id: %s\r\n\r\n",
+				    vmds_e2e_get_session(e2e));
+		g_autoptr(VmdsE2eRawReply) reply = send_request(t, request);
+
+		ck_assert_msg(reply->status == 200,
+			      "over %s: %u %s",
+			      transport_names[t],
+			      reply->status,
+			      reply->body);
+		ck_assert_msg(strstr(reply->body, "\"vm-1\"") != NULL,
+			      "over %s: %s",
+			      transport_names[t],
+			      reply->body);
+	}
+}
+END_TEST
+
 /* the same over HTTPS: the listener does TLS itself, and what looks at the
  * request-target sits above it */
 START_TEST(test_hostile_rest_dots_tls)
@@ -1836,6 +1861,7 @@ hostile_rest_suite(void)
 	tcase_add_test(tc, test_hostile_rest_paths);
 	tcase_add_test(tc, test_hostile_rest_dots_tcp);
 	tcase_add_test(tc, test_hostile_rest_dots_unix);
+	tcase_add_test(tc, test_hostile_rest_no_host);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("tls");
 	tcase_add_checked_fixture(tc, setup_tls, teardown_tls);
