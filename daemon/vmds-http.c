@@ -856,10 +856,20 @@ vmds_http_listen_inet(VmdsHttp *self, const VmdsConfig *config, GError **error)
 	if (inet == NULL)
 		return FALSE;
 	if (config->tls_certificate != NULL) {
+		if (!g_tls_backend_supports_tls(g_tls_backend_get_default())) {
+			g_set_error_literal(error,
+					    G_IO_ERROR,
+					    G_IO_ERROR_NOT_SUPPORTED,
+					    "[http] tls-certificate: GIO has no TLS backend; install "
+					    "glib-networking (Debian and Fedora name it so)");
+			return FALSE;
+		}
 		cert = g_tls_certificate_new_from_files(
 		    config->tls_certificate, config->tls_key, error);
-		if (cert == NULL)
+		if (cert == NULL) {
+			g_prefix_error(error, "[http] tls-certificate: ");
 			return FALSE;
+		}
 	}
 	address = g_inet_socket_address_new(
 	    inet, g_network_address_get_port(G_NETWORK_ADDRESS(connectable)));
