@@ -774,12 +774,8 @@ vmds_http_early_cb(SoupServer *server,
 	} else if (vmds_http_listener_has_dot_segment(self->listener, msg)) {
 		/* libsoup resolved them: the path it hands on names another
 		 * resource */
-		vmds_http_refuse_early(self,
-				       msg,
-				       VMDS_ERROR_INVALID_ARGUMENT,
-				       "a path may not have '.' or '..' segments, not even "
-				       "percent-encoded (%2E): name a key like that with "
-				       ".../entries?key=KEY");
+		vmds_http_refuse_early(
+		    self, msg, VMDS_ERROR_INVALID_ARGUMENT, VMDS_ROUTER_DOT_SEGMENT_MESSAGE);
 	} else if (!peer->local && host != NULL && !vmds_http_host_allowed(self, host)) {
 		message = g_strdup_printf("this server does not answer to the host name in "
 					  "'Host: %s': use its address, or add the name to "

@@ -135,9 +135,10 @@ vmds_router_match(VmdsRoute *route, const gchar *path, GHashTable *params, GErro
 	return p[0] == '\0' || (p[0] == '/' && p[1] == '\0');
 }
 
-/* a `.` or `..` segment as sent (not percent-encoded): a client is to
- * resolve those before it sends a path, and one that did not meant
- * something else than it wrote */
+/* a `.` or `..` segment: a client is to resolve those before it sends a
+ * path, and one that did not meant something else than it wrote (the HTTP
+ * listener refuses them first, percent-encoded too; this is for every
+ * other caller) */
 static gboolean
 vmds_router_has_dot_segment(const gchar *path)
 {
@@ -198,11 +199,8 @@ vmds_router_handle(VmdsRouter *self,
 					"the path is not valid percent-encoded UTF-8");
 	}
 	if (vmds_router_has_dot_segment(path)) {
-		return vmds_router_fail(response,
-					"http",
-					VMDS_ERROR_INVALID_ARGUMENT,
-					"a path may not have '.' or '..' segments (percent-encode "
-					"a dot that is part of a name)");
+		return vmds_router_fail(
+		    response, "http", VMDS_ERROR_INVALID_ARGUMENT, VMDS_ROUTER_DOT_SEGMENT_MESSAGE);
 	}
 	for (guint i = 0; i < self->routes->len && route == NULL; i++) {
 		VmdsRoute *candidate = g_ptr_array_index(self->routes, i);

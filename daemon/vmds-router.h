@@ -9,6 +9,13 @@
 
 G_BEGIN_DECLS
 
+/* why a path with a `.` or `..` segment is refused (400 INVALID_ARGUMENT):
+ * the HTTP listener refuses those it saw as sent, dots percent-encoded or
+ * not, before libsoup resolved them; the router those it is handed */
+#define VMDS_ROUTER_DOT_SEGMENT_MESSAGE                                                            \
+	"a path may not have '.' or '..' segments, not even percent-encoded (%2E): name a key "    \
+	"like that with .../entries?key=KEY"
+
 typedef struct _VmdsRouter VmdsRouter;
 
 /**
