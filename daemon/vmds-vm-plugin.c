@@ -111,10 +111,25 @@ vmds_vm_plugin_get(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
 	return TRUE;
 }
 
+/* a VM whose store another process holds (another host, on shared
+ * storage) is that process's to remove: two daemons never write one VM */
 static gboolean
 vmds_vm_plugin_delete(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
 {
-	if (!vmds_context_remove_vm(vmds_plugin_get_context(plugin), request->vm, error))
+	VmdsContext *context = vmds_plugin_get_context(plugin);
+	VmdsVm *vm = vmds_context_lookup_vm(context, request->vm);
+
+	if (vm != NULL && vm->store == NULL) {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_NOT_ALLOWED_IN_CURRENT_STATE,
+			    "VM %s is not served here (%s): delete it on the daemon that serves "
+			    "it",
+			    vm->id,
+			    vm->unavailable != NULL ? vm->unavailable : "no store");
+		return FALSE;
+	}
+	if (!vmds_context_remove_vm(context, request->vm, error))
 		return FALSE;
 	request->status = 204;
 	return TRUE;
@@ -123,7 +138,7 @@ vmds_vm_plugin_delete(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
 static gboolean
 vmds_vm_plugin_startup(VmdsPlugin *plugin, GError **error)
 {
-	/* a VM whose store another process holds can be looked at and removed */
+	/* a VM whose store another process holds can be looked at */
 	vmds_plugin_add_route(
 	    plugin, "GET", "/api/vcenter/vm", vmds_vm_plugin_list, VMDS_ROUTE_FLAG_NONE);
 	vmds_plugin_add_route(

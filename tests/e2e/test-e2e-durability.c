@@ -180,8 +180,8 @@ START_TEST(test_durability_store_lock)
 	g_clear_pointer(&reply, vmds_e2e_reply_free);
 	reply = vmds_e2e_rest(second, "GET", "/api/vcenter/vm", NULL);
 	vmds_e2e_assert_reply(reply, 200, "[{\"vm\":\"vm-1\",\"name\":\"vm-1\"}]");
-	/* the VM routes need no store: the VM can be looked at, and removed
-	 * from the second daemon (the first serves what it has open) */
+	/* the VM can be looked at (GET needs no store), not removed: the
+	 * first daemon serves it */
 	g_clear_pointer(&reply, vmds_e2e_reply_free);
 	reply = vmds_e2e_rest(second, "GET", "/api/vcenter/vm/vm-1", NULL);
 	ck_assert_msg(reply->status == 200 && g_str_has_prefix(reply->body, "{\"vm\":\"vm-1\",") &&
@@ -192,14 +192,27 @@ START_TEST(test_durability_store_lock)
 		      reply->body);
 	g_clear_pointer(&reply, vmds_e2e_reply_free);
 	reply = vmds_e2e_rest(second, "DELETE", "/api/vcenter/vm/vm-1", NULL);
-	vmds_e2e_assert_reply(reply, 204, "");
+	ck_assert_msg(reply->status == 400 &&
+			  strstr(reply->body, "\"error_type\":\"NOT_ALLOWED_IN_CURRENT_STATE\"") !=
+			      NULL &&
+			  strstr(reply->body, "VM vm-1 is not served here (store ") != NULL &&
+			  strstr(reply->body,
+				 " is in use by another process): delete it on the daemon "
+				 "that serves it") != NULL,
+		      "HTTP %u %s",
+		      reply->status,
+		      reply->body);
 	g_clear_pointer(&reply, vmds_e2e_reply_free);
 	reply = vmds_e2e_rest(second, "GET", "/api/vcenter/vm", NULL);
-	vmds_e2e_assert_reply(reply, 200, "[]");
+	vmds_e2e_assert_reply(reply, 200, "[{\"vm\":\"vm-1\",\"name\":\"vm-1\"}]");
 	guest_ok(
 	    "datasets-set-entry {\"dataset\":\"rw\",\"entries\":[{\"key\":\"k\",\"value\":\"v\"}]}",
 	    "{\"result\":true}");
 	vmds_e2e_stop(second);
+	guest_ok("datasets-get-entry {\"dataset\":\"rw\",\"keys\":[\"k\"]}",
+		 "{\"result\":true,\"entries\":[{\"k\":\"v\"}]}");
+	/* and it is still there when the first daemon starts again */
+	vmds_e2e_restart(e2e);
 	guest_ok("datasets-get-entry {\"dataset\":\"rw\",\"keys\":[\"k\"]}",
 		 "{\"result\":true,\"entries\":[{\"k\":\"v\"}]}");
 }
