@@ -151,6 +151,44 @@ vmds_router_has_dot_segment(const gchar *path)
 	return FALSE;
 }
 
+/* the query's parameters, decoded; each may be given once (which of two
+ * was meant cannot be told: `?force=false&force=true`) */
+static GHashTable *
+vmds_router_parse_query(const gchar *query, GError **error)
+{
+	g_autoptr(GHashTable) params =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	g_autoptr(GError) local = NULL;
+	GUriParamsIter iter;
+	gchar *name;
+	gchar *value;
+
+	g_uri_params_iter_init(&iter, query, -1, "&", G_URI_PARAMS_NONE);
+	while (g_uri_params_iter_next(&iter, &name, &value, &local)) {
+		if (g_hash_table_contains(params, name)) {
+			g_autofree gchar *valid = g_utf8_make_valid(name, -1);
+			g_autofree gchar *quoted = vmds_json_abbreviate(valid);
+			g_set_error(error,
+				    VMDS_ERROR,
+				    VMDS_ERROR_INVALID_ARGUMENT,
+				    "invalid query: the parameter '%s' is given twice",
+				    quoted);
+			g_free(name);
+			g_free(value);
+			return NULL;
+		}
+		g_hash_table_insert(params, name, value);
+	}
+	if (local != NULL) {
+		g_set_error_literal(error,
+				    VMDS_ERROR,
+				    VMDS_ERROR_INVALID_ARGUMENT,
+				    "invalid query: each parameter is NAME=VALUE, percent-encoded");
+		return NULL;
+	}
+	return g_steal_pointer(&params);
+}
+
 /**
  * vmds_router_handle:
  * @self: a #VmdsRouter
@@ -224,14 +262,9 @@ vmds_router_handle(VmdsRouter *self,
 	}
 	area = route->plugin != NULL ? vmds_plugin_get_name(route->plugin) : "http";
 	if (query != NULL) {
-		query_params = g_uri_parse_params(query, -1, "&", G_URI_PARAMS_NONE, NULL);
-		if (query_params == NULL) {
-			return vmds_router_fail(response,
-						area,
-						VMDS_ERROR_INVALID_ARGUMENT,
-						"invalid query: each parameter is NAME=VALUE, "
-						"percent-encoded");
-		}
+		query_params = vmds_router_parse_query(query, &error);
+		if (query_params == NULL)
+			return vmds_router_error_body(response, area, error);
 	}
 	request.vm = g_hash_table_lookup(params, "vm");
 	if (request.vm != NULL) {
