@@ -167,8 +167,8 @@ vmds_dispatch_run(VmdsDispatch *self,
 			g_string_append(reply, "Permission denied");
 			return FALSE;
 		}
-		message = g_strdup_printf("user %u may not run %s: run it as root or as a member "
-					  "of the configured group",
+		message = g_strdup_printf("user %u may not run %s: run it as root, as the VM's "
+					  "socket owner or as a member of its socket group",
 					  uid,
 					  command->name);
 		return vmds_dispatch_refuse(

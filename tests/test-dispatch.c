@@ -190,8 +190,8 @@ START_TEST(test_dispatch_refusals)
 	ck_assert_str_eq(denied, "0 Permission denied");
 	ck_assert_str_eq(env_denied,
 			 "1 {\"result\":false,\"error-id\":\"access-denied\",\"error-message\":"
-			 "\"user 1000 may not run env-root: run it as root or as a member of the "
-			 "configured group\"}");
+			 "\"user 1000 may not run env-root: run it as root, as the VM's socket "
+			 "owner or as a member of its socket group\"}");
 	ck_assert_str_eq(nul, "0 arguments may not contain a NUL byte");
 	ck_assert_str_eq(env_nul,
 			 "1 {\"result\":false,\"error-id\":\"invalid-argument\",\"error-message\":"
