@@ -233,8 +233,21 @@ vmds_plugin_configure(VmdsPlugin *self, GKeyFile *config, GError **error)
 	g_return_val_if_fail(config != NULL, FALSE);
 
 	klass = VMDS_PLUGIN_GET_CLASS(self);
-	if (klass->configure == NULL)
+	if (klass->configure == NULL) {
+		/* a plugin without settings: its group, if there, must be empty */
+		g_auto(GStrv) names =
+		    g_key_file_get_keys(config, vmds_plugin_get_name(self), NULL, NULL);
+		if (names != NULL && names[0] != NULL) {
+			g_set_error(error,
+				    G_KEY_FILE_ERROR,
+				    G_KEY_FILE_ERROR_KEY_NOT_FOUND,
+				    "unknown key '%s' in group [%s]: it takes no settings",
+				    names[0],
+				    vmds_plugin_get_name(self));
+			return FALSE;
+		}
 		return TRUE;
+	}
 	return klass->configure(self, config, error);
 }
 

@@ -293,6 +293,22 @@ START_TEST(test_dispatch_deferred_once)
 }
 END_TEST
 
+/* a plugin without settings (no configure function) takes its group only
+ * empty: a key there is a typo the daemon refuses, as in any other group */
+START_TEST(test_dispatch_no_settings)
+{
+	g_autoptr(GKeyFile) config = g_key_file_new();
+	g_autoptr(GError) error = NULL;
+
+	ck_assert(vmds_plugin_configure(test_plugin, config, &error));
+	ck_assert(g_key_file_load_from_data(config, "[test]\n[other]\nx=1\n", -1, 0, NULL));
+	ck_assert(vmds_plugin_configure(test_plugin, config, &error));
+	ck_assert(g_key_file_load_from_data(config, "[test]\nx=1\n", -1, 0, NULL));
+	ck_assert(!vmds_plugin_configure(test_plugin, config, &error));
+	ck_assert_str_eq(error->message, "unknown key 'x' in group [test]: it takes no settings");
+}
+END_TEST
+
 static Suite *
 test_dispatch_suite(void)
 {
@@ -305,6 +321,7 @@ test_dispatch_suite(void)
 	tcase_add_test(tc, test_dispatch_refusals);
 	tcase_add_test(tc, test_dispatch_later);
 	tcase_add_test(tc, test_dispatch_deferred_once);
+	tcase_add_test(tc, test_dispatch_no_settings);
 	suite_add_tcase(s, tc);
 	return s;
 }
