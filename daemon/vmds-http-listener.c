@@ -96,6 +96,7 @@ typedef struct {
 	gint64 deadline;   /* monotonic µs */
 	GIOStream *stolen; /* (nullable): lingering, taken from libsoup */
 	GSource *discard;  /* (nullable): lingering: reads what still comes */
+	GSource *waiting;  /* (nullable): a deferred reply awaited: the client leaving */
 	gsize discarded;   /* bytes */
 } VmdsHttpConn;
 
@@ -209,6 +210,7 @@ vmds_http_conn_set_deadline(VmdsHttpConn *conn, VmdsHttpPhase phase, guint secon
 static void
 vmds_http_conn_forget_msg(VmdsHttpConn *conn)
 {
+	vmds_http_listener_detach(&conn->waiting);
 	if (conn->msg == NULL)
 		return;
 	g_signal_handlers_disconnect_by_data(conn->msg, conn);
@@ -341,6 +343,7 @@ vmds_http_conn_progress_cb(SoupServerMessage *msg, gpointer user_data)
 {
 	VmdsHttpConn *conn = user_data;
 
+	vmds_http_listener_detach(&conn->waiting);
 	vmds_http_conn_set_deadline(
 	    conn, VMDS_HTTP_PHASE_REPLY, conn->listener->limits.request_timeout);
 }
@@ -398,6 +401,31 @@ vmds_http_listener_request_read_cb(SoupServer *server, SoupServerMessage *msg, g
 		vmds_http_conn_progress_cb(msg, conn);
 }
 
+enum { SIGNAL_CLIENT_LEFT, SIGNAL_LAST };
+static guint vmds_http_listener_signals[SIGNAL_LAST];
+
+/* a deferred reply is awaited: the end of the connection's input is the
+ * client gone (a request is all a connection sends), and its message is
+ * ended at once rather than at the deferral's deadline. Bytes that come
+ * instead cannot be told from a client still there: the deadline stays */
+static gboolean
+vmds_http_conn_waiting_cb(gint fd, GIOCondition condition, gpointer user_data)
+{
+	VmdsHttpConn *conn = user_data;
+	guint8 byte;
+	gssize n = recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return G_SOURCE_CONTINUE;
+	g_clear_pointer(&conn->waiting, g_source_unref);
+	if (n <= 0 && conn->msg != NULL) {
+		g_autoptr(SoupServerMessage) msg = g_object_ref(conn->msg);
+		vmds_http_conn_close(conn, "the client left before its deferred reply");
+		g_signal_emit(conn->listener, vmds_http_listener_signals[SIGNAL_CLIENT_LEFT], 0, msg);
+	}
+	return G_SOURCE_REMOVE;
+}
+
 /**
  * vmds_http_listener_wait:
  * @self: a #VmdsHttpListener
@@ -418,6 +446,12 @@ vmds_http_listener_wait(VmdsHttpListener *self, SoupServerMessage *msg, gint64 d
 	conn->deadline = deadline == 0
 			     ? G_MAXINT64
 			     : deadline + vmds_http_listener_seconds(self->limits.request_timeout);
+	if (conn->waiting == NULL) {
+		conn->waiting = vmds_http_listener_attach(
+		    g_unix_fd_source_new(g_socket_get_fd(conn->socket), G_IO_IN),
+		    G_SOURCE_FUNC(vmds_http_conn_waiting_cb),
+		    conn);
+	}
 }
 
 /* the first 12 bytes of an IPv4 address mapped into IPv6 */
@@ -1086,4 +1120,25 @@ vmds_http_listener_class_init(VmdsHttpListenerClass *klass)
 
 	object_class->dispose = vmds_http_listener_dispose;
 	object_class->finalize = vmds_http_listener_finalize;
+
+	/**
+	 * VmdsHttpListener::client-left:
+	 * @self: a #VmdsHttpListener
+	 * @msg: a message whose reply was deferred (vmds_http_listener_wait())
+	 *
+	 * The client of @msg left before its reply: its connection is closed.
+	 * The owner of @msg stops working on it, and unpauses it so that
+	 * libsoup lets it go.
+	 */
+	vmds_http_listener_signals[SIGNAL_CLIENT_LEFT] =
+	    g_signal_new("client-left",
+			 G_TYPE_FROM_CLASS(klass),
+			 G_SIGNAL_RUN_LAST,
+			 0,
+			 NULL,
+			 NULL,
+			 NULL,
+			 G_TYPE_NONE,
+			 1,
+			 SOUP_TYPE_SERVER_MESSAGE);
 }

@@ -35,6 +35,9 @@
 /* the session of vSphere's older REST API, which govmomi's rest.Client (and
  * so govc and Terraform's provider) logs in with: the same sessions, its
  * replies wrapped in {"value": ...} and 200 where the new API says 201/204 */
+/* the VmdsHttpJob a message being routed belongs to, in its data */
+#define VMDS_HTTP_JOB_KEY "vmds-http-job"
+
 #define VMDS_HTTP_LEGACY_SESSION_PATH "/rest/com/vmware/cis/session"
 #define VMDS_HTTP_SESSION_HEADER      "vmware-api-session-id"
 /* a login takes its credentials from the Authorization header; a body,
@@ -419,6 +422,7 @@ vmds_http_job_rest_release(VmdsHttpJob *job)
 		return;
 	job->rest_released = TRUE;
 	g_signal_handlers_disconnect_by_data(job->msg, job);
+	g_object_set_data(G_OBJECT(job->msg), VMDS_HTTP_JOB_KEY, NULL);
 	g_clear_object(&job->msg);
 	g_atomic_int_set(&job->abandoned, 1);
 	/* a stream still open in the main thread is freed there */
@@ -430,6 +434,25 @@ static void
 vmds_http_job_finished_cb(SoupServerMessage *msg, gpointer user_data)
 {
 	vmds_http_job_rest_release(user_data);
+}
+
+/* REST thread: the client of a deferred reply left (its connection is
+ * closed): the main thread cancels the deferral, and libsoup, its message
+ * unpaused, lets it go, with the connection's slot */
+static void
+vmds_http_client_left_cb(VmdsHttpListener *listener, SoupServerMessage *msg, gpointer user_data)
+{
+	VmdsHttpJob *job = g_object_get_data(G_OBJECT(msg), VMDS_HTTP_JOB_KEY);
+
+	if (job == NULL)
+		return;
+	g_info("%s: %s %s: the client left before its deferred reply",
+	       job->client,
+	       job->method,
+	       job->path);
+	vmds_http_job_rest_release(job);
+	soup_server_message_set_status(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, NULL);
+	soup_server_message_unpause(msg);
 }
 
 static gboolean vmds_http_job_part_cb(gpointer user_data);
@@ -619,6 +642,7 @@ vmds_http_dispatch(VmdsHttp *self,
 	job->body = soup_message_body_flatten(soup_server_message_get_request_body(msg));
 	job->response = g_string_new(NULL);
 	g_signal_connect(msg, "finished", G_CALLBACK(vmds_http_job_finished_cb), job);
+	g_object_set_data(G_OBJECT(msg), VMDS_HTTP_JOB_KEY, job);
 	g_atomic_int_inc(&self->jobs);
 	soup_server_message_pause(msg);
 	vmds_http_job_post(job, self->main_context, vmds_http_job_run_cb);
@@ -1122,6 +1146,7 @@ vmds_http_init(VmdsHttp *self)
 	 * a key that decodes to a `..` segment) */
 	self->server = soup_server_new("server-header", NULL, "raw-paths", TRUE, NULL);
 	self->listener = vmds_http_listener_new(self->server);
+	g_signal_connect(self->listener, "client-left", G_CALLBACK(vmds_http_client_left_cb), self);
 	g_main_context_pop_thread_default(self->context);
 	self->sessions = vmds_sessions_new(VMDS_CONFIG_DEFAULT_SESSION_TIMEOUT,
 					   VMDS_CONFIG_DEFAULT_MAX_SESSIONS);

@@ -281,6 +281,63 @@ START_TEST(test_plugin_api_deferred_rest)
 }
 END_TEST
 
+/* a GET to @source's connection, with a session: its status (503 while
+ * the client holds its one connection) */
+static guint
+get_status(const gchar *source)
+{
+	g_autofree gchar *request =
+	    g_strdup_printf("GET /api/vcenter/vm HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+			    "vmware-api-session-id: %s\r\n\r\n",
+			    vmds_e2e_get_session(e2e));
+	g_autoptr(VmdsE2eRawReply) raw = NULL;
+	gint fd = vmds_e2e_http_connect(e2e, source);
+
+	vmds_e2e_send(fd, (const guint8 *)request, strlen(request));
+	raw = vmds_e2e_http_read(fd, 10000);
+	close(fd);
+	ck_assert_ptr_nonnull(raw);
+	return raw->status;
+}
+
+/*
+ * A client that leaves while its reply is deferred gives its connection back
+ * at once, not at the deferral's deadline (a minute here): with one
+ * connection per client, the next one from its address is served.
+ */
+START_TEST(test_plugin_api_deferred_rest_left)
+{
+	const gchar *const args[] = {"-v", NULL};
+	g_autofree gchar *request = NULL;
+	g_autofree gchar *log = NULL;
+	guint status = 0;
+	gint fd;
+
+	e2e = vmds_e2e_new_args("[http]\nmax-connections-per-client=1\n", NULL, args);
+	fd = vmds_e2e_http_connect(e2e, "127.0.0.9");
+	request = g_strdup_printf("GET " NOTES "door?wait=60000 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+				  "vmware-api-session-id: %s\r\n\r\n",
+				  vmds_e2e_get_session(e2e));
+	vmds_e2e_send(fd, (const guint8 *)request, strlen(request));
+	/* its connection taken in: the client's one */
+	ck_assert_uint_eq(get_status("127.0.0.9"), 503);
+	close(fd);
+	/* the connection goes once the daemon saw the client leave */
+	for (gint64 until = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+	     status != 200 && g_get_monotonic_time() < until;) {
+		status = get_status("127.0.0.9");
+		if (status != 200)
+			g_usleep(50 * 1000);
+	}
+	ck_assert_uint_eq(status, 200);
+	log = vmds_e2e_read_log(e2e);
+	ck_assert_msg(strstr(log, "GET " NOTES "door: the client left before its deferred reply") !=
+			  NULL,
+		      "%s",
+		      log);
+}
+END_TEST
+
 static Suite *
 test_plugin_api_suite(void)
 {
@@ -295,6 +352,7 @@ test_plugin_api_suite(void)
 	tcase_add_test(tc, test_plugin_api_deferred_group);
 	tcase_add_test(tc, test_plugin_api_deferred_timeout);
 	tcase_add_test(tc, test_plugin_api_deferred_rest);
+	tcase_add_test(tc, test_plugin_api_deferred_rest_left);
 	suite_add_tcase(s, tc);
 	return s;
 }
