@@ -115,6 +115,9 @@ struct _VmdsHttpListener {
 
 G_DEFINE_FINAL_TYPE(VmdsHttpListener, vmds_http_listener, G_TYPE_OBJECT)
 
+enum { SIGNAL_CLIENT_LEFT, SIGNAL_LAST };
+static guint vmds_http_listener_signals[SIGNAL_LAST];
+
 /* the VmdsHttpConn a message's remote address belongs to */
 static GQuark
 vmds_http_conn_quark(void)
@@ -400,9 +403,6 @@ vmds_http_listener_request_read_cb(SoupServer *server, SoupServerMessage *msg, g
 	if (conn != NULL)
 		vmds_http_conn_progress_cb(msg, conn);
 }
-
-enum { SIGNAL_CLIENT_LEFT, SIGNAL_LAST };
-static guint vmds_http_listener_signals[SIGNAL_LAST];
 
 /* a deferred reply is awaited: the end of the connection's input is the
  * client gone (a request is all a connection sends), and its message is

@@ -35,11 +35,10 @@
 /* the session of vSphere's older REST API, which govmomi's rest.Client (and
  * so govc and Terraform's provider) logs in with: the same sessions, its
  * replies wrapped in {"value": ...} and 200 where the new API says 201/204 */
-/* the VmdsHttpJob a message being routed belongs to, in its data */
-#define VMDS_HTTP_JOB_KEY "vmds-http-job"
-
 #define VMDS_HTTP_LEGACY_SESSION_PATH "/rest/com/vmware/cis/session"
 #define VMDS_HTTP_SESSION_HEADER      "vmware-api-session-id"
+/* the VmdsHttpJob a message being routed belongs to, in its data */
+#define VMDS_HTTP_JOB_KEY "vmds-http-job"
 /* a login takes its credentials from the Authorization header; a body,
  * which some clients send anyway (`{}`), is read only this long */
 #define VMDS_HTTP_MAX_LOGIN_BODY 1024
