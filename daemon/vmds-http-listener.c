@@ -35,7 +35,9 @@
  * - a connection carries one request (no keep-alive: see
  *   vmds_http_listener_request_started_cb()); its headers must arrive within the request
  *   timeout of the connection, its body within that of the headers, and each
- *   part of the reply must be taken within it too.
+ *   part of the reply must be taken within it too;
+ * - a reply the daemon defers gets until its deadline (vmds_http_listener_wait())
+ *   and the client's leaving meanwhile ends it at once (::client-left).
  *
  * The unix socket in the run directory serves the same API to local peers
  * whose credentials (SO_PEERCRED: root, the daemon's user, the admin group)
