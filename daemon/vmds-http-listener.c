@@ -423,7 +423,8 @@ vmds_http_conn_waiting_cb(gint fd, GIOCondition condition, gpointer user_data)
 	if (n <= 0 && conn->msg != NULL) {
 		g_autoptr(SoupServerMessage) msg = g_object_ref(conn->msg);
 		vmds_http_conn_close(conn, "the client left before its deferred reply");
-		g_signal_emit(conn->listener, vmds_http_listener_signals[SIGNAL_CLIENT_LEFT], 0, msg);
+		g_signal_emit(
+		    conn->listener, vmds_http_listener_signals[SIGNAL_CLIENT_LEFT], 0, msg);
 	}
 	return G_SOURCE_REMOVE;
 }
@@ -1132,15 +1133,14 @@ vmds_http_listener_class_init(VmdsHttpListenerClass *klass)
 	 * The owner of @msg stops working on it, and unpauses it so that
 	 * libsoup lets it go.
 	 */
-	vmds_http_listener_signals[SIGNAL_CLIENT_LEFT] =
-	    g_signal_new("client-left",
-			 G_TYPE_FROM_CLASS(klass),
-			 G_SIGNAL_RUN_LAST,
-			 0,
-			 NULL,
-			 NULL,
-			 NULL,
-			 G_TYPE_NONE,
-			 1,
-			 SOUP_TYPE_SERVER_MESSAGE);
+	vmds_http_listener_signals[SIGNAL_CLIENT_LEFT] = g_signal_new("client-left",
+								      G_TYPE_FROM_CLASS(klass),
+								      G_SIGNAL_RUN_LAST,
+								      0,
+								      NULL,
+								      NULL,
+								      NULL,
+								      G_TYPE_NONE,
+								      1,
+								      SOUP_TYPE_SERVER_MESSAGE);
 }

@@ -876,11 +876,12 @@ vmds_http_listen_inet(VmdsHttp *self, const VmdsConfig *config, GError **error)
 		return FALSE;
 	if (config->tls_certificate != NULL) {
 		if (!g_tls_backend_supports_tls(g_tls_backend_get_default())) {
-			g_set_error_literal(error,
-					    G_IO_ERROR,
-					    G_IO_ERROR_NOT_SUPPORTED,
-					    "[http] tls-certificate: GIO has no TLS backend; install "
-					    "glib-networking (Debian and Fedora name it so)");
+			g_set_error_literal(
+			    error,
+			    G_IO_ERROR,
+			    G_IO_ERROR_NOT_SUPPORTED,
+			    "[http] tls-certificate: GIO has no TLS backend; install "
+			    "glib-networking (Debian and Fedora name it so)");
 			return FALSE;
 		}
 		cert = g_tls_certificate_new_from_files(

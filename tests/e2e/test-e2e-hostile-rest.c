@@ -1835,10 +1835,9 @@ END_TEST
 START_TEST(test_hostile_rest_no_host)
 {
 	for (Transport t = TRANSPORT_TCP; t <= TRANSPORT_UNIX; t++) {
-		g_autofree gchar *request =
-		    g_strdup_printf("GET /api/vcenter/vm HTTP/1.0\r\n"
-				    "vmware-api-session-id: %s\r\n\r\n",
-				    vmds_e2e_get_session(e2e));
+		g_autofree gchar *request = g_strdup_printf("GET /api/vcenter/vm HTTP/1.0\r\n"
+							    "vmware-api-session-id: %s\r\n\r\n",
+							    vmds_e2e_get_session(e2e));
 		g_autoptr(VmdsE2eRawReply) reply = send_request(t, request);
 
 		ck_assert_msg(reply->status == 200,

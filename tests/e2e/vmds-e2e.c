@@ -42,8 +42,8 @@ struct _VmdsE2e {
 	gchar *password;
 	SoupSession *soup;
 	gchar *session;
-	gchar **daemon_args; /* extra vmdsd arguments, e.g. -vv */
-	guint64 fd_limit;    /* RLIMIT_NOFILE the daemon starts with, or 0 */
+	gchar **daemon_args;	   /* extra vmdsd arguments, e.g. -vv */
+	guint64 fd_limit;	   /* RLIMIT_NOFILE the daemon starts with, or 0 */
 	const gchar *asan_options; /* added to the daemon's ASAN_OPTIONS */
 };
 
