@@ -254,7 +254,10 @@ vmds_router_handle(VmdsRouter *self,
 	if (route == NULL) {
 		g_autofree gchar *message = NULL;
 		if (path_known) {
-			message = g_strdup_printf("%s is not supported on %s", method, path);
+			/* a method is whatever came before the first blank */
+			g_autofree gchar *valid = g_utf8_make_valid(method, -1);
+			g_autofree gchar *quoted = vmds_json_abbreviate(valid);
+			message = g_strdup_printf("%s is not supported on %s", quoted, path);
 			return vmds_router_fail(response, "http", VMDS_ERROR_UNSUPPORTED, message);
 		}
 		message = g_strdup_printf("no such resource: %s", path);
