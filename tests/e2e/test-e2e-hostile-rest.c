@@ -1725,6 +1725,11 @@ assert_request(Transport transport,
 static void
 run_dots(Transport transport)
 {
+	/* over TLS, the first lines and queries: what is refused sits above
+	 * TLS, and the rest are the same bytes through it (a TLS handshake
+	 * takes seconds in the AddressSanitizer build's test process, whose
+	 * every malloc walks the stack) */
+	gboolean full = transport != TRANSPORT_TLS;
 	g_autoptr(VmdsE2eReply) reply = NULL;
 	const gchar *key_dots = ENT "?key=%2E%2E";
 	g_autofree gchar *before = NULL;
@@ -1741,7 +1746,7 @@ run_dots(Transport transport)
 	ck_assert_msg(
 	    strstr(before, "empty") != NULL && strstr(before, "\"..\"") != NULL, "%s", before);
 
-	for (guint i = 0; i < G_N_ELEMENTS(dot_lines); i++) {
+	for (guint i = 0; i < (full ? G_N_ELEMENTS(dot_lines) : 4); i++) {
 		g_autofree gchar *request = dot_request(dot_lines[i].line, dot_lines[i].body);
 		g_autoptr(VmdsE2eRawReply) refused = send_request(transport, request);
 		g_autofree gchar *type = vmds_e2e_raw_error_type(refused);
@@ -1767,6 +1772,8 @@ run_dots(Transport transport)
 	/* the keys `.` and `..` go in the query, their dots as they are or not */
 	assert_request(transport, "GET " ENT "?key=..", NULL, 200, "\"two\"");
 	assert_request(transport, "GET " ENT "?key=%2E%2E", NULL, 200, "\"two\"");
+	if (!full)
+		return;
 	assert_request(transport, "PUT " ENT "?key=%2e", "\"uno\"", 204, "");
 	assert_request(transport, "GET " ENT "?key=.", NULL, 200, "\"uno\"");
 	assert_request(transport, "DELETE " ENT "?key=.", NULL, 204, "");
