@@ -12,7 +12,6 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "vmds-backchannel.h"
@@ -540,51 +539,13 @@ vmds_backchannel_listen_vsock(VmdsBackchannel *self, guint32 port, GError **erro
 static gint
 vmds_backchannel_listen(VmdsBackchannel *self, VmdsVm *vm, const gchar *path, GError **error)
 {
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	gint fd;
-
-	if (strlen(path) >= sizeof(addr.sun_path)) {
-		g_set_error(error,
-			    G_IO_ERROR,
-			    G_IO_ERROR_FILENAME_TOO_LONG,
-			    "socket path is %zu bytes, at most %zu are possible: use a shorter "
-			    "run directory",
-			    strlen(path),
-			    sizeof(addr.sun_path) - 1);
-		return -1;
-	}
-	strcpy(addr.sun_path, path);
 	/* a socket left by a daemon that was killed; the run dir lock proves it gone */
 	if (g_unlink(path) < 0 && errno != ENOENT) {
 		vmds_backchannel_set_error(error, errno, "cannot remove stale socket %s", path);
 		return -1;
 	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		vmds_backchannel_set_error(error, errno, "cannot make a socket for %s", path);
-		return -1;
-	}
-	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		vmds_backchannel_set_error(error, errno, "cannot bind %s", path);
-		close(fd);
-		return -1;
-	}
-	if (!vmds_safe_path_set_socket(path,
-				       self->socket_mode,
-				       vm->socket_uid,
-				       vmds_backchannel_get_group(self, vm),
-				       error)) {
-		close(fd);
-		g_unlink(path);
-		return -1;
-	}
-	if (listen(fd, 128) < 0) {
-		vmds_backchannel_set_error(error, errno, "cannot listen on %s", path);
-		close(fd);
-		g_unlink(path);
-		return -1;
-	}
-	return fd;
+	return vmds_safe_path_listen_socket(
+	    path, self->socket_mode, vm->socket_uid, vmds_backchannel_get_group(self, vm), error);
 }
 
 /**
@@ -602,10 +563,8 @@ vmds_backchannel_add_vm(VmdsBackchannel *self, VmdsVm *vm, const gchar *path, GE
 	VmdsBackchannelListener *listener;
 	gint fd = vmds_backchannel_listen(self, vm, path, error);
 
-	if (fd < 0) {
-		g_prefix_error(error, "cannot listen on %s: ", path);
+	if (fd < 0)
 		return FALSE;
-	}
 	listener = vmds_backchannel_listener_new(self, fd, vm, path, error);
 	if (listener == NULL)
 		return FALSE;

@@ -14,7 +14,6 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "vmds-http-listener.h"
@@ -823,22 +822,11 @@ vmds_http_listener_add_unix(VmdsHttpListener *self,
 			    gid_t trusted_gid,
 			    GError **error)
 {
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	g_autoptr(GSocket) listening = NULL;
 	VmdsHttpSocket *ls;
 	GStatBuf st;
 	gint fd;
 
-	if (strlen(path) >= sizeof(addr.sun_path)) {
-		g_set_error(error,
-			    G_IO_ERROR,
-			    G_IO_ERROR_FILENAME_TOO_LONG,
-			    "%s is too long for a socket path (at most %zu bytes)",
-			    path,
-			    sizeof(addr.sun_path) - 1);
-		return FALSE;
-	}
-	strcpy(addr.sun_path, path);
 	/* what a daemon that was killed left behind; anything else stays */
 	if (g_lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {
@@ -851,38 +839,11 @@ vmds_http_listener_add_unix(VmdsHttpListener *self,
 		}
 		g_unlink(path);
 	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		gint errsv = errno;
-		if (fd >= 0)
-			close(fd);
-		g_set_error(error,
-			    G_IO_ERROR,
-			    g_io_error_from_errno(errsv),
-			    "cannot listen on %s: %s",
-			    path,
-			    g_strerror(errsv));
-		return FALSE;
-	}
 	/* the mode and group are set without following a link put there */
-	if (!vmds_safe_path_set_socket(
-		path, trusted_gid != (gid_t)-1 ? 0660 : 0600, (uid_t)-1, trusted_gid, error)) {
-		close(fd);
-		g_unlink(path);
+	fd = vmds_safe_path_listen_socket(
+	    path, trusted_gid != (gid_t)-1 ? 0660 : 0600, (uid_t)-1, trusted_gid, error);
+	if (fd < 0)
 		return FALSE;
-	}
-	if (listen(fd, 128) < 0) {
-		gint errsv = errno;
-		close(fd);
-		g_unlink(path);
-		g_set_error(error,
-			    G_IO_ERROR,
-			    g_io_error_from_errno(errsv),
-			    "cannot listen on %s: %s",
-			    path,
-			    g_strerror(errsv));
-		return FALSE;
-	}
 	listening = g_socket_new_from_fd(fd, error);
 	if (listening == NULL) {
 		close(fd);

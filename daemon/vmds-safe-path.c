@@ -7,10 +7,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glib/gstdio.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdarg.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "vmds-safe-path.h"
@@ -475,4 +478,71 @@ vmds_safe_path_set_socket(const gchar *path, guint mode, uid_t uid, gid_t gid, G
 	if (chmod(proc, mode) < 0)
 		return vmds_safe_path_set_errno(error, errno, "cannot set the mode of %s", path);
 	return TRUE;
+}
+
+/**
+ * vmds_safe_path_listen_socket:
+ * @path: where the socket goes; nothing may be there (a caller removes
+ *   what a killed daemon left, as its policy says)
+ * @mode: its file mode
+ * @uid: its owner, or (uid_t)-1 to leave it
+ * @gid: its group, or (gid_t)-1 to leave it
+ * @error: a #GError or %NULL
+ *
+ * Binds a non-blocking unix stream socket to @path, sets its mode, owner
+ * and group as vmds_safe_path_set_socket() does (before anyone can connect)
+ * and listens. On failure nothing is left at @path.
+ *
+ * Returns: the listening descriptor, or -1 with a %G_IO_ERROR (or the
+ *   error of vmds_safe_path_set_socket())
+ */
+gint
+vmds_safe_path_listen_socket(const gchar *path, guint mode, uid_t uid, gid_t gid, GError **error)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	gint fd;
+	gint errsv;
+
+	g_return_val_if_fail(path != NULL, -1);
+
+	if (strlen(path) >= sizeof(addr.sun_path)) {
+		g_set_error(error,
+			    G_IO_ERROR,
+			    G_IO_ERROR_FILENAME_TOO_LONG,
+			    "%s is %zu bytes, a socket path at most %zu: use a shorter run "
+			    "directory",
+			    path,
+			    strlen(path),
+			    sizeof(addr.sun_path) - 1);
+		return -1;
+	}
+	strcpy(addr.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		errsv = errno;
+		if (fd >= 0)
+			close(fd);
+		goto fail;
+	}
+	if (!vmds_safe_path_set_socket(path, mode, uid, gid, error)) {
+		close(fd);
+		g_unlink(path);
+		return -1;
+	}
+	if (listen(fd, 128) < 0) {
+		errsv = errno;
+		close(fd);
+		g_unlink(path);
+		goto fail;
+	}
+	return fd;
+
+fail:
+	g_set_error(error,
+		    G_IO_ERROR,
+		    g_io_error_from_errno(errsv),
+		    "cannot listen on %s: %s",
+		    path,
+		    g_strerror(errsv));
+	return -1;
 }

@@ -30,5 +30,7 @@ gint vmds_safe_path_open(const gchar *path, VmdsSafePathFlags flags, GError **er
 gchar *vmds_safe_path_read(const gchar *path, VmdsSafePathFlags flags, gsize *len, GError **error);
 gboolean
 vmds_safe_path_set_socket(const gchar *path, guint mode, uid_t uid, gid_t gid, GError **error);
+gint
+vmds_safe_path_listen_socket(const gchar *path, guint mode, uid_t uid, gid_t gid, GError **error);
 
 G_END_DECLS
