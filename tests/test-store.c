@@ -15,6 +15,7 @@
 
 #include "vmds-error.h"
 #include "vmds-store.h"
+#include "vmds-test-store.h"
 #include "vmds-test.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SRunner, srunner_free)
@@ -57,40 +58,6 @@ test_store_teardown(void)
 	g_clear_pointer(&test_schemas, g_ptr_array_unref);
 }
 
-/* one row of one column, as text */
-static gchar *
-test_store_query_text(VmdsStore *store, const gchar *sql)
-{
-	g_autoptr(GError) error = NULL;
-	g_autoptr(VmdsStoreStmt) stmt = vmds_store_prepare(store, sql, &error);
-
-	ck_assert_msg(stmt != NULL, "%s: %s", sql, error != NULL ? error->message : "");
-	ck_assert_int_eq(sqlite3_step(stmt), SQLITE_ROW);
-	return g_strdup((const gchar *)sqlite3_column_text(stmt, 0));
-}
-
-static gint64
-test_store_query_int(VmdsStore *store, const gchar *sql)
-{
-	g_autoptr(GError) error = NULL;
-	g_autoptr(VmdsStoreStmt) stmt = vmds_store_prepare(store, sql, &error);
-
-	ck_assert_msg(stmt != NULL, "%s: %s", sql, error != NULL ? error->message : "");
-	ck_assert_int_eq(sqlite3_step(stmt), SQLITE_ROW);
-	return sqlite3_column_int64(stmt, 0);
-}
-
-static void
-test_store_exec(VmdsStore *store, const gchar *sql)
-{
-	g_autoptr(GError) error = NULL;
-	sqlite3_stmt *stmt = vmds_store_prepare(store, sql, &error);
-
-	ck_assert_msg(stmt != NULL, "%s: %s", sql, error != NULL ? error->message : "");
-	ck_assert_msg(vmds_store_step_done(store, stmt, &error), "%s", error->message);
-	ck_assert_ptr_null(error);
-}
-
 /* a raw SQLite file at @path, as another program or an older build wrote it */
 static void
 test_store_write_raw(const gchar *path, const gchar *sql)
@@ -115,13 +82,14 @@ START_TEST(test_store_open_create)
 	ck_assert_msg(store != NULL, "%s", error->message);
 	ck_assert_str_eq(vmds_store_get_path(store), test_path);
 	/* the format, and each component's tables at their newest */
-	ck_assert_int_eq(test_store_query_int(store, "PRAGMA user_version"),
+	ck_assert_int_eq(vmds_test_store_query_int(store, "PRAGMA user_version"),
 			 VMDS_STORE_FORMAT_VERSION);
 	ck_assert_uint_eq(vmds_store_get_version(store, "test"), 2);
 	ck_assert_uint_eq(vmds_store_get_version(store, "other"), 0);
 	ck_assert_int_eq(
-	    test_store_query_int(store, "SELECT version FROM components WHERE name = 'test'"), 2);
-	ck_assert_int_eq(test_store_query_int(store, "SELECT count(*) FROM items"), 0);
+	    vmds_test_store_query_int(store, "SELECT version FROM components WHERE name = 'test'"),
+	    2);
+	ck_assert_int_eq(vmds_test_store_query_int(store, "SELECT count(*) FROM items"), 0);
 	ck_assert(g_file_test(test_path, G_FILE_TEST_IS_REGULAR));
 	ck_assert(g_file_test(lock, G_FILE_TEST_IS_REGULAR));
 	ck_assert_int_eq(g_stat(dir, &st), 0);
@@ -136,14 +104,14 @@ START_TEST(test_store_durability)
 	g_autofree gchar *journal_mode = NULL;
 
 	ck_assert_msg(store != NULL, "%s", error->message);
-	journal_mode = test_store_query_text(store, "PRAGMA journal_mode");
+	journal_mode = vmds_test_store_query_text(store, "PRAGMA journal_mode");
 	ck_assert_str_eq(journal_mode, "wal");
 	/* 2 = FULL */
-	ck_assert_int_eq(test_store_query_int(store, "PRAGMA synchronous"), 2);
-	ck_assert_int_eq(test_store_query_int(store, "PRAGMA foreign_keys"), 1);
+	ck_assert_int_eq(vmds_test_store_query_int(store, "PRAGMA synchronous"), 2);
+	ck_assert_int_eq(vmds_test_store_query_int(store, "PRAGMA foreign_keys"), 1);
 	/* 2 = FAST, whatever the SQLite build's default: a delete zeroes what
 	 * costs no extra write, so deleting 100 MiB writes no 100 MiB */
-	ck_assert_int_eq(test_store_query_int(store, "PRAGMA secure_delete"), 2);
+	ck_assert_int_eq(vmds_test_store_query_int(store, "PRAGMA secure_delete"), 2);
 }
 END_TEST
 
@@ -154,13 +122,13 @@ START_TEST(test_store_reopen_keeps_data)
 	g_autofree gchar *name = NULL;
 
 	ck_assert_msg(store != NULL, "%s", error->message);
-	test_store_exec(store, "INSERT INTO items (name, n, note) VALUES ('i1', 2, 'kept')");
+	vmds_test_store_exec(store, "INSERT INTO items (name, n, note) VALUES ('i1', 2, 'kept')");
 	g_clear_object(&store);
 
 	store = vmds_store_open(test_path, test_schemas, &error);
 	ck_assert_msg(store != NULL, "%s", error->message);
 	ck_assert_uint_eq(vmds_store_get_version(store, "test"), 2);
-	name = test_store_query_text(store, "SELECT name || '/' || note FROM items");
+	name = vmds_test_store_query_text(store, "SELECT name || '/' || note FROM items");
 	ck_assert_str_eq(name, "i1/kept");
 }
 END_TEST
@@ -176,10 +144,10 @@ START_TEST(test_store_migrate_version_zero)
 			     "CREATE TABLE unrelated (x); INSERT INTO unrelated VALUES (1)");
 	store = vmds_store_open(test_path, test_schemas, &error);
 	ck_assert_msg(store != NULL, "%s", error->message);
-	ck_assert_int_eq(test_store_query_int(store, "PRAGMA user_version"),
+	ck_assert_int_eq(vmds_test_store_query_int(store, "PRAGMA user_version"),
 			 VMDS_STORE_FORMAT_VERSION);
-	ck_assert_int_eq(test_store_query_int(store, "SELECT count(*) FROM unrelated"), 1);
-	ck_assert_int_eq(test_store_query_int(store, "SELECT count(*) FROM items"), 0);
+	ck_assert_int_eq(vmds_test_store_query_int(store, "SELECT count(*) FROM unrelated"), 1);
+	ck_assert_int_eq(vmds_test_store_query_int(store, "SELECT count(*) FROM items"), 0);
 	ck_assert_uint_eq(vmds_store_get_version(store, "test"), 2);
 }
 END_TEST
@@ -208,7 +176,7 @@ START_TEST(test_store_migrate_components)
 	store = vmds_store_open(test_path, schemas, &error);
 	ck_assert_msg(store != NULL, "%s", error->message);
 	ck_assert_uint_eq(vmds_store_get_version(store, "test"), 1);
-	test_store_exec(store, "INSERT INTO items (name, n) VALUES ('one', 1)");
+	vmds_test_store_exec(store, "INSERT INTO items (name, n) VALUES ('one', 1)");
 	g_clear_object(&store);
 
 	/* the second step alone runs: the row is still there, with the new column */
@@ -220,17 +188,17 @@ START_TEST(test_store_migrate_components)
 	ck_assert_uint_eq(vmds_store_get_version(store, "later"), 1);
 	{
 		g_autofree gchar *row =
-		    test_store_query_text(store, "SELECT name || '/' || note FROM items");
+		    vmds_test_store_query_text(store, "SELECT name || '/' || note FROM items");
 		ck_assert_str_eq(row, "one/");
 	}
-	test_store_exec(store, "INSERT INTO later (v) VALUES ('kept')");
+	vmds_test_store_exec(store, "INSERT INTO later (v) VALUES ('kept')");
 	g_clear_object(&store);
 
 	/* without "later": its table and version stay */
 	store = vmds_store_open(test_path, test_schemas, &error);
 	ck_assert_msg(store != NULL, "%s", error->message);
 	ck_assert_uint_eq(vmds_store_get_version(store, "later"), 1);
-	ck_assert_int_eq(test_store_query_int(store, "SELECT count(*) FROM later"), 1);
+	ck_assert_int_eq(vmds_test_store_query_int(store, "SELECT count(*) FROM later"), 1);
 }
 END_TEST
 
@@ -266,12 +234,12 @@ START_TEST(test_store_migrate_legacy)
 	g_ptr_array_add(schemas, (gpointer)&legacy);
 	store = vmds_store_open(test_path, schemas, &error);
 	ck_assert_msg(store != NULL, "%s", error->message);
-	ck_assert_int_eq(test_store_query_int(store, "PRAGMA user_version"),
+	ck_assert_int_eq(vmds_test_store_query_int(store, "PRAGMA user_version"),
 			 VMDS_STORE_FORMAT_VERSION);
 	ck_assert_uint_eq(vmds_store_get_version(store, "test"), 2);
 	{
 		g_autofree gchar *row =
-		    test_store_query_text(store, "SELECT name || '/' || note FROM items");
+		    vmds_test_store_query_text(store, "SELECT name || '/' || note FROM items");
 		ck_assert_str_eq(row, "old/");
 	}
 }
@@ -368,7 +336,7 @@ START_TEST(test_store_signals)
 	/* a group: savepoints released commit nothing yet, one rolled back says so */
 	ck_assert(vmds_store_batch_begin(store, &error));
 	ck_assert(vmds_store_begin(store, &error));
-	test_store_exec(store, "INSERT INTO items (name, n) VALUES ('a', 0)");
+	vmds_test_store_exec(store, "INSERT INTO items (name, n) VALUES ('a', 0)");
 	ck_assert(vmds_store_commit(store, &error));
 	ck_assert(vmds_store_begin(store, &error));
 	vmds_store_rollback(store);
@@ -380,7 +348,7 @@ START_TEST(test_store_signals)
 	/* SQLite rolling the group back on its own */
 	ck_assert(vmds_store_batch_begin(store, &error));
 	ck_assert(vmds_store_begin(store, &error));
-	test_store_exec(store, "ROLLBACK");
+	vmds_test_store_exec(store, "ROLLBACK");
 	ck_assert_uint_ge(seen.rolled_back, 3);
 	ck_assert(!vmds_store_commit(store, &error));
 	g_clear_error(&error);
@@ -487,18 +455,18 @@ START_TEST(test_store_transactions)
 	ck_assert_msg(store != NULL, "%s", error->message);
 
 	ck_assert(vmds_store_begin(store, &error));
-	test_store_exec(store, "INSERT INTO items (name, n, note) VALUES ('gone', 0, '')");
+	vmds_test_store_exec(store, "INSERT INTO items (name, n, note) VALUES ('gone', 0, '')");
 	vmds_store_rollback(store);
-	ck_assert_int_eq(test_store_query_int(store, "SELECT count(*) FROM items"), 0);
+	ck_assert_int_eq(vmds_test_store_query_int(store, "SELECT count(*) FROM items"), 0);
 
 	ck_assert(vmds_store_begin(store, &error));
-	test_store_exec(store, "INSERT INTO items (name, n, note) VALUES ('kept', 0, '')");
+	vmds_test_store_exec(store, "INSERT INTO items (name, n, note) VALUES ('kept', 0, '')");
 	ck_assert_msg(vmds_store_commit(store, &error), "%s", error->message);
-	ck_assert_int_eq(test_store_query_int(store, "SELECT count(*) FROM items"), 1);
+	ck_assert_int_eq(vmds_test_store_query_int(store, "SELECT count(*) FROM items"), 1);
 
 	/* a rollback outside a transaction is harmless */
 	vmds_store_rollback(store);
-	ck_assert_int_eq(test_store_query_int(store, "SELECT count(*) FROM items"), 1);
+	ck_assert_int_eq(vmds_test_store_query_int(store, "SELECT count(*) FROM items"), 1);
 }
 END_TEST
 
@@ -513,20 +481,20 @@ START_TEST(test_store_batch)
 	ck_assert(vmds_store_batch_begin(store, &error));
 	/* three transactions in one group: the middle one rolls back alone */
 	ck_assert(vmds_store_begin(store, &error));
-	test_store_exec(store, "INSERT INTO items (name, n, note) VALUES ('one', 0, '')");
+	vmds_test_store_exec(store, "INSERT INTO items (name, n, note) VALUES ('one', 0, '')");
 	ck_assert(vmds_store_commit(store, &error));
 	ck_assert(vmds_store_begin(store, &error));
-	test_store_exec(store, "INSERT INTO items (name, n, note) VALUES ('two', 0, '')");
+	vmds_test_store_exec(store, "INSERT INTO items (name, n, note) VALUES ('two', 0, '')");
 	vmds_store_rollback(store);
 	ck_assert(vmds_store_begin(store, &error));
-	test_store_exec(store, "INSERT INTO items (name, n, note) VALUES ('three', 0, '')");
+	vmds_test_store_exec(store, "INSERT INTO items (name, n, note) VALUES ('three', 0, '')");
 	ck_assert(vmds_store_commit(store, &error));
 	ck_assert_msg(vmds_store_batch_end(store, &error), "%s", error->message);
 
 	/* what the group committed is on disk, what rolled back is not */
 	vmds_store_close(store);
 	reopened = vmds_store_open(test_path, test_schemas, &error);
-	names = test_store_query_text(reopened, "SELECT group_concat(name, ',') FROM items");
+	names = vmds_test_store_query_text(reopened, "SELECT group_concat(name, ',') FROM items");
 	ck_assert_str_eq(names, "one,three");
 }
 END_TEST
@@ -540,8 +508,8 @@ START_TEST(test_store_batch_lost)
 	 * follows in the group must fail, not commit on its own */
 	ck_assert(vmds_store_batch_begin(store, &error));
 	ck_assert(vmds_store_begin(store, &error));
-	test_store_exec(store, "INSERT INTO items (name, n, note) VALUES ('lost', 0, '')");
-	test_store_exec(store, "ROLLBACK");
+	vmds_test_store_exec(store, "INSERT INTO items (name, n, note) VALUES ('lost', 0, '')");
+	vmds_test_store_exec(store, "ROLLBACK");
 	ck_assert(!vmds_store_commit(store, &error));
 	ck_assert(g_error_matches(error, VMDS_ERROR, VMDS_ERROR_STORAGE));
 	g_clear_error(&error);
@@ -551,7 +519,7 @@ START_TEST(test_store_batch_lost)
 	ck_assert(!vmds_store_batch_end(store, &error));
 	ck_assert(g_error_matches(error, VMDS_ERROR, VMDS_ERROR_STORAGE));
 	g_clear_error(&error);
-	ck_assert_int_eq(test_store_query_int(store, "SELECT count(*) FROM items"), 0);
+	ck_assert_int_eq(vmds_test_store_query_int(store, "SELECT count(*) FROM items"), 0);
 	/* and the store works as before */
 	ck_assert(vmds_store_begin(store, &error));
 	ck_assert(vmds_store_commit(store, &error));
@@ -565,7 +533,7 @@ START_TEST(test_store_batch_of_reads)
 
 	/* a group that writes nothing opens no transaction */
 	ck_assert(vmds_store_batch_begin(store, &error));
-	ck_assert_int_eq(test_store_query_int(store, "SELECT count(*) FROM items"), 0);
+	ck_assert_int_eq(vmds_test_store_query_int(store, "SELECT count(*) FROM items"), 0);
 	ck_assert(vmds_store_batch_end(store, &error));
 	ck_assert(vmds_store_begin(store, &error));
 	ck_assert(vmds_store_commit(store, &error));
@@ -608,11 +576,11 @@ START_TEST(test_store_prepare_reused_buffer)
 		g_autofree gchar *text = NULL;
 
 		g_strlcpy(sql, "SELECT 'one'", sizeof(sql));
-		text = test_store_query_text(store, sql);
+		text = vmds_test_store_query_text(store, sql);
 		ck_assert_str_eq(text, "one");
 		g_clear_pointer(&text, g_free);
 		g_strlcpy(sql, "SELECT 'two'", sizeof(sql));
-		text = test_store_query_text(store, sql);
+		text = vmds_test_store_query_text(store, sql);
 		ck_assert_str_eq(text, "two");
 	}
 }
@@ -709,10 +677,10 @@ START_TEST(test_store_errors_no_path)
 	g_clear_error(&error);
 
 	/* a commit that fails: the WAL may not grow */
-	test_store_exec(store, "INSERT INTO items (name, n, note) VALUES ('a', 0, '')");
+	vmds_test_store_exec(store, "INSERT INTO items (name, n, note) VALUES ('a', 0, '')");
 	ck_assert_int_eq(g_stat(wal, &st), 0);
 	ck_assert(vmds_store_begin(store, &error));
-	test_store_exec(store, "INSERT INTO items (name, n, note) VALUES ('b', 0, '')");
+	vmds_test_store_exec(store, "INSERT INTO items (name, n, note) VALUES ('b', 0, '')");
 	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &saved), 0);
 	tight = saved;
 	tight.rlim_cur = (rlim_t)st.st_size;
@@ -728,7 +696,7 @@ START_TEST(test_store_errors_no_path)
 	/* a group that SQLite rolled back on its own */
 	ck_assert(vmds_store_batch_begin(store, &error));
 	ck_assert(vmds_store_begin(store, &error));
-	test_store_exec(store, "ROLLBACK");
+	vmds_test_store_exec(store, "ROLLBACK");
 	ck_assert(!vmds_store_commit(store, &error));
 	test_store_assert_no_path(error, "group rolled back");
 	g_clear_error(&error);

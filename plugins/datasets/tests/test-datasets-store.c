@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "vmds-datasets-cache.h"
+#include "vmds-test-store.h"
 #include "vmds-test.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SRunner, srunner_free)
@@ -39,40 +40,6 @@ test_datasets_store_teardown(void)
 	vmds_test_rm_rf(test_dir);
 	g_clear_pointer(&test_dir, g_free);
 	g_clear_pointer(&test_path, g_free);
-}
-
-/* one row of one column, as text */
-static gchar *
-test_datasets_store_query_text(VmdsStore *store, const gchar *sql)
-{
-	g_autoptr(GError) error = NULL;
-	g_autoptr(VmdsStoreStmt) stmt = vmds_store_prepare(store, sql, &error);
-
-	ck_assert_msg(stmt != NULL, "%s: %s", sql, error != NULL ? error->message : "");
-	ck_assert_int_eq(sqlite3_step(stmt), SQLITE_ROW);
-	return g_strdup((const gchar *)sqlite3_column_text(stmt, 0));
-}
-
-static gint64
-test_datasets_store_query_int(VmdsStore *store, const gchar *sql)
-{
-	g_autoptr(GError) error = NULL;
-	g_autoptr(VmdsStoreStmt) stmt = vmds_store_prepare(store, sql, &error);
-
-	ck_assert_msg(stmt != NULL, "%s: %s", sql, error != NULL ? error->message : "");
-	ck_assert_int_eq(sqlite3_step(stmt), SQLITE_ROW);
-	return sqlite3_column_int64(stmt, 0);
-}
-
-static void
-test_datasets_store_exec(VmdsStore *store, const gchar *sql)
-{
-	g_autoptr(GError) error = NULL;
-	sqlite3_stmt *stmt = vmds_store_prepare(store, sql, &error);
-
-	ck_assert_msg(stmt != NULL, "%s: %s", sql, error != NULL ? error->message : "");
-	ck_assert_msg(vmds_store_step_done(store, stmt, &error), "%s", error->message);
-	ck_assert_ptr_null(error);
 }
 
 /* one number from a database opened with SQLite alone */
@@ -276,14 +243,12 @@ test_datasets_store_check_fixture(VmdsStore *store, gboolean moved)
 	gint64 total = 0;
 
 	ck_assert_int_eq(vmds_store_get_version(store, "datasets"), 2);
-	ck_assert_int_eq(test_datasets_store_query_int(store, "PRAGMA user_version"),
+	ck_assert_int_eq(vmds_test_store_query_int(store, "PRAGMA user_version"),
 			 VMDS_STORE_FORMAT_VERSION);
 	ck_assert_int_eq(
-	    test_datasets_store_query_int(store, "SELECT count(*) FROM pragma_foreign_key_check"),
-	    0);
+	    vmds_test_store_query_int(store, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
 	{
-		g_autofree gchar *ok =
-		    test_datasets_store_query_text(store, "PRAGMA integrity_check");
+		g_autofree gchar *ok = vmds_test_store_query_text(store, "PRAGMA integrity_check");
 		ck_assert_str_eq(ok, "ok");
 	}
 
@@ -383,8 +348,7 @@ START_TEST(test_datasets_store_migrate_v1)
 	total = test_datasets_store_check_fixture(store, TRUE);
 	/* k-1024, k-1025, k-4096, k-4097, k-100k, k-appended; "long key" has
 	 * a 4,096-byte key */
-	ck_assert_int_eq(test_datasets_store_query_int(store, "SELECT count(*) FROM entry_chunks"),
-			 7);
+	ck_assert_int_eq(vmds_test_store_query_int(store, "SELECT count(*) FROM entry_chunks"), 7);
 
 	/* the migrated store works as a new one: an append to a moved value,
 	 * a delete of one (its chunk goes with it) */
@@ -417,7 +381,7 @@ START_TEST(test_datasets_store_migrate_v1)
 		    error->message);
 		/* one chunk more for the append, one less with k-4097 */
 		ck_assert_int_eq(
-		    test_datasets_store_query_int(store, "SELECT count(*) FROM entry_chunks"), 7);
+		    vmds_test_store_query_int(store, "SELECT count(*) FROM entry_chunks"), 7);
 		ck_assert_int_eq(vmds_datasets_vm_used(store, &error), total + 5 - 6 - 4097);
 	}
 }
@@ -449,11 +413,11 @@ START_TEST(test_datasets_store_upgrade_v2)
 	store = vmds_datasets_open_store(test_path, &error);
 	ck_assert_msg(store != NULL, "%s", error->message);
 	total = test_datasets_store_check_fixture(store, FALSE);
-	ck_assert_int_eq(test_datasets_store_query_int(
+	ck_assert_int_eq(vmds_test_store_query_int(
 			     store, "SELECT version FROM components WHERE name = 'datasets'"),
 			 2);
 	/* the upgrade touched no entry */
-	ck_assert_int_eq(test_datasets_store_query_int(store, "SELECT count(*) FROM entry_chunks"),
+	ck_assert_int_eq(vmds_test_store_query_int(store, "SELECT count(*) FROM entry_chunks"),
 			 chunks);
 
 	g_ptr_array_add(entries, vmds_entry_new("k-small", " world", 6, TRUE));
@@ -545,11 +509,11 @@ START_TEST(test_datasets_store_cache)
 	vmds_datasets_cache_add_ref(cache, "row", &ref);
 
 	/* reads and commits keep it */
-	ck_assert_int_eq(test_datasets_store_query_int(store, "SELECT count(*) FROM datasets"), 0);
+	ck_assert_int_eq(vmds_test_store_query_int(store, "SELECT count(*) FROM datasets"), 0);
 	ck_assert(vmds_store_begin(store, &error));
-	test_datasets_store_exec(store,
-				 "INSERT INTO datasets (name, description, host, guest, omit) "
-				 "VALUES ('kept', '', 0, 0, 0)");
+	vmds_test_store_exec(store,
+			     "INSERT INTO datasets (name, description, host, guest, omit) "
+			     "VALUES ('kept', '', 0, 0, 0)");
 	ck_assert(vmds_store_commit(store, &error));
 	ck_assert_int_eq(vmds_datasets_cache_lookup_ref(cache, "row")->id, 7);
 
@@ -569,7 +533,7 @@ START_TEST(test_datasets_store_cache)
 	ck_assert(vmds_store_begin(store, &error));
 	ck_assert(vmds_store_commit(store, &error));
 	ck_assert_ptr_nonnull(vmds_datasets_cache_lookup_ref(cache, "row"));
-	test_datasets_store_exec(store, "ROLLBACK");
+	vmds_test_store_exec(store, "ROLLBACK");
 	ck_assert_ptr_null(vmds_datasets_cache_lookup_ref(cache, "row"));
 	ck_assert(!vmds_store_batch_end(store, &error));
 	g_clear_error(&error);
@@ -708,11 +672,11 @@ START_TEST(test_datasets_store_cache_values_void)
 	/* what the cache of values keeps, it keeps through reads and commits */
 	ck_assert_msg(store != NULL, "%s", error->message);
 	vmds_datasets_cache_add_value(vmds_datasets_cache_get(store), 1, "k", "v", 1);
-	ck_assert_int_eq(test_datasets_store_query_int(store, "SELECT count(*) FROM datasets"), 0);
+	ck_assert_int_eq(vmds_test_store_query_int(store, "SELECT count(*) FROM datasets"), 0);
 	ck_assert(vmds_store_begin(store, &error));
-	test_datasets_store_exec(store,
-				 "INSERT INTO datasets (name, description, host, guest, omit) "
-				 "VALUES ('kept', '', 0, 0, 0)");
+	vmds_test_store_exec(store,
+			     "INSERT INTO datasets (name, description, host, guest, omit) "
+			     "VALUES ('kept', '', 0, 0, 0)");
 	ck_assert(vmds_store_commit(store, &error));
 	test_datasets_store_assert_cached(store, 1, "k", "v", 1);
 
@@ -732,7 +696,7 @@ START_TEST(test_datasets_store_cache_values_void)
 	ck_assert(vmds_store_begin(store, &error));
 	ck_assert(vmds_store_commit(store, &error));
 	test_datasets_store_assert_cached(store, 1, "k", "v", 1);
-	test_datasets_store_exec(store, "ROLLBACK");
+	vmds_test_store_exec(store, "ROLLBACK");
 	test_datasets_store_assert_not_cached(store, 1, "k");
 	ck_assert(!vmds_store_batch_end(store, &error));
 	g_clear_error(&error);
