@@ -56,7 +56,7 @@ test_datasets_store_raw_int(sqlite3 *db, const gchar *sql)
 	return ret;
 }
 
-/* what tests/data/store/v1.dsd holds (see make-v1-store.c there): a value
+/* what tests/data/store/v1.dsd holds (see make-store.c there): a value
  * given by its bytes, or of @len bytes 'A' + (i * 7 + seed) % 58 in
  * @parts parts of @len bytes, part p with seed + p */
 #define TEST_STORE_UNICODE                                                                         \

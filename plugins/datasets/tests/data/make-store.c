@@ -4,13 +4,13 @@
  */
 
 /*
- * make-v2-store OUT.dsd: writes the store v2.dsd here, through the DataSets
- * engine of a libvmds whose stores had the DataSets tables alone, at their
- * version 2 in PRAGMA user_version (commit b4e7c6d, the last such). The
- * contents are make-v1-store.c's. Not built by meson: see README.md here.
- * test-datasets-store.c knows the same contents and checks them after the
- * upgrade; change both together (or better, never: the file is a record of
- * what that format was).
+ * make-store VERSION OUT.dsd: writes the store vVERSION.dsd here, through
+ * the DataSets engine of a libvmds whose stores had the DataSets tables
+ * alone, at VERSION in PRAGMA user_version: 1 (commit 38e5d95, the last at
+ * version 1) or 2 (commit b4e7c6d, the last such). Both hold the same.
+ * Not built by meson: see README.md here. test-datasets-store.c knows the
+ * same contents and checks them after the upgrade; change both together
+ * (or better, never: each file is a record of what that format was).
  *
  * A value of length n and seed s is the bytes 'A' + (i * 7 + s) % 58.
  */
@@ -45,7 +45,7 @@ static void
 check(gboolean ok, GError *error)
 {
 	if (!ok) {
-		g_printerr("make-v2-store: %s\n", error != NULL ? error->message : "failed");
+		g_printerr("make-store: %s\n", error != NULL ? error->message : "failed");
 		exit(1);
 	}
 }
@@ -106,16 +106,18 @@ main(int argc, char **argv)
 	g_autoptr(VmdsStore) store = NULL;
 	g_autofree gchar *long_key = g_strnfill(4096, 'L');
 	GError *error = NULL;
+	guint version;
 
-	if (argc != 2) {
-		g_printerr("usage: make-v2-store OUT.dsd\n");
+	if (argc != 3 || (strcmp(argv[1], "1") != 0 && strcmp(argv[1], "2") != 0)) {
+		g_printerr("usage: make-store 1|2 OUT.dsd\n");
 		return 2;
 	}
-	store = vmds_store_open(argv[1], &error);
+	version = (guint)atoi(argv[1]);
+	store = vmds_store_open(argv[2], &error);
 	if (store == NULL)
 		check(FALSE, error);
-	if (vmds_store_get_schema_version(store) != 2) {
-		g_printerr("make-v2-store: link it with a libvmds at schema version 2\n");
+	if (vmds_store_get_schema_version(store) != version) {
+		g_printerr("make-store: link it with a libvmds at schema version %u\n", version);
 		return 1;
 	}
 
