@@ -202,33 +202,6 @@ START_TEST(test_access_host_matrix)
 }
 END_TEST
 
-/* argv of vmtoolsd run as nobody through setpriv, with @groups for --groups or NULL */
-static VmdsE2eRun *
-run_as_nobody(const gchar *gid, const gchar *groups, const gchar *cmd)
-{
-	g_autofree gchar *setpriv = g_find_program_in_path("setpriv");
-	g_autofree gchar *regid = g_strdup_printf("--regid=%s", gid);
-	g_autofree gchar *groups_arg =
-	    groups != NULL ? g_strdup_printf("--groups=%s", groups) : g_strdup("--clear-groups");
-	const gchar *const argv[] = {
-	    setpriv, "--reuid=65534", regid, groups_arg, g_getenv("VMTOOLSD"), "--cmd", cmd, NULL};
-
-	ck_assert(setpriv != NULL);
-	return vmds_e2e_run(e2e, argv, NULL, NULL, 0);
-}
-
-static gboolean
-can_setpriv(void)
-{
-	g_autofree gchar *setpriv = g_find_program_in_path("setpriv");
-
-	if (!vmds_e2e_is_root() || setpriv == NULL) {
-		g_printerr("SKIP: unprivileged callers need root and setpriv(1)\n");
-		return FALSE;
-	}
-	return TRUE;
-}
-
 static void
 setup_0666(void)
 {
@@ -242,23 +215,31 @@ START_TEST(test_access_outsider_0666)
 	g_autoptr(VmdsE2eRun) run = NULL;
 	GStatBuf st;
 
-	if (!can_setpriv())
+	if (!vmds_e2e_can_run_as("unprivileged callers"))
 		return;
 	ck_assert_int_eq(g_stat(socket, &st), 0);
 	ck_assert_uint_eq(st.st_mode & 0777, 0666);
 	vmds_e2e_create_dataset(e2e, NULL, "rw", "READ_WRITE", "READ_WRITE");
 	vmds_e2e_put(e2e, "rw", "k", "v");
-	run = run_as_nobody("65534", NULL, "datasets-list");
+	run = vmds_e2e_vmtoolsd_as(e2e, 65534, 65534, NULL, NULL, "datasets-list");
 	vmds_e2e_assert_failure(run, "access-denied");
 	g_clear_pointer(&run, vmds_e2e_run_free);
-	run = run_as_nobody(
-	    "65534", NULL, "datasets-get-entry {\"dataset\":\"rw\",\"keys\":[\"k\"]}");
+	run = vmds_e2e_vmtoolsd_as(e2e,
+				   65534,
+				   65534,
+				   NULL,
+				   NULL,
+				   "datasets-get-entry {\"dataset\":\"rw\",\"keys\":[\"k\"]}");
 	vmds_e2e_assert_failure(run, "access-denied");
 	g_clear_pointer(&run, vmds_e2e_run_free);
-	run = run_as_nobody("65534",
-			    NULL,
-			    "datasets-set-entry "
-			    "{\"dataset\":\"rw\",\"entries\":[{\"key\":\"k\",\"value\":\"x\"}]}");
+	run = vmds_e2e_vmtoolsd_as(
+	    e2e,
+	    65534,
+	    65534,
+	    NULL,
+	    NULL,
+	    "datasets-set-entry "
+	    "{\"dataset\":\"rw\",\"entries\":[{\"key\":\"k\",\"value\":\"x\"}]}");
 	vmds_e2e_assert_failure(run, "access-denied");
 	g_clear_pointer(&run, vmds_e2e_run_free);
 	run = vmds_e2e_vmtoolsd(e2e, "datasets-get-entry {\"dataset\":\"rw\",\"keys\":[\"k\"]}");
@@ -281,7 +262,7 @@ START_TEST(test_access_group_member)
 	g_autoptr(VmdsE2eRun) run = NULL;
 	GStatBuf st;
 
-	if (!can_setpriv())
+	if (!vmds_e2e_can_run_as("unprivileged callers"))
 		return;
 	ck_assert_msg(gr != NULL, "no group 'users' in /etc/group");
 	gid = g_strdup_printf("%u", (guint)gr->gr_gid);
@@ -290,17 +271,26 @@ START_TEST(test_access_group_member)
 	ck_assert_uint_eq(st.st_gid, gr->gr_gid);
 	vmds_e2e_create_dataset(e2e, NULL, "rw", "READ_WRITE", "READ_WRITE");
 
-	run = run_as_nobody("65534",
-			    gid,
-			    "datasets-set-entry {\"dataset\":\"rw\",\"entries\":[{\"key\":\"k\","
-			    "\"value\":\"from a member\"}]}");
+	run = vmds_e2e_vmtoolsd_as(
+	    e2e,
+	    65534,
+	    65534,
+	    gid,
+	    NULL,
+	    "datasets-set-entry {\"dataset\":\"rw\",\"entries\":[{\"key\":\"k\","
+	    "\"value\":\"from a member\"}]}");
 	vmds_e2e_assert_ok(run, "{\"result\":true}");
 	g_clear_pointer(&run, vmds_e2e_run_free);
-	run = run_as_nobody(gid, NULL, "datasets-get-entry {\"dataset\":\"rw\",\"keys\":[\"k\"]}");
+	run = vmds_e2e_vmtoolsd_as(e2e,
+				   65534,
+				   gr->gr_gid,
+				   NULL,
+				   NULL,
+				   "datasets-get-entry {\"dataset\":\"rw\",\"keys\":[\"k\"]}");
 	vmds_e2e_assert_ok(run, "{\"result\":true,\"entries\":[{\"k\":\"from a member\"}]}");
 	/* a non-member cannot even connect */
 	g_clear_pointer(&run, vmds_e2e_run_free);
-	run = run_as_nobody("65534", NULL, "datasets-list");
+	run = vmds_e2e_vmtoolsd_as(e2e, 65534, 65534, NULL, NULL, "datasets-list");
 	ck_assert_int_eq(run->status, 1);
 	ck_assert_str_eq(run->out, "");
 	ck_assert_msg(strstr(run->err, socket) != NULL, "[%s]", run->err);
@@ -314,11 +304,11 @@ START_TEST(test_access_outsider_default)
 	g_autoptr(VmdsE2eRun) run = NULL;
 	GStatBuf st;
 
-	if (!can_setpriv())
+	if (!vmds_e2e_can_run_as("unprivileged callers"))
 		return;
 	ck_assert_int_eq(g_stat(socket, &st), 0);
 	ck_assert_uint_eq(st.st_mode & 0777, 0660);
-	run = run_as_nobody("65534", NULL, "datasets-list");
+	run = vmds_e2e_vmtoolsd_as(e2e, 65534, 65534, NULL, NULL, "datasets-list");
 	ck_assert_int_eq(run->status, 1);
 	ck_assert_str_eq(run->out, "");
 	ck_assert_msg(strstr(run->err, socket) != NULL, "[%s] does not name %s", run->err, socket);

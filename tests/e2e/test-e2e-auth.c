@@ -358,24 +358,6 @@ START_TEST(test_auth_brute_force)
 }
 END_TEST
 
-/* vmtoolsd --cmd @cmd as nobody (uid and gid 65534, no groups) */
-static VmdsE2eRun *
-run_as_nobody(const gchar *cmd)
-{
-	g_autofree gchar *setpriv = g_find_program_in_path("setpriv");
-	const gchar *const argv[] = {setpriv,
-				     "--reuid=65534",
-				     "--regid=65534",
-				     "--clear-groups",
-				     g_getenv("VMTOOLSD"),
-				     "--cmd",
-				     cmd,
-				     NULL};
-
-	ck_assert(setpriv != NULL);
-	return vmds_e2e_run(e2e, argv, NULL, NULL, 0);
-}
-
 /*
  * An unprivileged caller that can reach the socket (mode 0666): every
  * datasets command, well-formed or not, is access-denied and changes
@@ -401,24 +383,23 @@ START_TEST(test_auth_backchannel_unprivileged)
 	    "datasets-set-entry {\"dataset\":\"rw\",\"entries\":[]}",
 	};
 	const gchar *const unknown[] = {"no-such-command", "datasets-bogus {}", "DATASETS-LIST"};
-	g_autofree gchar *setpriv = g_find_program_in_path("setpriv");
 	g_autoptr(VmdsE2eRun) run = NULL;
 
-	if (!vmds_e2e_is_root() || setpriv == NULL) {
-		g_printerr("SKIP: unprivileged callers need root and setpriv(1)\n");
+	if (!vmds_e2e_can_run_as("unprivileged callers"))
 		return;
-	}
 	populate();
 	for (guint i = 0; i < G_N_ELEMENTS(denied); i++) {
 		g_autofree gchar *before = state_text();
 		g_autofree gchar *after = NULL;
-		g_autoptr(VmdsE2eRun) denied_run = run_as_nobody(denied[i]);
+		g_autoptr(VmdsE2eRun) denied_run =
+		    vmds_e2e_vmtoolsd_as(e2e, 65534, 65534, NULL, NULL, denied[i]);
 		vmds_e2e_assert_failure(denied_run, "access-denied");
 		after = state_text();
 		ck_assert_msg(g_strcmp0(before, after) == 0, "%s changed the state", denied[i]);
 	}
 	for (guint i = 0; i < G_N_ELEMENTS(unknown); i++) {
-		g_autoptr(VmdsE2eRun) unknown_run = run_as_nobody(unknown[i]);
+		g_autoptr(VmdsE2eRun) unknown_run =
+		    vmds_e2e_vmtoolsd_as(e2e, 65534, 65534, NULL, NULL, unknown[i]);
 		vmds_e2e_assert_run(unknown_run, 1, "", "Unknown command\n");
 	}
 	/* root still may */

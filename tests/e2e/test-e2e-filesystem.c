@@ -553,37 +553,6 @@ START_TEST(test_fs_create_rollback)
 }
 END_TEST
 
-/* vmtoolsd --cmd @cmd on @vm's socket as uid @uid, gid @gid, and @groups */
-static VmdsE2eRun *
-run_as(guint uid, guint gid, const gchar *groups, const gchar *vm, const gchar *cmd)
-{
-	g_autofree gchar *setpriv = g_find_program_in_path("setpriv");
-	g_autofree gchar *reuid = g_strdup_printf("--reuid=%u", uid);
-	g_autofree gchar *regid = g_strdup_printf("--regid=%u", gid);
-	g_autofree gchar *groups_arg =
-	    groups != NULL ? g_strdup_printf("--groups=%s", groups) : g_strdup("--clear-groups");
-	g_autofree gchar *channel = vmds_e2e_channel(e2e, vm);
-	g_autofree gchar *channel_env = g_strdup_printf("VMTOOLSD_CHANNEL=%s", channel);
-	const gchar *const argv[] = {
-	    setpriv, reuid, regid, groups_arg, g_getenv("VMTOOLSD"), "--cmd", cmd, NULL};
-	const gchar *const env[] = {channel_env, NULL};
-
-	ck_assert(setpriv != NULL);
-	return vmds_e2e_run(e2e, argv, env, NULL, 0);
-}
-
-static gboolean
-can_setpriv(void)
-{
-	g_autofree gchar *setpriv = g_find_program_in_path("setpriv");
-
-	if (!vmds_e2e_is_root() || setpriv == NULL) {
-		g_printerr("SKIP: other callers need root and setpriv(1)\n");
-		return FALSE;
-	}
-	return TRUE;
-}
-
 static gid_t
 group_id(const gchar *name)
 {
@@ -599,7 +568,8 @@ group_id(const gchar *name)
 static void
 assert_list_as(guint uid, guint gid, const gchar *groups, const gchar *vm, gboolean served)
 {
-	g_autoptr(VmdsE2eRun) run = run_as(uid, gid, groups, vm, "datasets-list");
+	g_autoptr(VmdsE2eRun) run =
+	    vmds_e2e_vmtoolsd_as(e2e, uid, gid, groups, vm, "datasets-list");
 
 	if (served)
 		vmds_e2e_assert_ok(run, LIST_OK);
@@ -630,7 +600,7 @@ START_TEST(test_fs_socket_group)
 	g_autoptr(VmdsE2eReply) reply = NULL;
 	GStatBuf st;
 
-	if (!can_setpriv())
+	if (!vmds_e2e_can_run_as("other callers"))
 		return;
 	users = group_id("users");
 	users_str = g_strdup_printf("%u", (guint)users);
@@ -707,7 +677,7 @@ START_TEST(test_fs_socket_group_replaces_global)
 	g_autoptr(VmdsE2eReply) reply = NULL;
 	GStatBuf st;
 
-	if (!can_setpriv())
+	if (!vmds_e2e_can_run_as("other callers"))
 		return;
 	users = group_id("users");
 	staff = group_id("staff");

@@ -681,6 +681,57 @@ vmds_e2e_vmtoolsd(VmdsE2e *self, const gchar *cmd)
 	return vmds_e2e_vmtoolsd_argv(self, args, NULL);
 }
 
+/**
+ * vmds_e2e_can_run_as:
+ * @what: what needs other users, for the SKIP line
+ *
+ * Returns: %TRUE when this process may run programs as other users
+ *   (vmds_e2e_vmtoolsd_as()): root, with setpriv(1); else says SKIP
+ */
+gboolean
+vmds_e2e_can_run_as(const gchar *what)
+{
+	g_autofree gchar *setpriv = g_find_program_in_path("setpriv");
+
+	if (!vmds_e2e_is_root() || setpriv == NULL) {
+		g_printerr("SKIP: %s need root and setpriv(1)\n", what);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/**
+ * vmds_e2e_vmtoolsd_as:
+ * @self: a fixture
+ * @uid: the user to run as
+ * @gid: its group
+ * @groups: (nullable): its supplementary groups, as setpriv --groups takes
+ *   them; %NULL for none
+ * @vm: (nullable): the VM whose socket it uses; %NULL for vm-1
+ * @cmd: what `--cmd` sends
+ *
+ * `vmtoolsd --cmd CMD` as another user (setpriv(1): see
+ * vmds_e2e_can_run_as()).
+ */
+VmdsE2eRun *
+vmds_e2e_vmtoolsd_as(
+    VmdsE2e *self, guint uid, guint gid, const gchar *groups, const gchar *vm, const gchar *cmd)
+{
+	g_autofree gchar *setpriv = g_find_program_in_path("setpriv");
+	g_autofree gchar *reuid = g_strdup_printf("--reuid=%u", uid);
+	g_autofree gchar *regid = g_strdup_printf("--regid=%u", gid);
+	g_autofree gchar *groups_arg =
+	    groups != NULL ? g_strdup_printf("--groups=%s", groups) : g_strdup("--clear-groups");
+	g_autofree gchar *channel = vmds_e2e_channel(self, vm);
+	g_autofree gchar *channel_env = g_strdup_printf("VMTOOLSD_CHANNEL=%s", channel);
+	const gchar *const argv[] = {
+	    setpriv, reuid, regid, groups_arg, vmds_e2e_getenv("VMTOOLSD"), "--cmd", cmd, NULL};
+	const gchar *const env[] = {channel_env, NULL};
+
+	ck_assert(setpriv != NULL);
+	return vmds_e2e_run(self, argv, env, NULL, 0);
+}
+
 VmdsE2eRun *
 vmds_e2e_vmds_input(VmdsE2e *self, const gchar *const *args, const gchar *input, gsize len)
 {

@@ -73,6 +73,9 @@ VmdsE2eRun *vmds_e2e_run(VmdsE2e *self,
 			 const gchar *input,
 			 gsize input_len);
 VmdsE2eRun *vmds_e2e_vmtoolsd(VmdsE2e *self, const gchar *cmd);
+gboolean vmds_e2e_can_run_as(const gchar *what);
+VmdsE2eRun *vmds_e2e_vmtoolsd_as(
+    VmdsE2e *self, guint uid, guint gid, const gchar *groups, const gchar *vm, const gchar *cmd);
 VmdsE2eRun *
 vmds_e2e_vmtoolsd_argv(VmdsE2e *self, const gchar *const *args, const gchar *const *env);
 VmdsE2eRun *vmds_e2e_vmds(VmdsE2e *self, const gchar *const *args);
