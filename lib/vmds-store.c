@@ -34,6 +34,7 @@ struct _VmdsStore {
 	gint lock_fd;
 	GHashTable *versions; /* component name -> its version (GUINT_TO_POINTER) */
 	GHashTable *stmts;    /* sql (its address) -> sqlite3_stmt (finalized on removal) */
+	GPtrArray *schemas;   /* (nullable): of const VmdsStoreSchema, as opened */
 	VmdsStoreBatch batch;
 };
 
@@ -493,6 +494,8 @@ vmds_store_open(const gchar *path, GPtrArray *schemas, GError **error)
 	self = g_object_new(VMDS_TYPE_STORE, NULL);
 	self->path = g_strdup(path);
 	self->dir = g_path_get_dirname(path);
+	if (schemas != NULL)
+		self->schemas = g_ptr_array_ref(schemas);
 
 	if (g_mkdir_with_parents(self->dir, 0700) < 0) {
 		gint errsv = errno;
@@ -826,6 +829,158 @@ vmds_store_close(VmdsStore *self)
 	}
 }
 
+/* runs @sql on @db, a connection of the store's copy */
+static gboolean
+vmds_store_copy_exec(sqlite3 *db, const gchar *sql, GError **error)
+{
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK)
+		return TRUE;
+	g_set_error(
+	    error, VMDS_ERROR, VMDS_ERROR_STORAGE, "cannot copy the store: %s", sqlite3_errmsg(db));
+	return FALSE;
+}
+
+/* leaves out of the copy @db what each component's rules leave out */
+static gboolean
+vmds_store_copy_filter(VmdsStore *self, sqlite3 *db, GError **error)
+{
+	if (!vmds_store_copy_exec(db, "PRAGMA journal_mode=DELETE", error) ||
+	    !vmds_store_copy_exec(db, "PRAGMA foreign_keys=ON", error) ||
+	    !vmds_store_copy_exec(db, "BEGIN", error))
+		return FALSE;
+	for (guint i = 0; self->schemas != NULL && i < self->schemas->len; i++) {
+		const VmdsStoreSchema *schema = g_ptr_array_index(self->schemas, i);
+		for (guint j = 0; j < schema->n_copy_rules; j++) {
+			const VmdsStoreCopyRule *rule = &schema->copy_rules[j];
+			g_autofree gchar *sql = g_strdup_printf(
+			    "DELETE FROM \"%s\" WHERE NOT (%s)", rule->table, rule->keep);
+			if (!vmds_store_copy_exec(db, sql, error))
+				return FALSE;
+		}
+	}
+	return vmds_store_copy_exec(db, "COMMIT", error);
+}
+
+/* what @path (a file, or a directory's names) holds, on disk */
+static gboolean
+vmds_store_copy_sync(const gchar *path, GError **error)
+{
+	gint fd = g_open(path, O_RDONLY | O_CLOEXEC, 0);
+
+	if (fd < 0 || fsync(fd) < 0) {
+		gint errsv = errno;
+		if (fd >= 0)
+			close(fd);
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_STORAGE,
+			    "cannot copy the store: %s",
+			    g_strerror(errsv));
+		return FALSE;
+	}
+	close(fd);
+	return TRUE;
+}
+
+/**
+ * vmds_store_copy:
+ * @self: an open #VmdsStore, between transactions
+ * @path: where the copy goes: a file that does not exist
+ * @error: a #GError or %NULL
+ *
+ * Copies the store to @path as one self-contained file, less what the
+ * components' copy rules (#VmdsStoreSchema.copy_rules) leave out: a
+ * snapshot or a clone of the VM's data. Taken between transactions, the
+ * copy holds every change committed before it and none after, never part
+ * of one. The copy is made as `@path.part` (one left by a crash is
+ * replaced), written to disk, then renamed: @path is whole or absent, also
+ * after a crash.
+ *
+ * Returns: %TRUE when @path holds the copy; %FALSE with
+ *   %VMDS_ERROR_ALREADY_EXISTS when @path exists, or %VMDS_ERROR_STORAGE
+ */
+gboolean
+vmds_store_copy(VmdsStore *self, const gchar *path, GError **error)
+{
+	g_autofree gchar *part = NULL;
+	g_autofree gchar *dir = NULL;
+	sqlite3_stmt *stmt = NULL;
+	sqlite3 *copy = NULL;
+	gboolean ok;
+	gint rc;
+
+	g_return_val_if_fail(VMDS_IS_STORE(self), FALSE);
+	g_return_val_if_fail(path != NULL, FALSE);
+	g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
+	g_return_val_if_fail(self->db != NULL, FALSE);
+	g_return_val_if_fail(
+	    self->batch == VMDS_STORE_BATCH_NONE && sqlite3_get_autocommit(self->db), FALSE);
+
+	if (g_file_test(path, G_FILE_TEST_EXISTS)) {
+		g_set_error_literal(error,
+				    VMDS_ERROR,
+				    VMDS_ERROR_ALREADY_EXISTS,
+				    "cannot copy the store: the copy exists already");
+		return FALSE;
+	}
+	part = g_strconcat(path, ".part", NULL);
+	dir = g_path_get_dirname(path);
+	if (g_unlink(part) < 0 && errno != ENOENT) {
+		gint errsv = errno;
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_STORAGE,
+			    "cannot copy the store: %s",
+			    g_strerror(errsv));
+		return FALSE;
+	}
+	/* one read transaction: a consistent copy */
+	rc = sqlite3_prepare_v2(self->db, "VACUUM INTO ?1", -1, &stmt, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(stmt, 1, part, -1, SQLITE_TRANSIENT);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE) {
+		vmds_store_set_error(self, rc, error);
+		g_prefix_error(error, "cannot copy the store: ");
+		g_unlink(part);
+		return FALSE;
+	}
+	rc = sqlite3_open_v2(part, &copy, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_STORAGE,
+			    "cannot copy the store: %s",
+			    sqlite3_errstr(rc));
+		ok = FALSE;
+	} else {
+		ok = vmds_store_copy_filter(self, copy, error);
+	}
+	if (sqlite3_close(copy) != SQLITE_OK && ok) {
+		g_set_error_literal(error,
+				    VMDS_ERROR,
+				    VMDS_ERROR_STORAGE,
+				    "cannot copy the store: the copy did not close");
+		ok = FALSE;
+	}
+	ok = ok && vmds_store_copy_sync(part, error);
+	if (ok && g_rename(part, path) < 0) {
+		gint errsv = errno;
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_STORAGE,
+			    "cannot copy the store: %s",
+			    g_strerror(errsv));
+		ok = FALSE;
+	}
+	ok = ok && vmds_store_copy_sync(dir, error);
+	if (!ok)
+		g_unlink(part);
+	return ok;
+}
+
 static void
 vmds_store_dispose(GObject *object)
 {
@@ -842,6 +997,7 @@ vmds_store_finalize(GObject *object)
 
 	g_hash_table_unref(self->stmts);
 	g_hash_table_unref(self->versions);
+	g_clear_pointer(&self->schemas, g_ptr_array_unref);
 	g_free(self->path);
 	g_free(self->dir);
 	G_OBJECT_CLASS(vmds_store_parent_class)->finalize(object);

@@ -32,12 +32,30 @@ typedef enum {
 } VmdsStoreSchemaFlags;
 
 /**
+ * VmdsStoreCopyRule:
+ * @table: one of the component's tables
+ * @keep: an SQL condition on its rows: those for which it holds follow a
+ *   copy (a snapshot, a clone); `0` keeps none
+ *
+ * What of a table a copy of the store leaves out (vmds_store_copy()).
+ */
+typedef struct {
+	const gchar *table;
+	const gchar *keep;
+} VmdsStoreCopyRule;
+
+/**
  * VmdsStoreSchema:
  * @component: the component's name (a plugin's name), unique in a store
  * @steps: its SQL, one step per version: @steps[N - 1] takes its tables
  *   from version N - 1 to N. Append only: never edit a released step
  * @n_steps: how many; the newest version this build writes
  * @flags: #VmdsStoreSchemaFlags
+ * @copy_rules: (nullable): what a copy of the store leaves out of the
+ *   component's tables, applied in order in the copy (with foreign keys
+ *   and triggers on, so rows that depend on those deleted go with them);
+ *   a table without a rule follows whole
+ * @n_copy_rules: how many
  *
  * The tables one component keeps in every VM's store. The store tracks each
  * component's version in its `components` table and runs the steps a
@@ -48,6 +66,8 @@ typedef struct {
 	const gchar *const *steps;
 	guint n_steps;
 	VmdsStoreSchemaFlags flags;
+	const VmdsStoreCopyRule *copy_rules;
+	guint n_copy_rules;
 } VmdsStoreSchema;
 
 /* what a store's PRAGMA user_version is once each component's version is in
@@ -68,5 +88,6 @@ gboolean vmds_store_batch_begin(VmdsStore *self, GError **error);
 gboolean vmds_store_batch_end(VmdsStore *self, GError **error);
 gboolean vmds_store_set_error(VmdsStore *self, gint rc, GError **error);
 void vmds_store_close(VmdsStore *self);
+gboolean vmds_store_copy(VmdsStore *self, const gchar *path, GError **error);
 
 G_END_DECLS

@@ -723,6 +723,122 @@ START_TEST(test_store_errors_no_path)
 }
 END_TEST
 
+/* a component with rules: groups marked `private` stay behind in a copy,
+ * with their members (a foreign key); `scratch` never follows */
+static const gchar *const test_store_copy_steps[] = {
+    "CREATE TABLE groups (id INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+    "  private INTEGER NOT NULL);"
+    "CREATE TABLE members (group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,"
+    "  name TEXT NOT NULL);"
+    "CREATE TABLE scratch (x INTEGER);",
+};
+static const VmdsStoreCopyRule test_store_copy_rules[] = {
+    {"groups", "private = 0"},
+    {"scratch", "0"},
+};
+static const VmdsStoreSchema test_store_copy_schema = {
+    .component = "copy",
+    .steps = test_store_copy_steps,
+    .n_steps = G_N_ELEMENTS(test_store_copy_steps),
+    .copy_rules = test_store_copy_rules,
+    .n_copy_rules = G_N_ELEMENTS(test_store_copy_rules),
+};
+
+/* the rows of @sql's first column, joined with commas */
+static gchar *
+test_store_query_list(VmdsStore *store, const gchar *sql)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VmdsStoreStmt) stmt = vmds_store_prepare(store, sql, &error);
+	g_autoptr(GString) out = g_string_new(NULL);
+
+	ck_assert_msg(stmt != NULL, "%s: %s", sql, error != NULL ? error->message : "");
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		if (out->len > 0)
+			g_string_append_c(out, ',');
+		g_string_append(out, (const gchar *)sqlite3_column_text(stmt, 0));
+	}
+	return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
+/*
+ * A copy holds what was committed, less what the rules leave out (with the
+ * rows that depend on it), is a store of its own that opens at the same
+ * versions, and leaves the original as it was.
+ */
+START_TEST(test_store_copy)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VmdsStore) store = NULL;
+	g_autoptr(VmdsStore) copy = NULL;
+	g_autofree gchar *snap_dir = g_build_filename(test_dir, "snap", NULL);
+	g_autofree gchar *copy_path = g_build_filename(snap_dir, "1.dsd", NULL);
+	g_autofree gchar *part = g_strconcat(copy_path, ".part", NULL);
+	g_autofree gchar *groups = NULL;
+	g_autofree gchar *members = NULL;
+	g_autofree gchar *items = NULL;
+
+	g_ptr_array_add(test_schemas, (gpointer)&test_store_copy_schema);
+	store = vmds_store_open(test_path, test_schemas, &error);
+	ck_assert_msg(store != NULL, "%s", error != NULL ? error->message : "");
+	test_store_exec(store, "INSERT INTO items (name, n) VALUES ('a', 1), ('b', 2)");
+	test_store_exec(store,
+			"INSERT INTO groups (id, name, private) VALUES (1, 'shared', 0), "
+			"(2, 'mine', 1), (3, 'also', 0)");
+	test_store_exec(store,
+			"INSERT INTO members (group_id, name) VALUES (1, 'x'), (2, 'y'), (3, 'z')");
+	test_store_exec(store, "INSERT INTO scratch (x) VALUES (7)");
+	ck_assert_int_eq(g_mkdir(snap_dir, 0700), 0);
+	/* what a crash left is replaced */
+	ck_assert(g_file_set_contents(part, "half a copy", -1, NULL));
+	ck_assert_msg(vmds_store_copy(store, copy_path, &error), "%s", error->message);
+	ck_assert(!g_file_test(part, G_FILE_TEST_EXISTS));
+
+	/* the original is as it was */
+	members = test_store_query_list(store, "SELECT name FROM members ORDER BY name");
+	ck_assert_str_eq(members, "x,y,z");
+	ck_assert_int_eq(test_store_query_int(store, "SELECT count(*) FROM scratch"), 1);
+	g_clear_pointer(&members, g_free);
+
+	copy = vmds_store_open(copy_path, test_schemas, &error);
+	ck_assert_msg(copy != NULL, "%s", error != NULL ? error->message : "");
+	ck_assert_uint_eq(vmds_store_get_version(copy, "test"), 2);
+	ck_assert_uint_eq(vmds_store_get_version(copy, "copy"), 1);
+	items = test_store_query_list(copy, "SELECT name FROM items ORDER BY name");
+	groups = test_store_query_list(copy, "SELECT name FROM groups ORDER BY id");
+	members = test_store_query_list(copy, "SELECT name FROM members ORDER BY name");
+	ck_assert_str_eq(items, "a,b");
+	ck_assert_str_eq(groups, "shared,also");
+	ck_assert_str_eq(members, "x,z");
+	ck_assert_int_eq(test_store_query_int(copy, "SELECT count(*) FROM scratch"), 0);
+}
+END_TEST
+
+/* a copy never replaces a file, and one that fails leaves nothing */
+START_TEST(test_store_copy_refused)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VmdsStore) store = vmds_store_open(test_path, test_schemas, &error);
+	g_autofree gchar *taken = g_build_filename(test_dir, "taken.dsd", NULL);
+	g_autofree gchar *nowhere = g_build_filename(test_dir, "none", "1.dsd", NULL);
+	g_autofree gchar *part = g_strconcat(nowhere, ".part", NULL);
+	g_autofree gchar *contents = NULL;
+
+	ck_assert_ptr_nonnull(store);
+	ck_assert(g_file_set_contents(taken, "mine", -1, NULL));
+	ck_assert(!vmds_store_copy(store, taken, &error));
+	ck_assert(g_error_matches(error, VMDS_ERROR, VMDS_ERROR_ALREADY_EXISTS));
+	ck_assert(g_file_get_contents(taken, &contents, NULL, NULL));
+	ck_assert_str_eq(contents, "mine");
+	g_clear_error(&error);
+	/* a directory that is not there */
+	ck_assert(!vmds_store_copy(store, nowhere, &error));
+	ck_assert(g_error_matches(error, VMDS_ERROR, VMDS_ERROR_STORAGE));
+	ck_assert(!g_file_test(part, G_FILE_TEST_EXISTS));
+	ck_assert(!g_file_test(nowhere, G_FILE_TEST_EXISTS));
+}
+END_TEST
+
 static Suite *
 test_store_suite(void)
 {
@@ -763,6 +879,12 @@ test_store_suite(void)
 	tcase_add_test(tc, test_store_signals);
 	tcase_add_test(tc, test_store_sql_errors);
 	tcase_add_test(tc, test_store_errors_no_path);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("copy");
+	tcase_add_checked_fixture(tc, test_store_setup, test_store_teardown);
+	tcase_add_test(tc, test_store_copy);
+	tcase_add_test(tc, test_store_copy_refused);
 	suite_add_tcase(s, tc);
 
 	return s;

@@ -123,9 +123,18 @@ static const gchar *const vmds_datasets_schema_steps[] = {
     "END;",
 };
 
+/* a data set with omit_from_snapshot_and_clone is the VM's alone: no
+ * snapshot or clone has it; its entries go with it (a foreign key), and
+ * their chunks with them (a trigger) */
+static const VmdsStoreCopyRule vmds_datasets_copy_rules[] = {
+    {"datasets", "omit = 0"},
+};
+
 const VmdsStoreSchema vmds_datasets_schema = {
     .component = "datasets",
     .steps = vmds_datasets_schema_steps,
     .n_steps = G_N_ELEMENTS(vmds_datasets_schema_steps),
     .flags = VMDS_STORE_SCHEMA_FLAG_LEGACY,
+    .copy_rules = vmds_datasets_copy_rules,
+    .n_copy_rules = G_N_ELEMENTS(vmds_datasets_copy_rules),
 };

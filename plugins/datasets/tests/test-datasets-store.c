@@ -573,6 +573,58 @@ test_datasets_store_assert_not_cached(VmdsStore *store, gint64 id, const gchar *
 	    vmds_datasets_cache_lookup_value(vmds_datasets_cache_get(store), id, key, &len));
 }
 
+/* a data set flagged omit_from_snapshot_and_clone stays out of a copy of
+ * the store, with its entries and their chunks; the others follow whole */
+START_TEST(test_datasets_store_snapshot_copy)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VmdsStore) store = vmds_datasets_open_store(test_path, &error);
+	g_autoptr(VmdsStore) copy = NULL;
+	g_autofree gchar *copy_path = g_build_filename(test_dir, "copy.dsd", NULL);
+	g_autofree gchar *big = g_strnfill(100000, 'b');
+	const gchar *names[] = {"kept", "omitted"};
+
+	ck_assert_msg(store != NULL, "%s", error != NULL ? error->message : "");
+	for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+		g_autoptr(VmdsDataset) dataset = vmds_dataset_new();
+		g_autoptr(GPtrArray) entries =
+		    g_ptr_array_new_with_free_func((GDestroyNotify)vmds_entry_free);
+
+		dataset->name = g_strdup(names[i]);
+		g_free(dataset->description);
+		dataset->description = g_strdup("d");
+		dataset->host = VMDS_ACCESS_READ_WRITE;
+		dataset->guest = VMDS_ACCESS_READ_WRITE;
+		dataset->omit_from_snapshot_and_clone = i == 1;
+		ck_assert_msg(vmds_datasets_create(store, dataset, &error), "%s", error->message);
+		g_ptr_array_add(entries, vmds_entry_new("small", "s", 1, FALSE));
+		g_ptr_array_add(entries, vmds_entry_new("big", big, 100000, FALSE));
+		ck_assert_msg(vmds_datasets_set_entries(
+				  store, NULL, VMDS_SIDE_HOST, names[i], entries, &error),
+			      "%s",
+			      error->message);
+	}
+	ck_assert_int_eq(test_datasets_store_query_int(store, "SELECT count(*) FROM entry_chunks"),
+			 2);
+	ck_assert_msg(vmds_store_copy(store, copy_path, &error), "%s", error->message);
+
+	copy = vmds_datasets_open_store(copy_path, &error);
+	ck_assert_msg(copy != NULL, "%s", error != NULL ? error->message : "");
+	ck_assert_int_eq(test_datasets_store_query_int(copy, "SELECT count(*) FROM datasets"), 1);
+	ck_assert_int_eq(test_datasets_store_query_int(copy, "SELECT count(*) FROM entries"), 2);
+	ck_assert_int_eq(test_datasets_store_query_int(copy, "SELECT count(*) FROM entry_chunks"),
+			 1);
+	ck_assert_int_eq(vmds_datasets_vm_used(copy, NULL), 5 + 1 + 3 + 100000);
+	ck_assert_int_eq(vmds_datasets_vm_used(store, NULL), 2 * (5 + 1 + 3 + 100000));
+	{
+		g_autoptr(VmdsDataset) kept = vmds_datasets_get(copy, "kept", &error);
+		ck_assert_msg(kept != NULL, "%s", error != NULL ? error->message : "");
+		ck_assert_ptr_null(vmds_datasets_get(copy, "omitted", &error));
+		ck_assert(g_error_matches(error, VMDS_ERROR, VMDS_ERROR_DATASET_NOT_FOUND));
+	}
+}
+END_TEST
+
 START_TEST(test_datasets_store_cache_values)
 {
 	g_autoptr(GError) error = NULL;
@@ -726,6 +778,7 @@ test_datasets_store_suite(void)
 	tc = tcase_create("cache");
 	tcase_add_checked_fixture(tc, test_datasets_store_setup, test_datasets_store_teardown);
 	tcase_add_test(tc, test_datasets_store_cache);
+	tcase_add_test(tc, test_datasets_store_snapshot_copy);
 	tcase_add_test(tc, test_datasets_store_cache_values);
 	tcase_add_test(tc, test_datasets_store_cache_values_bound);
 	tcase_add_test(tc, test_datasets_store_cache_values_void);
