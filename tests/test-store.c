@@ -781,13 +781,13 @@ START_TEST(test_store_copy)
 	g_ptr_array_add(test_schemas, (gpointer)&test_store_copy_schema);
 	store = vmds_store_open(test_path, test_schemas, &error);
 	ck_assert_msg(store != NULL, "%s", error != NULL ? error->message : "");
-	test_store_exec(store, "INSERT INTO items (name, n) VALUES ('a', 1), ('b', 2)");
-	test_store_exec(store,
-			"INSERT INTO groups (id, name, private) VALUES (1, 'shared', 0), "
-			"(2, 'mine', 1), (3, 'also', 0)");
-	test_store_exec(store,
-			"INSERT INTO members (group_id, name) VALUES (1, 'x'), (2, 'y'), (3, 'z')");
-	test_store_exec(store, "INSERT INTO scratch (x) VALUES (7)");
+	vmds_test_store_exec(store, "INSERT INTO items (name, n) VALUES ('a', 1), ('b', 2)");
+	vmds_test_store_exec(store,
+			     "INSERT INTO groups (id, name, private) VALUES (1, 'shared', 0), "
+			     "(2, 'mine', 1), (3, 'also', 0)");
+	vmds_test_store_exec(
+	    store, "INSERT INTO members (group_id, name) VALUES (1, 'x'), (2, 'y'), (3, 'z')");
+	vmds_test_store_exec(store, "INSERT INTO scratch (x) VALUES (7)");
 	ck_assert_int_eq(g_mkdir(snap_dir, 0700), 0);
 	/* what a crash left is replaced */
 	ck_assert(g_file_set_contents(part, "half a copy", -1, NULL));
@@ -797,7 +797,7 @@ START_TEST(test_store_copy)
 	/* the original is as it was */
 	members = test_store_query_list(store, "SELECT name FROM members ORDER BY name");
 	ck_assert_str_eq(members, "x,y,z");
-	ck_assert_int_eq(test_store_query_int(store, "SELECT count(*) FROM scratch"), 1);
+	ck_assert_int_eq(vmds_test_store_query_int(store, "SELECT count(*) FROM scratch"), 1);
 	g_clear_pointer(&members, g_free);
 
 	copy = vmds_store_open(copy_path, test_schemas, &error);
@@ -810,7 +810,7 @@ START_TEST(test_store_copy)
 	ck_assert_str_eq(items, "a,b");
 	ck_assert_str_eq(groups, "shared,also");
 	ck_assert_str_eq(members, "x,z");
-	ck_assert_int_eq(test_store_query_int(copy, "SELECT count(*) FROM scratch"), 0);
+	ck_assert_int_eq(vmds_test_store_query_int(copy, "SELECT count(*) FROM scratch"), 0);
 }
 END_TEST
 

@@ -604,16 +604,14 @@ START_TEST(test_datasets_store_snapshot_copy)
 			      "%s",
 			      error->message);
 	}
-	ck_assert_int_eq(test_datasets_store_query_int(store, "SELECT count(*) FROM entry_chunks"),
-			 2);
+	ck_assert_int_eq(vmds_test_store_query_int(store, "SELECT count(*) FROM entry_chunks"), 2);
 	ck_assert_msg(vmds_store_copy(store, copy_path, &error), "%s", error->message);
 
 	copy = vmds_datasets_open_store(copy_path, &error);
 	ck_assert_msg(copy != NULL, "%s", error != NULL ? error->message : "");
-	ck_assert_int_eq(test_datasets_store_query_int(copy, "SELECT count(*) FROM datasets"), 1);
-	ck_assert_int_eq(test_datasets_store_query_int(copy, "SELECT count(*) FROM entries"), 2);
-	ck_assert_int_eq(test_datasets_store_query_int(copy, "SELECT count(*) FROM entry_chunks"),
-			 1);
+	ck_assert_int_eq(vmds_test_store_query_int(copy, "SELECT count(*) FROM datasets"), 1);
+	ck_assert_int_eq(vmds_test_store_query_int(copy, "SELECT count(*) FROM entries"), 2);
+	ck_assert_int_eq(vmds_test_store_query_int(copy, "SELECT count(*) FROM entry_chunks"), 1);
 	ck_assert_int_eq(vmds_datasets_vm_used(copy, NULL), 5 + 1 + 3 + 100000);
 	ck_assert_int_eq(vmds_datasets_vm_used(store, NULL), 2 * (5 + 1 + 3 + 100000));
 	{
