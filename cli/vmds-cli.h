@@ -13,7 +13,8 @@ G_BEGIN_DECLS
  * What every noun of the vmds CLI shares: the invocation (VmdsCli: global
  * options, command option values, the one REST client), the type of a
  * command table, and the helpers that build paths, call the API and print
- * its replies. Each noun (vmds-vm.c, vmds-dataset.c, vmds-entry.c) exports
+ * its replies. Each noun (vmds-vm.c, vmds-snapshot.c, vmds-dataset.c,
+ * vmds-entry.c) exports
  * a table of commands; vmds.c parses the command line and dispatches.
  */
 
@@ -74,6 +75,7 @@ typedef struct {
 
 /* the nouns' tables, each ended by an entry whose name is NULL */
 extern const VmdsCliCommand vmds_cli_vm_commands[];
+extern const VmdsCliCommand vmds_cli_snapshot_commands[];
 extern const VmdsCliCommand vmds_cli_dataset_commands[];
 extern const VmdsCliCommand vmds_cli_entry_commands[];
 
@@ -92,6 +94,8 @@ gchar *vmds_cli_sanitize(const gchar *text);
 const gchar *vmds_cli_get_vm(VmdsCli *self);
 gchar *vmds_cli_escape(const gchar *text);
 gchar *vmds_cli_vm_path(const gchar *vm);
+gchar *vmds_cli_snapshots_path(const gchar *vm);
+gchar *vmds_cli_snapshot_path(const gchar *vm, const gchar *snapshot);
 gchar *vmds_cli_datasets_path(VmdsCli *self);
 gchar *vmds_cli_dataset_path(VmdsCli *self, const gchar *dataset);
 

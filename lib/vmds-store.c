@@ -844,7 +844,9 @@ vmds_store_copy_exec(sqlite3 *db, const gchar *sql, GError **error)
 static gboolean
 vmds_store_copy_filter(VmdsStore *self, sqlite3 *db, GError **error)
 {
+	/* what is left out must not linger in the copy's free pages */
 	if (!vmds_store_copy_exec(db, "PRAGMA journal_mode=DELETE", error) ||
+	    !vmds_store_copy_exec(db, "PRAGMA secure_delete=ON", error) ||
 	    !vmds_store_copy_exec(db, "PRAGMA foreign_keys=ON", error) ||
 	    !vmds_store_copy_exec(db, "BEGIN", error))
 		return FALSE;
@@ -882,6 +884,96 @@ vmds_store_copy_sync(const gchar *path, GError **error)
 	return TRUE;
 }
 
+/* all of @buf to @fd, a file */
+static gboolean
+vmds_store_write_all(gint fd, const guint8 *buf, gsize len, GError **error)
+{
+	while (len > 0) {
+		gssize n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			gint errsv = errno;
+			g_set_error(error,
+				    VMDS_ERROR,
+				    VMDS_ERROR_STORAGE,
+				    "cannot copy the store: %s",
+				    g_strerror(errsv));
+			return FALSE;
+		}
+		buf += n;
+		len -= (gsize)n;
+	}
+	return TRUE;
+}
+
+/* the bytes of a copy, read and written a MiB at a time */
+#define VMDS_STORE_COPY_CHUNK (1024 * 1024)
+
+/*
+ * The store's main file, copied to @path (created): first every committed
+ * change is moved from the write-ahead log into it (a checkpoint), then its
+ * pages are read through SQLite's own handle. Opening the file a second
+ * time would not do: closing that descriptor would drop the POSIX locks
+ * SQLite holds on it.
+ */
+static gboolean
+vmds_store_copy_main_file(VmdsStore *self, const gchar *path, GError **error)
+{
+	g_autofree guint8 *buf = NULL;
+	sqlite3_file *file = NULL;
+	sqlite3_int64 size = 0;
+	gint rc;
+	gint fd;
+
+	rc = sqlite3_wal_checkpoint_v2(self->db, "main", SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_file_control(self->db, "main", SQLITE_FCNTL_FILE_POINTER, &file);
+	if (rc == SQLITE_OK)
+		rc = file->pMethods->xFileSize(file, &size);
+	if (rc != SQLITE_OK) {
+		vmds_store_set_error(self, rc, error);
+		g_prefix_error(error, "cannot copy the store: ");
+		return FALSE;
+	}
+	fd = g_open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		gint errsv = errno;
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_STORAGE,
+			    "cannot copy the store: %s",
+			    g_strerror(errsv));
+		return FALSE;
+	}
+	buf = g_malloc(VMDS_STORE_COPY_CHUNK);
+	for (sqlite3_int64 offset = 0; offset < size;) {
+		gint n = (gint)MIN(size - offset, VMDS_STORE_COPY_CHUNK);
+		rc = file->pMethods->xRead(file, buf, n, offset);
+		if (rc != SQLITE_OK) {
+			vmds_store_set_error(self, rc, error);
+			g_prefix_error(error, "cannot copy the store: ");
+			close(fd);
+			return FALSE;
+		}
+		if (!vmds_store_write_all(fd, buf, (gsize)n, error)) {
+			close(fd);
+			return FALSE;
+		}
+		offset += n;
+	}
+	if (close(fd) < 0) {
+		gint errsv = errno;
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_STORAGE,
+			    "cannot copy the store: %s",
+			    g_strerror(errsv));
+		return FALSE;
+	}
+	return TRUE;
+}
+
 /**
  * vmds_store_copy:
  * @self: an open #VmdsStore, between transactions
@@ -904,7 +996,6 @@ vmds_store_copy(VmdsStore *self, const gchar *path, GError **error)
 {
 	g_autofree gchar *part = NULL;
 	g_autofree gchar *dir = NULL;
-	sqlite3_stmt *stmt = NULL;
 	sqlite3 *copy = NULL;
 	gboolean ok;
 	gint rc;
@@ -934,16 +1025,7 @@ vmds_store_copy(VmdsStore *self, const gchar *path, GError **error)
 			    g_strerror(errsv));
 		return FALSE;
 	}
-	/* one read transaction: a consistent copy */
-	rc = sqlite3_prepare_v2(self->db, "VACUUM INTO ?1", -1, &stmt, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(stmt, 1, part, -1, SQLITE_TRANSIENT);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
-	if (rc != SQLITE_DONE) {
-		vmds_store_set_error(self, rc, error);
-		g_prefix_error(error, "cannot copy the store: ");
+	if (!vmds_store_copy_main_file(self, part, error)) {
 		g_unlink(part);
 		return FALSE;
 	}
