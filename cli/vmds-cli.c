@@ -183,7 +183,8 @@ vmds_cli_new(void)
 	     G_OPTION_FLAG_NONE,
 	     G_OPTION_ARG_STRING,
 	     &self->vm,
-	     "The VM of dataset and entry commands (default: $VMDS_VM, else " VMDS_DEFAULT_VM ")",
+	     "The VM of dataset and entry commands, vm info and snapshot ls (default: $VMDS_VM, "
+	     "else " VMDS_DEFAULT_VM ")",
 	     "VM"},
 	    {"url",
 	     '\0',
@@ -417,6 +418,21 @@ vmds_cli_vm_path(const gchar *vm)
 }
 
 gchar *
+vmds_cli_snapshots_path(const gchar *vm)
+{
+	g_autofree gchar *vm_path = vmds_cli_vm_path(vm);
+	return g_strdup_printf("%s/snapshots", vm_path);
+}
+
+gchar *
+vmds_cli_snapshot_path(const gchar *vm, const gchar *snapshot)
+{
+	g_autofree gchar *snapshots_path = vmds_cli_snapshots_path(vm);
+	g_autofree gchar *snapshot_esc = vmds_cli_escape(snapshot);
+	return g_strdup_printf("%s/%s", snapshots_path, snapshot_esc);
+}
+
+gchar *
 vmds_cli_datasets_path(VmdsCli *self)
 {
 	g_autofree gchar *vm_path = vmds_cli_vm_path(vmds_cli_get_vm(self));
@@ -519,7 +535,22 @@ vmds_cli_print_table(const gchar *const *headers, GPtrArray *rows)
 	}
 }
 
-/* GET a list of objects and print the string members as a table */
+/* a member of a list element as a table cell: a string, sanitised, or an
+ * integer (a size) in decimal; NULL for anything else */
+static gchar *
+vmds_cli_cell(JsonNode *node)
+{
+	const gchar *str = vmds_client_node_get_string(node);
+
+	if (str != NULL)
+		return vmds_cli_sanitize(str);
+	if (node != NULL && JSON_NODE_HOLDS_VALUE(node) &&
+	    json_node_get_value_type(node) == G_TYPE_INT64)
+		return g_strdup_printf("%" G_GINT64_FORMAT, json_node_get_int(node));
+	return NULL;
+}
+
+/* GET a list of objects and print the string and integer members as a table */
 gboolean
 vmds_cli_list(VmdsCli *self,
 	      const gchar *path,
@@ -547,18 +578,16 @@ vmds_cli_list(VmdsCli *self,
 			return vmds_cli_invalid_reply(error, "a list element is not an object");
 		for (guint j = 0; j < n_columns; j++) {
 			JsonObject *obj = json_node_get_object(element);
-			const gchar *value =
-			    vmds_client_node_get_string(json_object_get_member(obj, members[j]));
-			if (value == NULL) {
+			row[j] = vmds_cli_cell(json_object_get_member(obj, members[j]));
+			if (row[j] == NULL) {
 				g_set_error(error,
 					    VMDS_ERROR,
 					    VMDS_ERROR_INVALID_ARGUMENT,
 					    "invalid reply from the server: "
-					    "a list element has no string '%s'",
+					    "a list element has no string or integer '%s'",
 					    members[j]);
 				return FALSE;
 			}
-			row[j] = vmds_cli_sanitize(value);
 		}
 	}
 	vmds_cli_print_table(headers, rows);

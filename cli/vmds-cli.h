@@ -14,8 +14,8 @@ G_BEGIN_DECLS
  * options, command option values, the one REST client), the type of a
  * command table, and the helpers that build paths, call the API and print
  * its replies. Each noun (vmds-vm.c, vmds-snapshot.c, vmds-dataset.c,
- * vmds-entry.c) exports
- * a table of commands; vmds.c parses the command line and dispatches.
+ * vmds-entry.c) exports a table of commands; vmds.c parses the command line
+ * and dispatches.
  */
 
 #define VMDS_CLI_OMIT "omit-from-snapshot-and-clone"

@@ -17,15 +17,23 @@ vmds_cli_cmd_vm_ls(VmdsCli *self, gchar **args, GError **error)
 	return vmds_cli_list(self, "/api/vcenter/vm", members, headers, error);
 }
 
-static gboolean
-vmds_cli_cmd_vm_create(VmdsCli *self, gchar **args, GError **error)
+/*
+ * The body of a create or (with @source) a clone: the clone's socket owner,
+ * group and CID are its own, never the source's, so both take the same
+ * options
+ */
+static JsonNode *
+vmds_cli_vm_body(VmdsCli *self, const gchar *source, const gchar *name)
 {
 	g_autoptr(JsonBuilder) builder = json_builder_new_immutable();
-	g_autoptr(JsonNode) body = NULL;
 
 	json_builder_begin_object(builder);
+	if (source != NULL) {
+		json_builder_set_member_name(builder, "source");
+		json_builder_add_string_value(builder, source);
+	}
 	json_builder_set_member_name(builder, "name");
-	json_builder_add_string_value(builder, args[0]);
+	json_builder_add_string_value(builder, name);
 	if (self->values[VMDS_CLI_OPTION_CID] != NULL) {
 		json_builder_set_member_name(builder, "cid");
 		json_builder_add_int_value(
@@ -40,8 +48,21 @@ vmds_cli_cmd_vm_create(VmdsCli *self, gchar **args, GError **error)
 		json_builder_add_string_value(builder, self->values[VMDS_CLI_OPTION_SOCKET_GROUP]);
 	}
 	json_builder_end_object(builder);
-	body = json_builder_get_root(builder);
+	return json_builder_get_root(builder);
+}
+
+static gboolean
+vmds_cli_cmd_vm_create(VmdsCli *self, gchar **args, GError **error)
+{
+	g_autoptr(JsonNode) body = vmds_cli_vm_body(self, NULL, args[0]);
 	return vmds_cli_create(self, "/api/vcenter/vm", body, error);
+}
+
+static gboolean
+vmds_cli_cmd_vm_clone(VmdsCli *self, gchar **args, GError **error)
+{
+	g_autoptr(JsonNode) body = vmds_cli_vm_body(self, args[0], args[1]);
+	return vmds_cli_create(self, "/api/vcenter/vm?action=clone", body, error);
 }
 
 static gboolean
@@ -73,6 +94,20 @@ const VmdsCliCommand vmds_cli_vm_commands[] = {
      1,
      0,
      vmds_cli_cmd_vm_create},
+    {"vm clone",
+     "SRC NAME",
+     "Create a VM from a copy of another's data and print its id",
+     "The new VM, named NAME, gets a copy of each of SRC's data sets with its\n"
+     "entries, except those flagged --" VMDS_CLI_OMIT ". SRC is\n"
+     "a VM id such as vm-1, never taken from --vm. The CID, socket owner and\n"
+     "socket group are not copied from SRC: the new VM has those given here, as\n"
+     "with vm create.",
+     VMDS_CLI_OPT(CID) | VMDS_CLI_OPT(SOCKET_OWNER) | VMDS_CLI_OPT(SOCKET_GROUP),
+     2,
+     2,
+     2,
+     0,
+     vmds_cli_cmd_vm_clone},
     {"vm info",
      "[VM]",
      "Show a VM (default: the --vm one)",

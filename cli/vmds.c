@@ -14,12 +14,12 @@
 
 /*
  * vmds: the admin CLI over the management REST API, govc-like:
- * `vmds [OPTION...] COMMAND SUBCOMMAND [ARGS...]`. Each noun (vm, dataset,
- * entry: vmds-<noun>.c) has a static table of commands; this file joins the
- * tables and lets them drive dispatch, argument counts, the options each
- * command takes and the help text. A new noun is a new file with its table,
- * listed in vmds_cli_tables[]. Exit status: 0 success, 1 failure, 2 usage
- * error.
+ * `vmds [OPTION...] COMMAND SUBCOMMAND [ARGS...]`. Each noun (vm, snapshot,
+ * dataset, entry: vmds-<noun>.c) has a static table of commands; this file
+ * joins the tables and lets them drive dispatch, argument counts, the
+ * options each command takes and the help text. A new noun is a new file
+ * with its table, listed in vmds_cli_tables[]. Exit status: 0 success, 1
+ * failure, 2 usage error.
  */
 
 #define VMDS_CLI_EXIT_FAILURE 1
@@ -44,6 +44,7 @@ static const VmdsCliCommand vmds_cli_help_commands[] = {
 /* every noun's commands, in the order help lists them */
 static const VmdsCliCommand *const vmds_cli_tables[] = {
     vmds_cli_vm_commands,
+    vmds_cli_snapshot_commands,
     vmds_cli_dataset_commands,
     vmds_cli_entry_commands,
     vmds_cli_help_commands,
@@ -163,9 +164,10 @@ vmds_cli_print_help(VmdsCli *self, const gchar *group)
 		    out, "Usage: vmds [OPTION…] %s SUBCOMMAND [ARGS…]\n\n", group);
 	else
 		g_string_append(out, "Usage: vmds [OPTION…] COMMAND SUBCOMMAND [ARGS…]\n\n");
-	g_string_append(out,
-			"Manage the VMs, data sets and entries of vmdsd over its REST API.\n\n"
-			"Commands:\n");
+	g_string_append(
+	    out,
+	    "Manage the VMs, snapshots, data sets and entries of vmdsd over its REST API.\n\n"
+	    "Commands:\n");
 	vmds_cli_append_commands(self, out, group);
 	g_string_append(out, "\nOptions:\n");
 	vmds_cli_append_entries(out, self->global_entries, G_MAXUINT);
