@@ -530,7 +530,7 @@ START_TEST(test_cli_clone)
 	ck_assert_msg(g_regex_match_simple("^vm-[0-9]+$", clone, 0, 0), "id %s", clone);
 	ck_assert_str_ne(clone, "vm-1");
 
-	/* the clone: its own name and CID, none of the source's snapshots */
+	/* the clone: its own id, name and CID; no socket owner or group of its own */
 	{
 		const gchar *const args[] = {"--json", "vm", "info", clone, NULL};
 		vm_json = cli_line(args);
