@@ -25,6 +25,16 @@
  * Ops: get (read one key), set (write one key, durable on vmds), oneshot
  * (connect, one get, close; FAST_CLOSE on vmds), append (write one value of
  * --value-size in --chunks requests: a plain set, then appends).
+ *
+ * By default each connection sends its next request as soon as the reply
+ * to the last one is in, until --requests are done. Two options change
+ * that, for measuring latency beside other work (bench/lifecycle):
+ * --duration stops starting requests after that many seconds, and
+ * --interval-us paces each connection to one request every N µs, on a
+ * fixed schedule; a request that falls due while the last reply is still
+ * awaited is sent at once and its latency counted from when it was due, not
+ * from when it was sent, so a server that stalls is charged for every
+ * request a guest would have sent meanwhile (no coordinated omission).
  */
 
 typedef enum {
@@ -63,6 +73,8 @@ typedef struct {
 	gint errors;
 	guint64 *latency_ns; /* one per request, by index */
 	guint64 round_trips;
+	guint64 interval_ns; /* 0: back to back, else one request per connection every N ns */
+	guint64 deadline_ns; /* 0: none, else start no request after this time */
 } VmdsLoad;
 
 typedef struct {
@@ -373,18 +385,49 @@ vmds_load_op(VmdsLoadConn *conn, guint index, gchar **error)
 	}
 }
 
+/* sleeps until @when, a CLOCK_MONOTONIC time in ns */
+static void
+vmds_load_sleep_until(guint64 when)
+{
+	struct timespec ts = {
+	    .tv_sec = (time_t)(when / 1000000000u),
+	    .tv_nsec = (long)(when % 1000000000u),
+	};
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
 static gpointer
 vmds_load_thread_cb(gpointer data)
 {
 	VmdsLoadConn *conn = data;
 	VmdsLoad *self = conn->load;
+	guint64 scheduled = vmds_load_now_ns();
 
 	for (;;) {
-		gint index = g_atomic_int_add(&self->next, 1);
+		gint index;
 		guint64 start;
+		if (self->deadline_ns > 0 && vmds_load_now_ns() >= self->deadline_ns)
+			break;
+		index = g_atomic_int_add(&self->next, 1);
 		if (index < 0 || (guint)index >= self->requests)
 			break;
 		start = vmds_load_now_ns();
+		if (self->interval_ns > 0) {
+			/*
+			 * early: wait, and count from the send (how late
+			 * this process woke is not the server's doing); late
+			 * (the last reply came after this request was due):
+			 * count from when it was due, the wait is the server's
+			 */
+			if (scheduled > start) {
+				vmds_load_sleep_until(scheduled);
+				start = vmds_load_now_ns();
+			} else {
+				start = scheduled;
+			}
+			scheduled += self->interval_ns;
+		}
 		if (!vmds_load_op(conn, (guint)index, &conn->error)) {
 			g_atomic_int_inc(&self->errors);
 			break;
@@ -442,6 +485,8 @@ main(int argc, char **argv)
 	g_autofree gchar *dataset = NULL;
 	g_autofree gchar *key_prefix = NULL;
 	gint connections = 8, requests = 10000, keys = 1000, value_size = 100, chunks = 17;
+	gint interval_us = 0;
+	gdouble duration = 0;
 	const GOptionEntry entries[] = {
 	    {"target", 0, 0, G_OPTION_ARG_STRING, &target, "vmds or redis", "TARGET"},
 	    {"socket", 0, 0, G_OPTION_ARG_FILENAME, &socket_path, "unix socket", "PATH"},
@@ -454,6 +499,21 @@ main(int argc, char **argv)
 	    {"dataset", 0, 0, G_OPTION_ARG_STRING, &dataset, "vmds data set (bench)", "NAME"},
 	    {"key-prefix", 0, 0, G_OPTION_ARG_STRING, &key_prefix, "key prefix (k)", "S"},
 	    {"json", 0, 0, G_OPTION_ARG_NONE, &self.json, "print one JSON object", NULL},
+	    {"duration",
+	     0,
+	     0,
+	     G_OPTION_ARG_DOUBLE,
+	     &duration,
+	     "start no request after SECONDS (0: none)",
+	     "SECONDS"},
+	    {"interval-us",
+	     0,
+	     0,
+	     G_OPTION_ARG_INT,
+	     &interval_us,
+	     "one request per connection every N us, latency from its scheduled time (0: "
+	     "back to back)",
+	     "N"},
 	    {NULL},
 	};
 	g_autoptr(GOptionContext) context = g_option_context_new("- drive vmdsd or redis-server");
@@ -461,6 +521,7 @@ main(int argc, char **argv)
 	g_autoptr(GPtrArray) threads = g_ptr_array_new();
 	g_autofree VmdsLoadConn *conns = NULL;
 	g_autofree guint64 *sorted = NULL;
+	g_autofree gchar *paced = NULL;
 	guint target_id = 0, op_id = 0, done = 0;
 	guint64 start, elapsed;
 	gdouble seconds, ops;
@@ -476,7 +537,7 @@ main(int argc, char **argv)
 		    !vmds_load_parse_enum(
 			op, vmds_load_op_names, G_N_ELEMENTS(vmds_load_op_names), &op_id) ||
 		    socket_path == NULL || connections < 1 || requests < 1 || keys < 1 ||
-		    value_size < 1 || chunks < 1) {
+		    value_size < 1 || chunks < 1 || interval_us < 0 || duration < 0) {
 			g_printerr("vmds-load: need --target vmds|redis, --socket PATH, "
 				   "--op get|set|oneshot|append and positive counts\n");
 			return 2;
@@ -494,6 +555,7 @@ main(int argc, char **argv)
 	self.keys = (guint)keys;
 	self.value_size = (guint)value_size;
 	self.chunks = (guint)chunks;
+	self.interval_ns = (guint64)interval_us * 1000u;
 	self.value = g_malloc((gsize)self.value_size + 1);
 	for (guint i = 0; i < self.value_size; i++)
 		self.value[i] = (gchar)('a' + i % 26);
@@ -517,6 +579,8 @@ main(int argc, char **argv)
 		}
 	}
 	start = vmds_load_now_ns();
+	if (duration > 0)
+		self.deadline_ns = start + (guint64)(duration * 1e9);
 	for (guint i = 0; i < self.connections; i++)
 		g_ptr_array_add(threads, g_thread_new("vmds-load", vmds_load_thread_cb, &conns[i]));
 	for (guint i = 0; i < threads->len; i++)
@@ -539,6 +603,10 @@ main(int argc, char **argv)
 			sorted[done++] = self.latency_ns[i];
 	}
 	qsort(sorted, done, sizeof(guint64), vmds_load_cmp_u64);
+	if (self.interval_ns > 0)
+		paced = g_strdup_printf(",\"interval_us\":%d", interval_us);
+	else
+		paced = g_strdup("");
 	seconds = (gdouble)elapsed / 1e9;
 	ops = done / seconds;
 
@@ -547,7 +615,7 @@ main(int argc, char **argv)
 			"\"value_size\":%u,\"chunks\":%u,\"done\":%u,\"errors\":%d,"
 			"\"round_trips\":%" G_GUINT64_FORMAT ",\"seconds\":%.6f,"
 			"\"ops_per_sec\":%.1f,\"mib_per_sec\":%.3f,\"p50_us\":%.1f,"
-			"\"p99_us\":%.1f,\"p999_us\":%.1f,\"max_us\":%.1f}\n",
+			"\"p99_us\":%.1f,\"p999_us\":%.1f,\"max_us\":%.1f%s}\n",
 			target,
 			op,
 			self.connections,
@@ -563,7 +631,8 @@ main(int argc, char **argv)
 			vmds_load_percentile_us(sorted, done, 0.50),
 			vmds_load_percentile_us(sorted, done, 0.99),
 			vmds_load_percentile_us(sorted, done, 0.999),
-			vmds_load_percentile_us(sorted, done, 1.0));
+			vmds_load_percentile_us(sorted, done, 1.0),
+			paced);
 	} else {
 		g_print("%s %s: %u ops in %.3f s, %.0f ops/s, %.2f MiB/s, p50 %.1f us, p99 %.1f "
 			"us, %d errors\n",

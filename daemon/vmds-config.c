@@ -22,6 +22,12 @@ static const VmdsConfigKey vmds_config_keys[] = {
     {"daemon", "state-dir", VMDS_CONFIG_STRING, G_STRUCT_OFFSET(VmdsConfig, state_dir)},
     {"daemon", "run-dir", VMDS_CONFIG_STRING, G_STRUCT_OFFSET(VmdsConfig, run_dir)},
     {"daemon", "plugin-dir", VMDS_CONFIG_STRING, G_STRUCT_OFFSET(VmdsConfig, plugin_dir)},
+    {"daemon",
+     "max-snapshots",
+     VMDS_CONFIG_UINT,
+     G_STRUCT_OFFSET(VmdsConfig, max_snapshots),
+     0,
+     1024},
     {"backchannel", "socket-mode", VMDS_CONFIG_MODE, G_STRUCT_OFFSET(VmdsConfig, socket_mode)},
     {"backchannel", "group", VMDS_CONFIG_STRING, G_STRUCT_OFFSET(VmdsConfig, group)},
     {"backchannel",
@@ -133,6 +139,7 @@ vmds_config_new(void)
 	self->username = g_strdup(VMDS_CONFIG_DEFAULT_USERNAME);
 	self->session_timeout = VMDS_CONFIG_DEFAULT_SESSION_TIMEOUT;
 	self->max_sessions = VMDS_CONFIG_DEFAULT_MAX_SESSIONS;
+	self->max_snapshots = VMDS_CONFIG_DEFAULT_MAX_SNAPSHOTS;
 	self->admin_gid = (gid_t)-1;
 	self->http_max_connections = VMDS_CONFIG_DEFAULT_HTTP_MAX_CONNECTIONS;
 	self->http_max_connections_client = VMDS_CONFIG_DEFAULT_HTTP_MAX_CONNECTIONS_CLIENT;

@@ -18,6 +18,7 @@ G_BEGIN_DECLS
 #define VMDS_CONFIG_DEFAULT_USERNAME			"admin"
 #define VMDS_CONFIG_DEFAULT_SESSION_TIMEOUT		1800
 #define VMDS_CONFIG_DEFAULT_MAX_SESSIONS		4096
+#define VMDS_CONFIG_DEFAULT_MAX_SNAPSHOTS		32
 #define VMDS_CONFIG_DEFAULT_HTTP_MAX_CONNECTIONS	256
 #define VMDS_CONFIG_DEFAULT_HTTP_MAX_CONNECTIONS_CLIENT 32
 #define VMDS_CONFIG_DEFAULT_HTTP_REQUEST_TIMEOUT	10
@@ -38,6 +39,7 @@ typedef struct {
 	gchar *state_dir;
 	gchar *run_dir;
 	gchar *plugin_dir;
+	guint max_snapshots; /* per VM */
 	/* [backchannel] */
 	guint socket_mode;
 	gchar *group;

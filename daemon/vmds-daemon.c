@@ -22,6 +22,7 @@
 #include "vmds-plugin-loader.h"
 #include "vmds-safe-path.h"
 #include "vmds-sessions.h"
+#include "vmds-snapshots.h"
 #include "vmds-vm-plugin.h"
 
 /*
@@ -76,9 +77,46 @@ vmds_daemon_get_backchannel(VmdsContext *context, VmdsVm *vm)
 }
 
 /*
- * Creates a VM with its store and starts serving its backchannel. When
- * that fails, nothing of the VM is left but its id, which is never reused.
+ * Creates a VM with its store (a copy of @source's, for a clone) and starts
+ * serving its backchannel. When that fails, nothing of the VM is left but
+ * its id, which is never reused.
  */
+static VmdsVm *
+vmds_daemon_add_vm(VmdsDaemon *self,
+		   VmdsVm *source,
+		   const gchar *name,
+		   guint32 cid,
+		   const gchar *socket_owner,
+		   const gchar *socket_group,
+		   GError **error)
+{
+	VmdsVm *vm = vmds_inventory_create(
+	    self->inventory, name, cid, socket_owner, socket_group, source, error);
+	g_autofree gchar *path = NULL;
+	g_autoptr(GError) error_local = NULL;
+
+	if (vm == NULL)
+		return NULL;
+	path = vmds_context_get_backchannel(VMDS_CONTEXT(self), vm);
+	if (!vmds_backchannel_add_vm(self->backchannel, vm, path, error)) {
+		g_autofree gchar *id = g_strdup(vm->id);
+		if (!vmds_inventory_remove(self->inventory, id, &error_local))
+			g_warning("cannot undo creating %s: %s", id, error_local->message);
+		vmds_error_convert(error);
+		return NULL;
+	}
+	if (source != NULL)
+		g_message("cloned VM %s as %s (%s), backchannel %s",
+			  source->id,
+			  vm->id,
+			  vm->name,
+			  path);
+	else
+		g_message("created VM %s (%s), backchannel %s", vm->id, vm->name, path);
+	vmds_context_vm_added(VMDS_CONTEXT(self), vm);
+	return vm;
+}
+
 static VmdsVm *
 vmds_daemon_create_vm(VmdsContext *context,
 		      const gchar *name,
@@ -87,25 +125,96 @@ vmds_daemon_create_vm(VmdsContext *context,
 		      const gchar *socket_group,
 		      GError **error)
 {
-	VmdsDaemon *self = VMDS_DAEMON(context);
-	VmdsVm *vm =
-	    vmds_inventory_create(self->inventory, name, cid, socket_owner, socket_group, error);
-	g_autofree gchar *path = NULL;
-	g_autoptr(GError) error_local = NULL;
+	return vmds_daemon_add_vm(
+	    VMDS_DAEMON(context), NULL, name, cid, socket_owner, socket_group, error);
+}
 
-	if (vm == NULL)
-		return NULL;
-	path = vmds_context_get_backchannel(context, vm);
-	if (!vmds_backchannel_add_vm(self->backchannel, vm, path, error)) {
-		g_autofree gchar *id = g_strdup(vm->id);
-		if (!vmds_inventory_remove(self->inventory, id, &error_local))
-			g_warning("cannot undo creating %s: %s", id, error_local->message);
-		vmds_error_convert(error);
+static VmdsVm *
+vmds_daemon_clone_vm(VmdsContext *context,
+		     VmdsVm *source,
+		     const gchar *name,
+		     guint32 cid,
+		     const gchar *socket_owner,
+		     const gchar *socket_group,
+		     GError **error)
+{
+	if (source->store == NULL) {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_NOT_ALLOWED_IN_CURRENT_STATE,
+			    "VM %s is not served here: clone it on the daemon that serves it",
+			    source->id);
 		return NULL;
 	}
-	g_message("created VM %s (%s), backchannel %s", vm->id, vm->name, path);
-	vmds_context_vm_added(context, vm);
-	return vm;
+	return vmds_daemon_add_vm(
+	    VMDS_DAEMON(context), source, name, cid, socket_owner, socket_group, error);
+}
+
+static VmdsSnapshot *
+vmds_daemon_get_snapshot(VmdsContext *context, VmdsVm *vm, const gchar *id, GError **error)
+{
+	return vmds_inventory_get_snapshot(VMDS_DAEMON(context)->inventory, vm, id, error);
+}
+
+/* a lifecycle operation needs the VM's store open here */
+static gboolean
+vmds_daemon_check_served(VmdsVm *vm, GError **error)
+{
+	if (vm->store != NULL)
+		return TRUE;
+	g_set_error(error,
+		    VMDS_ERROR,
+		    VMDS_ERROR_NOT_ALLOWED_IN_CURRENT_STATE,
+		    "VM %s is not served here (%s)",
+		    vm->id,
+		    vm->unavailable != NULL ? vm->unavailable : "no store");
+	return FALSE;
+}
+
+static VmdsSnapshot *
+vmds_daemon_create_snapshot(VmdsContext *context,
+			    VmdsVm *vm,
+			    const gchar *name,
+			    const gchar *description,
+			    GError **error)
+{
+	VmdsDaemon *self = VMDS_DAEMON(context);
+	VmdsSnapshot *snapshot;
+
+	if (!vmds_daemon_check_served(vm, error))
+		return NULL;
+	snapshot = vmds_inventory_snapshot(
+	    self->inventory, vm, name, description, self->config->max_snapshots, error);
+	if (snapshot != NULL)
+		g_message("%s: took %s (%" G_GUINT64_FORMAT " bytes)",
+			  vm->id,
+			  snapshot->id,
+			  snapshot->size);
+	return snapshot;
+}
+
+static gboolean
+vmds_daemon_remove_snapshot(VmdsContext *context, VmdsVm *vm, const gchar *id, GError **error)
+{
+	VmdsDaemon *self = VMDS_DAEMON(context);
+
+	if (vmds_inventory_get_snapshot(self->inventory, vm, id, error) == NULL ||
+	    !vmds_snapshots_remove(vm, id, error))
+		return FALSE;
+	g_message("%s: deleted %s", vm->id, id);
+	return TRUE;
+}
+
+static gboolean
+vmds_daemon_revert_snapshot(VmdsContext *context, VmdsVm *vm, const gchar *id, GError **error)
+{
+	VmdsDaemon *self = VMDS_DAEMON(context);
+
+	if (!vmds_daemon_check_served(vm, error) ||
+	    !vmds_inventory_revert(self->inventory, vm, id, error))
+		return FALSE;
+	g_message("%s: reverted to %s", vm->id, id);
+	return TRUE;
 }
 
 /* stops serving the VM and removes it, its store and its socket */
@@ -500,7 +609,7 @@ vmds_daemon_setup(VmdsDaemon *self, GError **error)
 	if (self->inventory == NULL)
 		return FALSE;
 	if (fresh &&
-	    vmds_inventory_create(self->inventory, VMDS_DEFAULT_VM, 0, NULL, NULL, error) == NULL)
+	    vmds_inventory_create(self->inventory, VMDS_DEFAULT_VM, 0, NULL, NULL, NULL, error) == NULL)
 		return FALSE;
 	vms = vmds_inventory_list(self->inventory);
 	for (guint i = 0; i < vms->len; i++) {
@@ -685,4 +794,9 @@ vmds_daemon_class_init(VmdsDaemonClass *klass)
 	context_class->create_vm = vmds_daemon_create_vm;
 	context_class->remove_vm = vmds_daemon_remove_vm;
 	context_class->get_backchannel = vmds_daemon_get_backchannel;
+	context_class->clone_vm = vmds_daemon_clone_vm;
+	context_class->get_snapshot = vmds_daemon_get_snapshot;
+	context_class->create_snapshot = vmds_daemon_create_snapshot;
+	context_class->remove_snapshot = vmds_daemon_remove_snapshot;
+	context_class->revert_snapshot = vmds_daemon_revert_snapshot;
 }

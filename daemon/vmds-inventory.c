@@ -12,7 +12,9 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include "vmds-durable.h"
 #include "vmds-inventory.h"
+#include "vmds-snapshots.h"
 
 /*
  * The VMs this daemon serves. Each lives in its own directory
@@ -24,13 +26,20 @@
 
 #define VMDS_VM_INI  "vm.ini"
 #define VMDS_NEXT_ID "next-id"
+#define VMDS_NEXT_SNAPSHOT "next-snapshot-id"
+/* `.new-vm-N`: a VM being made, renamed to `vm-N` once whole;
+ * `.removed-vm-N`: a VM being removed */
+#define VMDS_STAGING_PREFIX ".new-"
+#define VMDS_REMOVED_PREFIX ".removed-"
 
 struct _VmdsInventory {
 	GPtrArray *schemas; /* (element-type VmdsStoreSchema): of every store */
 	gchar *vms_dir;
 	gchar *next_id_path;
+	gchar *next_snapshot_path;
 	GHashTable *vms; /* id → VmdsVm */
 	guint next_id;
+	guint next_snapshot;
 };
 
 /* `vm-N` → N, or 0 when @id is not of that form */
@@ -103,6 +112,55 @@ vmds_inventory_get_string(GKeyFile *kf, const gchar *key, gchar **value, GError 
 	return TRUE;
 }
 
+/* @path and everything under it; links are removed, never followed */
+static gboolean
+vmds_inventory_rm_tree(const gchar *path, GError **error)
+{
+	g_autoptr(GDir) dir = g_dir_open(path, 0, error);
+	const gchar *name;
+
+	if (dir == NULL)
+		return FALSE;
+	while ((name = g_dir_read_name(dir)) != NULL) {
+		g_autofree gchar *file = g_build_filename(path, name, NULL);
+		GStatBuf st;
+		if (g_lstat(file, &st) == 0 && S_ISDIR(st.st_mode)) {
+			if (!vmds_inventory_rm_tree(file, error))
+				return FALSE;
+		} else if (g_unlink(file) < 0) {
+			g_set_error(error,
+				    VMDS_ERROR,
+				    VMDS_ERROR_STORAGE,
+				    "cannot remove %s: %s",
+				    file,
+				    g_strerror(errno));
+			return FALSE;
+		}
+	}
+	if (g_rmdir(path) < 0) {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_STORAGE,
+			    "cannot remove %s: %s",
+			    path,
+			    g_strerror(errno));
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* what a crash left of a VM being made or removed */
+static void
+vmds_inventory_rm_leftover(const gchar *path)
+{
+	g_autoptr(GError) error_local = NULL;
+
+	if (!vmds_inventory_rm_tree(path, &error_local))
+		g_warning("cannot remove %s, left by an interrupted creation or removal: %s",
+			  path,
+			  error_local->message);
+}
+
 static VmdsVm *
 vmds_inventory_open_vm(VmdsInventory *self, const gchar *id, GError **error)
 {
@@ -110,7 +168,9 @@ vmds_inventory_open_vm(VmdsInventory *self, const gchar *id, GError **error)
 	g_autoptr(GKeyFile) kf = g_key_file_new();
 	g_autofree gchar *ini = NULL;
 	g_autofree gchar *store_path = NULL;
+	g_autofree gchar *part = NULL;
 	g_autoptr(GError) error_local = NULL;
+	guint max_snapshot = 0;
 	guint64 cid = 0;
 
 	vm->dir = g_build_filename(self->vms_dir, id, NULL);
@@ -141,7 +201,14 @@ vmds_inventory_open_vm(VmdsInventory *self, const gchar *id, GError **error)
 		g_prefix_error(error, "%s: ", ini);
 		return NULL;
 	}
+	if (!vmds_snapshots_load(vm, &max_snapshot, error))
+		return NULL;
+	self->next_snapshot = MAX(self->next_snapshot, max_snapshot + 1);
 	store_path = vmds_inventory_store_path(vm->dir, id);
+	/* a copy a revert did not get to rename */
+	part = g_strconcat(store_path, ".part", NULL);
+	if (g_unlink(part) == 0)
+		g_message("%s: removed %s, left by an interrupted revert", id, part);
 	vm->store = vmds_store_open(store_path, self->schemas, &error_local);
 	if (vm->store == NULL) {
 		/* another host serves it (shared storage): listed, but not served */
@@ -156,15 +223,16 @@ vmds_inventory_open_vm(VmdsInventory *self, const gchar *id, GError **error)
 	return g_steal_pointer(&vm);
 }
 
-/* the next id as saved; an inventory that never saved one keeps 1 */
+/* a counter of ids (`vm-N`, `snapshot-N`) as saved; one never saved keeps
+ * its value */
 static gboolean
-vmds_inventory_load_next_id(VmdsInventory *self, GError **error)
+vmds_inventory_load_counter(const gchar *path, const gchar *prefix, guint *next, GError **error)
 {
 	g_autofree gchar *data = NULL;
 	g_autoptr(GError) error_local = NULL;
 	guint64 n = 0;
 
-	if (!g_file_get_contents(self->next_id_path, &data, NULL, &error_local)) {
+	if (!g_file_get_contents(path, &data, NULL, &error_local)) {
 		if (g_error_matches(error_local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
 			return TRUE;
 		g_propagate_error(error, g_steal_pointer(&error_local));
@@ -175,23 +243,24 @@ vmds_inventory_load_next_id(VmdsInventory *self, GError **error)
 		g_set_error(error,
 			    VMDS_ERROR,
 			    VMDS_ERROR_STORAGE,
-			    "%s does not hold a VM number from 1 to 4294967294: write the number "
-			    "of the next VM into it, one more than the highest vm-N ever created",
-			    self->next_id_path);
+			    "%s does not hold a number from 1 to 4294967294: write the number "
+			    "of the next %s into it, one more than the highest %s-N ever created",
+			    path,
+			    prefix,
+			    prefix);
 		return FALSE;
 	}
-	self->next_id = (guint)n;
+	*next = (guint)n;
 	return TRUE;
 }
 
-/* @next_id, durably: the file, and its name in the directory */
+/* @next to the counter @path, durably: the file, and its name in the directory */
 static gboolean
-vmds_inventory_save_next_id(VmdsInventory *self, guint next_id, GError **error)
+vmds_inventory_save_counter(VmdsInventory *self, const gchar *path, guint next, GError **error)
 {
-	g_autofree gchar *data = g_strdup_printf("%u\n", next_id);
-	gint fd;
+	g_autofree gchar *data = g_strdup_printf("%u\n", next);
 
-	if (!g_file_set_contents_full(self->next_id_path,
+	if (!g_file_set_contents_full(path,
 				      data,
 				      -1,
 				      G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
@@ -200,21 +269,7 @@ vmds_inventory_save_next_id(VmdsInventory *self, guint next_id, GError **error)
 		vmds_error_convert(error);
 		return FALSE;
 	}
-	fd = open(self->vms_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || fsync(fd) < 0) {
-		gint errsv = errno;
-		if (fd >= 0)
-			close(fd);
-		g_set_error(error,
-			    VMDS_ERROR,
-			    VMDS_ERROR_STORAGE,
-			    "cannot sync %s: %s",
-			    self->vms_dir,
-			    g_strerror(errsv));
-		return FALSE;
-	}
-	close(fd);
-	return TRUE;
+	return vmds_durable_sync(self->vms_dir, error);
 }
 
 /**
@@ -242,9 +297,11 @@ vmds_inventory_load(const gchar *state_dir, GPtrArray *schemas, gboolean *fresh,
 	self->schemas = g_ptr_array_ref(schemas);
 	self->vms_dir = g_build_filename(state_dir, "vms", NULL);
 	self->next_id_path = g_build_filename(self->vms_dir, VMDS_NEXT_ID, NULL);
+	self->next_snapshot_path = g_build_filename(self->vms_dir, VMDS_NEXT_SNAPSHOT, NULL);
 	self->vms =
 	    g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)vmds_vm_unref);
 	self->next_id = 1;
+	self->next_snapshot = 1;
 	*fresh = !g_file_test(self->vms_dir, G_FILE_TEST_IS_DIR);
 	if (g_mkdir_with_parents(self->vms_dir, 0700) < 0) {
 		g_set_error(error,
@@ -255,7 +312,9 @@ vmds_inventory_load(const gchar *state_dir, GPtrArray *schemas, gboolean *fresh,
 			    g_strerror(errno));
 		return NULL;
 	}
-	if (!vmds_inventory_load_next_id(self, error))
+	if (!vmds_inventory_load_counter(self->next_id_path, "vm", &self->next_id, error) ||
+	    !vmds_inventory_load_counter(
+		self->next_snapshot_path, "snapshot", &self->next_snapshot, error))
 		return NULL;
 	dir = g_dir_open(self->vms_dir, 0, error);
 	if (dir == NULL) {
@@ -267,6 +326,12 @@ vmds_inventory_load(const gchar *state_dir, GPtrArray *schemas, gboolean *fresh,
 		guint n = vmds_inventory_id_number(name);
 		g_autoptr(GError) error_local = NULL;
 		VmdsVm *vm;
+		if (g_str_has_prefix(name, VMDS_STAGING_PREFIX) ||
+		    g_str_has_prefix(name, VMDS_REMOVED_PREFIX)) {
+			g_autofree gchar *path = g_build_filename(self->vms_dir, name, NULL);
+			vmds_inventory_rm_leftover(path);
+			continue;
+		}
 		if (n == 0)
 			continue;
 		self->next_id = MAX(self->next_id, n + 1);
@@ -287,6 +352,7 @@ vmds_inventory_free(VmdsInventory *self)
 		return;
 	g_free(self->vms_dir);
 	g_free(self->next_id_path);
+	g_free(self->next_snapshot_path);
 	g_clear_pointer(&self->vms, g_hash_table_unref);
 	g_clear_pointer(&self->schemas, g_ptr_array_unref);
 	g_free(self);
@@ -358,38 +424,6 @@ vmds_inventory_lookup_cid(VmdsInventory *self, guint32 cid)
 	return NULL;
 }
 
-static gboolean
-vmds_inventory_rm_dir(const gchar *path, GError **error)
-{
-	g_autoptr(GDir) dir = g_dir_open(path, 0, error);
-	const gchar *name;
-
-	if (dir == NULL)
-		return FALSE;
-	while ((name = g_dir_read_name(dir)) != NULL) {
-		g_autofree gchar *file = g_build_filename(path, name, NULL);
-		if (g_unlink(file) < 0) {
-			g_set_error(error,
-				    VMDS_ERROR,
-				    VMDS_ERROR_STORAGE,
-				    "cannot remove %s: %s",
-				    file,
-				    g_strerror(errno));
-			return FALSE;
-		}
-	}
-	if (g_rmdir(path) < 0) {
-		g_set_error(error,
-			    VMDS_ERROR,
-			    VMDS_ERROR_STORAGE,
-			    "cannot remove %s: %s",
-			    path,
-			    g_strerror(errno));
-		return FALSE;
-	}
-	return TRUE;
-}
-
 /* a new VM's vm.ini in @dir, durably */
 static gboolean
 vmds_inventory_write_ini(const gchar *dir,
@@ -423,28 +457,118 @@ vmds_inventory_write_ini(const gchar *dir,
 	return TRUE;
 }
 
-/* a VM whose creation failed leaves nothing behind; its id stays used */
-static void
-vmds_inventory_undo_create(const gchar *dir)
+/* @vm's store, opened again after it was closed; a VM whose store does not
+ * open is listed but not served, and says why */
+static gboolean
+vmds_inventory_reopen(VmdsInventory *self, VmdsVm *vm, GError **error)
 {
+	g_autofree gchar *store_path = vmds_inventory_store_path(vm->dir, vm->id);
 	g_autoptr(GError) error_local = NULL;
 
-	if (!vmds_inventory_rm_dir(dir, &error_local))
-		g_warning(
-		    "cannot remove %s after a failed creation: %s", dir, error_local->message);
+	g_clear_object(&vm->store);
+	vm->store = vmds_store_open(store_path, self->schemas, &error_local);
+	if (vm->store == NULL) {
+		g_warning("not serving VM %s: %s", vm->id, error_local->message);
+		g_free(vm->unavailable);
+		vm->unavailable = g_strdup(error_local->message);
+		g_propagate_error(error, g_steal_pointer(&error_local));
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* the VM named @name */
+static VmdsVm *
+vmds_inventory_lookup_name(VmdsInventory *self, const gchar *name)
+{
+	GHashTableIter iter;
+	VmdsVm *vm;
+
+	g_hash_table_iter_init(&iter, self->vms);
+	while (g_hash_table_iter_next(&iter, NULL, (gpointer *)&vm)) {
+		if (g_strcmp0(vm->name, name) == 0)
+			return vm;
+	}
+	return NULL;
+}
+
+/* what a VM's name and cid must be: @cid 0 for none */
+static gboolean
+vmds_inventory_check_new(VmdsInventory *self, const gchar *name, guint32 cid, GError **error)
+{
+	if (name[0] == '\0' || strlen(name) > VMDS_VM_MAX_NAME ||
+	    !g_utf8_validate(name, -1, NULL)) {
+		g_set_error_literal(error,
+				    VMDS_ERROR,
+				    VMDS_ERROR_INVALID_ARGUMENT,
+				    "a VM name must be 1 to 255 bytes of UTF-8");
+		return FALSE;
+	}
+	if (vmds_inventory_lookup_name(self, name) != NULL) {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_ALREADY_EXISTS,
+			    "a VM named '%s' exists already (%s): choose another name",
+			    name,
+			    vmds_inventory_lookup_name(self, name)->id);
+		return FALSE;
+	}
+	if (cid != 0 && cid < 3) {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_INVALID_ARGUMENT,
+			    "cid %u is reserved: a guest's cid is 3 or more",
+			    cid);
+		return FALSE;
+	}
+	if (vmds_inventory_lookup_cid(self, cid) != NULL) {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_ALREADY_EXISTS,
+			    "cid %u already belongs to VM %s",
+			    cid,
+			    vmds_inventory_lookup_cid(self, cid)->id);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* the directory of VM @id, made whole in @stage: its vm.ini and, for a
+ * clone, the copy of @source's store */
+static gboolean
+vmds_inventory_fill(const gchar *stage,
+		    const gchar *id,
+		    const gchar *name,
+		    guint32 cid,
+		    const gchar *socket_owner,
+		    const gchar *socket_group,
+		    VmdsVm *source,
+		    GError **error)
+{
+	if (!vmds_inventory_write_ini(stage, name, cid, socket_owner, socket_group, error))
+		return FALSE;
+	if (source != NULL) {
+		g_autofree gchar *store_path = vmds_inventory_store_path(stage, id);
+		if (!vmds_store_copy(source->store, store_path, error))
+			return FALSE;
+	}
+	return vmds_durable_sync(stage, error);
 }
 
 /**
  * vmds_inventory_create:
  * @self: a #VmdsInventory
- * @name: the VM's name: 1 to 255 bytes of UTF-8
+ * @name: the VM's name: 1 to 255 bytes of UTF-8, no other VM's
  * @cid: its vsock context id (3 or more), or 0 for none
  * @socket_owner: (nullable): the user its socket is to belong to
  * @socket_group: (nullable): the group its socket is to belong to
+ * @source: (nullable): a served VM to clone: the new VM's store is a copy
+ *   of its store, less what the copy rules leave out
  * @error: a #GError or %NULL
  *
  * Creates the VM's directory, vm.ini and store, durably, under an id never
- * used before. A failure after the directory was made removes it again.
+ * used before. The directory is made as `.new-<id>` and renamed once whole,
+ * so a crash leaves the VM whole or absent; a failure removes it again.
  *
  * Returns: (transfer none): the new VM
  */
@@ -454,43 +578,22 @@ vmds_inventory_create(VmdsInventory *self,
 		      guint32 cid,
 		      const gchar *socket_owner,
 		      const gchar *socket_group,
+		      VmdsVm *source,
 		      GError **error)
 {
 	g_autofree gchar *id = NULL;
 	g_autofree gchar *dir = NULL;
+	g_autofree gchar *stage = NULL;
 	uid_t uid;
 	gid_t gid;
 	VmdsVm *vm;
 
 	g_return_val_if_fail(self != NULL, NULL);
 	g_return_val_if_fail(name != NULL, NULL);
+	g_return_val_if_fail(source == NULL || source->store != NULL, NULL);
 
-	if (name[0] == '\0' || strlen(name) > VMDS_VM_MAX_NAME ||
-	    !g_utf8_validate(name, -1, NULL)) {
-		g_set_error_literal(error,
-				    VMDS_ERROR,
-				    VMDS_ERROR_INVALID_ARGUMENT,
-				    "a VM name must be 1 to 255 bytes of UTF-8");
-		return NULL;
-	}
-	if (cid != 0 && cid < 3) {
-		g_set_error(error,
-			    VMDS_ERROR,
-			    VMDS_ERROR_INVALID_ARGUMENT,
-			    "cid %u is reserved: a guest's cid is 3 or more",
-			    cid);
-		return NULL;
-	}
-	if (vmds_inventory_lookup_cid(self, cid) != NULL) {
-		g_set_error(error,
-			    VMDS_ERROR,
-			    VMDS_ERROR_ALREADY_EXISTS,
-			    "cid %u already belongs to VM %s",
-			    cid,
-			    vmds_inventory_lookup_cid(self, cid)->id);
-		return NULL;
-	}
-	if (!vmds_inventory_resolve_owner(socket_owner, socket_group, &uid, &gid, error))
+	if (!vmds_inventory_check_new(self, name, cid, error) ||
+	    !vmds_inventory_resolve_owner(socket_owner, socket_group, &uid, &gid, error))
 		return NULL;
 	if (self->next_id >= G_MAXUINT32 - 1) {
 		g_set_error_literal(
@@ -498,25 +601,30 @@ vmds_inventory_create(VmdsInventory *self,
 		return NULL;
 	}
 	/* burnt from here on, even if what follows fails */
-	if (!vmds_inventory_save_next_id(self, self->next_id + 1, error))
+	if (!vmds_inventory_save_counter(self, self->next_id_path, self->next_id + 1, error))
 		return NULL;
 	id = g_strdup_printf("vm-%u", self->next_id);
 	self->next_id++;
 	dir = g_build_filename(self->vms_dir, id, NULL);
-	if (g_mkdir(dir, 0700) < 0) {
+	stage = g_strdup_printf("%s/" VMDS_STAGING_PREFIX "%s", self->vms_dir, id);
+	if (g_mkdir(stage, 0700) < 0) {
 		g_set_error(error,
 			    VMDS_ERROR,
 			    VMDS_ERROR_STORAGE,
 			    "cannot create %s: %s",
-			    dir,
+			    stage,
 			    g_strerror(errno));
 		return NULL;
 	}
-	vm = vmds_inventory_write_ini(dir, name, cid, socket_owner, socket_group, error)
-		 ? vmds_inventory_open_vm(self, id, error)
-		 : NULL;
+	if (!vmds_inventory_fill(
+		stage, id, name, cid, socket_owner, socket_group, source, error) ||
+	    !vmds_durable_rename(stage, dir, error)) {
+		vmds_inventory_rm_leftover(stage);
+		return NULL;
+	}
+	vm = vmds_inventory_open_vm(self, id, error);
 	if (vm == NULL) {
-		vmds_inventory_undo_create(dir);
+		vmds_inventory_rm_leftover(dir);
 		return NULL;
 	}
 	g_hash_table_insert(self->vms, vm->id, vm);
@@ -529,7 +637,8 @@ vmds_inventory_create(VmdsInventory *self,
  * @id: a VM id
  * @error: a #GError or %NULL
  *
- * Closes the VM's store and removes its directory.
+ * Closes the VM's store and removes its directory, snapshots included: it
+ * is renamed `.removed-<id>` first, so a crash leaves the VM whole or gone.
  *
  * Returns: %FALSE with %VMDS_ERROR_NOT_FOUND for an unknown VM
  */
@@ -537,19 +646,190 @@ gboolean
 vmds_inventory_remove(VmdsInventory *self, const gchar *id, GError **error)
 {
 	VmdsVm *vm = vmds_inventory_lookup(self, id);
-	g_autofree gchar *dir = NULL;
+	g_autofree gchar *removed = NULL;
 
 	if (vm == NULL) {
 		g_set_error(error, VMDS_ERROR, VMDS_ERROR_NOT_FOUND, "no VM '%s'", id);
 		return FALSE;
 	}
-	dir = g_strdup(vm->dir);
+	removed = g_strdup_printf("%s/" VMDS_REMOVED_PREFIX "%s", self->vms_dir, vm->id);
 	if (vm->store != NULL)
 		vmds_store_close(vm->store);
-	g_hash_table_remove(self->vms, id);
-	if (!vmds_inventory_rm_dir(dir, error)) {
-		vmds_error_convert(error);
+	if (!vmds_durable_rename(vm->dir, removed, error)) {
+		g_autoptr(GError) error_local = NULL;
+		if (vm->store != NULL && !vmds_inventory_reopen(self, vm, &error_local))
+			g_warning("%s: %s", vm->id, error_local->message);
 		return FALSE;
 	}
+	g_hash_table_remove(self->vms, id);
+	vmds_inventory_rm_leftover(removed);
 	return TRUE;
+}
+
+/**
+ * vmds_inventory_snapshot_owner:
+ * @self: a #VmdsInventory
+ * @id: a snapshot id, from a peer: any text
+ *
+ * Returns: (transfer none) (nullable): the VM that has snapshot @id
+ */
+VmdsVm *
+vmds_inventory_snapshot_owner(VmdsInventory *self, const gchar *id)
+{
+	GHashTableIter iter;
+	VmdsVm *vm;
+
+	g_hash_table_iter_init(&iter, self->vms);
+	while (g_hash_table_iter_next(&iter, NULL, (gpointer *)&vm)) {
+		if (vmds_snapshots_lookup(vm, id) != NULL)
+			return vm;
+	}
+	return NULL;
+}
+
+/**
+ * vmds_inventory_get_snapshot:
+ * @self: a #VmdsInventory
+ * @vm: a VM
+ * @id: a snapshot id, from a peer: any text
+ * @error: a #GError or %NULL
+ *
+ * Returns: (transfer none): @vm's snapshot @id; %NULL with
+ *   %VMDS_ERROR_NOT_FOUND when no VM has it, %VMDS_ERROR_INVALID_ARGUMENT
+ *   when another VM does
+ */
+VmdsSnapshot *
+vmds_inventory_get_snapshot(VmdsInventory *self, VmdsVm *vm, const gchar *id, GError **error)
+{
+	VmdsSnapshot *snapshot = vmds_snapshots_lookup(vm, id);
+	VmdsVm *owner;
+
+	if (snapshot != NULL)
+		return snapshot;
+	owner = vmds_inventory_snapshot_owner(self, id);
+	if (owner != NULL) {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_INVALID_ARGUMENT,
+			    "%s is a snapshot of VM %s, not of %s",
+			    id,
+			    owner->id,
+			    vm->id);
+		return NULL;
+	}
+	g_set_error(error, VMDS_ERROR, VMDS_ERROR_NOT_FOUND, "VM %s has no snapshot '%s'", vm->id, id);
+	return NULL;
+}
+
+/**
+ * vmds_inventory_snapshot:
+ * @self: a #VmdsInventory
+ * @vm: a served VM, between transactions
+ * @name: the snapshot's name: 1 to 255 bytes of UTF-8
+ * @description: its description: at most 1,024 bytes of UTF-8
+ * @max: how many snapshots the VM may have
+ * @error: a #GError or %NULL
+ *
+ * Returns: (transfer none): the new snapshot
+ */
+VmdsSnapshot *
+vmds_inventory_snapshot(VmdsInventory *self,
+			VmdsVm *vm,
+			const gchar *name,
+			const gchar *description,
+			guint max,
+			GError **error)
+{
+	g_return_val_if_fail(vm->store != NULL, NULL);
+
+	if (name[0] == '\0' || strlen(name) > VMDS_VM_MAX_NAME ||
+	    !g_utf8_validate(name, -1, NULL)) {
+		g_set_error_literal(error,
+				    VMDS_ERROR,
+				    VMDS_ERROR_INVALID_ARGUMENT,
+				    "a snapshot name must be 1 to 255 bytes of UTF-8");
+		return NULL;
+	}
+	if (strlen(description) > VMDS_SNAPSHOT_MAX_DESCRIPTION ||
+	    !g_utf8_validate(description, -1, NULL)) {
+		g_set_error_literal(error,
+				    VMDS_ERROR,
+				    VMDS_ERROR_INVALID_ARGUMENT,
+				    "a snapshot description must be at most 1024 bytes of UTF-8");
+		return NULL;
+	}
+	if (vm->snapshots->len >= max) {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_QUOTA_EXCEEDED,
+			    "VM %s has %u snapshots, as many as [daemon] max-snapshots allows: "
+			    "delete one first",
+			    vm->id,
+			    vm->snapshots->len);
+		return NULL;
+	}
+	if (self->next_snapshot >= G_MAXUINT32 - 1) {
+		g_set_error_literal(
+		    error, VMDS_ERROR, VMDS_ERROR_QUOTA_EXCEEDED, "no snapshot ids are left");
+		return NULL;
+	}
+	if (!vmds_inventory_save_counter(
+		self, self->next_snapshot_path, self->next_snapshot + 1, error))
+		return NULL;
+	return vmds_snapshots_create(vm, self->next_snapshot++, name, description, error);
+}
+
+/**
+ * vmds_inventory_revert:
+ * @self: a #VmdsInventory
+ * @vm: a served VM, between transactions
+ * @id: one of its snapshots
+ * @error: a #GError or %NULL
+ *
+ * Replaces the VM's store with a copy of the snapshot's, as a whole: what
+ * the snapshot left out (data sets flagged omit_from_snapshot_and_clone)
+ * is gone too. The store is closed (#VmdsStore::closed: whoever kept
+ * something of it lets go) and a new one opened in @vm->store; the copy is
+ * on disk before it is renamed over the live file, so a crash leaves the
+ * data before or after the revert.
+ *
+ * Returns: %FALSE when nothing changed, or, with @vm->unavailable set,
+ *   when the reverted store did not open
+ */
+gboolean
+vmds_inventory_revert(VmdsInventory *self, VmdsVm *vm, const gchar *id, GError **error)
+{
+	VmdsSnapshot *snapshot = vmds_inventory_get_snapshot(self, vm, id, error);
+	g_autofree gchar *store_path = vmds_inventory_store_path(vm->dir, vm->id);
+	g_autofree gchar *part = g_strconcat(store_path, ".part", NULL);
+	g_autofree gchar *wal = g_strconcat(store_path, "-wal", NULL);
+
+	g_return_val_if_fail(vm->store != NULL, FALSE);
+
+	if (snapshot == NULL)
+		return FALSE;
+	g_unlink(part);
+	if (!vmds_snapshots_restore(vm, snapshot, part, error))
+		return FALSE;
+	/* a clean close folds the write-ahead log into the file and removes
+	 * it; one left would be replayed onto the snapshot's copy */
+	vmds_store_close(vm->store);
+	if (g_file_test(wal, G_FILE_TEST_EXISTS)) {
+		g_unlink(part);
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_STORAGE,
+			    "cannot revert VM %s: its store did not close cleanly",
+			    vm->id);
+		vmds_inventory_reopen(self, vm, NULL);
+		return FALSE;
+	}
+	if (!vmds_durable_rename(part, store_path, error)) {
+		g_autoptr(GError) error_local = NULL;
+		g_unlink(part);
+		if (!vmds_inventory_reopen(self, vm, &error_local))
+			g_warning("%s: %s", vm->id, error_local->message);
+		return FALSE;
+	}
+	return vmds_inventory_reopen(self, vm, error);
 }

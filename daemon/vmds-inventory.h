@@ -24,7 +24,18 @@ VmdsVm *vmds_inventory_create(VmdsInventory *self,
 			      guint32 cid,
 			      const gchar *socket_owner,
 			      const gchar *socket_group,
+			      VmdsVm *source,
 			      GError **error);
 gboolean vmds_inventory_remove(VmdsInventory *self, const gchar *id, GError **error);
+VmdsVm *vmds_inventory_snapshot_owner(VmdsInventory *self, const gchar *id);
+VmdsSnapshot *
+vmds_inventory_get_snapshot(VmdsInventory *self, VmdsVm *vm, const gchar *id, GError **error);
+VmdsSnapshot *vmds_inventory_snapshot(VmdsInventory *self,
+				      VmdsVm *vm,
+				      const gchar *name,
+				      const gchar *description,
+				      guint max,
+				      GError **error);
+gboolean vmds_inventory_revert(VmdsInventory *self, VmdsVm *vm, const gchar *id, GError **error);
 
 G_END_DECLS

@@ -43,24 +43,25 @@ vmds_vm_plugin_list(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
 	return TRUE;
 }
 
-static gboolean
-vmds_vm_plugin_create(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
-{
-	const gchar *const allowed[] = {"name", "cid", "socket_owner", "socket_group", NULL};
-	g_autoptr(JsonObject) obj = vmds_json_parse_object(request->body, request->body_len, error);
-	const gchar *name = NULL;
-	const gchar *socket_owner = NULL;
-	const gchar *socket_group = NULL;
-	JsonNode *cid_node;
-	gint64 cid = 0;
-	VmdsVm *vm;
+/* what a new VM is given (create, clone): its name, cid and socket owner
+ * and group, each type-checked */
+typedef struct {
+	const gchar *name;
+	guint32 cid;
+	const gchar *socket_owner;
+	const gchar *socket_group;
+} VmdsVmPluginSpec;
 
-	if (obj == NULL || !vmds_json_object_check_members(obj, allowed, error) ||
-	    !vmds_json_object_get_string(obj, "name", TRUE, &name, error) ||
-	    !vmds_json_object_get_string(obj, "socket_owner", FALSE, &socket_owner, error) ||
-	    !vmds_json_object_get_string(obj, "socket_group", FALSE, &socket_group, error))
+static gboolean
+vmds_vm_plugin_parse_spec(JsonObject *obj, VmdsVmPluginSpec *spec, GError **error)
+{
+	JsonNode *cid_node = json_object_get_member(obj, "cid");
+	gint64 cid = 0;
+
+	if (!vmds_json_object_get_string(obj, "name", TRUE, &spec->name, error) ||
+	    !vmds_json_object_get_string(obj, "socket_owner", FALSE, &spec->socket_owner, error) ||
+	    !vmds_json_object_get_string(obj, "socket_group", FALSE, &spec->socket_group, error))
 		return FALSE;
-	cid_node = json_object_get_member(obj, "cid");
 	if (cid_node != NULL) {
 		if (!JSON_NODE_HOLDS_VALUE(cid_node) ||
 		    json_node_get_value_type(cid_node) != G_TYPE_INT64 ||
@@ -73,13 +74,93 @@ vmds_vm_plugin_create(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
 			return FALSE;
 		}
 	}
-	vm = vmds_context_create_vm(
-	    vmds_plugin_get_context(plugin), name, (guint32)cid, socket_owner, socket_group, error);
+	spec->cid = (guint32)cid;
+	return TRUE;
+}
+
+static gboolean
+vmds_vm_plugin_created(VmdsRequest *request, VmdsVm *vm)
+{
 	if (vm == NULL)
 		return FALSE;
 	request->status = 201;
 	vmds_json_append_string(request->response, vm->id, -1);
 	return TRUE;
+}
+
+/* POST /api/vcenter/vm?action=clone {"source", "name", ...} */
+static gboolean
+vmds_vm_plugin_clone(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
+{
+	const gchar *const allowed[] = {
+	    "source", "name", "cid", "socket_owner", "socket_group", NULL};
+	VmdsContext *context = vmds_plugin_get_context(plugin);
+	g_autoptr(JsonObject) obj = vmds_json_parse_object(request->body, request->body_len, error);
+	VmdsVmPluginSpec spec = {0};
+	const gchar *source_id = NULL;
+	VmdsVm *source;
+
+	if (obj == NULL || !vmds_json_object_check_members(obj, allowed, error) ||
+	    !vmds_json_object_get_string(obj, "source", TRUE, &source_id, error) ||
+	    !vmds_vm_plugin_parse_spec(obj, &spec, error))
+		return FALSE;
+	source = vmds_context_lookup_vm(context, source_id);
+	if (source == NULL) {
+		g_set_error(error, VMDS_ERROR, VMDS_ERROR_NOT_FOUND, "no VM '%s'", source_id);
+		return FALSE;
+	}
+	return vmds_vm_plugin_created(request,
+				      vmds_context_clone_vm(context,
+							    source,
+							    spec.name,
+							    spec.cid,
+							    spec.socket_owner,
+							    spec.socket_group,
+							    error));
+}
+
+/* POST /api/vcenter/vm: creates a VM, or with ?action=clone clones one */
+static gboolean
+vmds_vm_plugin_create(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
+{
+	const gchar *const allowed[] = {"name", "cid", "socket_owner", "socket_group", NULL};
+	const gchar *action =
+	    request->query != NULL ? g_hash_table_lookup(request->query, "action") : NULL;
+	g_autoptr(JsonObject) obj = NULL;
+	VmdsVmPluginSpec spec = {0};
+
+	if (g_strcmp0(action, "clone") == 0)
+		return vmds_vm_plugin_clone(plugin, request, error);
+	if (action != NULL) {
+		g_set_error_literal(error,
+				    VMDS_ERROR,
+				    VMDS_ERROR_INVALID_ARGUMENT,
+				    "invalid action: POST /api/vcenter/vm takes action=clone, or "
+				    "no action to create a VM");
+		return FALSE;
+	}
+	obj = vmds_json_parse_object(request->body, request->body_len, error);
+	if (obj == NULL || !vmds_json_object_check_members(obj, allowed, error) ||
+	    !vmds_vm_plugin_parse_spec(obj, &spec, error))
+		return FALSE;
+	return vmds_vm_plugin_created(request,
+				      vmds_context_create_vm(vmds_plugin_get_context(plugin),
+							     spec.name,
+							     spec.cid,
+							     spec.socket_owner,
+							     spec.socket_group,
+							     error));
+}
+
+/* the disk space a VM's snapshots take */
+static guint64
+vmds_vm_plugin_snapshots_size(VmdsVm *vm)
+{
+	guint64 size = 0;
+
+	for (guint i = 0; i < vm->snapshots->len; i++)
+		size += ((VmdsSnapshot *)g_ptr_array_index(vm->snapshots, i))->size;
+	return size;
 }
 
 static gboolean
@@ -102,6 +183,10 @@ vmds_vm_plugin_get(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
 		g_string_append(request->response, ",\"socket_group\":");
 		vmds_json_append_string(request->response, vm->socket_group, -1);
 	}
+	g_string_append_printf(request->response, ",\"snapshot_count\":%u", vm->snapshots->len);
+	g_string_append_printf(request->response,
+			       ",\"snapshots_size\":%" G_GUINT64_FORMAT,
+			       vmds_vm_plugin_snapshots_size(vm));
 	/* not served: why */
 	if (vm->store == NULL && vm->unavailable != NULL) {
 		g_string_append(request->response, ",\"unavailable\":");
@@ -135,6 +220,124 @@ vmds_vm_plugin_delete(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
 	return TRUE;
 }
 
+static void
+vmds_vm_plugin_append_snapshot(GString *out, VmdsSnapshot *snapshot)
+{
+	g_autoptr(GDateTime) created =
+	    g_date_time_new_from_unix_utc(snapshot->created / G_USEC_PER_SEC);
+	g_autofree gchar *when = g_date_time_format(created, "%Y-%m-%dT%H:%M:%S");
+
+	g_string_append(out, "{\"snapshot\":");
+	vmds_json_append_string(out, snapshot->id, -1);
+	g_string_append(out, ",\"name\":");
+	vmds_json_append_string(out, snapshot->name, -1);
+	g_string_append(out, ",\"description\":");
+	vmds_json_append_string(out, snapshot->description, -1);
+	g_string_append_printf(out,
+			       ",\"creation_time\":\"%s.%03dZ\",\"size\":%" G_GUINT64_FORMAT "}",
+			       when,
+			       (gint)(snapshot->created % G_USEC_PER_SEC / 1000),
+			       snapshot->size);
+}
+
+/* GET /api/vcenter/vm/{vm}/snapshots */
+static gboolean
+vmds_vm_plugin_list_snapshots(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
+{
+	VmdsVm *vm = vmds_context_lookup_vm(vmds_plugin_get_context(plugin), request->vm);
+
+	g_string_append_c(request->response, '[');
+	for (guint i = 0; i < vm->snapshots->len; i++) {
+		if (i > 0)
+			g_string_append_c(request->response, ',');
+		vmds_vm_plugin_append_snapshot(request->response,
+					       g_ptr_array_index(vm->snapshots, i));
+	}
+	g_string_append_c(request->response, ']');
+	return TRUE;
+}
+
+/* POST /api/vcenter/vm/{vm}/snapshots {"name", "description"?} */
+static gboolean
+vmds_vm_plugin_create_snapshot(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
+{
+	const gchar *const allowed[] = {"name", "description", NULL};
+	VmdsContext *context = vmds_plugin_get_context(plugin);
+	g_autoptr(JsonObject) obj = vmds_json_parse_object(request->body, request->body_len, error);
+	const gchar *name = NULL;
+	const gchar *description = "";
+	VmdsSnapshot *snapshot;
+
+	if (obj == NULL || !vmds_json_object_check_members(obj, allowed, error) ||
+	    !vmds_json_object_get_string(obj, "name", TRUE, &name, error) ||
+	    !vmds_json_object_get_string(obj, "description", FALSE, &description, error))
+		return FALSE;
+	snapshot = vmds_context_create_snapshot(
+	    context, vmds_context_lookup_vm(context, request->vm), name, description, error);
+	if (snapshot == NULL)
+		return FALSE;
+	request->status = 201;
+	vmds_json_append_string(request->response, snapshot->id, -1);
+	return TRUE;
+}
+
+/* GET /api/vcenter/vm/{vm}/snapshots/{snapshot} */
+static gboolean
+vmds_vm_plugin_get_snapshot(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
+{
+	VmdsContext *context = vmds_plugin_get_context(plugin);
+	VmdsSnapshot *snapshot =
+	    vmds_context_get_snapshot(context,
+				      vmds_context_lookup_vm(context, request->vm),
+				      g_hash_table_lookup(request->params, "snapshot"),
+				      error);
+
+	if (snapshot == NULL)
+		return FALSE;
+	vmds_vm_plugin_append_snapshot(request->response, snapshot);
+	return TRUE;
+}
+
+/* DELETE /api/vcenter/vm/{vm}/snapshots/{snapshot} */
+static gboolean
+vmds_vm_plugin_delete_snapshot(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
+{
+	VmdsContext *context = vmds_plugin_get_context(plugin);
+
+	if (!vmds_context_remove_snapshot(context,
+					  vmds_context_lookup_vm(context, request->vm),
+					  g_hash_table_lookup(request->params, "snapshot"),
+					  error))
+		return FALSE;
+	request->status = 204;
+	return TRUE;
+}
+
+/* POST /api/vcenter/vm/{vm}/snapshots/{snapshot}?action=revert */
+static gboolean
+vmds_vm_plugin_revert_snapshot(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
+{
+	VmdsContext *context = vmds_plugin_get_context(plugin);
+	const gchar *action =
+	    request->query != NULL ? g_hash_table_lookup(request->query, "action") : NULL;
+
+	if (g_strcmp0(action, "revert") != 0) {
+		g_set_error_literal(error,
+				    VMDS_ERROR,
+				    VMDS_ERROR_INVALID_ARGUMENT,
+				    "invalid action: POST .../snapshots/{snapshot} takes "
+				    "action=revert");
+		return FALSE;
+	}
+	if (!vmds_context_revert_snapshot(context,
+					  vmds_context_lookup_vm(context, request->vm),
+					  g_hash_table_lookup(request->params, "snapshot"),
+					  error))
+		return FALSE;
+	request->status = 204;
+	return TRUE;
+}
+
 static gboolean
 vmds_vm_plugin_startup(VmdsPlugin *plugin, GError **error)
 {
@@ -150,6 +353,33 @@ vmds_vm_plugin_startup(VmdsPlugin *plugin, GError **error)
 			      "/api/vcenter/vm/{vm}",
 			      vmds_vm_plugin_delete,
 			      VMDS_ROUTE_FLAG_NO_STORE);
+	/* snapshots: listed and read wherever the VM is, taken, reverted to
+	 * and deleted where it is served */
+	vmds_plugin_add_route(plugin,
+			      "GET",
+			      "/api/vcenter/vm/{vm}/snapshots",
+			      vmds_vm_plugin_list_snapshots,
+			      VMDS_ROUTE_FLAG_NO_STORE);
+	vmds_plugin_add_route(plugin,
+			      "POST",
+			      "/api/vcenter/vm/{vm}/snapshots",
+			      vmds_vm_plugin_create_snapshot,
+			      VMDS_ROUTE_FLAG_NONE);
+	vmds_plugin_add_route(plugin,
+			      "GET",
+			      "/api/vcenter/vm/{vm}/snapshots/{snapshot}",
+			      vmds_vm_plugin_get_snapshot,
+			      VMDS_ROUTE_FLAG_NO_STORE);
+	vmds_plugin_add_route(plugin,
+			      "DELETE",
+			      "/api/vcenter/vm/{vm}/snapshots/{snapshot}",
+			      vmds_vm_plugin_delete_snapshot,
+			      VMDS_ROUTE_FLAG_NONE);
+	vmds_plugin_add_route(plugin,
+			      "POST",
+			      "/api/vcenter/vm/{vm}/snapshots/{snapshot}",
+			      vmds_vm_plugin_revert_snapshot,
+			      VMDS_ROUTE_FLAG_NONE);
 	return TRUE;
 }
 

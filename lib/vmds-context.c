@@ -85,6 +85,119 @@ vmds_context_create_vm(VmdsContext *self,
 }
 
 /**
+ * vmds_context_clone_vm:
+ * @self: a #VmdsContext
+ * @source: a served VM
+ * @name: the new VM's name
+ * @cid: its vsock context id, or 0
+ * @socket_owner: (nullable): the user its socket is to belong to
+ * @socket_group: (nullable): the group its socket is to belong to
+ * @error: a #GError or %NULL
+ *
+ * Creates a VM like vmds_context_create_vm() whose store is a copy of
+ * @source's, less what the components' copy rules leave out (data sets
+ * flagged omit_from_snapshot_and_clone).
+ *
+ * Returns: (transfer none): the VM, or %NULL
+ */
+VmdsVm *
+vmds_context_clone_vm(VmdsContext *self,
+		      VmdsVm *source,
+		      const gchar *name,
+		      guint32 cid,
+		      const gchar *socket_owner,
+		      const gchar *socket_group,
+		      GError **error)
+{
+	g_return_val_if_fail(VMDS_IS_CONTEXT(self), NULL);
+	g_return_val_if_fail(source != NULL && name != NULL, NULL);
+	return VMDS_CONTEXT_GET_CLASS(self)->clone_vm(
+	    self, source, name, cid, socket_owner, socket_group, error);
+}
+
+/**
+ * vmds_context_get_snapshot:
+ * @self: a #VmdsContext
+ * @vm: a VM
+ * @id: a snapshot id, from a peer: any text
+ * @error: a #GError or %NULL
+ *
+ * Returns: (transfer none): @vm's snapshot @id; %NULL with
+ *   %VMDS_ERROR_NOT_FOUND when no VM has it, or %VMDS_ERROR_INVALID_ARGUMENT
+ *   when it is another VM's
+ */
+VmdsSnapshot *
+vmds_context_get_snapshot(VmdsContext *self, VmdsVm *vm, const gchar *id, GError **error)
+{
+	g_return_val_if_fail(VMDS_IS_CONTEXT(self), NULL);
+	g_return_val_if_fail(vm != NULL && id != NULL, NULL);
+	return VMDS_CONTEXT_GET_CLASS(self)->get_snapshot(self, vm, id, error);
+}
+
+/**
+ * vmds_context_create_snapshot:
+ * @self: a #VmdsContext
+ * @vm: a served VM
+ * @name: the snapshot's name: 1 to 255 bytes of UTF-8
+ * @description: its description: at most 1,024 bytes
+ * @error: a #GError or %NULL
+ *
+ * Takes a snapshot of the VM's data: every change acknowledged before,
+ * none after, less what the components' copy rules leave out.
+ *
+ * Returns: (transfer none): the snapshot, or %NULL
+ */
+VmdsSnapshot *
+vmds_context_create_snapshot(VmdsContext *self,
+			     VmdsVm *vm,
+			     const gchar *name,
+			     const gchar *description,
+			     GError **error)
+{
+	g_return_val_if_fail(VMDS_IS_CONTEXT(self), NULL);
+	g_return_val_if_fail(vm != NULL && name != NULL && description != NULL, NULL);
+	return VMDS_CONTEXT_GET_CLASS(self)->create_snapshot(self, vm, name, description, error);
+}
+
+/**
+ * vmds_context_remove_snapshot:
+ * @self: a #VmdsContext
+ * @vm: a VM
+ * @id: one of its snapshots
+ * @error: a #GError or %NULL
+ *
+ * Returns: %FALSE when nothing was removed
+ */
+gboolean
+vmds_context_remove_snapshot(VmdsContext *self, VmdsVm *vm, const gchar *id, GError **error)
+{
+	g_return_val_if_fail(VMDS_IS_CONTEXT(self), FALSE);
+	g_return_val_if_fail(vm != NULL && id != NULL, FALSE);
+	return VMDS_CONTEXT_GET_CLASS(self)->remove_snapshot(self, vm, id, error);
+}
+
+/**
+ * vmds_context_revert_snapshot:
+ * @self: a #VmdsContext
+ * @vm: a served VM
+ * @id: one of its snapshots
+ * @error: a #GError or %NULL
+ *
+ * Replaces the VM's data as a whole with the snapshot's. The VM's store is
+ * closed (#VmdsStore::closed) and a new one opened in its place; guest
+ * connections stay open and see the new data from their next request.
+ *
+ * Returns: %FALSE when the revert failed
+ */
+gboolean
+vmds_context_revert_snapshot(VmdsContext *self, VmdsVm *vm, const gchar *id, GError **error)
+{
+	g_return_val_if_fail(VMDS_IS_CONTEXT(self), FALSE);
+	g_return_val_if_fail(vm != NULL && id != NULL, FALSE);
+	return VMDS_CONTEXT_GET_CLASS(self)->revert_snapshot(self, vm, id, error);
+}
+
+/**
  * vmds_context_remove_vm:
  * @self: a #VmdsContext
  * @id: a VM id

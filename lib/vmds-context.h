@@ -20,6 +20,11 @@ G_DECLARE_DERIVABLE_TYPE(VmdsContext, vmds_context, VMDS, CONTEXT, GObject)
  * @create_vm: creates a VM, its store and its backchannel
  * @remove_vm: stops serving a VM and removes it and its store
  * @get_backchannel: the path of a VM's unix socket
+ * @clone_vm: creates a VM whose store is a copy of another's
+ * @get_snapshot: one of a VM's snapshots
+ * @create_snapshot: takes a snapshot of a VM's data
+ * @remove_snapshot: deletes one of a VM's snapshots
+ * @revert_snapshot: returns a VM's data to a snapshot
  *
  * What a plugin sees of the daemon. The daemon implements the virtual
  * functions; plugins call the vmds_context_*() functions.
@@ -36,7 +41,25 @@ struct _VmdsContextClass {
 			     GError **error);
 	gboolean (*remove_vm)(VmdsContext *self, const gchar *id, GError **error);
 	gchar *(*get_backchannel)(VmdsContext *self, VmdsVm *vm);
-	gpointer padding[8];
+	VmdsVm *(*clone_vm)(VmdsContext *self,
+			    VmdsVm *source,
+			    const gchar *name,
+			    guint32 cid,
+			    const gchar *socket_owner,
+			    const gchar *socket_group,
+			    GError **error);
+	VmdsSnapshot *(*get_snapshot)(VmdsContext *self,
+				      VmdsVm *vm,
+				      const gchar *id,
+				      GError **error);
+	VmdsSnapshot *(*create_snapshot)(VmdsContext *self,
+					 VmdsVm *vm,
+					 const gchar *name,
+					 const gchar *description,
+					 GError **error);
+	gboolean (*remove_snapshot)(VmdsContext *self, VmdsVm *vm, const gchar *id, GError **error);
+	gboolean (*revert_snapshot)(VmdsContext *self, VmdsVm *vm, const gchar *id, GError **error);
+	gpointer padding[3];
 };
 
 GPtrArray *vmds_context_list_vms(VmdsContext *self);
@@ -49,6 +72,24 @@ VmdsVm *vmds_context_create_vm(VmdsContext *self,
 			       GError **error);
 gboolean vmds_context_remove_vm(VmdsContext *self, const gchar *id, GError **error);
 gchar *vmds_context_get_backchannel(VmdsContext *self, VmdsVm *vm);
+VmdsVm *vmds_context_clone_vm(VmdsContext *self,
+			      VmdsVm *source,
+			      const gchar *name,
+			      guint32 cid,
+			      const gchar *socket_owner,
+			      const gchar *socket_group,
+			      GError **error);
+VmdsSnapshot *
+vmds_context_get_snapshot(VmdsContext *self, VmdsVm *vm, const gchar *id, GError **error);
+VmdsSnapshot *vmds_context_create_snapshot(VmdsContext *self,
+					   VmdsVm *vm,
+					   const gchar *name,
+					   const gchar *description,
+					   GError **error);
+gboolean
+vmds_context_remove_snapshot(VmdsContext *self, VmdsVm *vm, const gchar *id, GError **error);
+gboolean
+vmds_context_revert_snapshot(VmdsContext *self, VmdsVm *vm, const gchar *id, GError **error);
 const gchar *vmds_context_get_state_dir(VmdsContext *self);
 const gchar *vmds_context_get_run_dir(VmdsContext *self);
 GKeyFile *vmds_context_get_config(VmdsContext *self);

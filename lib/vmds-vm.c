@@ -17,6 +17,22 @@ vmds_vm_clear(VmdsVm *vm)
 	g_free(vm->socket_owner);
 	g_free(vm->socket_group);
 	g_clear_object(&vm->store);
+	g_ptr_array_unref(vm->snapshots);
+}
+
+/**
+ * vmds_snapshot_free:
+ * @snapshot: (nullable): a #VmdsSnapshot
+ */
+void
+vmds_snapshot_free(VmdsSnapshot *snapshot)
+{
+	if (snapshot == NULL)
+		return;
+	g_free(snapshot->id);
+	g_free(snapshot->name);
+	g_free(snapshot->description);
+	g_free(snapshot);
 }
 
 /**
@@ -34,6 +50,7 @@ vmds_vm_new(const gchar *id)
 	vm->id = g_strdup(id);
 	vm->socket_uid = (uid_t)-1;
 	vm->socket_gid = (gid_t)-1;
+	vm->snapshots = g_ptr_array_new_with_free_func((GDestroyNotify)vmds_snapshot_free);
 	return vm;
 }
 

@@ -15,6 +15,28 @@ G_BEGIN_DECLS
 #define VMDS_VM_MAX_NAME 255
 
 /**
+ * VmdsSnapshot:
+ * @id: `snapshot-N`, unique among every VM's snapshots, never reused
+ * @name: the name an operator gave it
+ * @description: what the operator said of it; may be empty
+ * @created: when it was taken, in microseconds since the Unix epoch
+ * @size: the bytes its copy of the store takes on disk
+ *
+ * One snapshot of a VM's data: a copy of its store, less what the
+ * components' copy rules leave out (#VmdsStoreSchema.copy_rules).
+ */
+typedef struct {
+	gchar *id;
+	gchar *name;
+	gchar *description;
+	gint64 created;
+	guint64 size;
+} VmdsSnapshot;
+
+void vmds_snapshot_free(VmdsSnapshot *snapshot);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmdsSnapshot, vmds_snapshot_free)
+
+/**
  * VmdsVm:
  * @id: `vm-N`, also the name of its directory and socket
  * @name: the name an operator gave it
@@ -27,6 +49,7 @@ G_BEGIN_DECLS
  * @socket_group: (nullable): the group its socket belongs to
  * @socket_uid: the uid of @socket_owner, or (uid_t)-1
  * @socket_gid: the gid of @socket_group, or (gid_t)-1
+ * @snapshots: (element-type VmdsSnapshot): its snapshots, oldest first
  *
  * One VM, as the daemon's inventory holds it; read only for plugins.
  * Reference counted: whoever keeps one past the call that gave it takes a
@@ -43,6 +66,7 @@ typedef struct {
 	gchar *socket_group;
 	uid_t socket_uid;
 	gid_t socket_gid;
+	GPtrArray *snapshots;
 } VmdsVm;
 
 VmdsVm *vmds_vm_new(const gchar *id);
