@@ -183,16 +183,16 @@ vmds_vm_plugin_get(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
 		g_string_append(request->response, ",\"socket_group\":");
 		vmds_json_append_string(request->response, vm->socket_group, -1);
 	}
-	g_string_append_printf(request->response, ",\"snapshot_count\":%u", vm->snapshots->len);
-	g_string_append_printf(request->response,
-			       ",\"snapshots_size\":%" G_GUINT64_FORMAT,
-			       vmds_vm_plugin_snapshots_size(vm));
 	/* not served: why */
 	if (vm->store == NULL && vm->unavailable != NULL) {
 		g_string_append(request->response, ",\"unavailable\":");
 		vmds_json_append_string(request->response, vm->unavailable, -1);
 	}
-	g_string_append_c(request->response, '}');
+	/* what its snapshots take on disk */
+	g_string_append_printf(request->response,
+			       ",\"snapshot_count\":%u,\"snapshots_size\":%" G_GUINT64_FORMAT "}",
+			       vm->snapshots->len,
+			       vmds_vm_plugin_snapshots_size(vm));
 	return TRUE;
 }
 
@@ -265,15 +265,18 @@ vmds_vm_plugin_create_snapshot(VmdsPlugin *plugin, VmdsRequest *request, GError 
 	VmdsContext *context = vmds_plugin_get_context(plugin);
 	g_autoptr(JsonObject) obj = vmds_json_parse_object(request->body, request->body_len, error);
 	const gchar *name = NULL;
-	const gchar *description = "";
+	const gchar *description = NULL;
 	VmdsSnapshot *snapshot;
 
 	if (obj == NULL || !vmds_json_object_check_members(obj, allowed, error) ||
 	    !vmds_json_object_get_string(obj, "name", TRUE, &name, error) ||
 	    !vmds_json_object_get_string(obj, "description", FALSE, &description, error))
 		return FALSE;
-	snapshot = vmds_context_create_snapshot(
-	    context, vmds_context_lookup_vm(context, request->vm), name, description, error);
+	snapshot = vmds_context_create_snapshot(context,
+						vmds_context_lookup_vm(context, request->vm),
+						name,
+						description != NULL ? description : "",
+						error);
 	if (snapshot == NULL)
 		return FALSE;
 	request->status = 201;
