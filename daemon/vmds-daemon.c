@@ -106,11 +106,8 @@ vmds_daemon_add_vm(VmdsDaemon *self,
 		return NULL;
 	}
 	if (source != NULL)
-		g_message("cloned VM %s as %s (%s), backchannel %s",
-			  source->id,
-			  vm->id,
-			  vm->name,
-			  path);
+		g_message(
+		    "cloned VM %s as %s (%s), backchannel %s", source->id, vm->id, vm->name, path);
 	else
 		g_message("created VM %s (%s), backchannel %s", vm->id, vm->name, path);
 	vmds_context_vm_added(VMDS_CONTEXT(self), vm);
@@ -172,11 +169,8 @@ vmds_daemon_check_served(VmdsVm *vm, GError **error)
 }
 
 static VmdsSnapshot *
-vmds_daemon_create_snapshot(VmdsContext *context,
-			    VmdsVm *vm,
-			    const gchar *name,
-			    const gchar *description,
-			    GError **error)
+vmds_daemon_create_snapshot(
+    VmdsContext *context, VmdsVm *vm, const gchar *name, const gchar *description, GError **error)
 {
 	VmdsDaemon *self = VMDS_DAEMON(context);
 	VmdsSnapshot *snapshot;
@@ -608,8 +602,8 @@ vmds_daemon_setup(VmdsDaemon *self, GError **error)
 	self->inventory = vmds_inventory_load(self->config->state_dir, schemas, &fresh, error);
 	if (self->inventory == NULL)
 		return FALSE;
-	if (fresh &&
-	    vmds_inventory_create(self->inventory, VMDS_DEFAULT_VM, 0, NULL, NULL, NULL, error) == NULL)
+	if (fresh && vmds_inventory_create(
+			 self->inventory, VMDS_DEFAULT_VM, 0, NULL, NULL, NULL, error) == NULL)
 		return FALSE;
 	vms = vmds_inventory_list(self->inventory);
 	for (guint i = 0; i < vms->len; i++) {

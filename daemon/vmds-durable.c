@@ -68,8 +68,8 @@ vmds_durable_copy_fd(gint in, gint out, const gchar *to, GError **error)
 			return TRUE;
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0 && (errno == ENOSYS || errno == EXDEV || errno == EINVAL ||
-			      errno == EOPNOTSUPP))
+		if (n < 0 &&
+		    (errno == ENOSYS || errno == EXDEV || errno == EINVAL || errno == EOPNOTSUPP))
 			break;
 		if (n < 0)
 			return vmds_durable_fail("write", to, errno, error);

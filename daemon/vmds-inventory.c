@@ -24,8 +24,8 @@
  * and is written, durably, before a VM's directory is made.
  */
 
-#define VMDS_VM_INI  "vm.ini"
-#define VMDS_NEXT_ID "next-id"
+#define VMDS_VM_INI	   "vm.ini"
+#define VMDS_NEXT_ID	   "next-id"
 #define VMDS_NEXT_SNAPSHOT "next-snapshot-id"
 /* `.new-vm-N`: a VM being made, renamed to `vm-N` once whole;
  * `.removed-vm-N`: a VM being removed */
@@ -616,8 +616,7 @@ vmds_inventory_create(VmdsInventory *self,
 			    g_strerror(errno));
 		return NULL;
 	}
-	if (!vmds_inventory_fill(
-		stage, id, name, cid, socket_owner, socket_group, source, error) ||
+	if (!vmds_inventory_fill(stage, id, name, cid, socket_owner, socket_group, source, error) ||
 	    !vmds_durable_rename(stage, dir, error)) {
 		vmds_inventory_rm_leftover(stage);
 		return NULL;
@@ -717,7 +716,8 @@ vmds_inventory_get_snapshot(VmdsInventory *self, VmdsVm *vm, const gchar *id, GE
 			    vm->id);
 		return NULL;
 	}
-	g_set_error(error, VMDS_ERROR, VMDS_ERROR_NOT_FOUND, "VM %s has no snapshot '%s'", vm->id, id);
+	g_set_error(
+	    error, VMDS_ERROR, VMDS_ERROR_NOT_FOUND, "VM %s has no snapshot '%s'", vm->id, id);
 	return NULL;
 }
 

@@ -70,8 +70,7 @@ vmds_snapshots_read(VmdsVm *vm, const gchar *id, GError **error)
 	snapshot->name = g_key_file_get_string(kf, VMDS_SNAPSHOTS_INI, "name", error);
 	if (snapshot->name == NULL)
 		return NULL;
-	snapshot->description =
-	    g_key_file_get_string(kf, VMDS_SNAPSHOTS_INI, "description", error);
+	snapshot->description = g_key_file_get_string(kf, VMDS_SNAPSHOTS_INI, "description", error);
 	if (snapshot->description == NULL)
 		return NULL;
 	snapshot->created = g_key_file_get_int64(kf, VMDS_SNAPSHOTS_INI, "created", error);

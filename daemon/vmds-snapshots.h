@@ -18,6 +18,7 @@ VmdsSnapshot *vmds_snapshots_lookup(VmdsVm *vm, const gchar *id);
 VmdsSnapshot *vmds_snapshots_create(
     VmdsVm *vm, guint number, const gchar *name, const gchar *description, GError **error);
 gboolean vmds_snapshots_remove(VmdsVm *vm, const gchar *id, GError **error);
-gboolean vmds_snapshots_restore(VmdsVm *vm, VmdsSnapshot *snapshot, const gchar *path, GError **error);
+gboolean
+vmds_snapshots_restore(VmdsVm *vm, VmdsSnapshot *snapshot, const gchar *path, GError **error);
 
 G_END_DECLS

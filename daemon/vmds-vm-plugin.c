@@ -109,14 +109,10 @@ vmds_vm_plugin_clone(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
 		g_set_error(error, VMDS_ERROR, VMDS_ERROR_NOT_FOUND, "no VM '%s'", source_id);
 		return FALSE;
 	}
-	return vmds_vm_plugin_created(request,
-				      vmds_context_clone_vm(context,
-							    source,
-							    spec.name,
-							    spec.cid,
-							    spec.socket_owner,
-							    spec.socket_group,
-							    error));
+	return vmds_vm_plugin_created(
+	    request,
+	    vmds_context_clone_vm(
+		context, source, spec.name, spec.cid, spec.socket_owner, spec.socket_group, error));
 }
 
 /* POST /api/vcenter/vm: creates a VM, or with ?action=clone clones one */

@@ -148,11 +148,8 @@ vmds_context_get_snapshot(VmdsContext *self, VmdsVm *vm, const gchar *id, GError
  * Returns: (transfer none): the snapshot, or %NULL
  */
 VmdsSnapshot *
-vmds_context_create_snapshot(VmdsContext *self,
-			     VmdsVm *vm,
-			     const gchar *name,
-			     const gchar *description,
-			     GError **error)
+vmds_context_create_snapshot(
+    VmdsContext *self, VmdsVm *vm, const gchar *name, const gchar *description, GError **error)
 {
 	g_return_val_if_fail(VMDS_IS_CONTEXT(self), NULL);
 	g_return_val_if_fail(vm != NULL && name != NULL && description != NULL, NULL);

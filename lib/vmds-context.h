@@ -81,11 +81,8 @@ VmdsVm *vmds_context_clone_vm(VmdsContext *self,
 			      GError **error);
 VmdsSnapshot *
 vmds_context_get_snapshot(VmdsContext *self, VmdsVm *vm, const gchar *id, GError **error);
-VmdsSnapshot *vmds_context_create_snapshot(VmdsContext *self,
-					   VmdsVm *vm,
-					   const gchar *name,
-					   const gchar *description,
-					   GError **error);
+VmdsSnapshot *vmds_context_create_snapshot(
+    VmdsContext *self, VmdsVm *vm, const gchar *name, const gchar *description, GError **error);
 gboolean
 vmds_context_remove_snapshot(VmdsContext *self, VmdsVm *vm, const gchar *id, GError **error);
 gboolean
