@@ -29,7 +29,8 @@
  * By default each connection sends its next request as soon as the reply
  * to the last one is in, until --requests are done. Two options change
  * that, for measuring latency beside other work (bench/lifecycle):
- * --duration stops starting requests after that many seconds, and
+ * --duration stops starting requests after that many seconds (paced: the
+ * requests due in that time are all sent), and
  * --interval-us paces each connection to one request every N µs, on a
  * fixed schedule; a request that falls due while the last reply is still
  * awaited is sent at once and its latency counted from when it was due, not
@@ -407,7 +408,9 @@ vmds_load_thread_cb(gpointer data)
 	for (;;) {
 		gint index;
 		guint64 start;
-		if (self->deadline_ns > 0 && vmds_load_now_ns() >= self->deadline_ns)
+		/* paced, every request due before the deadline is sent, late or not */
+		if (self->deadline_ns > 0 &&
+		    (self->interval_ns > 0 ? scheduled : vmds_load_now_ns()) >= self->deadline_ns)
 			break;
 		index = g_atomic_int_add(&self->next, 1);
 		if (index < 0 || (guint)index >= self->requests)

@@ -78,6 +78,12 @@ static const VmdsConfigKey vmds_config_keys[] = {
      1024,
      256 * 1024 * 1024},
     {"http",
+     "max-import",
+     VMDS_CONFIG_UINT,
+     G_STRUCT_OFFSET(VmdsConfig, max_import),
+     1048576,
+     G_MAXUINT32},
+    {"http",
      "max-sessions",
      VMDS_CONFIG_UINT,
      G_STRUCT_OFFSET(VmdsConfig, max_sessions),
@@ -140,6 +146,7 @@ vmds_config_new(void)
 	self->session_timeout = VMDS_CONFIG_DEFAULT_SESSION_TIMEOUT;
 	self->max_sessions = VMDS_CONFIG_DEFAULT_MAX_SESSIONS;
 	self->max_snapshots = VMDS_CONFIG_DEFAULT_MAX_SNAPSHOTS;
+	self->max_import = VMDS_CONFIG_DEFAULT_MAX_IMPORT;
 	self->admin_gid = (gid_t)-1;
 	self->http_max_connections = VMDS_CONFIG_DEFAULT_HTTP_MAX_CONNECTIONS;
 	self->http_max_connections_client = VMDS_CONFIG_DEFAULT_HTTP_MAX_CONNECTIONS_CLIENT;

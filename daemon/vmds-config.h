@@ -25,6 +25,9 @@ G_BEGIN_DECLS
 /* a value of 1 MiB (the longest a store holds) as a JSON string, escaped at
  * worst six-fold, and 64 KiB of room */
 #define VMDS_CONFIG_DEFAULT_MAX_BODY (6 * 1048576 + 64 * 1024)
+/* an exported VM: a store of 100 MiB of data with room for its keys,
+ * indexes and free pages */
+#define VMDS_CONFIG_DEFAULT_MAX_IMPORT (512u * 1048576)
 
 /**
  * VmdsConfig:
@@ -58,6 +61,7 @@ typedef struct {
 	guint session_timeout; /* seconds a session may stay idle */
 	guint max_sessions;
 	guint max_body;	    /* bytes of one request body */
+	guint max_import;   /* bytes of an import's body, written to disk as it comes */
 	gchar *http_socket; /* (nullable): the unix socket; NULL: the default, "": none */
 	gchar *admin_group;
 	gid_t admin_gid;		   /* of admin_group, or (gid_t)-1 */

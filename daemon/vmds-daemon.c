@@ -18,6 +18,7 @@
 #include "vmds-backchannel.h"
 #include "vmds-daemon.h"
 #include "vmds-dispatch.h"
+#include "vmds-durable.h"
 #include "vmds-http.h"
 #include "vmds-plugin-loader.h"
 #include "vmds-safe-path.h"
@@ -77,21 +78,23 @@ vmds_daemon_get_backchannel(VmdsContext *context, VmdsVm *vm)
 }
 
 /*
- * Creates a VM with its store (a copy of @source's, for a clone) and starts
- * serving its backchannel. When that fails, nothing of the VM is left but
- * its id, which is never reused.
+ * Creates a VM with its store (written by @fill: a clone's, an import's;
+ * else empty) and starts serving its backchannel. When that fails, nothing
+ * of the VM is left but its id, which is never reused.
  */
 static VmdsVm *
 vmds_daemon_add_vm(VmdsDaemon *self,
-		   VmdsVm *source,
+		   const gchar *how,
 		   const gchar *name,
 		   guint32 cid,
 		   const gchar *socket_owner,
 		   const gchar *socket_group,
+		   VmdsInventoryFill fill,
+		   gpointer fill_data,
 		   GError **error)
 {
 	VmdsVm *vm = vmds_inventory_create(
-	    self->inventory, name, cid, socket_owner, socket_group, source, error);
+	    self->inventory, name, cid, socket_owner, socket_group, fill, fill_data, error);
 	g_autofree gchar *path = NULL;
 	g_autoptr(GError) error_local = NULL;
 
@@ -105,11 +108,7 @@ vmds_daemon_add_vm(VmdsDaemon *self,
 		vmds_error_convert(error);
 		return NULL;
 	}
-	if (source != NULL)
-		g_message(
-		    "cloned VM %s as %s (%s), backchannel %s", source->id, vm->id, vm->name, path);
-	else
-		g_message("created VM %s (%s), backchannel %s", vm->id, vm->name, path);
+	g_message("%s VM %s (%s), backchannel %s", how, vm->id, vm->name, path);
 	vmds_context_vm_added(VMDS_CONTEXT(self), vm);
 	return vm;
 }
@@ -122,8 +121,23 @@ vmds_daemon_create_vm(VmdsContext *context,
 		      const gchar *socket_group,
 		      GError **error)
 {
-	return vmds_daemon_add_vm(
-	    VMDS_DAEMON(context), NULL, name, cid, socket_owner, socket_group, error);
+	return vmds_daemon_add_vm(VMDS_DAEMON(context),
+				  "created",
+				  name,
+				  cid,
+				  socket_owner,
+				  socket_group,
+				  NULL,
+				  NULL,
+				  error);
+}
+
+/* a clone's store: the source's, less what the copy rules leave out */
+static gboolean
+vmds_daemon_fill_clone(const gchar *path, gpointer data, GError **error)
+{
+	VmdsVm *source = data;
+	return vmds_store_copy(source->store, path, VMDS_STORE_COPY_NONE, error);
 }
 
 static VmdsVm *
@@ -135,6 +149,8 @@ vmds_daemon_clone_vm(VmdsContext *context,
 		     const gchar *socket_group,
 		     GError **error)
 {
+	g_autofree gchar *how = NULL;
+
 	if (source->store == NULL) {
 		g_set_error(error,
 			    VMDS_ERROR,
@@ -143,8 +159,71 @@ vmds_daemon_clone_vm(VmdsContext *context,
 			    source->id);
 		return NULL;
 	}
-	return vmds_daemon_add_vm(
-	    VMDS_DAEMON(context), source, name, cid, socket_owner, socket_group, error);
+	how = g_strdup_printf("cloned %s as", source->id);
+	return vmds_daemon_add_vm(VMDS_DAEMON(context),
+				  how,
+				  name,
+				  cid,
+				  socket_owner,
+				  socket_group,
+				  vmds_daemon_fill_clone,
+				  source,
+				  error);
+}
+
+typedef struct {
+	VmdsDaemon *daemon;
+	gint fd;
+	goffset offset;
+	goffset size;
+} VmdsDaemonImport;
+
+/* an import's store: its bytes of the export file, if they are a sound
+ * store of components this build serves */
+static gboolean
+vmds_daemon_fill_import(const gchar *path, gpointer data, GError **error)
+{
+	VmdsDaemonImport *import = data;
+	g_autoptr(VmdsStore) store = NULL;
+	g_autoptr(GError) error_local = NULL;
+
+	if (!vmds_durable_copy_range(import->fd, import->offset, import->size, path, error) ||
+	    !vmds_store_check_file(path, error))
+		return FALSE;
+	store = vmds_store_open(
+	    path, vmds_inventory_get_schemas(import->daemon->inventory), &error_local);
+	if (store == NULL) {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_INVALID_ARGUMENT,
+			    "the exported store cannot be served here: %s",
+			    error_local->message);
+		return FALSE;
+	}
+	vmds_store_close(store);
+	return TRUE;
+}
+
+static VmdsVm *
+vmds_daemon_import_vm(VmdsContext *context,
+		      const gchar *name,
+		      guint32 cid,
+		      gint fd,
+		      goffset offset,
+		      goffset size,
+		      GError **error)
+{
+	VmdsDaemonImport import = {VMDS_DAEMON(context), fd, offset, size};
+
+	return vmds_daemon_add_vm(VMDS_DAEMON(context),
+				  "imported",
+				  name,
+				  cid,
+				  NULL,
+				  NULL,
+				  vmds_daemon_fill_import,
+				  &import,
+				  error);
 }
 
 static VmdsSnapshot *
@@ -602,8 +681,9 @@ vmds_daemon_setup(VmdsDaemon *self, GError **error)
 	self->inventory = vmds_inventory_load(self->config->state_dir, schemas, &fresh, error);
 	if (self->inventory == NULL)
 		return FALSE;
-	if (fresh && vmds_inventory_create(
-			 self->inventory, VMDS_DEFAULT_VM, 0, NULL, NULL, NULL, error) == NULL)
+	if (fresh &&
+	    vmds_inventory_create(
+		self->inventory, VMDS_DEFAULT_VM, 0, NULL, NULL, NULL, NULL, error) == NULL)
 		return FALSE;
 	vms = vmds_inventory_list(self->inventory);
 	for (guint i = 0; i < vms->len; i++) {
@@ -789,6 +869,7 @@ vmds_daemon_class_init(VmdsDaemonClass *klass)
 	context_class->remove_vm = vmds_daemon_remove_vm;
 	context_class->get_backchannel = vmds_daemon_get_backchannel;
 	context_class->clone_vm = vmds_daemon_clone_vm;
+	context_class->import_vm = vmds_daemon_import_vm;
 	context_class->get_snapshot = vmds_daemon_get_snapshot;
 	context_class->create_snapshot = vmds_daemon_create_snapshot;
 	context_class->remove_snapshot = vmds_daemon_remove_snapshot;

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "vmds-durable.h"
@@ -56,16 +57,19 @@ vmds_durable_sync(const gchar *path, GError **error)
 	return TRUE;
 }
 
-/* the rest of @in to @out, in the kernel when it can, else through a buffer */
+/* @size bytes of @in from @offset to @out, in the kernel when it can, else
+ * through a buffer; FALSE when @in ends first */
 static gboolean
-vmds_durable_copy_fd(gint in, gint out, const gchar *to, GError **error)
+vmds_durable_copy_fd(
+    gint in, goffset offset, goffset size, gint out, const gchar *to, GError **error)
 {
 	g_autofree gchar *buf = NULL;
+	loff_t off = offset;
+	goffset left = size;
 
-	for (;;) {
-		gssize n = copy_file_range(in, NULL, out, NULL, VMDS_DURABLE_CHUNK, 0);
-		if (n == 0)
-			return TRUE;
+	while (left > 0) {
+		gssize n =
+		    copy_file_range(in, &off, out, NULL, (gsize)MIN(left, VMDS_DURABLE_CHUNK), 0);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 &&
@@ -73,16 +77,20 @@ vmds_durable_copy_fd(gint in, gint out, const gchar *to, GError **error)
 			break;
 		if (n < 0)
 			return vmds_durable_fail("write", to, errno, error);
-	}
-	buf = g_malloc(VMDS_DURABLE_CHUNK);
-	for (;;) {
-		gssize n = read(in, buf, VMDS_DURABLE_CHUNK);
 		if (n == 0)
-			return TRUE;
+			return vmds_durable_fail("copy to", to, EIO, error);
+		left -= n;
+	}
+	if (left > 0)
+		buf = g_malloc(VMDS_DURABLE_CHUNK);
+	while (left > 0) {
+		gssize n = pread(in, buf, (gsize)MIN(left, VMDS_DURABLE_CHUNK), off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return vmds_durable_fail("read for", to, errno, error);
+		if (n == 0)
+			return vmds_durable_fail("copy to", to, EIO, error);
 		for (gssize done = 0; done < n;) {
 			gssize w = write(out, buf + done, (gsize)(n - done));
 			if (w < 0 && errno == EINTR)
@@ -91,7 +99,42 @@ vmds_durable_copy_fd(gint in, gint out, const gchar *to, GError **error)
 				return vmds_durable_fail("write", to, errno, error);
 			done += w;
 		}
+		off += n;
+		left -= n;
 	}
+	return TRUE;
+}
+
+/**
+ * vmds_durable_copy_range:
+ * @in: an open file
+ * @offset: where in it what is copied starts
+ * @size: how many bytes are copied
+ * @to: where the copy goes: a file that does not exist
+ * @error: a #GError or %NULL
+ *
+ * Copies @size bytes of @in from @offset to @to (mode 0600) and syncs the
+ * copy; @to is removed again when that fails. The caller renames it into
+ * place (vmds_durable_rename()).
+ *
+ * Returns: %TRUE once the copy is on disk
+ */
+gboolean
+vmds_durable_copy_range(gint in, goffset offset, goffset size, const gchar *to, GError **error)
+{
+	gint out = g_open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	gboolean ok;
+
+	if (out < 0)
+		return vmds_durable_fail("create", to, errno, error);
+	ok = vmds_durable_copy_fd(in, offset, size, out, to, error);
+	if (ok && fsync(out) < 0)
+		ok = vmds_durable_fail("sync", to, errno, error);
+	if (close(out) < 0 && ok)
+		ok = vmds_durable_fail("write", to, errno, error);
+	if (!ok)
+		g_unlink(to);
+	return ok;
 }
 
 /**
@@ -100,8 +143,7 @@ vmds_durable_copy_fd(gint in, gint out, const gchar *to, GError **error)
  * @to: where its copy goes: a file that does not exist
  * @error: a #GError or %NULL
  *
- * Copies @from to @to (mode 0600) and syncs the copy; @to is removed again
- * when that fails. The caller renames it into place (vmds_durable_rename()).
+ * Copies @from to @to, durably (vmds_durable_copy_range()).
  *
  * Returns: %TRUE once the copy is on disk
  */
@@ -109,25 +151,18 @@ gboolean
 vmds_durable_copy(const gchar *from, const gchar *to, GError **error)
 {
 	gint in = g_open(from, O_RDONLY | O_CLOEXEC, 0);
-	gint out;
+	struct stat st;
 	gboolean ok;
 
 	if (in < 0)
 		return vmds_durable_fail("open", from, errno, error);
-	out = g_open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (out < 0) {
+	if (fstat(in, &st) < 0) {
 		gint errsv = errno;
 		close(in);
-		return vmds_durable_fail("create", to, errsv, error);
+		return vmds_durable_fail("read", from, errsv, error);
 	}
-	ok = vmds_durable_copy_fd(in, out, to, error);
-	if (ok && fsync(out) < 0)
-		ok = vmds_durable_fail("sync", to, errno, error);
+	ok = vmds_durable_copy_range(in, 0, st.st_size, to, error);
 	close(in);
-	if (close(out) < 0 && ok)
-		ok = vmds_durable_fail("write", to, errno, error);
-	if (!ok)
-		g_unlink(to);
 	return ok;
 }
 

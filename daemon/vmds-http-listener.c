@@ -456,6 +456,25 @@ vmds_http_listener_wait(VmdsHttpListener *self, SoupServerMessage *msg, gint64 d
 	}
 }
 
+/**
+ * vmds_http_listener_extend:
+ * @self: a #VmdsHttpListener
+ * @msg: a request whose body is being read
+ *
+ * A large body (an import) that keeps arriving is not a stalled client: its
+ * connection gets the request timeout again from now.
+ */
+void
+vmds_http_listener_extend(VmdsHttpListener *self, SoupServerMessage *msg)
+{
+	VmdsHttpConn *conn = vmds_http_listener_lookup(msg);
+
+	if (conn == NULL || conn->phase != VMDS_HTTP_PHASE_REQUEST)
+		return;
+	conn->deadline =
+	    g_get_monotonic_time() + vmds_http_listener_seconds(self->limits.request_timeout);
+}
+
 /* the first 12 bytes of an IPv4 address mapped into IPv6 */
 static const guint8 vmds_http_listener_v4_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 

@@ -72,5 +72,6 @@ guint vmds_http_listener_get_count(VmdsHttpListener *self);
 void vmds_http_listener_close(VmdsHttpListener *self);
 
 void vmds_http_listener_wait(VmdsHttpListener *self, SoupServerMessage *msg, gint64 deadline);
+void vmds_http_listener_extend(VmdsHttpListener *self, SoupServerMessage *msg);
 
 G_END_DECLS

@@ -5,7 +5,11 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
 #include <libsoup/soup.h>
+#include <unistd.h>
 
 #include "vmds-http-listener.h"
 #include "vmds-http.h"
@@ -39,6 +43,8 @@
 #define VMDS_HTTP_SESSION_HEADER      "vmware-api-session-id"
 /* the VmdsHttpJob a message being routed belongs to, in its data */
 #define VMDS_HTTP_JOB_KEY "vmds-http-job"
+/* the VmdsHttpSpool an import's body goes to, in its message's data */
+#define VMDS_HTTP_SPOOL_KEY "vmds-http-spool"
 /* a login takes its credentials from the Authorization header; a body,
  * which some clients send anyway (`{}`), is read only this long */
 #define VMDS_HTTP_MAX_LOGIN_BODY 1024
@@ -67,6 +73,8 @@ struct _VmdsHttp {
 	gchar *username;
 	gchar *password;
 	guint max_body;
+	guint max_import;
+	gchar *spool_dir;     /* where import bodies are written: the state dir */
 	gchar **server_names; /* besides IP literals, and localhost on loopback */
 	gboolean loopback;
 	gchar *url;	   /* written by vmds_http_listen(), read after it */
@@ -351,12 +359,14 @@ typedef struct {
 	gchar *path;
 	gchar *query;
 	GBytes *body;
+	gint body_fd; /* an import's body, on disk; or -1 */
 	/* what the main thread writes, then posts back */
 	guint status;
-	GString *response; /* the body, or the next part of a streamed one */
-	gboolean done;	   /* that part is the last */
-	gboolean failed;   /* the stream broke off */
-	gboolean streamed; /* the body comes a part at a time */
+	GString *response;	   /* the body, or the next part of a streamed one */
+	gboolean done;		   /* that part is the last */
+	gboolean failed;	   /* the stream broke off */
+	gboolean streamed;	   /* the body comes a part at a time */
+	const gchar *content_type; /* (nullable): of a streamed body; JSON */
 	/* the main thread's */
 	VmdsStream stream;
 	VmdsRouterLater later; /* a reply the route deferred */
@@ -376,6 +386,8 @@ vmds_http_job_unref(VmdsHttpJob *job)
 	g_free(job->path);
 	g_free(job->query);
 	g_bytes_unref(job->body);
+	if (job->body_fd >= 0)
+		close(job->body_fd);
 	if (job->response != NULL)
 		g_string_free(job->response, TRUE);
 	g_free(job);
@@ -543,7 +555,8 @@ vmds_http_job_reply_cb(gpointer user_data)
 	headers = soup_server_message_get_response_headers(msg);
 	body = soup_server_message_get_response_body(msg);
 	soup_server_message_set_status(msg, job->status, NULL);
-	soup_message_headers_set_content_type(headers, "application/json", NULL);
+	soup_message_headers_set_content_type(
+	    headers, job->content_type != NULL ? job->content_type : "application/json", NULL);
 	soup_message_headers_set_encoding(headers, SOUP_ENCODING_CHUNKED);
 	soup_message_body_set_accumulate(body, FALSE);
 	g_signal_connect(msg, "wrote-chunk", G_CALLBACK(vmds_http_job_wrote_chunk_cb), job);
@@ -600,9 +613,15 @@ vmds_http_job_run_cb(gpointer user_data)
 						 job->query,
 						 data != NULL ? data : "",
 						 len,
+						 job->body_fd,
 						 job->response,
 						 &job->stream,
 						 &job->later);
+	}
+	/* an import's body is the route's only while it runs */
+	if (job->body_fd >= 0) {
+		close(job->body_fd);
+		job->body_fd = -1;
 	}
 	/* the main thread keeps its hold until a deferred reply comes */
 	if (job->later.deferred != NULL) {
@@ -613,10 +632,114 @@ vmds_http_job_run_cb(gpointer user_data)
 	}
 	/* the main thread keeps its hold while there is a stream */
 	job->streamed = job->stream.func != NULL;
+	job->content_type = job->stream.content_type;
 	vmds_http_job_post(job, self->context, vmds_http_job_reply_cb);
 	if (!job->streamed)
 		vmds_http_job_main_release(job);
 	return G_SOURCE_REMOVE;
+}
+
+/*
+ * An import's body (`POST /api/vcenter/vm?action=import`, an exported VM)
+ * may be far larger than [http] max-body: it is not kept in memory but
+ * written, as it arrives, to a file in the state directory that has no name
+ * (so nothing is left of it should the daemon die), and handed to the route
+ * as VmdsRequest.body_fd. Each part that arrives gives the connection the
+ * request timeout again, so a slow link is not a stalled client.
+ */
+typedef struct {
+	VmdsHttp *http;
+	gint fd;
+	gint error; /* errno of a failed write, or 0 */
+} VmdsHttpSpool;
+
+static void
+vmds_http_spool_free(VmdsHttpSpool *spool)
+{
+	if (spool->fd >= 0)
+		close(spool->fd);
+	g_free(spool);
+}
+
+static gboolean
+vmds_http_is_import(const gchar *method, const gchar *path, GHashTable *query)
+{
+	return g_strcmp0(method, "POST") == 0 &&
+	       (g_strcmp0(path, "/api/vcenter/vm") == 0 ||
+		g_strcmp0(path, "/api/vcenter/vm/") == 0) &&
+	       query != NULL && g_strcmp0(g_hash_table_lookup(query, "action"), "import") == 0;
+}
+
+static void
+vmds_http_spool_chunk_cb(SoupServerMessage *msg, GBytes *chunk, gpointer user_data)
+{
+	VmdsHttpSpool *spool = user_data;
+	gsize len;
+	const guint8 *data = g_bytes_get_data(chunk, &len);
+
+	vmds_http_listener_extend(spool->http->listener, msg);
+	while (spool->error == 0 && len > 0) {
+		gssize n = write(spool->fd, data, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			spool->error = errno;
+			break;
+		}
+		data += n;
+		len -= (gsize)n;
+	}
+}
+
+/* a file without a name in the state directory for @msg's body */
+static gboolean
+vmds_http_spool_start(VmdsHttp *self, SoupServerMessage *msg, GError **error)
+{
+	g_autofree gchar *template = g_build_filename(self->spool_dir, ".import-XXXXXX", NULL);
+	VmdsHttpSpool *spool;
+	gint fd = g_mkstemp_full(template, O_RDWR | O_CLOEXEC, 0600);
+
+	if (fd < 0) {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_STORAGE,
+			    "cannot take in the import: %s",
+			    g_strerror(errno));
+		return FALSE;
+	}
+	g_unlink(template);
+	spool = g_new0(VmdsHttpSpool, 1);
+	spool->http = self;
+	spool->fd = fd;
+	g_object_set_data_full(
+	    G_OBJECT(msg), VMDS_HTTP_SPOOL_KEY, spool, (GDestroyNotify)vmds_http_spool_free);
+	soup_message_body_set_accumulate(soup_server_message_get_request_body(msg), FALSE);
+	g_signal_connect(msg, "got-chunk", G_CALLBACK(vmds_http_spool_chunk_cb), spool);
+	return TRUE;
+}
+
+/* the file @msg's body went to, rewound, or -1 (no spool, or a write failed:
+ * then the job's body is empty, and the route refuses it) */
+static gint
+vmds_http_spool_steal(SoupServerMessage *msg)
+{
+	VmdsHttpSpool *spool = g_object_get_data(G_OBJECT(msg), VMDS_HTTP_SPOOL_KEY);
+	gint fd;
+
+	if (spool == NULL)
+		return -1;
+	if (spool->error != 0) {
+		g_warning("an import's body could not be written to disk: %s",
+			  g_strerror(spool->error));
+		return -1;
+	}
+	fd = spool->fd;
+	spool->fd = -1;
+	if (lseek(fd, 0, SEEK_SET) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 /* REST thread: hands an authenticated request to the router, in the main
@@ -638,7 +761,10 @@ vmds_http_dispatch(VmdsHttp *self,
 	job->method = g_strdup(method);
 	job->path = g_strdup(g_uri_get_path(uri));
 	job->query = g_strdup(g_uri_get_query(uri));
-	job->body = soup_message_body_flatten(soup_server_message_get_request_body(msg));
+	job->body_fd = vmds_http_spool_steal(msg);
+	job->body = job->body_fd >= 0
+			? g_bytes_new_static("", 0)
+			: soup_message_body_flatten(soup_server_message_get_request_body(msg));
 	job->response = g_string_new(NULL);
 	g_signal_connect(msg, "finished", G_CALLBACK(vmds_http_job_finished_cb), job);
 	g_object_set_data(G_OBJECT(msg), VMDS_HTTP_JOB_KEY, job);
@@ -787,6 +913,8 @@ vmds_http_early_cb(SoupServer *server,
 	const gchar *host = soup_message_headers_get_one(headers, "Host");
 	goffset len = soup_message_headers_get_content_length(headers);
 	gboolean login = vmds_http_session_path(path) != 0;
+	gboolean import = vmds_http_is_import(soup_server_message_get_method(msg), path, query);
+	g_autoptr(GError) error = NULL;
 	g_autofree gchar *message = NULL;
 
 	if (peer == NULL) {
@@ -814,11 +942,12 @@ vmds_http_early_cb(SoupServer *server,
 		    msg,
 		    VMDS_ERROR_INVALID_ARGUMENT,
 		    "chunked request bodies are not accepted: send a Content-Length");
-	} else if (len > (goffset)self->max_body) {
+	} else if (len > (goffset)(import ? self->max_import : self->max_body)) {
 		message = g_strdup_printf("request body of %" G_GOFFSET_FORMAT
-					  " bytes is larger than %u bytes",
+					  " bytes is larger than %u bytes ([http] %s)",
 					  len,
-					  self->max_body);
+					  import ? self->max_import : self->max_body,
+					  import ? "max-import" : "max-body");
 		vmds_http_refuse_early(self, msg, VMDS_ERROR_INVALID_ARGUMENT, message);
 	} else if (login && len > VMDS_HTTP_MAX_LOGIN_BODY) {
 		vmds_http_refuse_early(self,
@@ -833,6 +962,8 @@ vmds_http_early_cb(SoupServer *server,
 				       "this call needs a session: POST /api/session with the user "
 				       "name and password, then send its id in the "
 				       "vmware-api-session-id header");
+	} else if (import && !vmds_http_spool_start(self, msg, &error)) {
+		vmds_http_refuse_early(self, msg, error->code, error->message);
 	}
 }
 
@@ -973,6 +1104,9 @@ vmds_http_set_config_cb(VmdsHttp *self, gpointer data)
 	vmds_sessions_set_limits(self->sessions, config->session_timeout, config->max_sessions);
 	vmds_http_listener_set_limits(self->listener, &limits);
 	self->max_body = config->max_body;
+	self->max_import = config->max_import;
+	g_free(self->spool_dir);
+	self->spool_dir = g_strdup(config->state_dir);
 	g_strfreev(self->server_names);
 	self->server_names = g_strdupv(config->server_names);
 }
@@ -1153,6 +1287,8 @@ vmds_http_init(VmdsHttp *self)
 	self->throttle =
 	    vmds_login_throttle_new(VMDS_HTTP_THROTTLE_CLIENTS, VMDS_HTTP_THROTTLE_ACCOUNTS);
 	self->max_body = VMDS_CONFIG_DEFAULT_MAX_BODY;
+	self->max_import = VMDS_CONFIG_DEFAULT_MAX_IMPORT;
+	self->spool_dir = g_strdup(g_get_tmp_dir());
 	soup_server_add_early_handler(self->server, NULL, vmds_http_early_cb, self, NULL);
 	soup_server_add_handler(self->server, NULL, vmds_http_handler_cb, self, NULL);
 }
@@ -1170,6 +1306,7 @@ vmds_http_finalize(GObject *obj)
 	vmds_router_free(self->router);
 	vmds_http_forget_credentials(self);
 	g_free(self->url);
+	g_free(self->spool_dir);
 	g_strfreev(self->server_names);
 	g_main_loop_unref(self->loop);
 	g_main_context_unref(self->context);

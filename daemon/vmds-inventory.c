@@ -149,6 +149,16 @@ vmds_inventory_rm_tree(const gchar *path, GError **error)
 	return TRUE;
 }
 
+/* a file a crash left in @dir */
+static void
+vmds_inventory_rm_leftover_file(const gchar *dir, const gchar *name)
+{
+	g_autofree gchar *path = g_build_filename(dir, name, NULL);
+
+	if (g_unlink(path) < 0)
+		g_warning("cannot remove %s, left by a crash: %s", path, g_strerror(errno));
+}
+
 /* what a crash left of a VM being made or removed */
 static void
 vmds_inventory_rm_leftover(const gchar *path)
@@ -159,6 +169,19 @@ vmds_inventory_rm_leftover(const gchar *path)
 		g_warning("cannot remove %s, left by an interrupted creation or removal: %s",
 			  path,
 			  error_local->message);
+}
+
+/* the copies of exports a crash left in a VM's directory */
+static void
+vmds_inventory_rm_exports(const gchar *path)
+{
+	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+	const gchar *name;
+
+	while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
+		if (g_str_has_prefix(name, ".export-"))
+			vmds_inventory_rm_leftover_file(path, name);
+	}
 }
 
 static VmdsVm *
@@ -205,10 +228,11 @@ vmds_inventory_open_vm(VmdsInventory *self, const gchar *id, GError **error)
 		return NULL;
 	self->next_snapshot = MAX(self->next_snapshot, max_snapshot + 1);
 	store_path = vmds_inventory_store_path(vm->dir, id);
-	/* a copy a revert did not get to rename */
+	/* a copy a revert did not get to rename, or an export did not remove */
 	part = g_strconcat(store_path, ".part", NULL);
 	if (g_unlink(part) == 0)
 		g_message("%s: removed %s, left by an interrupted revert", id, part);
+	vmds_inventory_rm_exports(vm->dir);
 	vm->store = vmds_store_open(store_path, self->schemas, &error_local);
 	if (vm->store == NULL) {
 		/* another host serves it (shared storage): listed, but not served */
@@ -402,6 +426,19 @@ vmds_inventory_lookup(VmdsInventory *self, const gchar *id)
 }
 
 /**
+ * vmds_inventory_get_schemas:
+ * @self: a #VmdsInventory
+ *
+ * Returns: (transfer none) (element-type VmdsStoreSchema): the tables every
+ *   store holds
+ */
+GPtrArray *
+vmds_inventory_get_schemas(VmdsInventory *self)
+{
+	return self->schemas;
+}
+
+/**
  * vmds_inventory_lookup_cid:
  * @self: a #VmdsInventory
  * @cid: a vsock context id
@@ -533,8 +570,8 @@ vmds_inventory_check_new(VmdsInventory *self, const gchar *name, guint32 cid, GE
 	return TRUE;
 }
 
-/* the directory of VM @id, made whole in @stage: its vm.ini and, for a
- * clone, the copy of @source's store */
+/* the directory of VM @id, made whole in @stage: its vm.ini and, when
+ * @fill is given, the store it writes */
 static gboolean
 vmds_inventory_fill(const gchar *stage,
 		    const gchar *id,
@@ -542,14 +579,15 @@ vmds_inventory_fill(const gchar *stage,
 		    guint32 cid,
 		    const gchar *socket_owner,
 		    const gchar *socket_group,
-		    VmdsVm *source,
+		    VmdsInventoryFill fill,
+		    gpointer fill_data,
 		    GError **error)
 {
 	if (!vmds_inventory_write_ini(stage, name, cid, socket_owner, socket_group, error))
 		return FALSE;
-	if (source != NULL) {
+	if (fill != NULL) {
 		g_autofree gchar *store_path = vmds_inventory_store_path(stage, id);
-		if (!vmds_store_copy(source->store, store_path, error))
+		if (!fill(store_path, fill_data, error))
 			return FALSE;
 	}
 	return vmds_durable_sync(stage, error);
@@ -562,8 +600,9 @@ vmds_inventory_fill(const gchar *stage,
  * @cid: its vsock context id (3 or more), or 0 for none
  * @socket_owner: (nullable): the user its socket is to belong to
  * @socket_group: (nullable): the group its socket is to belong to
- * @source: (nullable): a served VM to clone: the new VM's store is a copy
- *   of its store, less what the copy rules leave out
+ * @fill: (nullable): writes the new VM's store (a clone's copy, an
+ *   import's), which is then opened; %NULL for an empty store
+ * @fill_data: for @fill
  * @error: a #GError or %NULL
  *
  * Creates the VM's directory, vm.ini and store, durably, under an id never
@@ -578,7 +617,8 @@ vmds_inventory_create(VmdsInventory *self,
 		      guint32 cid,
 		      const gchar *socket_owner,
 		      const gchar *socket_group,
-		      VmdsVm *source,
+		      VmdsInventoryFill fill,
+		      gpointer fill_data,
 		      GError **error)
 {
 	g_autofree gchar *id = NULL;
@@ -590,7 +630,6 @@ vmds_inventory_create(VmdsInventory *self,
 
 	g_return_val_if_fail(self != NULL, NULL);
 	g_return_val_if_fail(name != NULL, NULL);
-	g_return_val_if_fail(source == NULL || source->store != NULL, NULL);
 
 	if (!vmds_inventory_check_new(self, name, cid, error) ||
 	    !vmds_inventory_resolve_owner(socket_owner, socket_group, &uid, &gid, error))
@@ -616,7 +655,8 @@ vmds_inventory_create(VmdsInventory *self,
 			    g_strerror(errno));
 		return NULL;
 	}
-	if (!vmds_inventory_fill(stage, id, name, cid, socket_owner, socket_group, source, error) ||
+	if (!vmds_inventory_fill(
+		stage, id, name, cid, socket_owner, socket_group, fill, fill_data, error) ||
 	    !vmds_durable_rename(stage, dir, error)) {
 		vmds_inventory_rm_leftover(stage);
 		return NULL;

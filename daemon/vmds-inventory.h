@@ -11,6 +11,9 @@ G_BEGIN_DECLS
 
 typedef struct _VmdsInventory VmdsInventory;
 
+/* writes a new VM's store at @path (a file that does not exist), durably */
+typedef gboolean (*VmdsInventoryFill)(const gchar *path, gpointer data, GError **error);
+
 VmdsInventory *
 vmds_inventory_load(const gchar *state_dir, GPtrArray *schemas, gboolean *fresh, GError **error);
 void vmds_inventory_free(VmdsInventory *self);
@@ -24,8 +27,10 @@ VmdsVm *vmds_inventory_create(VmdsInventory *self,
 			      guint32 cid,
 			      const gchar *socket_owner,
 			      const gchar *socket_group,
-			      VmdsVm *source,
+			      VmdsInventoryFill fill,
+			      gpointer fill_data,
 			      GError **error);
+GPtrArray *vmds_inventory_get_schemas(VmdsInventory *self);
 gboolean vmds_inventory_remove(VmdsInventory *self, const gchar *id, GError **error);
 VmdsVm *vmds_inventory_snapshot_owner(VmdsInventory *self, const gchar *id);
 VmdsSnapshot *

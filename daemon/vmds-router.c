@@ -197,6 +197,7 @@ vmds_router_parse_query(const gchar *query, GError **error)
  * @query: (nullable): the raw query string
  * @body: the request body, NUL-terminated
  * @body_len: its length
+ * @body_fd: the body in a file (#VmdsRequest.body_fd), or -1
  * @response: (out caller-allocates): the response body: JSON, or empty
  * @stream: (out caller-allocates): empty, or what writes the rest of the
  *   body after @response (#VmdsRequest.stream); the caller owns it
@@ -213,6 +214,7 @@ vmds_router_handle(VmdsRouter *self,
 		   const gchar *query,
 		   const gchar *body,
 		   gsize body_len,
+		   gint body_fd,
 		   GString *response,
 		   VmdsStream *stream,
 		   VmdsRouterLater *later)
@@ -289,6 +291,7 @@ vmds_router_handle(VmdsRouter *self,
 	request.query = query_params;
 	request.body = body;
 	request.body_len = body_len;
+	request.body_fd = body_fd;
 	request.status = 200;
 	request.response = response;
 	if (!route->func(route->plugin, &request, &error)) {

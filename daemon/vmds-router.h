@@ -39,6 +39,7 @@ guint vmds_router_handle(VmdsRouter *self,
 			 const gchar *query,
 			 const gchar *body,
 			 gsize body_len,
+			 gint body_fd,
 			 GString *response,
 			 VmdsStream *stream,
 			 VmdsRouterLater *later);

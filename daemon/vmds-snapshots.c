@@ -224,7 +224,7 @@ vmds_snapshots_create(
 		vmds_error_convert(error);
 		return NULL;
 	}
-	if (!vmds_store_copy(vm->store, dsd, error)) {
+	if (!vmds_store_copy(vm->store, dsd, VMDS_STORE_COPY_NONE, error)) {
 		g_unlink(ini);
 		return NULL;
 	}

@@ -195,6 +195,36 @@ vmds_context_revert_snapshot(VmdsContext *self, VmdsVm *vm, const gchar *id, GEr
 }
 
 /**
+ * vmds_context_import_vm:
+ * @self: a #VmdsContext
+ * @name: the new VM's name
+ * @cid: its vsock context id, or 0
+ * @fd: a file holding a store (an export, checked by the caller)
+ * @offset: where in @fd the store starts
+ * @size: its bytes
+ * @error: a #GError or %NULL
+ *
+ * Creates a VM like vmds_context_create_vm() whose store is a copy of
+ * those bytes, once they are found to be a sound store this daemon serves;
+ * else nothing is created.
+ *
+ * Returns: (transfer none): the VM, or %NULL
+ */
+VmdsVm *
+vmds_context_import_vm(VmdsContext *self,
+		       const gchar *name,
+		       guint32 cid,
+		       gint fd,
+		       goffset offset,
+		       goffset size,
+		       GError **error)
+{
+	g_return_val_if_fail(VMDS_IS_CONTEXT(self), NULL);
+	g_return_val_if_fail(name != NULL && fd >= 0, NULL);
+	return VMDS_CONTEXT_GET_CLASS(self)->import_vm(self, name, cid, fd, offset, size, error);
+}
+
+/**
  * vmds_context_remove_vm:
  * @self: a #VmdsContext
  * @id: a VM id

@@ -25,6 +25,7 @@ G_DECLARE_DERIVABLE_TYPE(VmdsContext, vmds_context, VMDS, CONTEXT, GObject)
  * @create_snapshot: takes a snapshot of a VM's data
  * @remove_snapshot: deletes one of a VM's snapshots
  * @revert_snapshot: returns a VM's data to a snapshot
+ * @import_vm: creates a VM whose store is part of a file (an export)
  *
  * What a plugin sees of the daemon. The daemon implements the virtual
  * functions; plugins call the vmds_context_*() functions.
@@ -59,7 +60,14 @@ struct _VmdsContextClass {
 					 GError **error);
 	gboolean (*remove_snapshot)(VmdsContext *self, VmdsVm *vm, const gchar *id, GError **error);
 	gboolean (*revert_snapshot)(VmdsContext *self, VmdsVm *vm, const gchar *id, GError **error);
-	gpointer padding[3];
+	VmdsVm *(*import_vm)(VmdsContext *self,
+			     const gchar *name,
+			     guint32 cid,
+			     gint fd,
+			     goffset offset,
+			     goffset size,
+			     GError **error);
+	gpointer padding[2];
 };
 
 GPtrArray *vmds_context_list_vms(VmdsContext *self);
@@ -87,6 +95,13 @@ gboolean
 vmds_context_remove_snapshot(VmdsContext *self, VmdsVm *vm, const gchar *id, GError **error);
 gboolean
 vmds_context_revert_snapshot(VmdsContext *self, VmdsVm *vm, const gchar *id, GError **error);
+VmdsVm *vmds_context_import_vm(VmdsContext *self,
+			       const gchar *name,
+			       guint32 cid,
+			       gint fd,
+			       goffset offset,
+			       goffset size,
+			       GError **error);
 const gchar *vmds_context_get_state_dir(VmdsContext *self);
 const gchar *vmds_context_get_run_dir(VmdsContext *self);
 GKeyFile *vmds_context_get_config(VmdsContext *self);

@@ -15,7 +15,7 @@ G_BEGIN_DECLS
 
 /* bumped whenever VmdsPluginClass, VmdsCall, VmdsRequest or the functions a
  * plugin calls change */
-#define VMDS_PLUGIN_API_VERSION 3
+#define VMDS_PLUGIN_API_VERSION 4
 
 #define VMDS_TYPE_PLUGIN (vmds_plugin_get_type())
 G_DECLARE_DERIVABLE_TYPE(VmdsPlugin, vmds_plugin, VMDS, PLUGIN, GObject)
@@ -112,11 +112,14 @@ typedef gboolean (*VmdsStreamFunc)(gpointer data, GString *out, gboolean *done, 
  * @func: (nullable): writes the next part; %NULL for a body sent whole
  * @data: for @func
  * @free: (nullable): frees @data once the reply is done or abandoned
+ * @content_type: (nullable): the media type of the streamed body;
+ *   %NULL for JSON
  */
 typedef struct {
 	VmdsStreamFunc func;
 	gpointer data;
 	GDestroyNotify free;
+	const gchar *content_type;
 } VmdsStream;
 
 /**
@@ -126,6 +129,11 @@ typedef struct {
  * @query: (nullable): query parameters
  * @body: the request body, NUL-terminated
  * @body_len: its length
+ * @body_fd: the body in a file, for the one request whose body may be
+ *   larger than [http] max-body (`POST /api/vcenter/vm?action=import`),
+ *   which the REST server writes to disk as it arrives; @body is then
+ *   empty, and the file is closed once the route returns. -1 for every
+ *   other request
  * @vm: the VM the path names, when the route has `{vm}`
  * @store: that VM's store
  * @status: (out): the HTTP status of a success; 200 unless set
@@ -142,6 +150,7 @@ typedef struct {
 	GHashTable *query;
 	const gchar *body;
 	gsize body_len;
+	gint body_fd;
 	const gchar *vm;
 	VmdsStore *store;
 	guint status;

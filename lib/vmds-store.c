@@ -840,9 +840,10 @@ vmds_store_copy_exec(sqlite3 *db, const gchar *sql, GError **error)
 	return FALSE;
 }
 
-/* leaves out of the copy @db what each component's rules leave out */
+/* leaves out of the copy @db what the rules of @schemas (nullable) leave
+ * out, and makes it a file of its own (no write-ahead log) */
 static gboolean
-vmds_store_copy_filter(VmdsStore *self, sqlite3 *db, GError **error)
+vmds_store_copy_filter(GPtrArray *schemas, sqlite3 *db, GError **error)
 {
 	/* what is left out must not linger in the copy's free pages */
 	if (!vmds_store_copy_exec(db, "PRAGMA journal_mode=DELETE", error) ||
@@ -850,8 +851,8 @@ vmds_store_copy_filter(VmdsStore *self, sqlite3 *db, GError **error)
 	    !vmds_store_copy_exec(db, "PRAGMA foreign_keys=ON", error) ||
 	    !vmds_store_copy_exec(db, "BEGIN", error))
 		return FALSE;
-	for (guint i = 0; self->schemas != NULL && i < self->schemas->len; i++) {
-		const VmdsStoreSchema *schema = g_ptr_array_index(self->schemas, i);
+	for (guint i = 0; schemas != NULL && i < schemas->len; i++) {
+		const VmdsStoreSchema *schema = g_ptr_array_index(schemas, i);
 		for (guint j = 0; j < schema->n_copy_rules; j++) {
 			const VmdsStoreCopyRule *rule = &schema->copy_rules[j];
 			g_autofree gchar *sql = g_strdup_printf(
@@ -978,6 +979,7 @@ vmds_store_copy_main_file(VmdsStore *self, const gchar *path, GError **error)
  * vmds_store_copy:
  * @self: an open #VmdsStore, between transactions
  * @path: where the copy goes: a file that does not exist
+ * @flags: #VmdsStoreCopyFlags
  * @error: a #GError or %NULL
  *
  * Copies the store to @path as one self-contained file, less what the
@@ -992,7 +994,7 @@ vmds_store_copy_main_file(VmdsStore *self, const gchar *path, GError **error)
  *   %VMDS_ERROR_ALREADY_EXISTS when @path exists, or %VMDS_ERROR_STORAGE
  */
 gboolean
-vmds_store_copy(VmdsStore *self, const gchar *path, GError **error)
+vmds_store_copy(VmdsStore *self, const gchar *path, VmdsStoreCopyFlags flags, GError **error)
 {
 	g_autofree gchar *part = NULL;
 	g_autofree gchar *dir = NULL;
@@ -1038,7 +1040,8 @@ vmds_store_copy(VmdsStore *self, const gchar *path, GError **error)
 			    sqlite3_errstr(rc));
 		ok = FALSE;
 	} else {
-		ok = vmds_store_copy_filter(self, copy, error);
+		ok = vmds_store_copy_filter(
+		    (flags & VMDS_STORE_COPY_ALL) ? NULL : self->schemas, copy, error);
 	}
 	if (sqlite3_close(copy) != SQLITE_OK && ok) {
 		g_set_error_literal(error,
@@ -1047,7 +1050,7 @@ vmds_store_copy(VmdsStore *self, const gchar *path, GError **error)
 				    "cannot copy the store: the copy did not close");
 		ok = FALSE;
 	}
-	ok = ok && vmds_store_copy_sync(part, error);
+	ok = ok && ((flags & VMDS_STORE_COPY_UNSYNCED) || vmds_store_copy_sync(part, error));
 	if (ok && g_rename(part, path) < 0) {
 		gint errsv = errno;
 		g_set_error(error,
@@ -1057,10 +1060,52 @@ vmds_store_copy(VmdsStore *self, const gchar *path, GError **error)
 			    g_strerror(errsv));
 		ok = FALSE;
 	}
-	ok = ok && vmds_store_copy_sync(dir, error);
+	ok = ok && ((flags & VMDS_STORE_COPY_UNSYNCED) || vmds_store_copy_sync(dir, error));
 	if (!ok)
 		g_unlink(part);
 	return ok;
+}
+
+/**
+ * vmds_store_check_file:
+ * @path: a file that is to become a store (an import)
+ * @error: a #GError or %NULL
+ *
+ * Checks that @path is an SQLite database whose structure is sound
+ * (`PRAGMA quick_check`), without changing it. Whether its components are
+ * ones this build knows is for vmds_store_open() to say.
+ *
+ * Returns: %FALSE with %VMDS_ERROR_INVALID_ARGUMENT when it is not
+ */
+gboolean
+vmds_store_check_file(const gchar *path, GError **error)
+{
+	g_autofree gchar *result = NULL;
+	sqlite3_stmt *stmt = NULL;
+	sqlite3 *db = NULL;
+	gint rc;
+
+	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &stmt, NULL);
+	if (rc == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW)
+		result = g_strdup((const gchar *)sqlite3_column_text(stmt, 0));
+	else if (rc == SQLITE_OK)
+		rc = sqlite3_errcode(db);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_OK || g_strcmp0(result, "ok") != 0) {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_INVALID_ARGUMENT,
+			    "not a sound vmds store: %s",
+			    rc != SQLITE_OK  ? sqlite3_errstr(rc)
+			    : result != NULL ? result
+					     : "empty");
+		sqlite3_close(db);
+		return FALSE;
+	}
+	sqlite3_close(db);
+	return TRUE;
 }
 
 static void

@@ -88,6 +88,23 @@ gboolean vmds_store_batch_begin(VmdsStore *self, GError **error);
 gboolean vmds_store_batch_end(VmdsStore *self, GError **error);
 gboolean vmds_store_set_error(VmdsStore *self, gint rc, GError **error);
 void vmds_store_close(VmdsStore *self);
-gboolean vmds_store_copy(VmdsStore *self, const gchar *path, GError **error);
+/**
+ * VmdsStoreCopyFlags:
+ * @VMDS_STORE_COPY_NONE: a snapshot or a clone: durable, less what the
+ *   components' copy rules leave out
+ * @VMDS_STORE_COPY_ALL: everything, the rules ignored (an export: a VM
+ *   that moves keeps all of its data)
+ * @VMDS_STORE_COPY_UNSYNCED: not written to disk (a copy read once, then
+ *   removed)
+ */
+typedef enum {
+	VMDS_STORE_COPY_NONE = 0,
+	VMDS_STORE_COPY_ALL = 1 << 0,
+	VMDS_STORE_COPY_UNSYNCED = 1 << 1,
+} VmdsStoreCopyFlags;
+
+gboolean
+vmds_store_copy(VmdsStore *self, const gchar *path, VmdsStoreCopyFlags flags, GError **error);
+gboolean vmds_store_check_file(const gchar *path, GError **error);
 
 G_END_DECLS

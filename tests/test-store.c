@@ -791,7 +791,8 @@ START_TEST(test_store_copy)
 	ck_assert_int_eq(g_mkdir(snap_dir, 0700), 0);
 	/* what a crash left is replaced */
 	ck_assert(g_file_set_contents(part, "half a copy", -1, NULL));
-	ck_assert_msg(vmds_store_copy(store, copy_path, &error), "%s", error->message);
+	ck_assert_msg(
+	    vmds_store_copy(store, copy_path, VMDS_STORE_COPY_NONE, &error), "%s", error->message);
 	ck_assert(!g_file_test(part, G_FILE_TEST_EXISTS));
 
 	/* the original is as it was */
@@ -826,13 +827,13 @@ START_TEST(test_store_copy_refused)
 
 	ck_assert_ptr_nonnull(store);
 	ck_assert(g_file_set_contents(taken, "mine", -1, NULL));
-	ck_assert(!vmds_store_copy(store, taken, &error));
+	ck_assert(!vmds_store_copy(store, taken, VMDS_STORE_COPY_NONE, &error));
 	ck_assert(g_error_matches(error, VMDS_ERROR, VMDS_ERROR_ALREADY_EXISTS));
 	ck_assert(g_file_get_contents(taken, &contents, NULL, NULL));
 	ck_assert_str_eq(contents, "mine");
 	g_clear_error(&error);
 	/* a directory that is not there */
-	ck_assert(!vmds_store_copy(store, nowhere, &error));
+	ck_assert(!vmds_store_copy(store, nowhere, VMDS_STORE_COPY_NONE, &error));
 	ck_assert(g_error_matches(error, VMDS_ERROR, VMDS_ERROR_STORAGE));
 	ck_assert(!g_file_test(part, G_FILE_TEST_EXISTS));
 	ck_assert(!g_file_test(nowhere, G_FILE_TEST_EXISTS));

@@ -186,7 +186,7 @@ START_TEST(test_durability_store_lock)
 	reply = vmds_e2e_rest(second, "GET", "/api/vcenter/vm/vm-1", NULL);
 	ck_assert_msg(reply->status == 200 && g_str_has_prefix(reply->body, "{\"vm\":\"vm-1\",") &&
 			  strstr(reply->body, ",\"unavailable\":\"store ") != NULL &&
-			  strstr(reply->body, " is in use by another process\"}") != NULL,
+			  strstr(reply->body, " is in use by another process\",") != NULL,
 		      "HTTP %u %s",
 		      reply->status,
 		      reply->body);

@@ -51,7 +51,7 @@
 #define NOT_OBJECT    "arguments must be a JSON object"
 #define JSON(problem) "invalid JSON at byte *: " problem
 #define IN_PATH(name) "data set name '" name "' cannot be named in a path: no '/', '.' or '..'"
-#define BODY_CAP(len) "request body of " len " bytes is larger than 6356992 bytes"
+#define BODY_CAP(len) "request body of " len " bytes is larger than 6356992 bytes ([http] max-body)"
 #define CHUNKED	      "chunked request bodies are not accepted: send a Content-Length"
 #define NO_SESSION                                                                                 \
 	"this call needs a session: POST /api/session with the user name and password, then "      \

@@ -235,6 +235,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	VmdsStream stream = {0};
 	VmdsRouterLater later = {0};
 	gboolean done = FALSE;
+	const gchar *content_type;
 	gsize body_len;
 	guint status;
 
@@ -270,7 +271,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	body[body_len] = '\0';
 
 	status = vmds_router_handle(
-	    vmds_fuzz_router, method, path, query, body, body_len, response, &stream, &later);
+	    vmds_fuzz_router, method, path, query, body, body_len, -1, response, &stream, &later);
 	VMDS_FUZZ_CHECK(later.deferred == NULL, "%s %s: no route defers its reply", method, path);
 	/* a body sent a part at a time is checked whole */
 	while (stream.func != NULL && !done) {
@@ -284,6 +285,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				error != NULL ? error->message : "no error set");
 		g_string_append_len(response, part->str, part->len);
 	}
+	/* a body that is not JSON (an export) says so */
+	content_type = stream.content_type;
 	vmds_stream_clear(&stream);
 
 	VMDS_FUZZ_CHECK(status == 200 || status == 201 || status == 204 || status == 400 ||
@@ -295,6 +298,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			response->str);
 	if (status == 204) {
 		VMDS_FUZZ_CHECK(response->len == 0, "204 with a body: %.400s", response->str);
+	} else if (content_type != NULL) {
+		VMDS_FUZZ_CHECK(status == 200, "%u: a body of type %s", status, content_type);
 	} else if (status >= 400 && !g_utf8_validate(response->str, (gssize)response->len, NULL) &&
 		   vmds_fuzz_skip_known("utf8-echo")) {
 		/* known: an error message echoes invalid UTF-8 */

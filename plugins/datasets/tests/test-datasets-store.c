@@ -605,7 +605,8 @@ START_TEST(test_datasets_store_snapshot_copy)
 			      error->message);
 	}
 	ck_assert_int_eq(vmds_test_store_query_int(store, "SELECT count(*) FROM entry_chunks"), 2);
-	ck_assert_msg(vmds_store_copy(store, copy_path, &error), "%s", error->message);
+	ck_assert_msg(
+	    vmds_store_copy(store, copy_path, VMDS_STORE_COPY_NONE, &error), "%s", error->message);
 
 	copy = vmds_datasets_open_store(copy_path, &error);
 	ck_assert_msg(copy != NULL, "%s", error != NULL ? error->message : "");
