@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "vmds-e2e.h"
@@ -559,12 +560,433 @@ START_TEST(test_lifecycle_snapshot_consistent)
 }
 END_TEST
 
+/* vm-1 exported over REST: the file's bytes */
+static GBytes *
+export_vm(VmdsE2e *from, const gchar *vm)
+{
+	g_autofree gchar *path = g_strdup_printf("/api/vcenter/vm/%s?action=export", vm);
+	g_autoptr(VmdsE2eReply) reply = vmds_e2e_rest(from, "GET", path, NULL);
+
+	ck_assert_msg(reply->status == 200, "export: %u %s", reply->status, reply->body);
+	ck_assert(g_str_has_prefix(reply->body, "VMDS-EXPORT 1\n{\"vm\":"));
+	return g_bytes_new(reply->body, reply->body_len);
+}
+
+static VmdsE2eReply *
+import_vm(VmdsE2e *into, const gchar *query, const guint8 *data, gsize len)
+{
+	g_autofree gchar *path = g_strdup_printf("/api/vcenter/vm?action=import%s", query);
+	return vmds_e2e_rest_len(into, "POST", path, (const gchar *)data, len);
+}
+
+static void
+import_fails(VmdsE2e *into,
+	     const gchar *query,
+	     const guint8 *data,
+	     gsize len,
+	     const gchar *error_type,
+	     const gchar *says)
+{
+	g_autoptr(VmdsE2eReply) reply = import_vm(into, query, data, len);
+
+	vmds_e2e_assert_error(reply, 400, error_type);
+	ck_assert_msg(strstr(reply->body, says) != NULL, "%s does not say %s", reply->body, says);
+}
+
+START_TEST(test_lifecycle_export_import)
+{
+	g_autoptr(VmdsE2e) second = vmds_e2e_new(NULL);
+	g_autofree gchar *source = NULL;
+	g_autofree gchar *moved = NULL;
+	g_autoptr(GBytes) export = NULL;
+	g_autoptr(VmdsE2eReply) reply = NULL;
+	g_autoptr(VmdsE2eRun) run = NULL;
+	g_autoptr(GByteArray) bad = NULL;
+	g_autofree gchar *channel = NULL;
+	g_autofree gchar *channel_env = NULL;
+	const guint8 *data;
+	gsize len;
+
+	g_free(make_data());
+	source = vmds_e2e_dump_vm(e2e, "vm-1");
+	export = export_vm(e2e, "vm-1");
+	data = g_bytes_get_data(export, &len);
+	ck_assert(len > 15 && data[len - 1] == '\n' && memcmp(data + len - 15, "CRC32 ", 6) == 0);
+
+	/* refused whole, nothing created, no id spent: the second daemon's own
+	 * VM is named vm-1 too */
+	import_fails(second, "", data, len, "ALREADY_EXISTS", "'vm-1' exists already");
+	import_fails(second, "&name=moved", data, len / 2, "INVALID_ARGUMENT", "truncated");
+	import_fails(second, "&name=moved", data, len - 1, "INVALID_ARGUMENT", "truncated");
+	bad = g_byte_array_new();
+	g_byte_array_append(bad, data, (guint)len);
+	bad->data[len / 2] ^= 0x20;
+	import_fails(second, "&name=moved", bad->data, bad->len, "INVALID_ARGUMENT", "checksum");
+	bad->data[len / 2] ^= 0x20;
+	g_byte_array_append(bad, (const guint8 *)"more", 4);
+	import_fails(second, "&name=moved", bad->data, bad->len, "INVALID_ARGUMENT", "after its end");
+	g_byte_array_set_size(bad, (guint)len);
+	bad->data[12] = '2';
+	import_fails(second, "&name=moved", bad->data, bad->len, "INVALID_ARGUMENT", "version 2");
+	import_fails(second,
+		     "&name=moved",
+		     (const guint8 *)"hello",
+		     5,
+		     "INVALID_ARGUMENT",
+		     "not a whole vmds export");
+	import_fails(second, "&name=moved", (const guint8 *)"", 0, "INVALID_ARGUMENT", "VMDS-EXPORT");
+	import_fails(second, "&name=moved&cid=2", data, len, "INVALID_ARGUMENT", "cid");
+	{
+		g_autoptr(VmdsE2eReply) list = vmds_e2e_rest(second, "GET", "/api/vcenter/vm", NULL);
+		vmds_e2e_assert_reply(list, 200, "[{\"vm\":\"vm-1\",\"name\":\"vm-1\"}]");
+	}
+
+	/* on the second daemon: everything, the flagged data set too */
+	reply = import_vm(second, "&name=moved&cid=7", data, len);
+	vmds_e2e_assert_reply(reply, 201, "\"vm-2\"");
+	moved = vmds_e2e_dump_vm(second, "vm-2");
+	ck_assert(g_str_has_prefix(moved, "vm-2"));
+	ck_assert_str_eq(moved + 4, source + 4);
+	channel = vmds_e2e_channel(second, "vm-2");
+	channel_env = g_strdup_printf("VMTOOLSD_CHANNEL=%s", channel);
+	{
+		const gchar *const args[] = {
+		    "--cmd", "datasets-get-entry {\"dataset\":\"flagged\",\"keys\":[\"x\"]}", NULL};
+		const gchar *const env[] = {channel_env, NULL};
+		run = vmds_e2e_vmtoolsd_argv(second, args, env);
+		vmds_e2e_assert_ok(run, "{\"result\":true,\"entries\":[{\"x\":\"secret\"}]}");
+	}
+	g_clear_pointer(&reply, vmds_e2e_reply_free);
+	reply = vmds_e2e_rest(second, "GET", "/api/vcenter/vm/vm-2", NULL);
+	ck_assert_msg(strstr(reply->body, "\"name\":\"moved\",\"cid\":7,") != NULL, "%s", reply->body);
+	import_fails(second, "&name=again&cid=7", data, len, "ALREADY_EXISTS", "cid 7");
+
+	/* it survives a restart of the daemon it moved to */
+	vmds_e2e_restart(second);
+	g_free(moved);
+	moved = vmds_e2e_dump_vm(second, "vm-2");
+	ck_assert_str_eq(moved + 4, source + 4);
+
+	/* export's own errors */
+	rest_fails("GET", "/api/vcenter/vm/vm-9?action=export", NULL, 404, "NOT_FOUND");
+	rest_fails("GET", "/api/vcenter/vm/vm-1?action=dump", NULL, 400, "INVALID_ARGUMENT");
+}
+END_TEST
+
+/*
+ * Kill cycles: the daemon is killed with SIGKILL at a random moment of a
+ * snapshot, a revert, a clone, a snapshot's or a VM's deletion or an
+ * import; after the restart every VM's store opens and passes
+ * `PRAGMA integrity_check`, and the operation is done whole or not at all.
+ * VMDS_LIFECYCLE_CYCLES sets the number of cycles (default 12),
+ * VMDS_TEST_SEED replays a run.
+ */
+
+#define KILL_DEFAULT_CYCLES 12
+#define KILL_BIG_VALUES	    24
+#define KILL_BIG_SIZE	    (100 * 1024)
+
+typedef enum {
+	KILL_SNAPSHOT,
+	KILL_REVERT,
+	KILL_CLONE,
+	KILL_DELETE_SNAPSHOT,
+	KILL_DELETE_VM,
+	KILL_IMPORT,
+	KILL_LAST,
+} KillOp;
+
+/* the id of the VM named @name, or NULL */
+static gchar *
+vm_named(const gchar *name)
+{
+	g_autoptr(VmdsE2eReply) reply = vmds_e2e_rest(e2e, "GET", "/api/vcenter/vm", NULL);
+	g_autoptr(JsonNode) node = json_from_string(reply->body, NULL);
+	JsonArray *array;
+
+	ck_assert(node != NULL && JSON_NODE_HOLDS_ARRAY(node));
+	array = json_node_get_array(node);
+	for (guint i = 0; i < json_array_get_length(array); i++) {
+		JsonObject *obj = json_array_get_object_element(array, i);
+		if (g_strcmp0(json_object_get_string_member(obj, "name"), name) == 0)
+			return g_strdup(json_object_get_string_member(obj, "vm"));
+	}
+	return NULL;
+}
+
+/* every VM: served, its store sound; @vm's data whole, its marker returned */
+static gchar *
+kill_check_vm(const gchar *vm)
+{
+	g_autofree gchar *info_path = g_strdup_printf("/api/vcenter/vm/%s", vm);
+	g_autofree gchar *keys_path =
+	    g_strdup_printf("/api/vcenter/vm/%s/data-sets/big/entries", vm);
+	g_autofree gchar *value_path =
+	    g_strdup_printf("/api/vcenter/vm/%s/data-sets/big/entries/v%d", vm, KILL_BIG_VALUES - 1);
+	g_autofree gchar *gen_path =
+	    g_strdup_printf("/api/vcenter/vm/%s/data-sets/keep/entries/gen", vm);
+	g_autofree gchar *integrity = vmds_e2e_integrity_check(e2e, vm);
+	g_autoptr(VmdsE2eReply) info = vmds_e2e_rest(e2e, "GET", info_path, NULL);
+	g_autoptr(VmdsE2eReply) keys = vmds_e2e_rest(e2e, "GET", keys_path, NULL);
+	g_autoptr(VmdsE2eReply) value = vmds_e2e_rest(e2e, "GET", value_path, NULL);
+	g_autoptr(VmdsE2eReply) gen = vmds_e2e_rest(e2e, "GET", gen_path, NULL);
+	g_autoptr(JsonNode) node = json_from_string(keys->body, NULL);
+
+	ck_assert_msg(g_strcmp0(integrity, "ok") == 0, "%s: %s", vm, integrity);
+	ck_assert_msg(info->status == 200 && strstr(info->body, "unavailable") == NULL,
+		      "%s: %s",
+		      vm,
+		      info->body);
+	ck_assert_msg(keys->status == 200 && node != NULL && JSON_NODE_HOLDS_ARRAY(node) &&
+			  json_array_get_length(json_node_get_array(node)) == KILL_BIG_VALUES,
+		      "%s: %s",
+		      vm,
+		      keys->body);
+	ck_assert_msg(value->status == 200 && value->body_len == KILL_BIG_SIZE + 2,
+		      "%s: a value of %zu bytes",
+		      vm,
+		      value->body_len);
+	ck_assert_msg(gen->status == 200, "%s: %s", vm, gen->body);
+	return g_strndup(gen->body + 1, gen->body_len - 2);
+}
+
+/* what a crash may leave is gone after the restart; every VM whole */
+static void
+kill_check_all(void)
+{
+	g_autofree gchar *vms_dir = g_build_filename(vmds_e2e_get_state_dir(e2e), "vms", NULL);
+	g_autoptr(VmdsE2eReply) reply = vmds_e2e_rest(e2e, "GET", "/api/vcenter/vm", NULL);
+	g_autoptr(JsonNode) node = json_from_string(reply->body, NULL);
+	g_autoptr(GDir) dir = g_dir_open(vms_dir, 0, NULL);
+	JsonArray *array = json_node_get_array(node);
+	const gchar *name;
+
+	while ((name = g_dir_read_name(dir)) != NULL)
+		ck_assert_msg(name[0] != '.', "%s/%s left after the restart", vms_dir, name);
+	for (guint i = 0; i < json_array_get_length(array); i++) {
+		const gchar *vm = json_object_get_string_member(
+		    json_array_get_object_element(array, i), "vm");
+		g_free(kill_check_vm(vm));
+	}
+}
+
+/* @method @path with @body on a raw connection, not waiting for the reply */
+static gint
+kill_send(const gchar *method, const gchar *path, const guint8 *body, gsize len)
+{
+	g_autofree gchar *head = g_strdup_printf(
+	    "%s %s HTTP/1.1\r\nHost: localhost\r\nContent-Length: %zu\r\n\r\n", method, path, len);
+	gint fd = vmds_e2e_http_connect_unix(e2e);
+
+	vmds_e2e_send(fd, (const guint8 *)head, strlen(head));
+	if (len > 0)
+		vmds_e2e_send(fd, body, len);
+	return fd;
+}
+
+/* the snapshots of vm-1 */
+static GPtrArray *
+snapshot_ids(void)
+{
+	g_autoptr(VmdsE2eReply) reply =
+	    vmds_e2e_rest(e2e, "GET", "/api/vcenter/vm/vm-1/snapshots", NULL);
+	g_autoptr(JsonNode) node = json_from_string(reply->body, NULL);
+	JsonArray *array = json_node_get_array(node);
+	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
+
+	for (guint i = 0; i < json_array_get_length(array); i++)
+		g_ptr_array_add(ids,
+				g_strdup(json_object_get_string_member(
+				    json_array_get_object_element(array, i), "snapshot")));
+	return ids;
+}
+
+START_TEST(test_lifecycle_kill_cycles)
+{
+	g_autofree gchar *value = g_strnfill(KILL_BIG_SIZE, 'v');
+	g_autoptr(GHashTable) markers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	g_autoptr(GBytes) export = NULL;
+	g_autoptr(GRand) rand = NULL;
+	const gchar *cycles_env = g_getenv("VMDS_LIFECYCLE_CYCLES");
+	const gchar *seed_env = g_getenv("VMDS_TEST_SEED");
+	guint cycles = cycles_env != NULL ? (guint)g_ascii_strtoull(cycles_env, NULL, 10)
+					  : KILL_DEFAULT_CYCLES;
+	guint32 seed = seed_env != NULL ? (guint32)g_ascii_strtoull(seed_env, NULL, 10)
+					: g_random_int();
+	gint64 took;
+	guint done[KILL_LAST] = {0};
+	guint whole[KILL_LAST] = {0};
+
+	g_printerr("kill cycles: VMDS_TEST_SEED=%u\n", seed);
+	rand = g_rand_new_with_seed(seed);
+	vmds_e2e_create_dataset(e2e, NULL, "big", "READ_WRITE", "READ_WRITE");
+	vmds_e2e_create_dataset(e2e, NULL, "keep", "READ_WRITE", "READ_WRITE");
+	for (gint i = 0; i < KILL_BIG_VALUES; i++) {
+		g_autofree gchar *key = g_strdup_printf("v%d", i);
+		vmds_e2e_put(e2e, "big", key, value);
+	}
+	vmds_e2e_put(e2e, "keep", "gen", "0");
+	/* how long a copy of the store takes here: the window to kill in */
+	took = g_get_monotonic_time();
+	rest_ok("POST", "/api/vcenter/vm/vm-1/snapshots", "{\"name\":\"base\"}", 201, "\"snapshot-1\"");
+	took = MAX(g_get_monotonic_time() - took, 2000);
+	g_hash_table_insert(markers, g_strdup("snapshot-1"), g_strdup("0"));
+	export = export_vm(e2e, "vm-1");
+
+	for (guint cycle = 1; cycle <= cycles; cycle++) {
+		KillOp op = (KillOp)g_rand_int_range(rand, 0, KILL_LAST);
+		g_autofree gchar *gen = g_strdup_printf("%u", cycle);
+		g_autofree gchar *name = g_strdup_printf("k%u", cycle);
+		g_autoptr(GPtrArray) before = snapshot_ids();
+		g_autoptr(GPtrArray) after = NULL;
+		g_autofree gchar *target = NULL;
+		g_autofree gchar *path = NULL;
+		g_autofree gchar *body = NULL;
+		g_autofree gchar *found = NULL;
+		g_autofree gchar *marker = NULL;
+		gsize len = 0;
+		gint fd;
+
+		vmds_e2e_put(e2e, "keep", "gen", gen);
+		switch (op) {
+		case KILL_SNAPSHOT:
+			path = g_strdup("/api/vcenter/vm/vm-1/snapshots");
+			body = g_strdup_printf("{\"name\":\"%s\"}", name);
+			break;
+		case KILL_REVERT:
+		case KILL_DELETE_SNAPSHOT:
+			target = g_strdup(g_ptr_array_index(
+			    before, g_rand_int_range(rand, 0, (gint32)before->len)));
+			if (op == KILL_DELETE_SNAPSHOT && before->len == 1) {
+				/* keep one to revert to */
+				op = KILL_SNAPSHOT;
+				path = g_strdup("/api/vcenter/vm/vm-1/snapshots");
+				body = g_strdup_printf("{\"name\":\"%s\"}", name);
+				break;
+			}
+			path = g_strdup_printf(op == KILL_REVERT
+						   ? "/api/vcenter/vm/vm-1/snapshots/%s?action=revert"
+						   : "/api/vcenter/vm/vm-1/snapshots/%s",
+					       target);
+			break;
+		case KILL_CLONE:
+			path = g_strdup("/api/vcenter/vm?action=clone");
+			body = g_strdup_printf("{\"source\":\"vm-1\",\"name\":\"%s\"}", name);
+			break;
+		case KILL_DELETE_VM:
+			/* a clone made for it, whole */
+			body = g_strdup_printf("{\"source\":\"vm-1\",\"name\":\"%s\"}", name);
+			{
+				g_autoptr(VmdsE2eReply) reply =
+				    vmds_e2e_rest(e2e, "POST", "/api/vcenter/vm?action=clone", body);
+				ck_assert_uint_eq(reply->status, 201);
+				target = g_strndup(reply->body + 1, reply->body_len - 2);
+			}
+			g_clear_pointer(&body, g_free);
+			path = g_strdup_printf("/api/vcenter/vm/%s", target);
+			break;
+		case KILL_IMPORT:
+		case KILL_LAST:
+			path = g_strdup_printf("/api/vcenter/vm?action=import&name=%s", name);
+			break;
+		}
+		len = body != NULL ? strlen(body) : op == KILL_IMPORT ? g_bytes_get_size(export) : 0;
+		fd = kill_send(op == KILL_DELETE_SNAPSHOT || op == KILL_DELETE_VM ? "DELETE"
+										     : "POST",
+			       path,
+			       body != NULL ? (const guint8 *)body
+			       : op == KILL_IMPORT ? g_bytes_get_data(export, NULL)
+						   : NULL,
+			       len);
+		g_usleep((gulong)g_rand_int_range(rand, 0, (gint32)(took * 2)));
+		vmds_e2e_kill(e2e);
+		close(fd);
+		vmds_e2e_start(e2e);
+		kill_check_all();
+
+		/* whole or not at all */
+		done[op]++;
+		after = snapshot_ids();
+		marker = kill_check_vm("vm-1");
+		switch (op) {
+		case KILL_SNAPSHOT:
+			if (after->len > before->len) {
+				const gchar *id = g_ptr_array_index(after, after->len - 1);
+				g_hash_table_insert(markers, g_strdup(id), g_strdup(gen));
+				whole[op]++;
+			}
+			ck_assert_str_eq(marker, gen);
+			break;
+		case KILL_REVERT:
+			if (g_strcmp0(marker, gen) != 0) {
+				ck_assert_str_eq(marker, g_hash_table_lookup(markers, target));
+				whole[op]++;
+			}
+			ck_assert_uint_eq(after->len, before->len);
+			break;
+		case KILL_DELETE_SNAPSHOT:
+			if (after->len < before->len) {
+				g_hash_table_remove(markers, target);
+				whole[op]++;
+			}
+			ck_assert_str_eq(marker, gen);
+			break;
+		case KILL_CLONE:
+		case KILL_IMPORT:
+			found = vm_named(name);
+			if (found != NULL) {
+				g_autofree gchar *copied = kill_check_vm(found);
+				/* a clone is of now; the import of the first export */
+				ck_assert_str_eq(copied, op == KILL_CLONE ? gen : "0");
+				whole[op]++;
+			}
+			ck_assert_str_eq(marker, gen);
+			break;
+		case KILL_DELETE_VM:
+			found = vm_named(name);
+			if (found == NULL)
+				whole[op]++;
+			ck_assert_str_eq(marker, gen);
+			break;
+		case KILL_LAST:
+			break;
+		}
+		/* a snapshot left by the cycle reverts to what it held */
+		if (op == KILL_REVERT && after->len > 0) {
+			const gchar *id = g_ptr_array_index(after, 0);
+			g_autofree gchar *revert =
+			    g_strdup_printf("/api/vcenter/vm/vm-1/snapshots/%s?action=revert", id);
+			g_autofree gchar *now = NULL;
+			rest_ok("POST", revert, NULL, 204, "");
+			now = kill_check_vm("vm-1");
+			ck_assert_str_eq(now, g_hash_table_lookup(markers, id));
+		}
+	}
+	g_printerr("kill cycles: %u; done whole / killed: snapshot %u/%u, revert %u/%u, clone "
+		   "%u/%u, delete snapshot %u/%u, delete VM %u/%u, import %u/%u\n",
+		   cycles,
+		   whole[KILL_SNAPSHOT],
+		   done[KILL_SNAPSHOT],
+		   whole[KILL_REVERT],
+		   done[KILL_REVERT],
+		   whole[KILL_CLONE],
+		   done[KILL_CLONE],
+		   whole[KILL_DELETE_SNAPSHOT],
+		   done[KILL_DELETE_SNAPSHOT],
+		   whole[KILL_DELETE_VM],
+		   done[KILL_DELETE_VM],
+		   whole[KILL_IMPORT],
+		   done[KILL_IMPORT]);
+}
+END_TEST
+
 static Suite *
 lifecycle_suite(void)
 {
 	Suite *s = suite_create("e2e-lifecycle");
 	TCase *tc = tcase_create("lifecycle");
 	TCase *tc_limit = tcase_create("limit");
+	TCase *tc_kill = tcase_create("kill");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
@@ -573,7 +995,13 @@ lifecycle_suite(void)
 	tcase_add_test(tc, test_lifecycle_snapshot_errors);
 	tcase_add_test(tc, test_lifecycle_restart_and_delete);
 	tcase_add_test(tc, test_lifecycle_snapshot_consistent);
+	tcase_add_test(tc, test_lifecycle_export_import);
 	suite_add_tcase(s, tc);
+
+	tcase_add_checked_fixture(tc_kill, setup, teardown);
+	tcase_set_timeout(tc_kill, 240);
+	tcase_add_test(tc_kill, test_lifecycle_kill_cycles);
+	suite_add_tcase(s, tc_kill);
 
 	tcase_add_checked_fixture(tc_limit, setup_two_snapshots, teardown);
 	tcase_set_timeout(tc_limit, 120);
