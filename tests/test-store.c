@@ -815,6 +815,58 @@ START_TEST(test_store_copy)
 }
 END_TEST
 
+/*
+ * An export's copy ignores the rules: everything follows. A copy leaves out
+ * what the rules say without a trace in its free pages. A sound store
+ * passes vmds_store_check_file(); a damaged one and a file that is not a
+ * database do not.
+ */
+START_TEST(test_store_copy_all_and_check)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VmdsStore) store = NULL;
+	g_autoptr(VmdsStore) copy = NULL;
+	g_autofree gchar *all_path = g_build_filename(test_dir, "all.dsd", NULL);
+	g_autofree gchar *some_path = g_build_filename(test_dir, "some.dsd", NULL);
+	g_autofree gchar *bad_path = g_build_filename(test_dir, "bad.dsd", NULL);
+	g_autofree gchar *groups = NULL;
+	g_autofree gchar *bytes = NULL;
+	gsize len = 0;
+
+	g_ptr_array_add(test_schemas, (gpointer)&test_store_copy_schema);
+	store = vmds_store_open(test_path, test_schemas, &error);
+	ck_assert_msg(store != NULL, "%s", error != NULL ? error->message : "");
+	vmds_test_store_exec(store,
+			     "INSERT INTO groups (id, name, private) VALUES (1, 'shared', 0), "
+			     "(2, 'secret-group-name', 1)");
+	ck_assert_msg(vmds_store_copy(
+			  store, all_path, VMDS_STORE_COPY_ALL | VMDS_STORE_COPY_UNSYNCED, &error),
+		      "%s",
+		      error->message);
+	ck_assert_msg(
+	    vmds_store_copy(store, some_path, VMDS_STORE_COPY_NONE, &error), "%s", error->message);
+	ck_assert_msg(vmds_store_check_file(all_path, &error), "%s", error->message);
+	ck_assert_msg(vmds_store_check_file(some_path, &error), "%s", error->message);
+	copy = vmds_store_open(all_path, test_schemas, &error);
+	ck_assert_msg(copy != NULL, "%s", error != NULL ? error->message : "");
+	groups = test_store_query_list(copy, "SELECT name FROM groups ORDER BY id");
+	ck_assert_str_eq(groups, "shared,secret-group-name");
+	ck_assert(g_file_get_contents(some_path, &bytes, &len, NULL));
+	ck_assert_ptr_null(g_strstr_len(bytes, (gssize)len, "secret-group-name"));
+
+	ck_assert(g_file_set_contents(bad_path, "not a database at all, not even close", -1, NULL));
+	ck_assert(!vmds_store_check_file(bad_path, &error));
+	ck_assert(g_error_matches(error, VMDS_ERROR, VMDS_ERROR_INVALID_ARGUMENT));
+	g_clear_error(&error);
+	/* a page of the copy overwritten in the middle */
+	ck_assert(len > 8192);
+	memset(bytes + 4096, 0x5a, 4096);
+	ck_assert(g_file_set_contents(bad_path, bytes, (gssize)len, NULL));
+	ck_assert(!vmds_store_check_file(bad_path, &error));
+	ck_assert(g_error_matches(error, VMDS_ERROR, VMDS_ERROR_INVALID_ARGUMENT));
+}
+END_TEST
+
 /* a copy never replaces a file, and one that fails leaves nothing */
 START_TEST(test_store_copy_refused)
 {
@@ -886,6 +938,7 @@ test_store_suite(void)
 	tcase_add_checked_fixture(tc, test_store_setup, test_store_teardown);
 	tcase_add_test(tc, test_store_copy);
 	tcase_add_test(tc, test_store_copy_refused);
+	tcase_add_test(tc, test_store_copy_all_and_check);
 	suite_add_tcase(s, tc);
 
 	return s;
