@@ -92,6 +92,13 @@ const GOptionEntry vmds_cli_command_entries[] = {
 	 "The group the VM's socket belongs to; its members may use it, "
 	 "those of [backchannel] group no longer",
 	 "GROUP"},
+    [VMDS_CLI_OPTION_NAME] = {"name",
+			      '\0',
+			      G_OPTION_FLAG_NONE,
+			      G_OPTION_ARG_CALLBACK,
+			      (gpointer)vmds_cli_option_cb,
+			      "The name of the new VM (default: the exported VM's)",
+			      "NAME"},
     [VMDS_CLI_OPTION_LAST] = G_OPTION_ENTRY_NULL,
 };
 
@@ -455,10 +462,23 @@ vmds_cli_print_json(JsonNode *node)
 	fputc('\n', stdout);
 }
 
+/* a reply body that is the command's output: with --json printed here, as
+ * the server sent it, and *@reply is NULL; otherwise *@reply for the caller
+ * to print */
+static void
+vmds_cli_take_reply(VmdsCli *self, JsonNode *node, JsonNode **reply)
+{
+	if (self->json) {
+		vmds_cli_print_json(node);
+		*reply = NULL;
+		return;
+	}
+	*reply = json_node_ref(node);
+}
+
 /*
  * One request, on the client of this invocation. A reply body asked for with
- * @reply is the command's output: with --json it is printed here, as the
- * server sent it, and *@reply is NULL; otherwise the caller prints *@reply.
+ * @reply is the command's output, taken by vmds_cli_take_reply().
  */
 gboolean
 vmds_cli_call(VmdsCli *self,
@@ -474,15 +494,27 @@ vmds_cli_call(VmdsCli *self,
 	if (client == NULL ||
 	    !vmds_client_call(client, method, path, body, reply != NULL ? &node : NULL, error))
 		return FALSE;
-	if (reply == NULL)
-		return TRUE;
-	if (self->json) {
-		vmds_cli_print_json(node);
-		*reply = NULL;
-		return TRUE;
-	}
-	*reply = g_steal_pointer(&node);
+	if (reply != NULL)
+		vmds_cli_take_reply(self, node, reply);
 	return TRUE;
+}
+
+/* a reply body too large for memory, into @out; see vmds_client_download() */
+gboolean
+vmds_cli_download(VmdsCli *self,
+		  const gchar *path,
+		  const gchar *content_type,
+		  GOutputStream *out,
+		  const gchar *out_name,
+		  VmdsClientProgressFunc progress,
+		  gpointer user_data,
+		  GError **error)
+{
+	VmdsClient *client = vmds_cli_get_client(self, error);
+
+	return client != NULL &&
+	       vmds_client_download(
+		   client, path, content_type, out, out_name, progress, user_data, error);
 }
 
 gboolean
@@ -621,15 +653,12 @@ vmds_cli_info(VmdsCli *self, const gchar *path, GError **error)
 	return TRUE;
 }
 
-/* POST a create body and print the id the server returns */
-gboolean
-vmds_cli_create(VmdsCli *self, const gchar *path, JsonNode *body, GError **error)
+/* the id a create replied, unless --json printed the reply */
+static gboolean
+vmds_cli_print_id(JsonNode *reply, GError **error)
 {
-	g_autoptr(JsonNode) reply = NULL;
 	const gchar *id = NULL;
 
-	if (!vmds_cli_call(self, "POST", path, body, &reply, error))
-		return FALSE;
 	if (reply == NULL)
 		return TRUE; /* --json: printed */
 	id = vmds_client_node_get_string(reply);
@@ -637,4 +666,46 @@ vmds_cli_create(VmdsCli *self, const gchar *path, JsonNode *body, GError **error
 		return vmds_cli_invalid_reply(error, "the id is not a string");
 	vmds_cli_print_text(id);
 	return TRUE;
+}
+
+/* POST a create body and print the id the server returns */
+gboolean
+vmds_cli_create(VmdsCli *self, const gchar *path, JsonNode *body, GError **error)
+{
+	g_autoptr(JsonNode) reply = NULL;
+
+	if (!vmds_cli_call(self, "POST", path, body, &reply, error))
+		return FALSE;
+	return vmds_cli_print_id(reply, error);
+}
+
+/* POST a create body too large for memory, read from @body as it is sent, and
+ * print the id the server returns */
+gboolean
+vmds_cli_create_from_stream(VmdsCli *self,
+			    const gchar *path,
+			    const gchar *content_type,
+			    GInputStream *body,
+			    goffset length,
+			    VmdsClientProgressFunc progress,
+			    gpointer user_data,
+			    GError **error)
+{
+	VmdsClient *client = vmds_cli_get_client(self, error);
+	g_autoptr(JsonNode) node = NULL;
+	g_autoptr(JsonNode) reply = NULL;
+
+	if (client == NULL || !vmds_client_upload(client,
+						  "POST",
+						  path,
+						  content_type,
+						  body,
+						  length,
+						  progress,
+						  user_data,
+						  &node,
+						  error))
+		return FALSE;
+	vmds_cli_take_reply(self, node, &reply);
+	return vmds_cli_print_id(reply, error);
 }

@@ -31,6 +31,7 @@ typedef enum {
 	VMDS_CLI_OPTION_FILE,
 	VMDS_CLI_OPTION_SOCKET_OWNER,
 	VMDS_CLI_OPTION_SOCKET_GROUP,
+	VMDS_CLI_OPTION_NAME,
 	VMDS_CLI_OPTION_LAST
 } VmdsCliOption;
 
@@ -112,6 +113,22 @@ gboolean vmds_cli_list(VmdsCli *self,
 		       GError **error);
 gboolean vmds_cli_info(VmdsCli *self, const gchar *path, GError **error);
 gboolean vmds_cli_create(VmdsCli *self, const gchar *path, JsonNode *body, GError **error);
+gboolean vmds_cli_create_from_stream(VmdsCli *self,
+				     const gchar *path,
+				     const gchar *content_type,
+				     GInputStream *body,
+				     goffset length,
+				     VmdsClientProgressFunc progress,
+				     gpointer user_data,
+				     GError **error);
+gboolean vmds_cli_download(VmdsCli *self,
+			   const gchar *path,
+			   const gchar *content_type,
+			   GOutputStream *out,
+			   const gchar *out_name,
+			   VmdsClientProgressFunc progress,
+			   gpointer user_data,
+			   GError **error);
 
 void vmds_cli_print_text(const gchar *text);
 

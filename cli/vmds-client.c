@@ -23,6 +23,10 @@
 /* json-glib's parser recurses; deeper replies are refused before it sees them */
 #define VMDS_CLIENT_MAX_DEPTH	   64
 #define VMDS_CLIENT_SESSION_HEADER "vmware-api-session-id"
+/* the largest JSON reply read from a stream (an id, an error) */
+#define VMDS_CLIENT_MAX_STREAM_REPLY (1024 * 1024)
+/* what a streamed body is read and written in */
+#define VMDS_CLIENT_PART (256 * 1024)
 
 /* the scheme of a URL naming the daemon's unix socket: `unix:/run/vmds/api.sock` */
 #define VMDS_CLIENT_UNIX_SCHEME "unix:"
@@ -416,25 +420,25 @@ vmds_client_set_rest_error(SoupMessage *msg, GBytes *bytes, GError **error)
 	}
 }
 
-static gboolean
-vmds_client_send(VmdsClient *self, SoupMessage *msg, JsonNode **reply, GError **error)
+/* a request that got no reply, or a reply that broke off */
+static void
+vmds_client_set_send_error(VmdsClient *self, const GError *error_local, GError **error)
 {
-	g_autoptr(GError) error_local = NULL;
-	g_autoptr(GBytes) bytes = NULL;
-	guint status;
+	g_set_error(error,
+		    G_IO_ERROR,
+		    error_local->domain == G_IO_ERROR ? error_local->code : G_IO_ERROR_FAILED,
+		    "cannot reach %s: %s",
+		    self->url,
+		    error_local->message);
+}
 
-	bytes = soup_session_send_and_read(self->session, msg, NULL, &error_local);
-	if (bytes == NULL) {
-		g_set_error(error,
-			    G_IO_ERROR,
-			    error_local->domain == G_IO_ERROR ? error_local->code
-							      : G_IO_ERROR_FAILED,
-			    "cannot reach %s: %s",
-			    self->url,
-			    error_local->message);
-		return FALSE;
-	}
-	status = soup_message_get_status(msg);
+/* the reply of @msg, whose body is @bytes: an error unless 2xx; parsed into
+ * @reply when given */
+static gboolean
+vmds_client_check_reply(SoupMessage *msg, GBytes *bytes, JsonNode **reply, GError **error)
+{
+	guint status = soup_message_get_status(msg);
+
 	g_debug("%s %s: %u, %" G_GSIZE_FORMAT " bytes",
 		soup_message_get_method(msg),
 		g_uri_get_path(soup_message_get_uri(msg)),
@@ -449,6 +453,20 @@ vmds_client_send(VmdsClient *self, SoupMessage *msg, JsonNode **reply, GError **
 		return *reply != NULL;
 	}
 	return TRUE;
+}
+
+static gboolean
+vmds_client_send(VmdsClient *self, SoupMessage *msg, JsonNode **reply, GError **error)
+{
+	g_autoptr(GError) error_local = NULL;
+	g_autoptr(GBytes) bytes = NULL;
+
+	bytes = soup_session_send_and_read(self->session, msg, NULL, &error_local);
+	if (bytes == NULL) {
+		vmds_client_set_send_error(self, error_local, error);
+		return FALSE;
+	}
+	return vmds_client_check_reply(msg, bytes, reply, error);
 }
 
 /* the id goes back into a header, so it must be a plain token */
@@ -568,4 +586,215 @@ vmds_client_call(VmdsClient *self,
 	if (msg == NULL)
 		return FALSE;
 	return vmds_client_send(self, msg, reply, error);
+}
+
+/* the whole of a small reply body from @stream: JSON, an id or an error */
+static GBytes *
+vmds_client_read_reply(GInputStream *stream, GError **error)
+{
+	g_autoptr(GByteArray) buf = g_byte_array_new();
+	guint8 part[8192];
+
+	for (;;) {
+		gssize n = g_input_stream_read(stream, part, sizeof part, NULL, error);
+		if (n < 0)
+			return NULL;
+		if (n == 0)
+			break;
+		if (buf->len + (gsize)n > VMDS_CLIENT_MAX_STREAM_REPLY) {
+			g_set_error(error,
+				    G_IO_ERROR,
+				    G_IO_ERROR_MESSAGE_TOO_LARGE,
+				    "the reply is larger than %u bytes",
+				    (guint)VMDS_CLIENT_MAX_STREAM_REPLY);
+			return NULL;
+		}
+		g_byte_array_append(buf, part, (guint)n);
+	}
+	return g_byte_array_free_to_bytes(g_steal_pointer(&buf));
+}
+
+/* the reply of @msg when it is a small one (an error, or with @reply JSON),
+ * from @stream */
+static gboolean
+vmds_client_finish_stream(
+    VmdsClient *self, SoupMessage *msg, GInputStream *stream, JsonNode **reply, GError **error)
+{
+	g_autoptr(GError) error_local = NULL;
+	g_autoptr(GBytes) bytes = vmds_client_read_reply(stream, &error_local);
+
+	if (bytes == NULL) {
+		vmds_client_set_send_error(self, error_local, error);
+		return FALSE;
+	}
+	return vmds_client_check_reply(msg, bytes, reply, error);
+}
+
+/**
+ * vmds_client_download:
+ * @self: a #VmdsClient
+ * @path: the path below the base URL, starting with `/`, already percent-encoded
+ * @content_type: the type the reply body must have
+ * @out: where the reply body goes
+ * @out_name: what @out is, for error messages
+ * @progress: (nullable): told the bytes written so far as they are written
+ * @user_data: for @progress
+ * @error: a #GError or %NULL
+ *
+ * GETs a reply body that need not fit in memory, a part at a time, into
+ * @out, which is neither flushed nor closed. A reply status other than 2xx
+ * is an error as with vmds_client_call(), and so is a body of another type
+ * or one that breaks off (a chunked body that does not end with its last
+ * chunk): then @out holds a part of it.
+ *
+ * Returns: %TRUE when the whole body was written
+ */
+gboolean
+vmds_client_download(VmdsClient *self,
+		     const gchar *path,
+		     const gchar *content_type,
+		     GOutputStream *out,
+		     const gchar *out_name,
+		     VmdsClientProgressFunc progress,
+		     gpointer user_data,
+		     GError **error)
+{
+	g_autoptr(SoupMessage) msg = NULL;
+	g_autoptr(GInputStream) stream = NULL;
+	g_autoptr(GError) error_local = NULL;
+	g_autofree gchar *accept = NULL;
+	g_autofree guint8 *buf = NULL;
+	const gchar *type = NULL;
+	goffset done = 0;
+
+	g_return_val_if_fail(self != NULL, FALSE);
+	g_return_val_if_fail(path != NULL && path[0] == '/', FALSE);
+	g_return_val_if_fail(content_type != NULL, FALSE);
+	g_return_val_if_fail(G_IS_OUTPUT_STREAM(out), FALSE);
+
+	msg = vmds_client_message_new(self, "GET", path, NULL, error);
+	if (msg == NULL)
+		return FALSE;
+	/* errors still come as JSON */
+	accept = g_strdup_printf("%s, application/json", content_type);
+	soup_message_headers_replace(soup_message_get_request_headers(msg), "Accept", accept);
+	stream = soup_session_send(self->session, msg, NULL, &error_local);
+	if (stream == NULL) {
+		vmds_client_set_send_error(self, error_local, error);
+		return FALSE;
+	}
+	if (!SOUP_STATUS_IS_SUCCESSFUL(soup_message_get_status(msg)))
+		return vmds_client_finish_stream(self, msg, stream, NULL, error);
+	type = soup_message_headers_get_content_type(soup_message_get_response_headers(msg), NULL);
+	if (g_strcmp0(type, content_type) != 0) {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_INVALID_ARGUMENT,
+			    "invalid reply from the server: its body is %s, not %s",
+			    type != NULL ? type : "of no type",
+			    content_type);
+		return FALSE;
+	}
+	buf = g_malloc(VMDS_CLIENT_PART);
+	for (;;) {
+		gssize n = g_input_stream_read(stream, buf, VMDS_CLIENT_PART, NULL, &error_local);
+		if (n < 0) {
+			g_set_error(error,
+				    G_IO_ERROR,
+				    error_local->domain == G_IO_ERROR ? error_local->code
+								      : G_IO_ERROR_FAILED,
+				    "the reply from %s broke off after %" G_GOFFSET_FORMAT
+				    " bytes: %s",
+				    self->url,
+				    done,
+				    error_local->message);
+			return FALSE;
+		}
+		if (n == 0)
+			break;
+		if (!g_output_stream_write_all(out, buf, (gsize)n, NULL, NULL, error)) {
+			g_prefix_error(error, "cannot write %s: ", out_name);
+			return FALSE;
+		}
+		done += n;
+		if (progress != NULL)
+			progress(done, user_data);
+	}
+	g_debug("GET %s: %u, %" G_GOFFSET_FORMAT " bytes streamed",
+		path,
+		soup_message_get_status(msg),
+		done);
+	return TRUE;
+}
+
+typedef struct {
+	VmdsClientProgressFunc func;
+	gpointer user_data;
+	goffset done;
+} VmdsClientProgress;
+
+static void
+vmds_client_wrote_body_data_cb(SoupMessage *msg, guint chunk_size, gpointer user_data)
+{
+	VmdsClientProgress *progress = user_data;
+
+	progress->done += chunk_size;
+	progress->func(progress->done, progress->user_data);
+}
+
+/**
+ * vmds_client_upload:
+ * @self: a #VmdsClient
+ * @method: the HTTP method
+ * @path: the path below the base URL, starting with `/`, already percent-encoded
+ * @content_type: the type of @body
+ * @body: the request body, read a part at a time as it is sent
+ * @length: its length in bytes, sent as Content-Length
+ * @progress: (nullable): told the bytes sent so far as they are sent
+ * @user_data: for @progress
+ * @reply: (out) (optional): the parsed JSON reply body
+ * @error: a #GError or %NULL
+ *
+ * Sends one request whose body need not fit in memory. The reply is taken
+ * as by vmds_client_call().
+ *
+ * Returns: %TRUE on a 2xx reply
+ */
+gboolean
+vmds_client_upload(VmdsClient *self,
+		   const gchar *method,
+		   const gchar *path,
+		   const gchar *content_type,
+		   GInputStream *body,
+		   goffset length,
+		   VmdsClientProgressFunc progress,
+		   gpointer user_data,
+		   JsonNode **reply,
+		   GError **error)
+{
+	g_autoptr(SoupMessage) msg = NULL;
+	g_autoptr(GInputStream) stream = NULL;
+	g_autoptr(GError) error_local = NULL;
+	VmdsClientProgress closure = {progress, user_data, 0};
+
+	g_return_val_if_fail(self != NULL, FALSE);
+	g_return_val_if_fail(method != NULL, FALSE);
+	g_return_val_if_fail(path != NULL && path[0] == '/', FALSE);
+	g_return_val_if_fail(G_IS_INPUT_STREAM(body), FALSE);
+	g_return_val_if_fail(length >= 0, FALSE);
+
+	msg = vmds_client_message_new(self, method, path, NULL, error);
+	if (msg == NULL)
+		return FALSE;
+	soup_message_set_request_body(msg, content_type, body, (gssize)length);
+	if (progress != NULL) {
+		g_signal_connect(
+		    msg, "wrote-body-data", G_CALLBACK(vmds_client_wrote_body_data_cb), &closure);
+	}
+	stream = soup_session_send(self->session, msg, NULL, &error_local);
+	if (stream == NULL) {
+		vmds_client_set_send_error(self, error_local, error);
+		return FALSE;
+	}
+	return vmds_client_finish_stream(self, msg, stream, reply, error);
 }

@@ -14,6 +14,9 @@ G_BEGIN_DECLS
 
 typedef struct _VmdsClient VmdsClient;
 
+/* how much of a streamed body went so far, in bytes */
+typedef void (*VmdsClientProgressFunc)(goffset done, gpointer user_data);
+
 VmdsClient *
 vmds_client_new(const gchar *url, const gchar *ca_file, gboolean insecure, GError **error);
 void vmds_client_free(VmdsClient *self);
@@ -28,6 +31,24 @@ gboolean vmds_client_call(VmdsClient *self,
 			  JsonNode *body,
 			  JsonNode **reply,
 			  GError **error);
+gboolean vmds_client_download(VmdsClient *self,
+			      const gchar *path,
+			      const gchar *content_type,
+			      GOutputStream *out,
+			      const gchar *out_name,
+			      VmdsClientProgressFunc progress,
+			      gpointer user_data,
+			      GError **error);
+gboolean vmds_client_upload(VmdsClient *self,
+			    const gchar *method,
+			    const gchar *path,
+			    const gchar *content_type,
+			    GInputStream *body,
+			    goffset length,
+			    VmdsClientProgressFunc progress,
+			    gpointer user_data,
+			    JsonNode **reply,
+			    GError **error);
 
 const gchar *vmds_client_node_get_string(JsonNode *node);
 

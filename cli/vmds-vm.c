@@ -5,9 +5,29 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <gio/gunixinputstream.h>
+#include <gio/gunixoutputstream.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "vmds-cli.h"
+#include "vmds-error.h"
 
 /* vmds vm ...: the VM inventory, /api/vcenter/vm */
+
+/* the type of an export's body (GET /api/vcenter/vm/{vm}?action=export) and
+ * of an import's (POST /api/vcenter/vm?action=import) */
+#define VMDS_CLI_VM_EXPORT_TYPE "application/vnd.vmds.export"
+/* how often progress is rewritten on a terminal, in microseconds */
+#define VMDS_CLI_VM_PROGRESS_INTERVAL (G_USEC_PER_SEC / 4)
+/* what standard input is copied in */
+#define VMDS_CLI_VM_PART (256 * 1024)
 
 static gboolean
 vmds_cli_cmd_vm_ls(VmdsCli *self, gchar **args, GError **error)
@@ -80,6 +100,338 @@ vmds_cli_cmd_vm_rm(VmdsCli *self, gchar **args, GError **error)
 	return vmds_cli_call(self, "DELETE", path, NULL, NULL, error);
 }
 
+/*
+ * Progress on standard error while a VM is exported or imported, when that
+ * is a terminal (nothing otherwise): `exporting vm-1: 45.2 MiB`, rewritten
+ * in place at most every VMDS_CLI_VM_PROGRESS_INTERVAL, ended by a newline.
+ */
+typedef struct {
+	gchar *label;  /* sanitised */
+	goffset total; /* or -1: not known */
+	goffset done;
+	gint64 shown; /* monotonic time of the last line written; 0: none yet */
+	gsize width;  /* of the last line written, to blank what is left of it */
+	gboolean tty;
+} VmdsCliVmProgress;
+
+static void
+vmds_cli_vm_progress_init(VmdsCliVmProgress *self, const gchar *label, goffset total)
+{
+	memset(self, 0, sizeof *self);
+	self->label = vmds_cli_sanitize(label);
+	self->total = total;
+	self->tty = isatty(STDERR_FILENO) == 1;
+}
+
+static void
+vmds_cli_vm_progress_write(VmdsCliVmProgress *self)
+{
+	g_autofree gchar *done = g_format_size_full((guint64)self->done, G_FORMAT_SIZE_IEC_UNITS);
+	g_autofree gchar *total =
+	    self->total >= 0 ? g_format_size_full((guint64)self->total, G_FORMAT_SIZE_IEC_UNITS)
+			     : NULL;
+	g_autofree gchar *line = total != NULL
+				     ? g_strdup_printf("%s: %s of %s", self->label, done, total)
+				     : g_strdup_printf("%s: %s", self->label, done);
+	gsize width = strlen(line);
+
+	fprintf(stderr, "\r%s%*s", line, (gint)(self->width > width ? self->width - width : 0), "");
+	fflush(stderr);
+	self->width = width;
+	self->shown = g_get_monotonic_time();
+}
+
+static void
+vmds_cli_vm_progress_cb(goffset done, gpointer user_data)
+{
+	VmdsCliVmProgress *self = user_data;
+
+	self->done = done;
+	if (self->tty && g_get_monotonic_time() - self->shown >= VMDS_CLI_VM_PROGRESS_INTERVAL)
+		vmds_cli_vm_progress_write(self);
+}
+
+/* the last line: where it ended when it succeeded, else only the newline
+ * the error message needs */
+static void
+vmds_cli_vm_progress_end(VmdsCliVmProgress *self, gboolean ok)
+{
+	if (self->tty && ok)
+		vmds_cli_vm_progress_write(self);
+	if (self->tty && self->shown != 0)
+		fputc('\n', stderr);
+	g_clear_pointer(&self->label, g_free);
+}
+
+/* the .part file an export is being written to, removed when a signal ends
+ * vmds, as on any other failure */
+static gchar *vmds_cli_vm_part_path = NULL;
+
+static void
+vmds_cli_vm_signal_cb(gint sig)
+{
+	if (vmds_cli_vm_part_path != NULL)
+		unlink(vmds_cli_vm_part_path);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void
+vmds_cli_vm_catch_signals(gboolean catch)
+{
+	const gint signals[] = {SIGHUP, SIGINT, SIGTERM};
+
+	for (guint i = 0; i < G_N_ELEMENTS(signals); i++)
+		signal(signals[i], catch ? vmds_cli_vm_signal_cb : SIG_DFL);
+}
+
+/* the export into @fd, which is @name; see vmds_client_download() */
+static gboolean
+vmds_cli_vm_export_to(VmdsCli *self, const gchar *vm, gint fd, const gchar *name, GError **error)
+{
+	g_autofree gchar *vm_path = vmds_cli_vm_path(vm);
+	g_autofree gchar *path = g_strdup_printf("%s?action=export", vm_path);
+	g_autofree gchar *label = g_strdup_printf("exporting %s", vm);
+	g_autoptr(GOutputStream) out = g_unix_output_stream_new(fd, FALSE);
+	VmdsCliVmProgress progress;
+	gboolean ret;
+
+	vmds_cli_vm_progress_init(&progress, label, -1);
+	ret = vmds_cli_download(self,
+				path,
+				VMDS_CLI_VM_EXPORT_TYPE,
+				out,
+				name,
+				vmds_cli_vm_progress_cb,
+				&progress,
+				error);
+	vmds_cli_vm_progress_end(&progress, ret);
+	return ret;
+}
+
+/*
+ * vmds vm export VM FILE|-: the body goes to FILE.part, which becomes FILE
+ * once it is whole and on disk and is removed otherwise, so FILE is never a
+ * part of an export; or to standard output, which then holds what came
+ * before a failure
+ */
+static gboolean
+vmds_cli_cmd_vm_export(VmdsCli *self, gchar **args, GError **error)
+{
+	const gchar *file = args[1];
+	g_autofree gchar *part = NULL;
+	gboolean ret;
+	gint fd;
+
+	if (g_strcmp0(file, "-") == 0) {
+		if (isatty(STDOUT_FILENO) == 1) {
+			g_set_error_literal(error,
+					    VMDS_ERROR,
+					    VMDS_ERROR_INVALID_ARGUMENT,
+					    "standard output is a terminal: name a FILE or "
+					    "redirect it");
+			return FALSE;
+		}
+		return vmds_cli_vm_export_to(
+		    self, args[0], STDOUT_FILENO, "standard output", error);
+	}
+
+	/* the export holds every entry of the VM: readable by its owner only */
+	part = g_strconcat(file, ".part", NULL);
+	fd = g_open(part, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		g_set_error(error,
+			    G_IO_ERROR,
+			    g_io_error_from_errno(errno),
+			    "cannot write %s: %s",
+			    part,
+			    g_strerror(errno));
+		return FALSE;
+	}
+	vmds_cli_vm_part_path = part;
+	vmds_cli_vm_catch_signals(TRUE);
+	ret = vmds_cli_vm_export_to(self, args[0], fd, part, error);
+	if (ret && fsync(fd) != 0) {
+		g_set_error(error,
+			    G_IO_ERROR,
+			    g_io_error_from_errno(errno),
+			    "cannot write %s: %s",
+			    part,
+			    g_strerror(errno));
+		ret = FALSE;
+	}
+	if (close(fd) != 0 && ret) {
+		g_set_error(error,
+			    G_IO_ERROR,
+			    g_io_error_from_errno(errno),
+			    "cannot write %s: %s",
+			    part,
+			    g_strerror(errno));
+		ret = FALSE;
+	}
+	if (ret && g_rename(part, file) != 0) {
+		g_set_error(error,
+			    G_IO_ERROR,
+			    g_io_error_from_errno(errno),
+			    "cannot rename %s to %s: %s",
+			    part,
+			    file,
+			    g_strerror(errno));
+		ret = FALSE;
+	}
+	if (!ret)
+		g_unlink(part);
+	vmds_cli_vm_catch_signals(FALSE);
+	vmds_cli_vm_part_path = NULL;
+	return ret;
+}
+
+/* @fd, which is @name, copied to an unlinked file in $TMPDIR: the request
+ * needs its length before it starts */
+static gint
+vmds_cli_vm_import_spool(gint fd, const gchar *name, goffset *length, GError **error)
+{
+	g_autofree gchar *tmp_path = NULL;
+	g_autofree guint8 *buf = g_malloc(VMDS_CLI_VM_PART);
+	g_autofree gchar *label = g_strdup_printf("reading %s", name);
+	VmdsCliVmProgress progress;
+	goffset done = 0;
+	gint tmp;
+
+	tmp = g_file_open_tmp("vmds-import-XXXXXX", &tmp_path, error);
+	if (tmp < 0) {
+		g_prefix_error(error, "cannot copy %s to a temporary file: ", name);
+		return -1;
+	}
+	g_unlink(tmp_path);
+	vmds_cli_vm_progress_init(&progress, label, -1);
+	for (;;) {
+		gssize n = read(fd, buf, VMDS_CLI_VM_PART);
+		gsize written = 0;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			g_set_error(error,
+				    G_IO_ERROR,
+				    g_io_error_from_errno(errno),
+				    "cannot read %s: %s",
+				    name,
+				    g_strerror(errno));
+			break;
+		}
+		if (n == 0)
+			break;
+		while (written < (gsize)n) {
+			gssize w = write(tmp, buf + written, (gsize)n - written);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0) {
+				g_set_error(error,
+					    G_IO_ERROR,
+					    g_io_error_from_errno(errno),
+					    "cannot copy %s to %s: %s",
+					    name,
+					    tmp_path,
+					    g_strerror(errno));
+				break;
+			}
+			written += (gsize)w;
+		}
+		if (written < (gsize)n)
+			break;
+		done += n;
+		vmds_cli_vm_progress_cb(done, &progress);
+	}
+	vmds_cli_vm_progress_end(&progress, error == NULL || *error == NULL);
+	if ((error != NULL && *error != NULL) || lseek(tmp, 0, SEEK_SET) != 0) {
+		close(tmp);
+		return -1;
+	}
+	*length = done;
+	return tmp;
+}
+
+/* the export to send from @file, and its length: a regular file as it is,
+ * anything else (standard input, a pipe) copied to a temporary file first */
+static GInputStream *
+vmds_cli_vm_import_open(const gchar *file, const gchar *name, goffset *length, GError **error)
+{
+	gboolean stdin_ = g_strcmp0(file, "-") == 0;
+	gint fd = stdin_ ? dup(STDIN_FILENO) : g_open(file, O_RDONLY | O_CLOEXEC, 0);
+	struct stat st;
+	goffset offset;
+	gint tmp;
+
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		g_set_error(error,
+			    G_IO_ERROR,
+			    g_io_error_from_errno(errno),
+			    "cannot read %s: %s",
+			    name,
+			    g_strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		close(fd);
+		g_set_error(error,
+			    G_IO_ERROR,
+			    G_IO_ERROR_IS_DIRECTORY,
+			    "cannot read %s: it is a directory",
+			    name);
+		return NULL;
+	}
+	/* standard input may be a file already part read: from where it is */
+	offset = S_ISREG(st.st_mode) ? lseek(fd, 0, SEEK_CUR) : -1;
+	if (offset >= 0) {
+		*length = st.st_size > offset ? st.st_size - offset : 0;
+		return g_unix_input_stream_new(fd, TRUE);
+	}
+	/* unbounded: a tmpfs $TMPDIR would need the same memory */
+	tmp = vmds_cli_vm_import_spool(fd, name, length, error);
+	close(fd);
+	if (tmp < 0)
+		return NULL;
+	return g_unix_input_stream_new(tmp, TRUE);
+}
+
+/* vmds vm import FILE|- [--name N] [--cid C] */
+static gboolean
+vmds_cli_cmd_vm_import(VmdsCli *self, gchar **args, GError **error)
+{
+	const gchar *file = args[0];
+	const gchar *name = g_strcmp0(file, "-") == 0 ? "standard input" : file;
+	g_autoptr(GString) path = g_string_new("/api/vcenter/vm?action=import");
+	g_autoptr(GInputStream) body = NULL;
+	g_autofree gchar *label = g_strdup_printf("importing %s", name);
+	VmdsCliVmProgress progress;
+	goffset length = 0;
+	gboolean ret;
+
+	if (self->values[VMDS_CLI_OPTION_NAME] != NULL) {
+		g_autofree gchar *escaped = vmds_cli_escape(self->values[VMDS_CLI_OPTION_NAME]);
+		g_string_append_printf(path, "&name=%s", escaped);
+	}
+	if (self->values[VMDS_CLI_OPTION_CID] != NULL)
+		g_string_append_printf(path, "&cid=%s", self->values[VMDS_CLI_OPTION_CID]);
+	body = vmds_cli_vm_import_open(file, name, &length, error);
+	if (body == NULL)
+		return FALSE;
+	vmds_cli_vm_progress_init(&progress, label, length);
+	ret = vmds_cli_create_from_stream(self,
+					  path->str,
+					  VMDS_CLI_VM_EXPORT_TYPE,
+					  body,
+					  length,
+					  vmds_cli_vm_progress_cb,
+					  &progress,
+					  error);
+	vmds_cli_vm_progress_end(&progress, ret);
+	return ret;
+}
+
 const VmdsCliCommand vmds_cli_vm_commands[] = {
     {"vm ls", "", "List the VMs", NULL, 0, 0, 0, 0, 0, vmds_cli_cmd_vm_ls},
     {"vm create",
@@ -108,6 +460,35 @@ const VmdsCliCommand vmds_cli_vm_commands[] = {
      2,
      0,
      vmds_cli_cmd_vm_clone},
+    {"vm export",
+     "VM FILE|-",
+     "Write a VM with all of its data to a file, to import elsewhere",
+     "The file holds every data set of the VM with its entries, those flagged\n"
+     "--" VMDS_CLI_OMIT " too, and the VM's name and CID; not\n"
+     "its socket owner or group. It is written as FILE.part, renamed FILE once\n"
+     "whole, and removed if the export fails: FILE is never a part of one. '-'\n"
+     "writes it to standard output. On a terminal, standard error shows the\n"
+     "bytes received so far.",
+     0,
+     2,
+     2,
+     1,
+     0,
+     vmds_cli_cmd_vm_export},
+    {"vm import",
+     "FILE|-",
+     "Create a VM from a file vm export wrote and print its id",
+     "The daemon checks the file whole (format version, length, checksum)\n"
+     "before it creates anything. The VM is named and has the CID the file\n"
+     "says, unless --name or --cid are given (--cid=0: none); both must be\n"
+     "free. '-' reads the file from standard input, copied to $TMPDIR first. On a\n"
+     "terminal, standard error shows the bytes sent so far.",
+     VMDS_CLI_OPT(NAME) | VMDS_CLI_OPT(CID),
+     1,
+     1,
+     0,
+     0,
+     vmds_cli_cmd_vm_import},
     {"vm info",
      "[VM]",
      "Show a VM (default: the --vm one)",
