@@ -787,6 +787,11 @@ vmds_client_upload(VmdsClient *self,
 	if (msg == NULL)
 		return FALSE;
 	soup_message_set_request_body(msg, content_type, body, (gssize)length);
+	/* the server may refuse the request from its headers (too large, no
+	 * session): it says so before any of the body is sent, which would
+	 * otherwise meet a closed connection */
+	soup_message_headers_set_expectations(soup_message_get_request_headers(msg),
+					      SOUP_EXPECTATION_CONTINUE);
 	if (progress != NULL) {
 		g_signal_connect(
 		    msg, "wrote-body-data", G_CALLBACK(vmds_client_wrote_body_data_cb), &closure);

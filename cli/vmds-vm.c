@@ -112,6 +112,7 @@ typedef struct {
 	gint64 shown; /* monotonic time of the last line written; 0: none yet */
 	gsize width;  /* of the last line written, to blank what is left of it */
 	gboolean tty;
+	gboolean ended; /* the newline went */
 } VmdsCliVmProgress;
 
 static void
@@ -147,7 +148,16 @@ vmds_cli_vm_progress_cb(goffset done, gpointer user_data)
 	VmdsCliVmProgress *self = user_data;
 
 	self->done = done;
-	if (self->tty && g_get_monotonic_time() - self->shown >= VMDS_CLI_VM_PROGRESS_INTERVAL)
+	if (!self->tty || self->ended)
+		return;
+	/* all of a known total: the line ends now, before the command's output */
+	if (self->total >= 0 && done >= self->total) {
+		vmds_cli_vm_progress_write(self);
+		fputc('\n', stderr);
+		self->ended = TRUE;
+		return;
+	}
+	if (g_get_monotonic_time() - self->shown >= VMDS_CLI_VM_PROGRESS_INTERVAL)
 		vmds_cli_vm_progress_write(self);
 }
 
@@ -156,9 +166,9 @@ vmds_cli_vm_progress_cb(goffset done, gpointer user_data)
 static void
 vmds_cli_vm_progress_end(VmdsCliVmProgress *self, gboolean ok)
 {
-	if (self->tty && ok)
+	if (self->tty && !self->ended && ok)
 		vmds_cli_vm_progress_write(self);
-	if (self->tty && self->shown != 0)
+	if (self->tty && !self->ended && self->shown != 0)
 		fputc('\n', stderr);
 	g_clear_pointer(&self->label, g_free);
 }
