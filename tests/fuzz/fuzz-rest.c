@@ -34,7 +34,8 @@
  *
  * After each input the state goes back to the start: VM vm-1 alone, holding
  * the fixtures of fuzz-common.c (the daemon is rebuilt when vm-1 was
- * deleted). Only the number of the next VM id carries over.
+ * deleted), its snapshots deleted. Only the numbers of the next VM and
+ * snapshot ids carry over.
  */
 
 static VmdsPlugin *vmds_fuzz_datasets_plugin;
@@ -160,6 +161,17 @@ vmds_fuzz_rest_restore(void)
 		g_autofree gchar *id = g_strdup(vm->id);
 		if (g_strcmp0(id, "vm-1") != 0 && !vmds_context_remove_vm(context, id, &error))
 			g_error("cannot remove %s: %s", id, error->message);
+	}
+	/* snapshots an input took; a revert to one gave vm-1 a new store */
+	{
+		VmdsVm *vm1 = vmds_context_lookup_vm(context, "vm-1");
+		while (vm1->snapshots->len > 0) {
+			g_autoptr(GError) error = NULL;
+			g_autofree gchar *id = g_strdup(
+			    ((VmdsSnapshot *)g_ptr_array_index(vm1->snapshots, 0))->id);
+			if (!vmds_context_remove_snapshot(context, vm1, id, &error))
+				g_error("cannot remove %s: %s", id, error->message);
+		}
 	}
 	store = vmds_fuzz_vm1_store();
 	if (vmds_fuzz_store_changes(store) != vmds_fuzz_changes) {
