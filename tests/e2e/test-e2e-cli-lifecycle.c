@@ -12,10 +12,11 @@
 
 /*
  * The VM lifecycle commands of the vmds admin CLI against a real daemon:
- * snapshot create, ls, info, revert and rm, and vm clone. The data is made
+ * snapshot create, ls, info, revert and rm, vm clone, and vm export and
+ * import, to the same daemon and to a second one. The data is made
  * with the CLI's own dataset and entry commands; what a snapshot, a revert
  * and a clone keep and leave out is what the REST API specifies for
- * omit_from_snapshot_and_clone.
+ * omit_from_snapshot_and_clone; an export keeps everything.
  */
 
 static VmdsE2e *e2e = NULL;
@@ -38,20 +39,24 @@ teardown(void)
 	g_clear_pointer(&e2e, vmds_e2e_free);
 }
 
-/* vmds ARGS succeeds with exactly @out on stdout */
+/* vmds ARGS, against @fixture's daemon, succeeds with exactly @out on stdout */
 static void
-cli_ok(const gchar *const *args, const gchar *out)
+cli_ok_on(VmdsE2e *fixture, const gchar *const *args, const gchar *out)
 {
-	g_autoptr(VmdsE2eRun) run = vmds_e2e_vmds(e2e, args);
+	g_autoptr(VmdsE2eRun) run = vmds_e2e_vmds(fixture, args);
 	vmds_e2e_assert_run(run, 0, out, "");
 }
 
-/* vmds ARGS succeeds with one line on stdout; returns it without the newline */
-static gchar *
-cli_line(const gchar *const *args)
+static void
+cli_ok(const gchar *const *args, const gchar *out)
 {
-	g_autoptr(VmdsE2eRun) run = vmds_e2e_vmds(e2e, args);
+	cli_ok_on(e2e, args, out);
+}
 
+/* the output of a run that printed one line; returns it without the newline */
+static gchar *
+run_line(const VmdsE2eRun *run)
+{
 	ck_assert_msg(run->status == 0, "exit %d: [%s] [%s]", run->status, run->out, run->err);
 	ck_assert_str_eq(run->err, "");
 	ck_assert_msg(run->out_len > 0 && strchr(run->out, '\n') == run->out + run->out_len - 1,
@@ -60,12 +65,25 @@ cli_line(const gchar *const *args)
 	return g_strndup(run->out, run->out_len - 1);
 }
 
-/* vmds ARGS fails with exit 1, nothing on stdout, one line on stderr naming @what */
-static void
-cli_fails(const gchar *const *args, const gchar *what)
+/* vmds ARGS, against @fixture's daemon, succeeds with one line on stdout;
+ * returns it without the newline */
+static gchar *
+cli_line_on(VmdsE2e *fixture, const gchar *const *args)
 {
-	g_autoptr(VmdsE2eRun) run = vmds_e2e_vmds(e2e, args);
+	g_autoptr(VmdsE2eRun) run = vmds_e2e_vmds(fixture, args);
+	return run_line(run);
+}
 
+static gchar *
+cli_line(const gchar *const *args)
+{
+	return cli_line_on(e2e, args);
+}
+
+/* a run that failed with exit 1, nothing on stdout, one line on stderr naming @what */
+static void
+assert_run_fails(const VmdsE2eRun *run, const gchar *what)
+{
 	ck_assert_msg(run->status == 1, "exit %d: [%s] [%s]", run->status, run->out, run->err);
 	ck_assert_str_eq(run->out, "");
 	ck_assert_msg(g_str_has_prefix(run->err, "vmds: ") &&
@@ -73,6 +91,20 @@ cli_fails(const gchar *const *args, const gchar *what)
 		      "stderr is not one 'vmds: ' line: [%s]",
 		      run->err);
 	ck_assert_msg(strstr(run->err, what) != NULL, "[%s] does not say %s", run->err, what);
+}
+
+/* vmds ARGS, against @fixture's daemon, fails naming @what */
+static void
+cli_fails_on(VmdsE2e *fixture, const gchar *const *args, const gchar *what)
+{
+	g_autoptr(VmdsE2eRun) run = vmds_e2e_vmds(fixture, args);
+	assert_run_fails(run, what);
+}
+
+static void
+cli_fails(const gchar *const *args, const gchar *what)
+{
+	cli_fails_on(e2e, args, what);
 }
 
 /* vmds ARGS is a usage error (exit 2) naming @what, refused before any request */
@@ -137,6 +169,16 @@ assert_timestamp(const gchar *text)
 		      text);
 }
 
+/* ISO 8601 UTC to the second: 2026-12-02T05:10:00Z */
+static void
+assert_timestamp_seconds(const gchar *text)
+{
+	ck_assert_msg(g_regex_match_simple(
+			  "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$", text, 0, 0),
+		      "not an ISO 8601 UTC time: %s",
+		      text);
+}
+
 /* the one snapshot @vm has, checked against the API's description of a snapshot */
 static JsonObject *
 only_snapshot(JsonNode *list)
@@ -152,28 +194,40 @@ only_snapshot(JsonNode *list)
 	return json_node_get_object(element);
 }
 
-/* the data the tests snapshot and clone: one data set that goes along, one
- * flagged to be left out */
+/* the data the tests snapshot, clone and export, in @vm: one data set that
+ * goes along, one flagged to be left out of snapshots and clones */
 static void
-make_data(void)
+make_data(const gchar *vm)
 {
 	{
-		const gchar *const args[] = {
-		    "dataset", "create", "com.example.app", "--description", "App config", NULL};
+		const gchar *const args[] = {"--vm",
+					     vm,
+					     "dataset",
+					     "create",
+					     "com.example.app",
+					     "--description",
+					     "App config",
+					     NULL};
 		cli_ok(args, "com.example.app\n");
 	}
 	{
 		const gchar *const args[] = {
-		    "entry", "set", "com.example.app", "port", "8080", NULL};
+		    "--vm", vm, "entry", "set", "com.example.app", "port", "8080", NULL};
 		cli_ok(args, "");
 	}
 	{
-		const gchar *const args[] = {
-		    "dataset", "create", "scratch", "--omit-from-snapshot-and-clone", NULL};
+		const gchar *const args[] = {"--vm",
+					     vm,
+					     "dataset",
+					     "create",
+					     "scratch",
+					     "--omit-from-snapshot-and-clone",
+					     NULL};
 		cli_ok(args, "scratch\n");
 	}
 	{
-		const gchar *const args[] = {"entry", "set", "scratch", "tmp", "x", NULL};
+		const gchar *const args[] = {
+		    "--vm", vm, "entry", "set", "scratch", "tmp", "x", NULL};
 		cli_ok(args, "");
 	}
 }
@@ -195,7 +249,7 @@ START_TEST(test_cli_snapshot)
 	gint64 size;
 	gint fd;
 
-	make_data();
+	make_data("vm-1");
 	/* no snapshots yet: an empty table is no output at all */
 	{
 		const gchar *const args[] = {"snapshot", "ls", "vm-1", NULL};
@@ -522,7 +576,7 @@ START_TEST(test_cli_clone)
 	g_autoptr(JsonNode) vm = NULL;
 	JsonObject *obj = NULL;
 
-	make_data();
+	make_data("vm-1");
 	{
 		const gchar *const args[] = {"vm", "clone", "vm-1", "web-2", "--cid", "9", NULL};
 		clone = cli_line(args);
@@ -619,11 +673,367 @@ START_TEST(test_cli_clone)
 }
 END_TEST
 
+/* the VM vm-2 "web", CID 7, with make_data()'s data sets */
+static gchar *
+make_web(void)
+{
+	const gchar *const args[] = {"vm", "create", "web", "--cid", "7", NULL};
+	gchar *web = cli_line(args);
+
+	make_data(web);
+	return web;
+}
+
+/*
+ * @data is a whole export of the VM @vm named @name with CID @cid, as the
+ * REST API describes the file: `VMDS-EXPORT 1`, a JSON header line, the
+ * store_size bytes of the store, `CRC32 xxxxxxxx`. Returns where the store
+ * begins.
+ */
+static gsize
+assert_export(const gchar *data, gsize len, const gchar *vm, const gchar *name, gint64 cid)
+{
+	const gchar *header = NULL;
+	const gchar *header_end = NULL;
+	g_autofree gchar *line = NULL;
+	g_autoptr(JsonNode) node = NULL;
+	JsonObject *obj = NULL;
+	gsize store_offset;
+	gint64 store_size;
+
+	ck_assert_msg(len > 14 && memcmp(data, "VMDS-EXPORT 1\n", 14) == 0, "no format line");
+	header = data + 14;
+	header_end = memchr(header, '\n', len - 14);
+	ck_assert_msg(header_end != NULL, "no header line");
+	line = g_strndup(header, (gsize)(header_end - header));
+	node = parse_json(line);
+	ck_assert(JSON_NODE_HOLDS_OBJECT(node));
+	obj = json_node_get_object(node);
+	ck_assert_str_eq(object_string(obj, "vm"), vm);
+	ck_assert_str_eq(object_string(obj, "name"), name);
+	ck_assert_int_eq(object_int(obj, "cid"), cid);
+	assert_timestamp_seconds(object_string(obj, "exported"));
+	store_size = object_int(obj, "store_size");
+	store_offset = (gsize)(header_end + 1 - data);
+	/* the store, then the trailer, and nothing after */
+	ck_assert_uint_eq(len, store_offset + (gsize)store_size + strlen("CRC32 xxxxxxxx\n"));
+	ck_assert_msg(memcmp(data + store_offset, "SQLite format 3", 16) == 0, "not a store");
+	ck_assert_msg(g_regex_match_simple(
+			  "^CRC32 [0-9a-f]{8}\n$", data + len - strlen("CRC32 xxxxxxxx\n"), 0, 0),
+		      "no CRC32 trailer");
+	return store_offset;
+}
+
+/* an imported VM: @name, @cid (0: none), both data sets with their entries,
+ * the flag kept */
+static void
+assert_imported(VmdsE2e *fixture, const gchar *vm, const gchar *name, gint64 cid)
+{
+	g_autofree gchar *vm_json = NULL;
+	g_autoptr(JsonNode) node = NULL;
+	JsonObject *obj = NULL;
+
+	{
+		const gchar *const args[] = {"--json", "vm", "info", vm, NULL};
+		vm_json = cli_line_on(fixture, args);
+	}
+	node = parse_json(vm_json);
+	ck_assert(JSON_NODE_HOLDS_OBJECT(node));
+	obj = json_node_get_object(node);
+	ck_assert_str_eq(object_string(obj, "vm"), vm);
+	ck_assert_str_eq(object_string(obj, "name"), name);
+	if (cid != 0)
+		ck_assert_int_eq(object_int(obj, "cid"), cid);
+	else
+		ck_assert(!json_object_has_member(obj, "cid"));
+	/* socket owner and group are the host's, not carried */
+	ck_assert(!json_object_has_member(obj, "socket_owner"));
+	ck_assert(!json_object_has_member(obj, "socket_group"));
+	{
+		const gchar *const args[] = {"--vm", vm, "dataset", "ls", NULL};
+		cli_ok_on(fixture,
+			  args,
+			  "NAME             DESCRIPTION\ncom.example.app  App config\n"
+			  "scratch          \n");
+	}
+	{
+		const gchar *const args[] = {
+		    "--vm", vm, "entry", "get", "com.example.app", "port", NULL};
+		cli_ok_on(fixture, args, "8080\n");
+	}
+	{
+		const gchar *const args[] = {"--vm", vm, "entry", "get", "scratch", "tmp", NULL};
+		cli_ok_on(fixture, args, "x\n");
+	}
+	{
+		const gchar *const args[] = {"--vm", vm, "dataset", "info", "scratch", NULL};
+		cli_ok_on(fixture,
+			  args,
+			  "name: scratch\ndescription: \nhost: READ_WRITE\nguest: READ_ONLY\n"
+			  "used: 4\nomit_from_snapshot_and_clone: true\n");
+	}
+}
+
+/* vm ls on @fixture */
+static gchar *
+vm_ls(VmdsE2e *fixture)
+{
+	const gchar *const args[] = {"vm", "ls", NULL};
+	g_autoptr(VmdsE2eRun) run = vmds_e2e_vmds(fixture, args);
+
+	ck_assert_int_eq(run->status, 0);
+	return g_strdup(run->out);
+}
+
+static gint
+compare_names(gconstpointer a, gconstpointer b)
+{
+	return g_strcmp0(*(const gchar *const *)a, *(const gchar *const *)b);
+}
+
+/* the names in @dir, sorted, one a line */
+static gchar *
+dir_list(const gchar *dir)
+{
+	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+	const gchar *name;
+
+	ck_assert(d != NULL);
+	while ((name = g_dir_read_name(d)) != NULL)
+		g_ptr_array_add(names, g_strdup(name));
+	g_ptr_array_sort(names, compare_names);
+	g_ptr_array_add(names, NULL);
+	return g_strjoinv("\n", (gchar **)names->pdata);
+}
+
+START_TEST(test_cli_export_import)
+{
+	g_autoptr(VmdsE2e) other = vmds_e2e_new(NULL);
+	g_autofree gchar *web = make_web();
+	g_autofree gchar *file = g_build_filename(vmds_e2e_get_tmp(e2e), "web.vmds", NULL);
+	g_autofree gchar *part = g_strconcat(file, ".part", NULL);
+	g_autofree gchar *data = NULL;
+	g_autofree gchar *copy = NULL;
+	g_autofree gchar *moved = NULL;
+	g_autofree gchar *from_stdin = NULL;
+	g_autofree gchar *piped = NULL;
+	gsize len = 0;
+
+	/* to a file: nothing on stdout or (not a terminal) stderr, no .part left */
+	{
+		const gchar *const args[] = {"vm", "export", web, file, NULL};
+		cli_ok(args, "");
+	}
+	ck_assert(g_file_get_contents(file, &data, &len, NULL));
+	ck_assert(!g_file_test(part, G_FILE_TEST_EXISTS));
+	assert_export(data, len, web, "web", 7);
+
+	/* on the same daemon, under another name and CID: everything arrives,
+	 * the flagged data set too */
+	{
+		const gchar *const args[] = {
+		    "vm", "import", file, "--name", "web-copy", "--cid", "8", NULL};
+		copy = cli_line(args);
+	}
+	ck_assert_msg(g_regex_match_simple("^vm-[0-9]+$", copy, 0, 0), "id %s", copy);
+	ck_assert_str_ne(copy, web);
+	assert_imported(e2e, copy, "web-copy", 8);
+	/* a copy: the source is untouched by a change to it */
+	{
+		const gchar *const args[] = {
+		    "--vm", copy, "entry", "set", "com.example.app", "port", "1", NULL};
+		cli_ok(args, "");
+	}
+	{
+		const gchar *const args[] = {
+		    "--vm", web, "entry", "get", "com.example.app", "port", NULL};
+		cli_ok(args, "8080\n");
+	}
+
+	/* on a second daemon with its own state dir: the name and CID the file says */
+	{
+		const gchar *const args[] = {"vm", "import", file, NULL};
+		moved = cli_line_on(other, args);
+	}
+	assert_imported(other, moved, "web", 7);
+
+	/* '-': standard output, then standard input */
+	{
+		const gchar *const args[] = {"vm", "export", web, "-", NULL};
+		g_autoptr(VmdsE2eRun) run = vmds_e2e_vmds(e2e, args);
+		const gchar *const import_args[] = {
+		    "vm", "import", "-", "--name", "from-stdin", "--cid", "0", NULL};
+		g_autoptr(VmdsE2eRun) import = NULL;
+
+		ck_assert_msg(run->status == 0, "exit %d: [%s]", run->status, run->err);
+		ck_assert_str_eq(run->err, "");
+		assert_export(run->out, run->out_len, web, "web", 7);
+		import = vmds_e2e_vmds_input(other, import_args, run->out, run->out_len);
+		from_stdin = run_line(import);
+	}
+	assert_imported(other, from_stdin, "from-stdin", 0);
+
+	/* a migration in one pipe: export on one host, import on the other */
+	{
+		g_autofree gchar *script = g_strdup_printf(
+		    "\"$VMDS_CLI\" vm export '%s' - | VMDS_URL='%s' VMDS_STATE_DIR='%s' "
+		    "VMDS_RUN_DIR='%s' \"$VMDS_CLI\" vm import - --name piped --cid 9",
+		    web,
+		    vmds_e2e_get_url(other),
+		    vmds_e2e_get_state_dir(other),
+		    vmds_e2e_get_run_dir(other));
+		g_autoptr(VmdsE2eRun) run = vmds_e2e_shell(e2e, script);
+		piped = run_line(run);
+	}
+	assert_imported(other, piped, "piped", 9);
+}
+END_TEST
+
+/* a file that is not a whole export, a name or CID that exists, a file that
+ * cannot be written: exit 1, one line naming the problem, nothing created
+ * and no file left */
+START_TEST(test_cli_export_import_errors)
+{
+	g_autoptr(VmdsE2e) other = vmds_e2e_new(NULL);
+	g_autofree gchar *web = make_web();
+	const gchar *tmp = vmds_e2e_get_tmp(e2e);
+	g_autofree gchar *file = g_build_filename(tmp, "web.vmds", NULL);
+	g_autofree gchar *data = NULL;
+	g_autofree gchar *damaged = NULL;
+	g_autofree gchar *truncated = NULL;
+	g_autofree gchar *damaged_path = NULL;
+	g_autofree gchar *truncated_path = NULL;
+	g_autofree gchar *ls = NULL;
+	g_autofree gchar *ls_other = NULL;
+	g_autofree gchar *files = NULL;
+	gsize len = 0;
+	gsize store_offset;
+
+	{
+		const gchar *const args[] = {"vm", "export", web, file, NULL};
+		cli_ok(args, "");
+	}
+	ck_assert(g_file_get_contents(file, &data, &len, NULL));
+	store_offset = assert_export(data, len, web, "web", 7);
+	ls = vm_ls(e2e);
+	ls_other = vm_ls(other);
+
+	/* cut short */
+	truncated_path = vmds_e2e_write_file(e2e, "truncated.vmds", data, len / 2);
+	{
+		const gchar *const args[] = {"vm", "import", truncated_path, NULL};
+		cli_fails_on(other, args, "truncated");
+	}
+	{
+		const gchar *const args[] = {"vm", "import", truncated_path, NULL};
+		cli_fails_on(other, args, "INVALID_ARGUMENT");
+	}
+	{
+		const gchar *const args[] = {"vm", "import", "-", NULL};
+		g_autoptr(VmdsE2eRun) run = vmds_e2e_vmds_input(other, args, data, len - 1);
+		assert_run_fails(run, "truncated");
+	}
+	/* one byte of the store changed */
+	damaged = g_memdup2(data, len);
+	damaged[store_offset + (len - store_offset) / 2] ^= 0x01;
+	damaged_path = vmds_e2e_write_file(e2e, "damaged.vmds", damaged, len);
+	{
+		const gchar *const args[] = {"vm", "import", damaged_path, NULL};
+		cli_fails_on(other, args, "damaged");
+	}
+	{
+		const gchar *const args[] = {"vm", "import", damaged_path, "--name", "d", NULL};
+		cli_fails(args, "INVALID_ARGUMENT");
+	}
+	/* a name or CID that exists */
+	{
+		const gchar *const args[] = {"vm", "import", file, NULL};
+		cli_fails(args, "ALREADY_EXISTS");
+	}
+	{
+		const gchar *const args[] = {"vm", "import", file, "--name", "vm-1", NULL};
+		cli_fails_on(other, args, "ALREADY_EXISTS");
+	}
+	{
+		const gchar *const args[] = {"vm", "import", file, "--name", "web-2", NULL};
+		cli_fails(args, "ALREADY_EXISTS"); /* CID 7 */
+	}
+	/* no such file */
+	{
+		g_autofree gchar *missing = g_build_filename(tmp, "missing.vmds", NULL);
+		const gchar *const args[] = {"vm", "import", missing, NULL};
+		cli_fails_on(other, args, "missing.vmds");
+	}
+	/* nothing was created by any of them */
+	{
+		g_autofree gchar *now = vm_ls(e2e);
+		g_autofree gchar *now_other = vm_ls(other);
+		ck_assert_str_eq(now, ls);
+		ck_assert_str_eq(now_other, ls_other);
+	}
+
+	/* exports that fail leave no file: a directory that does not exist, a
+	 * VM that does not, and an existing FILE is kept as it was */
+	files = dir_list(tmp);
+	{
+		g_autofree gchar *path = g_build_filename(tmp, "no-such-dir", "web.vmds", NULL);
+		const gchar *const args[] = {"vm", "export", web, path, NULL};
+		cli_fails(args, "no-such-dir");
+	}
+	{
+		g_autofree gchar *path = g_build_filename(tmp, "vm-99.vmds", NULL);
+		const gchar *const args[] = {"vm", "export", "vm-99", path, NULL};
+		cli_fails(args, "NOT_FOUND");
+	}
+	{
+		const gchar *const args[] = {"vm", "export", "vm-99", file, NULL};
+		g_autofree gchar *after = NULL;
+		gsize after_len = 0;
+		cli_fails(args, "NOT_FOUND");
+		ck_assert(g_file_get_contents(file, &after, &after_len, NULL));
+		ck_assert(after_len == len && memcmp(after, data, len) == 0);
+	}
+	{
+		g_autofree gchar *now = dir_list(tmp);
+		ck_assert_str_eq(now, files);
+	}
+	{
+		const gchar *const args[] = {"vm", "export", "vm-99", "-", NULL};
+		cli_fails(args, "NOT_FOUND");
+	}
+
+	/* usage errors, before any request */
+	{
+		const gchar *const args[] = {"vm", "export", web, NULL};
+		cli_usage(args, "missing arguments");
+	}
+	{
+		const gchar *const args[] = {"vm", "import", NULL};
+		cli_usage(args, "missing arguments");
+	}
+	{
+		const gchar *const args[] = {"vm", "export", web, file, "--name", "x", NULL};
+		cli_usage(args, "takes no --name");
+	}
+	{
+		const gchar *const args[] = {"vm", "import", file, "--description", "x", NULL};
+		cli_usage(args, "takes no --description");
+	}
+	{
+		const gchar *const args[] = {"vm", "export", "..", file, NULL};
+		cli_usage(args, "'..' cannot be used");
+	}
+}
+END_TEST
+
 /* every new command explains itself */
 START_TEST(test_cli_lifecycle_help)
 {
 	const gchar *const commands[][2] = {
 	    {"vm", "clone"},
+	    {"vm", "export"},
+	    {"vm", "import"},
 	    {"snapshot", "ls"},
 	    {"snapshot", "create"},
 	    {"snapshot", "info"},
@@ -655,6 +1065,15 @@ START_TEST(test_cli_lifecycle_help)
 			      run->out);
 	}
 	{
+		const gchar *const args[] = {"vm", "import", "--help", NULL};
+		g_autoptr(VmdsE2eRun) run = vmds_e2e_vmds(e2e, args);
+		ck_assert_msg(strstr(run->out, "--cid=N") != NULL &&
+				  strstr(run->out, "--name=NAME") != NULL &&
+				  strstr(run->out, "--socket-owner") == NULL,
+			      "[%s]",
+			      run->out);
+	}
+	{
 		const gchar *const args[] = {"help", "snapshot", NULL};
 		g_autoptr(VmdsE2eRun) run = vmds_e2e_vmds(e2e, args);
 		vmds_e2e_assert_run(run, 0, run->out, "");
@@ -676,6 +1095,8 @@ cli_lifecycle_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_cli_snapshot);
 	tcase_add_test(tc, test_cli_clone);
+	tcase_add_test(tc, test_cli_export_import);
+	tcase_add_test(tc, test_cli_export_import_errors);
 	tcase_add_test(tc, test_cli_lifecycle_help);
 	suite_add_tcase(s, tc);
 
