@@ -901,7 +901,6 @@ START_TEST(test_cli_export_import_errors)
 	g_autofree gchar *file = g_build_filename(tmp, "web.vmds", NULL);
 	g_autofree gchar *data = NULL;
 	g_autofree gchar *damaged = NULL;
-	g_autofree gchar *truncated = NULL;
 	g_autofree gchar *damaged_path = NULL;
 	g_autofree gchar *truncated_path = NULL;
 	g_autofree gchar *ls = NULL;
