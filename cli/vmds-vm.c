@@ -18,12 +18,10 @@
 
 #include "vmds-cli.h"
 #include "vmds-error.h"
+#include "vmds-paths.h"
 
 /* vmds vm ...: the VM inventory, /api/vcenter/vm */
 
-/* the type of an export's body (GET /api/vcenter/vm/{vm}?action=export) and
- * of an import's (POST /api/vcenter/vm?action=import) */
-#define VMDS_CLI_VM_EXPORT_TYPE "application/vnd.vmds.export"
 /* how often progress is rewritten on a terminal, in microseconds */
 #define VMDS_CLI_VM_PROGRESS_INTERVAL (G_USEC_PER_SEC / 4)
 /* what standard input is copied in */
@@ -209,7 +207,7 @@ vmds_cli_vm_export_to(VmdsCli *self, const gchar *vm, gint fd, const gchar *name
 	vmds_cli_vm_progress_init(&progress, label, -1);
 	ret = vmds_cli_download(self,
 				path,
-				VMDS_CLI_VM_EXPORT_TYPE,
+				VMDS_EXPORT_CONTENT_TYPE,
 				out,
 				name,
 				vmds_cli_vm_progress_cb,
@@ -432,7 +430,7 @@ vmds_cli_cmd_vm_import(VmdsCli *self, gchar **args, GError **error)
 	vmds_cli_vm_progress_init(&progress, label, length);
 	ret = vmds_cli_create_from_stream(self,
 					  path->str,
-					  VMDS_CLI_VM_EXPORT_TYPE,
+					  VMDS_EXPORT_CONTENT_TYPE,
 					  body,
 					  length,
 					  vmds_cli_vm_progress_cb,

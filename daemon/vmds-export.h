@@ -9,9 +9,6 @@
 
 G_BEGIN_DECLS
 
-/* the media type of an export */
-#define VMDS_EXPORT_CONTENT_TYPE "application/vnd.vmds.export"
-
 typedef struct _VmdsExport VmdsExport;
 
 VmdsExport *vmds_export_new(VmdsVm *vm, GString *out, GError **error);

@@ -46,11 +46,7 @@ struct _VmdsInventory {
 static guint
 vmds_inventory_id_number(const gchar *id)
 {
-	guint64 n = 0;
-	if (!g_str_has_prefix(id, "vm-") ||
-	    !g_ascii_string_to_unsigned(id + 3, 10, 1, G_MAXUINT32 - 1, &n, NULL))
-		return 0;
-	return (guint)n;
+	return vmds_paths_id_number(id, "vm-");
 }
 
 static gchar *
@@ -529,18 +525,26 @@ vmds_inventory_lookup_name(VmdsInventory *self, const gchar *name)
 	return NULL;
 }
 
+/* a name of a VM or a snapshot (@what): 1 to 255 bytes of UTF-8 */
+static gboolean
+vmds_inventory_check_name(const gchar *name, const gchar *what, GError **error)
+{
+	if (name[0] != '\0' && strlen(name) <= VMDS_VM_MAX_NAME && g_utf8_validate(name, -1, NULL))
+		return TRUE;
+	g_set_error(error,
+		    VMDS_ERROR,
+		    VMDS_ERROR_INVALID_ARGUMENT,
+		    "a %s name must be 1 to 255 bytes of UTF-8",
+		    what);
+	return FALSE;
+}
+
 /* what a VM's name and cid must be: @cid 0 for none */
 static gboolean
 vmds_inventory_check_new(VmdsInventory *self, const gchar *name, guint32 cid, GError **error)
 {
-	if (name[0] == '\0' || strlen(name) > VMDS_VM_MAX_NAME ||
-	    !g_utf8_validate(name, -1, NULL)) {
-		g_set_error_literal(error,
-				    VMDS_ERROR,
-				    VMDS_ERROR_INVALID_ARGUMENT,
-				    "a VM name must be 1 to 255 bytes of UTF-8");
+	if (!vmds_inventory_check_name(name, "VM", error))
 		return FALSE;
-	}
 	if (vmds_inventory_lookup_name(self, name) != NULL) {
 		g_set_error(error,
 			    VMDS_ERROR,
@@ -782,14 +786,8 @@ vmds_inventory_snapshot(VmdsInventory *self,
 {
 	g_return_val_if_fail(vm->store != NULL, NULL);
 
-	if (name[0] == '\0' || strlen(name) > VMDS_VM_MAX_NAME ||
-	    !g_utf8_validate(name, -1, NULL)) {
-		g_set_error_literal(error,
-				    VMDS_ERROR,
-				    VMDS_ERROR_INVALID_ARGUMENT,
-				    "a snapshot name must be 1 to 255 bytes of UTF-8");
+	if (!vmds_inventory_check_name(name, "snapshot", error))
 		return NULL;
-	}
 	if (strlen(description) > VMDS_SNAPSHOT_MAX_DESCRIPTION ||
 	    !g_utf8_validate(description, -1, NULL)) {
 		g_set_error_literal(error,

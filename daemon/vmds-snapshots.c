@@ -32,11 +32,7 @@
 guint
 vmds_snapshots_id_number(const gchar *id)
 {
-	guint64 n = 0;
-	if (!g_str_has_prefix(id, "snapshot-") ||
-	    !g_ascii_string_to_unsigned(id + 9, 10, 1, G_MAXUINT32 - 1, &n, NULL))
-		return 0;
-	return (guint)n;
+	return vmds_paths_id_number(id, "snapshot-");
 }
 
 static gchar *

@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include <string.h>
 #include <unistd.h>
 
 #include "vmds-paths.h"
@@ -85,4 +86,23 @@ vmds_paths_socket(const gchar *run_dir, const gchar *vm)
 {
 	g_autofree gchar *name = g_strdup_printf("%s.sock", vm);
 	return g_build_filename(run_dir, name, NULL);
+}
+
+/**
+ * vmds_paths_id_number:
+ * @id: an id from a peer: any text
+ * @prefix: what the ids of its kind start with, `vm-` or `snapshot-`
+ *
+ * Returns: N of @prefix N (1 to 4294967294, no sign, no leading space), or
+ *   0 when @id is not of that form
+ */
+guint
+vmds_paths_id_number(const gchar *id, const gchar *prefix)
+{
+	guint64 n = 0;
+
+	if (!g_str_has_prefix(id, prefix) ||
+	    !g_ascii_string_to_unsigned(id + strlen(prefix), 10, 1, G_MAXUINT32 - 1, &n, NULL))
+		return 0;
+	return (guint)n;
 }

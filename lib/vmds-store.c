@@ -829,6 +829,13 @@ vmds_store_close(VmdsStore *self)
 	}
 }
 
+/* a copy failed because of @why */
+static void
+vmds_store_copy_fail(const gchar *why, GError **error)
+{
+	g_set_error(error, VMDS_ERROR, VMDS_ERROR_STORAGE, "cannot copy the store: %s", why);
+}
+
 /* runs @sql on @db, a connection of the store's copy */
 static gboolean
 vmds_store_copy_exec(sqlite3 *db, const gchar *sql, GError **error)
@@ -874,11 +881,7 @@ vmds_store_copy_sync(const gchar *path, GError **error)
 		gint errsv = errno;
 		if (fd >= 0)
 			close(fd);
-		g_set_error(error,
-			    VMDS_ERROR,
-			    VMDS_ERROR_STORAGE,
-			    "cannot copy the store: %s",
-			    g_strerror(errsv));
+		vmds_store_copy_fail(g_strerror(errsv), error);
 		return FALSE;
 	}
 	close(fd);
@@ -895,11 +898,7 @@ vmds_store_write_all(gint fd, const guint8 *buf, gsize len, GError **error)
 			continue;
 		if (n < 0) {
 			gint errsv = errno;
-			g_set_error(error,
-				    VMDS_ERROR,
-				    VMDS_ERROR_STORAGE,
-				    "cannot copy the store: %s",
-				    g_strerror(errsv));
+			vmds_store_copy_fail(g_strerror(errsv), error);
 			return FALSE;
 		}
 		buf += n;
@@ -940,11 +939,7 @@ vmds_store_copy_main_file(VmdsStore *self, const gchar *path, GError **error)
 	fd = g_open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		gint errsv = errno;
-		g_set_error(error,
-			    VMDS_ERROR,
-			    VMDS_ERROR_STORAGE,
-			    "cannot copy the store: %s",
-			    g_strerror(errsv));
+		vmds_store_copy_fail(g_strerror(errsv), error);
 		return FALSE;
 	}
 	buf = g_malloc(VMDS_STORE_COPY_CHUNK);
@@ -965,11 +960,7 @@ vmds_store_copy_main_file(VmdsStore *self, const gchar *path, GError **error)
 	}
 	if (close(fd) < 0) {
 		gint errsv = errno;
-		g_set_error(error,
-			    VMDS_ERROR,
-			    VMDS_ERROR_STORAGE,
-			    "cannot copy the store: %s",
-			    g_strerror(errsv));
+		vmds_store_copy_fail(g_strerror(errsv), error);
 		return FALSE;
 	}
 	return TRUE;
@@ -1020,11 +1011,7 @@ vmds_store_copy(VmdsStore *self, const gchar *path, VmdsStoreCopyFlags flags, GE
 	dir = g_path_get_dirname(path);
 	if (g_unlink(part) < 0 && errno != ENOENT) {
 		gint errsv = errno;
-		g_set_error(error,
-			    VMDS_ERROR,
-			    VMDS_ERROR_STORAGE,
-			    "cannot copy the store: %s",
-			    g_strerror(errsv));
+		vmds_store_copy_fail(g_strerror(errsv), error);
 		return FALSE;
 	}
 	if (!vmds_store_copy_main_file(self, part, error)) {
@@ -1033,11 +1020,7 @@ vmds_store_copy(VmdsStore *self, const gchar *path, VmdsStoreCopyFlags flags, GE
 	}
 	rc = sqlite3_open_v2(part, &copy, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
-		g_set_error(error,
-			    VMDS_ERROR,
-			    VMDS_ERROR_STORAGE,
-			    "cannot copy the store: %s",
-			    sqlite3_errstr(rc));
+		vmds_store_copy_fail(sqlite3_errstr(rc), error);
 		ok = FALSE;
 	} else {
 		ok = vmds_store_copy_filter(
@@ -1053,11 +1036,7 @@ vmds_store_copy(VmdsStore *self, const gchar *path, VmdsStoreCopyFlags flags, GE
 	ok = ok && ((flags & VMDS_STORE_COPY_UNSYNCED) || vmds_store_copy_sync(part, error));
 	if (ok && g_rename(part, path) < 0) {
 		gint errsv = errno;
-		g_set_error(error,
-			    VMDS_ERROR,
-			    VMDS_ERROR_STORAGE,
-			    "cannot copy the store: %s",
-			    g_strerror(errsv));
+		vmds_store_copy_fail(g_strerror(errsv), error);
 		ok = FALSE;
 	}
 	ok = ok && ((flags & VMDS_STORE_COPY_UNSYNCED) || vmds_store_copy_sync(dir, error));
