@@ -159,6 +159,9 @@ vmds_daemon_clone_vm(VmdsContext *context,
 			    source->id);
 		return NULL;
 	}
+	/* an export under way: refused before an id is spent */
+	if (!vmds_store_check_idle(source->store, error))
+		return NULL;
 	how = g_strdup_printf("cloned %s as", source->id);
 	return vmds_daemon_add_vm(VMDS_DAEMON(context),
 				  how,
@@ -188,7 +191,7 @@ vmds_daemon_fill_import(const gchar *path, gpointer data, GError **error)
 	g_autoptr(GError) error_local = NULL;
 
 	if (!vmds_durable_copy_range(import->fd, import->offset, import->size, path, error) ||
-	    !vmds_store_check_file(path, error))
+	    !vmds_store_leave_wal(path, error) || !vmds_store_check_file(path, error))
 		return FALSE;
 	store = vmds_store_open(
 	    path, vmds_inventory_get_schemas(import->daemon->inventory), &error_local);
@@ -297,6 +300,9 @@ vmds_daemon_remove_vm(VmdsContext *context, const gchar *id, GError **error)
 	VmdsDaemon *self = VMDS_DAEMON(context);
 	VmdsVm *vm = vmds_inventory_lookup(self->inventory, id);
 
+	/* not while an export reads its store */
+	if (vm != NULL && vm->store != NULL && !vmds_store_check_idle(vm->store, error))
+		return FALSE;
 	if (vm != NULL) {
 		vmds_context_vm_removed(context, vm);
 		vmds_backchannel_remove_vm(self->backchannel, vm);

@@ -27,8 +27,8 @@
  * JSON (at most 4 KiB), what the VM was; the trailer the CRC-32 (zlib's, as
  * gzip's) of every byte before it, as 8 lowercase hex digits. The checksum
  * tells a truncated or damaged file from a whole one; it is no signature.
- * The store is a consistent copy: every write acknowledged before the
- * export began and none after.
+ * The store is read as it was when the export began: every write
+ * acknowledged before it and none after.
  */
 
 #define VMDS_EXPORT_MAGIC   "VMDS-EXPORT "
@@ -38,15 +38,16 @@
 /* "CRC32 " and 8 hex digits and "\n" */
 #define VMDS_EXPORT_TRAILER_LEN 15
 /* what one part of an export's body holds */
-#define VMDS_EXPORT_PART (256 * 1024)
+#define VMDS_EXPORT_PART (1024 * 1024)
 /* how every SQLite database begins */
 #define VMDS_EXPORT_SQLITE_MAGIC "SQLite format 3"
 
 struct _VmdsExport {
-	gint fd;	/* the copy of the store, unlinked */
-	goffset left;	/* its bytes not sent yet */
-	uLong crc;	/* of everything sent */
-	gboolean ended; /* the trailer went */
+	VmdsStore *store; /* held while the export reads it */
+	goffset offset;	  /* in its main file: what is sent next */
+	goffset size;	  /* of its main file */
+	uLong crc;	  /* of everything sent */
+	gboolean ended;	  /* the trailer went */
 };
 
 /**
@@ -55,47 +56,36 @@ struct _VmdsExport {
  * @out: where the file's first part (its header) goes
  * @error: a #GError or %NULL
  *
- * Copies the VM's store whole (data sets flagged
- * omit_from_snapshot_and_clone too: a VM that moves keeps all of its data)
- * to a file that is unlinked at once, and writes the export's header.
+ * Holds the VM's store (vmds_store_hold()) so that its parts read the store
+ * as it is now, whole: data sets flagged omit_from_snapshot_and_clone too,
+ * since a VM that moves keeps all of its data. Nothing is copied; writes go
+ * on meanwhile. Writes the export's header.
  *
  * Returns: (transfer full): the export, whose parts
- *   vmds_export_write_part() writes
+ *   vmds_export_write_part() writes; %NULL with %VMDS_ERROR_RESOURCE_IN_USE
+ *   while another export of the VM runs
  */
 VmdsExport *
 vmds_export_new(VmdsVm *vm, GString *out, GError **error)
 {
-	g_autofree gchar *path = g_strdup_printf("%s/.export-%08x.dsd", vm->dir, g_random_int());
 	g_autoptr(VmdsExport) self = g_new0(VmdsExport, 1);
 	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
 	g_autofree gchar *when = g_date_time_format(now, "%Y-%m-%dT%H:%M:%SZ");
 	gsize start = out->len;
-	struct stat st;
 
-	self->fd = -1;
-	if (!vmds_store_copy(
-		vm->store, path, VMDS_STORE_COPY_ALL | VMDS_STORE_COPY_UNSYNCED, error))
+	if (!vmds_store_hold(vm->store, &self->size, error))
 		return NULL;
-	self->fd = g_open(path, O_RDONLY | O_CLOEXEC, 0);
-	g_unlink(path);
-	if (self->fd < 0 || fstat(self->fd, &st) < 0) {
-		g_set_error(error,
-			    VMDS_ERROR,
-			    VMDS_ERROR_STORAGE,
-			    "cannot export VM %s: %s",
-			    vm->id,
-			    g_strerror(errno));
-		return NULL;
-	}
-	self->left = st.st_size;
+	self->store = g_object_ref(vm->store);
 	g_string_append_printf(out, VMDS_EXPORT_MAGIC "%u\n{\"vm\":", VMDS_EXPORT_VERSION);
 	vmds_json_append_string(out, vm->id, -1);
 	g_string_append(out, ",\"name\":");
 	vmds_json_append_string(out, vm->name, -1);
 	if (vm->cid != 0)
 		g_string_append_printf(out, ",\"cid\":%u", vm->cid);
-	g_string_append_printf(
-	    out, ",\"exported\":\"%s\",\"store_size\":%" G_GOFFSET_FORMAT "}\n", when, self->left);
+	g_string_append_printf(out,
+			       ",\"exported\":\"%s\",\"store_size\":%" G_GOFFSET_FORMAT "}\n",
+			       when,
+			       self->size);
 	self->crc =
 	    crc32(crc32(0, NULL, 0), (const Bytef *)out->str + start, (uInt)(out->len - start));
 	return g_steal_pointer(&self);
@@ -111,34 +101,24 @@ vmds_export_new(VmdsVm *vm, GString *out, GError **error)
  * The next part of the export, after its header: the store a part at a
  * time, then the trailer. A #VmdsStreamFunc.
  *
- * Returns: %FALSE when the copy cannot be read
+ * Returns: %FALSE when the store cannot be read (it was closed: the VM was
+ *   reverted or deleted)
  */
 gboolean
 vmds_export_write_part(gpointer data, GString *out, gboolean *done, GError **error)
 {
 	VmdsExport *self = data;
-	gsize want = (gsize)MIN(self->left, VMDS_EXPORT_PART);
+	gsize want = (gsize)MIN(self->size - self->offset, VMDS_EXPORT_PART);
 	gsize start = out->len;
 
 	if (want > 0) {
-		gssize n;
 		g_string_set_size(out, start + want);
-		do
-			n = read(self->fd, out->str + start, want);
-		while (n < 0 && errno == EINTR);
-		if (n <= 0) {
-			g_set_error(error,
-				    VMDS_ERROR,
-				    VMDS_ERROR_STORAGE,
-				    "cannot read the copy of the store: %s",
-				    n < 0 ? g_strerror(errno) : "it ended early");
+		if (!vmds_store_read_held(self->store, self->offset, out->str + start, want, error))
 			return FALSE;
-		}
-		g_string_set_size(out, start + (gsize)n);
-		self->crc = crc32(self->crc, (const Bytef *)out->str + start, (uInt)n);
-		self->left -= n;
+		self->crc = crc32(self->crc, (const Bytef *)out->str + start, (uInt)want);
+		self->offset += (goffset)want;
 	}
-	if (self->left == 0) {
+	if (self->offset == self->size) {
 		g_string_append_printf(out, "CRC32 %08lx\n", self->crc);
 		self->ended = TRUE;
 	}
@@ -151,8 +131,10 @@ vmds_export_free(VmdsExport *self)
 {
 	if (self == NULL)
 		return;
-	if (self->fd >= 0)
-		close(self->fd);
+	if (self->store != NULL) {
+		vmds_store_release(self->store);
+		g_object_unref(self->store);
+	}
 	g_free(self);
 }
 

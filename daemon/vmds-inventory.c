@@ -806,6 +806,9 @@ vmds_inventory_snapshot(VmdsInventory *self,
 			    vm->snapshots->len);
 		return NULL;
 	}
+	/* an export under way: refused before an id is spent */
+	if (!vmds_store_check_idle(vm->store, error))
+		return NULL;
 	if (self->next_snapshot >= G_MAXUINT32 - 1) {
 		g_set_error_literal(
 		    error, VMDS_ERROR, VMDS_ERROR_QUOTA_EXCEEDED, "no snapshot ids are left");
@@ -844,7 +847,7 @@ vmds_inventory_revert(VmdsInventory *self, VmdsVm *vm, const gchar *id, GError *
 
 	g_return_val_if_fail(vm->store != NULL, FALSE);
 
-	if (snapshot == NULL)
+	if (snapshot == NULL || !vmds_store_check_idle(vm->store, error))
 		return FALSE;
 	g_unlink(part);
 	if (!vmds_snapshots_restore(vm, snapshot, part, error))

@@ -36,6 +36,7 @@ struct _VmdsStore {
 	GHashTable *stmts;    /* sql (its address) -> sqlite3_stmt (finalized on removal) */
 	GPtrArray *schemas;   /* (nullable): of const VmdsStoreSchema, as opened */
 	VmdsStoreBatch batch;
+	gboolean held; /* its main file is read as it is (vmds_store_hold()) */
 };
 
 G_DEFINE_FINAL_TYPE(VmdsStore, vmds_store, G_TYPE_OBJECT)
@@ -815,6 +816,7 @@ vmds_store_close(VmdsStore *self)
 	g_return_if_fail(VMDS_IS_STORE(self));
 
 	g_hash_table_remove_all(self->stmts);
+	self->held = FALSE;
 	if (self->db != NULL) {
 		gint rc = sqlite3_close(self->db);
 		if (rc != SQLITE_OK)
@@ -907,6 +909,41 @@ vmds_store_write_all(gint fd, const guint8 *buf, gsize len, GError **error)
 	return TRUE;
 }
 
+/* a store whose main file an export reads refuses what would change it */
+static gboolean
+vmds_store_check_not_held(VmdsStore *self, GError **error)
+{
+	if (!self->held)
+		return TRUE;
+	g_set_error_literal(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_RESOURCE_IN_USE,
+			    "the VM's data is being exported: try again once the export is done");
+	return FALSE;
+}
+
+/* every committed change moved from the write-ahead log into the main file
+ * (a checkpoint), and SQLite's own handle of that file, and its size */
+static gboolean
+vmds_store_checkpoint(VmdsStore *self, sqlite3_file **file, sqlite3_int64 *size, GError **error)
+{
+	gint rc;
+
+	if (!vmds_store_check_not_held(self, error))
+		return FALSE;
+	rc = sqlite3_wal_checkpoint_v2(self->db, "main", SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_file_control(self->db, "main", SQLITE_FCNTL_FILE_POINTER, file);
+	if (rc == SQLITE_OK)
+		rc = (*file)->pMethods->xFileSize(*file, size);
+	if (rc != SQLITE_OK) {
+		vmds_store_set_error(self, rc, error);
+		g_prefix_error(error, "cannot copy the store: ");
+		return FALSE;
+	}
+	return TRUE;
+}
+
 /* the bytes of a copy, read and written a MiB at a time */
 #define VMDS_STORE_COPY_CHUNK (1024 * 1024)
 
@@ -926,16 +963,8 @@ vmds_store_copy_main_file(VmdsStore *self, const gchar *path, GError **error)
 	gint rc;
 	gint fd;
 
-	rc = sqlite3_wal_checkpoint_v2(self->db, "main", SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_file_control(self->db, "main", SQLITE_FCNTL_FILE_POINTER, &file);
-	if (rc == SQLITE_OK)
-		rc = file->pMethods->xFileSize(file, &size);
-	if (rc != SQLITE_OK) {
-		vmds_store_set_error(self, rc, error);
-		g_prefix_error(error, "cannot copy the store: ");
+	if (!vmds_store_checkpoint(self, &file, &size, error))
 		return FALSE;
-	}
 	fd = g_open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		gint errsv = errno;
@@ -1042,6 +1071,159 @@ vmds_store_copy(VmdsStore *self, const gchar *path, VmdsStoreCopyFlags flags, GE
 	ok = ok && ((flags & VMDS_STORE_COPY_UNSYNCED) || vmds_store_copy_sync(dir, error));
 	if (!ok)
 		g_unlink(part);
+	return ok;
+}
+
+/**
+ * vmds_store_hold:
+ * @self: an open #VmdsStore, between transactions
+ * @size: (out): the bytes of its main file
+ * @error: a #GError or %NULL
+ *
+ * Holds the store's main file as it is now, with every change committed
+ * so far in it, so that vmds_store_read_held() reads a consistent copy of
+ * the store without writing one (an export): the store goes on taking
+ * writes, which wait in the write-ahead log until vmds_store_release().
+ * While held, what would rewrite the main file (a copy, another hold) is
+ * refused, and so is vmds_store_check_idle().
+ *
+ * Returns: %FALSE with %VMDS_ERROR_RESOURCE_IN_USE when it is held already
+ */
+gboolean
+vmds_store_hold(VmdsStore *self, goffset *size, GError **error)
+{
+	sqlite3_file *file = NULL;
+	sqlite3_int64 bytes = 0;
+
+	g_return_val_if_fail(VMDS_IS_STORE(self), FALSE);
+	g_return_val_if_fail(self->db != NULL, FALSE);
+	g_return_val_if_fail(
+	    self->batch == VMDS_STORE_BATCH_NONE && sqlite3_get_autocommit(self->db), FALSE);
+
+	if (!vmds_store_checkpoint(self, &file, &bytes, error) ||
+	    !vmds_store_exec(self, "PRAGMA wal_autocheckpoint=0", "hold the store", error))
+		return FALSE;
+	self->held = TRUE;
+	*size = bytes;
+	return TRUE;
+}
+
+/**
+ * vmds_store_read_held:
+ * @self: a #VmdsStore that vmds_store_hold() holds
+ * @offset: where in its main file
+ * @buf: where the bytes go
+ * @len: how many; @offset + @len is at most the size the hold gave
+ * @error: a #GError or %NULL
+ *
+ * Returns: %FALSE with %VMDS_ERROR_STORAGE when the store was closed
+ *   meanwhile or the file cannot be read
+ */
+gboolean
+vmds_store_read_held(VmdsStore *self, goffset offset, gpointer buf, gsize len, GError **error)
+{
+	sqlite3_file *file = NULL;
+	gint rc;
+
+	g_return_val_if_fail(VMDS_IS_STORE(self), FALSE);
+
+	if (self->db == NULL || !self->held) {
+		g_set_error_literal(error,
+				    VMDS_ERROR,
+				    VMDS_ERROR_STORAGE,
+				    "the store was closed while it was read");
+		return FALSE;
+	}
+	rc = sqlite3_file_control(self->db, "main", SQLITE_FCNTL_FILE_POINTER, &file);
+	if (rc == SQLITE_OK)
+		rc = file->pMethods->xRead(file, buf, (gint)len, offset);
+	if (rc != SQLITE_OK) {
+		vmds_store_set_error(self, rc, error);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/**
+ * vmds_store_release:
+ * @self: a #VmdsStore
+ *
+ * Ends vmds_store_hold(): the write-ahead log is checkpointed again as
+ * usual. Safe on a store that is not held, or closed.
+ */
+void
+vmds_store_release(VmdsStore *self)
+{
+	g_autoptr(GError) error = NULL;
+
+	g_return_if_fail(VMDS_IS_STORE(self));
+
+	if (!self->held)
+		return;
+	self->held = FALSE;
+	if (self->db != NULL &&
+	    !vmds_store_exec(self, "PRAGMA wal_autocheckpoint=1000", "release the store", &error))
+		g_warning("%s: %s", self->path, error->message);
+}
+
+/**
+ * vmds_store_check_idle:
+ * @self: a #VmdsStore
+ * @error: a #GError or %NULL
+ *
+ * For what would replace or remove the store (a revert, deleting its VM):
+ * not while an export reads it.
+ *
+ * Returns: %FALSE with %VMDS_ERROR_RESOURCE_IN_USE while it is held
+ */
+gboolean
+vmds_store_check_idle(VmdsStore *self, GError **error)
+{
+	g_return_val_if_fail(VMDS_IS_STORE(self), FALSE);
+	return vmds_store_check_not_held(self, error);
+}
+
+/**
+ * vmds_store_leave_wal:
+ * @path: a copy of a store's main file, with no write-ahead log beside it
+ *   (what an export holds)
+ * @error: a #GError or %NULL
+ *
+ * Marks the file as a database that keeps a rollback journal, as SQLite
+ * does when a database leaves WAL mode (bytes 18 and 19 of its header), so
+ * that it opens read only (vmds_store_check_file()); vmds_store_open() puts
+ * it back in WAL mode. A file that is not an SQLite database is left alone.
+ *
+ * Returns: %FALSE with %VMDS_ERROR_STORAGE when it cannot be written
+ */
+gboolean
+vmds_store_leave_wal(const gchar *path, GError **error)
+{
+	static const guint8 rollback[2] = {1, 1};
+	gchar head[16] = {0};
+	gint fd = g_open(path, O_RDWR | O_CLOEXEC, 0);
+	gboolean ok;
+
+	if (fd < 0) {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_STORAGE,
+			    "cannot open %s: %s",
+			    path,
+			    g_strerror(errno));
+		return FALSE;
+	}
+	ok = pread(fd, head, sizeof head, 0) != (gssize)sizeof head ||
+	     memcmp(head, "SQLite format 3", sizeof head) != 0 ||
+	     (pwrite(fd, rollback, sizeof rollback, 18) == (gssize)sizeof rollback && fsync(fd) == 0);
+	if (!ok)
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_STORAGE,
+			    "cannot write %s: %s",
+			    path,
+			    g_strerror(errno));
+	close(fd);
 	return ok;
 }
 

@@ -105,6 +105,12 @@ typedef enum {
 
 gboolean
 vmds_store_copy(VmdsStore *self, const gchar *path, VmdsStoreCopyFlags flags, GError **error);
+gboolean vmds_store_leave_wal(const gchar *path, GError **error);
 gboolean vmds_store_check_file(const gchar *path, GError **error);
+gboolean vmds_store_hold(VmdsStore *self, goffset *size, GError **error);
+gboolean
+vmds_store_read_held(VmdsStore *self, goffset offset, gpointer buf, gsize len, GError **error);
+void vmds_store_release(VmdsStore *self);
+gboolean vmds_store_check_idle(VmdsStore *self, GError **error);
 
 G_END_DECLS

@@ -5,8 +5,10 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "vmds-e2e.h"
@@ -624,7 +626,8 @@ START_TEST(test_lifecycle_export_import)
 	import_fails(second, "&name=moved", bad->data, bad->len, "INVALID_ARGUMENT", "checksum");
 	bad->data[len / 2] ^= 0x20;
 	g_byte_array_append(bad, (const guint8 *)"more", 4);
-	import_fails(second, "&name=moved", bad->data, bad->len, "INVALID_ARGUMENT", "after its end");
+	import_fails(
+	    second, "&name=moved", bad->data, bad->len, "INVALID_ARGUMENT", "after its end");
 	g_byte_array_set_size(bad, (guint)len);
 	bad->data[12] = '2';
 	import_fails(second, "&name=moved", bad->data, bad->len, "INVALID_ARGUMENT", "version 2");
@@ -634,10 +637,12 @@ START_TEST(test_lifecycle_export_import)
 		     5,
 		     "INVALID_ARGUMENT",
 		     "not a whole vmds export");
-	import_fails(second, "&name=moved", (const guint8 *)"", 0, "INVALID_ARGUMENT", "VMDS-EXPORT");
+	import_fails(
+	    second, "&name=moved", (const guint8 *)"", 0, "INVALID_ARGUMENT", "VMDS-EXPORT");
 	import_fails(second, "&name=moved&cid=2", data, len, "INVALID_ARGUMENT", "cid");
 	{
-		g_autoptr(VmdsE2eReply) list = vmds_e2e_rest(second, "GET", "/api/vcenter/vm", NULL);
+		g_autoptr(VmdsE2eReply) list =
+		    vmds_e2e_rest(second, "GET", "/api/vcenter/vm", NULL);
 		vmds_e2e_assert_reply(list, 200, "[{\"vm\":\"vm-1\",\"name\":\"vm-1\"}]");
 	}
 
@@ -658,7 +663,8 @@ START_TEST(test_lifecycle_export_import)
 	}
 	g_clear_pointer(&reply, vmds_e2e_reply_free);
 	reply = vmds_e2e_rest(second, "GET", "/api/vcenter/vm/vm-2", NULL);
-	ck_assert_msg(strstr(reply->body, "\"name\":\"moved\",\"cid\":7,") != NULL, "%s", reply->body);
+	ck_assert_msg(
+	    strstr(reply->body, "\"name\":\"moved\",\"cid\":7,") != NULL, "%s", reply->body);
 	import_fails(second, "&name=again&cid=7", data, len, "ALREADY_EXISTS", "cid 7");
 
 	/* it survives a restart of the daemon it moved to */
@@ -670,6 +676,120 @@ START_TEST(test_lifecycle_export_import)
 	/* export's own errors */
 	rest_fails("GET", "/api/vcenter/vm/vm-9?action=export", NULL, 404, "NOT_FOUND");
 	rest_fails("GET", "/api/vcenter/vm/vm-1?action=dump", NULL, 400, "INVALID_ARGUMENT");
+}
+END_TEST
+
+/* bytes from @fd into @data until @data holds @until, or the end when
+ * @until is NULL */
+static void
+recv_until(gint fd, GByteArray *data, const gchar *until)
+{
+	while (until == NULL || data->len == 0 ||
+	       g_strstr_len((const gchar *)data->data, data->len, until) == NULL) {
+		guint8 buf[65536];
+		gssize n = recv(fd, buf, sizeof buf, 0);
+		ck_assert_msg(n >= 0, "recv: %s", g_strerror(errno));
+		if (n == 0) {
+			ck_assert_msg(until == NULL, "the connection ended before %s", until);
+			return;
+		}
+		g_byte_array_append(data, buf, (guint)n);
+	}
+}
+
+/* the body of a chunked reply in @data (headers included) */
+static GBytes *
+dechunk(GByteArray *data)
+{
+	const gchar *p = g_strstr_len((const gchar *)data->data, data->len, "\r\n\r\n");
+	const gchar *end = (const gchar *)data->data + data->len;
+	GByteArray *body = g_byte_array_new();
+
+	ck_assert(p != NULL);
+	for (p += 4; p < end;) {
+		gchar *next = NULL;
+		guint64 size = g_ascii_strtoull(p, &next, 16);
+		ck_assert(next != NULL && next + 2 <= end && next[0] == '\r' && next[1] == '\n');
+		p = next + 2;
+		if (size == 0)
+			break;
+		ck_assert((guint64)(end - p) >= size + 2);
+		g_byte_array_append(body, (const guint8 *)p, (guint)size);
+		p += size + 2;
+	}
+	return g_byte_array_free_to_bytes(body);
+}
+
+/*
+ * An export reads the store as it was when it began, without a copy, while
+ * guests go on writing; meanwhile what would rewrite or remove the store
+ * (a snapshot, a clone, a revert, another export, deleting the VM) is
+ * refused, and allowed again once the export is done.
+ */
+START_TEST(test_lifecycle_export_holds)
+{
+	g_autofree gchar *value = g_strnfill(100 * 1024, 'v');
+	g_autoptr(VmdsE2e) second = vmds_e2e_new(NULL);
+	g_autoptr(GByteArray) data = g_byte_array_new();
+	g_autoptr(GBytes) body = NULL;
+	g_autoptr(VmdsE2eReply) reply = NULL;
+	const gchar *request =
+	    "GET /api/vcenter/vm/vm-1?action=export HTTP/1.1\r\nHost: localhost\r\n\r\n";
+	gint fd;
+
+	vmds_e2e_create_dataset(e2e, NULL, "big", "READ_WRITE", "READ_WRITE");
+	for (gint i = 0; i < 40; i++) {
+		g_autofree gchar *key = g_strdup_printf("v%d", i);
+		vmds_e2e_put(e2e, "big", key, value);
+	}
+	vmds_e2e_create_dataset(e2e, NULL, "keep", "READ_WRITE", "READ_WRITE");
+	guest_set("vm-1", "keep", "gen", "before");
+	rest_ok(
+	    "POST", "/api/vcenter/vm/vm-1/snapshots", "{\"name\":\"s\"}", 201, "\"snapshot-1\"");
+
+	/* an export under way: its client reads the headers, then stops */
+	fd = vmds_e2e_http_connect_unix(e2e);
+	vmds_e2e_send(fd, (const guint8 *)request, strlen(request));
+	recv_until(fd, data, "\r\n\r\n");
+	ck_assert_msg(
+	    g_str_has_prefix((const gchar *)data->data, "HTTP/1.1 200"), "%.*s", 40, data->data);
+
+	guest_set("vm-1", "keep", "gen", "during");
+	guest_get("vm-1", "keep", "gen", "during");
+	rest_fails(
+	    "POST", "/api/vcenter/vm/vm-1/snapshots", "{\"name\":\"t\"}", 400, "RESOURCE_IN_USE");
+	rest_fails("POST",
+		   "/api/vcenter/vm?action=clone",
+		   "{\"source\":\"vm-1\",\"name\":\"c\"}",
+		   400,
+		   "RESOURCE_IN_USE");
+	rest_fails("POST",
+		   "/api/vcenter/vm/vm-1/snapshots/snapshot-1?action=revert",
+		   NULL,
+		   400,
+		   "RESOURCE_IN_USE");
+	rest_fails("GET", "/api/vcenter/vm/vm-1?action=export", NULL, 400, "RESOURCE_IN_USE");
+	rest_fails("DELETE", "/api/vcenter/vm/vm-1", NULL, 400, "RESOURCE_IN_USE");
+	rest_ok("GET", "/api/vcenter/vm", NULL, 200, "[{\"vm\":\"vm-1\",\"name\":\"vm-1\"}]");
+
+	/* the rest of it: the VM as it was when the export began */
+	recv_until(fd, data, NULL);
+	close(fd);
+	body = dechunk(data);
+	reply =
+	    import_vm(second, "&name=moved", g_bytes_get_data(body, NULL), g_bytes_get_size(body));
+	vmds_e2e_assert_reply(reply, 201, "\"vm-2\"");
+	g_clear_pointer(&reply, vmds_e2e_reply_free);
+	reply =
+	    vmds_e2e_rest(second, "GET", "/api/vcenter/vm/vm-2/data-sets/keep/entries/gen", NULL);
+	vmds_e2e_assert_reply(reply, 200, "\"before\"");
+
+	/* done: allowed again, and the write made meanwhile is in the store */
+	rest_ok(
+	    "POST", "/api/vcenter/vm/vm-1/snapshots", "{\"name\":\"t\"}", 201, "\"snapshot-2\"");
+	guest_get("vm-1", "keep", "gen", "during");
+	rest_ok("POST", "/api/vcenter/vm/vm-1/snapshots/snapshot-1?action=revert", NULL, 204, "");
+	guest_get("vm-1", "keep", "gen", "before");
 }
 END_TEST
 
@@ -721,8 +841,8 @@ kill_check_vm(const gchar *vm)
 	g_autofree gchar *info_path = g_strdup_printf("/api/vcenter/vm/%s", vm);
 	g_autofree gchar *keys_path =
 	    g_strdup_printf("/api/vcenter/vm/%s/data-sets/big/entries", vm);
-	g_autofree gchar *value_path =
-	    g_strdup_printf("/api/vcenter/vm/%s/data-sets/big/entries/v%d", vm, KILL_BIG_VALUES - 1);
+	g_autofree gchar *value_path = g_strdup_printf(
+	    "/api/vcenter/vm/%s/data-sets/big/entries/v%d", vm, KILL_BIG_VALUES - 1);
 	g_autofree gchar *gen_path =
 	    g_strdup_printf("/api/vcenter/vm/%s/data-sets/keep/entries/gen", vm);
 	g_autofree gchar *integrity = vmds_e2e_integrity_check(e2e, vm);
@@ -764,8 +884,8 @@ kill_check_all(void)
 	while ((name = g_dir_read_name(dir)) != NULL)
 		ck_assert_msg(name[0] != '.', "%s/%s left after the restart", vms_dir, name);
 	for (guint i = 0; i < json_array_get_length(array); i++) {
-		const gchar *vm = json_object_get_string_member(
-		    json_array_get_object_element(array, i), "vm");
+		const gchar *vm =
+		    json_object_get_string_member(json_array_get_object_element(array, i), "vm");
 		g_free(kill_check_vm(vm));
 	}
 }
@@ -804,15 +924,16 @@ snapshot_ids(void)
 START_TEST(test_lifecycle_kill_cycles)
 {
 	g_autofree gchar *value = g_strnfill(KILL_BIG_SIZE, 'v');
-	g_autoptr(GHashTable) markers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	g_autoptr(GHashTable) markers =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	g_autoptr(GBytes) export = NULL;
 	g_autoptr(GRand) rand = NULL;
 	const gchar *cycles_env = g_getenv("VMDS_LIFECYCLE_CYCLES");
 	const gchar *seed_env = g_getenv("VMDS_TEST_SEED");
 	guint cycles = cycles_env != NULL ? (guint)g_ascii_strtoull(cycles_env, NULL, 10)
 					  : KILL_DEFAULT_CYCLES;
-	guint32 seed = seed_env != NULL ? (guint32)g_ascii_strtoull(seed_env, NULL, 10)
-					: g_random_int();
+	guint32 seed =
+	    seed_env != NULL ? (guint32)g_ascii_strtoull(seed_env, NULL, 10) : g_random_int();
 	gint64 took;
 	guint done[KILL_LAST] = {0};
 	guint whole[KILL_LAST] = {0};
@@ -828,7 +949,8 @@ START_TEST(test_lifecycle_kill_cycles)
 	vmds_e2e_put(e2e, "keep", "gen", "0");
 	/* how long a copy of the store takes here: the window to kill in */
 	took = g_get_monotonic_time();
-	rest_ok("POST", "/api/vcenter/vm/vm-1/snapshots", "{\"name\":\"base\"}", 201, "\"snapshot-1\"");
+	rest_ok(
+	    "POST", "/api/vcenter/vm/vm-1/snapshots", "{\"name\":\"base\"}", 201, "\"snapshot-1\"");
 	took = MAX(g_get_monotonic_time() - took, 2000);
 	g_hash_table_insert(markers, g_strdup("snapshot-1"), g_strdup("0"));
 	export = export_vm(e2e, "vm-1");
@@ -864,10 +986,10 @@ START_TEST(test_lifecycle_kill_cycles)
 				body = g_strdup_printf("{\"name\":\"%s\"}", name);
 				break;
 			}
-			path = g_strdup_printf(op == KILL_REVERT
-						   ? "/api/vcenter/vm/vm-1/snapshots/%s?action=revert"
-						   : "/api/vcenter/vm/vm-1/snapshots/%s",
-					       target);
+			path = g_strdup_printf(
+			    op == KILL_REVERT ? "/api/vcenter/vm/vm-1/snapshots/%s?action=revert"
+					      : "/api/vcenter/vm/vm-1/snapshots/%s",
+			    target);
 			break;
 		case KILL_CLONE:
 			path = g_strdup("/api/vcenter/vm?action=clone");
@@ -877,8 +999,8 @@ START_TEST(test_lifecycle_kill_cycles)
 			/* a clone made for it, whole */
 			body = g_strdup_printf("{\"source\":\"vm-1\",\"name\":\"%s\"}", name);
 			{
-				g_autoptr(VmdsE2eReply) reply =
-				    vmds_e2e_rest(e2e, "POST", "/api/vcenter/vm?action=clone", body);
+				g_autoptr(VmdsE2eReply) reply = vmds_e2e_rest(
+				    e2e, "POST", "/api/vcenter/vm?action=clone", body);
 				ck_assert_uint_eq(reply->status, 201);
 				target = g_strndup(reply->body + 1, reply->body_len - 2);
 			}
@@ -890,11 +1012,13 @@ START_TEST(test_lifecycle_kill_cycles)
 			path = g_strdup_printf("/api/vcenter/vm?action=import&name=%s", name);
 			break;
 		}
-		len = body != NULL ? strlen(body) : op == KILL_IMPORT ? g_bytes_get_size(export) : 0;
+		len = body != NULL	  ? strlen(body)
+		      : op == KILL_IMPORT ? g_bytes_get_size(export)
+					  : 0;
 		fd = kill_send(op == KILL_DELETE_SNAPSHOT || op == KILL_DELETE_VM ? "DELETE"
-										     : "POST",
+										  : "POST",
 			       path,
-			       body != NULL ? (const guint8 *)body
+			       body != NULL	   ? (const guint8 *)body
 			       : op == KILL_IMPORT ? g_bytes_get_data(export, NULL)
 						   : NULL,
 			       len);
@@ -996,6 +1120,7 @@ lifecycle_suite(void)
 	tcase_add_test(tc, test_lifecycle_restart_and_delete);
 	tcase_add_test(tc, test_lifecycle_snapshot_consistent);
 	tcase_add_test(tc, test_lifecycle_export_import);
+	tcase_add_test(tc, test_lifecycle_export_holds);
 	suite_add_tcase(s, tc);
 
 	tcase_add_checked_fixture(tc_kill, setup, teardown);
