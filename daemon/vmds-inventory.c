@@ -123,7 +123,7 @@ vmds_inventory_rm_tree(const gchar *path, GError **error)
 		if (g_lstat(file, &st) == 0 && S_ISDIR(st.st_mode)) {
 			if (!vmds_inventory_rm_tree(file, error))
 				return FALSE;
-		} else if (g_unlink(file) < 0) {
+		} else if (g_unlink(file) < 0 && errno != ENOENT) {
 			g_set_error(error,
 				    VMDS_ERROR,
 				    VMDS_ERROR_STORAGE,
@@ -188,6 +188,7 @@ vmds_inventory_open_vm(VmdsInventory *self, const gchar *id, GError **error)
 	g_autofree gchar *ini = NULL;
 	g_autofree gchar *store_path = NULL;
 	g_autofree gchar *part = NULL;
+	g_autofree gchar *old = NULL;
 	g_autoptr(GError) error_local = NULL;
 	guint max_snapshot = 0;
 	guint64 cid = 0;
@@ -224,10 +225,13 @@ vmds_inventory_open_vm(VmdsInventory *self, const gchar *id, GError **error)
 		return NULL;
 	self->next_snapshot = MAX(self->next_snapshot, max_snapshot + 1);
 	store_path = vmds_inventory_store_path(vm->dir, id);
-	/* a copy a revert did not get to rename, or an export did not remove */
+	/* a copy a revert did not get to rename, or the store it replaced */
 	part = g_strconcat(store_path, ".part", NULL);
 	if (g_unlink(part) == 0)
 		g_message("%s: removed %s, left by an interrupted revert", id, part);
+	old = g_strconcat(store_path, ".old", NULL);
+	if (g_unlink(old) == 0)
+		g_message("%s: removed %s, left by a revert", id, old);
 	vmds_inventory_rm_exports(vm->dir);
 	vm->store = vmds_store_open(store_path, self->schemas, &error_local);
 	if (vm->store == NULL) {
@@ -820,6 +824,17 @@ vmds_inventory_snapshot(VmdsInventory *self,
 	return vmds_snapshots_create(vm, self->next_snapshot++, name, description, error);
 }
 
+/* removes the file @data names (freed), away from the main loop */
+static gpointer
+vmds_inventory_unlink_thread(gpointer data)
+{
+	g_autofree gchar *path = data;
+
+	if (g_unlink(path) < 0)
+		g_warning("cannot remove %s: %s", path, g_strerror(errno));
+	return NULL;
+}
+
 /**
  * vmds_inventory_revert:
  * @self: a #VmdsInventory
@@ -844,6 +859,8 @@ vmds_inventory_revert(VmdsInventory *self, VmdsVm *vm, const gchar *id, GError *
 	g_autofree gchar *store_path = vmds_inventory_store_path(vm->dir, vm->id);
 	g_autofree gchar *part = g_strconcat(store_path, ".part", NULL);
 	g_autofree gchar *wal = g_strconcat(store_path, "-wal", NULL);
+	g_autofree gchar *old = g_strconcat(store_path, ".old", NULL);
+	gboolean kept;
 
 	g_return_val_if_fail(vm->store != NULL, FALSE);
 
@@ -865,12 +882,20 @@ vmds_inventory_revert(VmdsInventory *self, VmdsVm *vm, const gchar *id, GError *
 		vmds_inventory_reopen(self, vm, NULL);
 		return FALSE;
 	}
+	/* the old file keeps a name, so the rename does not free its blocks
+	 * (a tenth of a second for 100 MiB on ext4) while guests wait */
+	g_unlink(old);
+	kept = link(store_path, old) == 0;
 	if (!vmds_durable_rename(part, store_path, error)) {
 		g_autoptr(GError) error_local = NULL;
 		g_unlink(part);
+		g_unlink(old);
 		if (!vmds_inventory_reopen(self, vm, &error_local))
 			g_warning("%s: %s", vm->id, error_local->message);
 		return FALSE;
 	}
+	if (kept)
+		g_thread_unref(g_thread_new(
+		    "vmds-unlink", vmds_inventory_unlink_thread, g_steal_pointer(&old)));
 	return vmds_inventory_reopen(self, vm, error);
 }

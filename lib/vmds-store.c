@@ -37,6 +37,7 @@ struct _VmdsStore {
 	GPtrArray *schemas;   /* (nullable): of const VmdsStoreSchema, as opened */
 	VmdsStoreBatch batch;
 	gboolean held; /* its main file is read as it is (vmds_store_hold()) */
+	gint copy_fd;  /* its main file, read only, for copies; closed after db */
 };
 
 G_DEFINE_FINAL_TYPE(VmdsStore, vmds_store, G_TYPE_OBJECT)
@@ -824,10 +825,16 @@ vmds_store_close(VmdsStore *self)
 		self->db = NULL;
 		g_signal_emit(self, vmds_store_signals[SIGNAL_CLOSED], 0);
 	}
+	/* only now: closing any descriptor of the file drops SQLite's locks */
+	if (self->copy_fd >= 0) {
+		g_close(self->copy_fd, NULL);
+		self->copy_fd = -1;
+	}
 	if (self->lock_fd >= 0) {
 		/* closing the descriptor releases the flock */
 		g_close(self->lock_fd, NULL);
 		self->lock_fd = -1;
+		self->copy_fd = -1;
 	}
 }
 
@@ -949,10 +956,11 @@ vmds_store_checkpoint(VmdsStore *self, sqlite3_file **file, sqlite3_int64 *size,
 
 /*
  * The store's main file, copied to @path (created): first every committed
- * change is moved from the write-ahead log into it (a checkpoint), then its
- * pages are read through SQLite's own handle. Opening the file a second
- * time would not do: closing that descriptor would drop the POSIX locks
- * SQLite holds on it.
+ * change is moved from the write-ahead log into it (a checkpoint), then the
+ * kernel copies it (copy_file_range(), as cp(1) does) from a descriptor the
+ * store keeps open until SQLite has closed: closing a descriptor of the file
+ * while SQLite has it open would drop the POSIX locks SQLite holds on it.
+ * Where the kernel cannot, the pages are read through SQLite's own handle.
  */
 static gboolean
 vmds_store_copy_main_file(VmdsStore *self, const gchar *path, GError **error)
@@ -960,6 +968,7 @@ vmds_store_copy_main_file(VmdsStore *self, const gchar *path, GError **error)
 	g_autofree guint8 *buf = NULL;
 	sqlite3_file *file = NULL;
 	sqlite3_int64 size = 0;
+	loff_t offset = 0;
 	gint rc;
 	gint fd;
 
@@ -971,8 +980,20 @@ vmds_store_copy_main_file(VmdsStore *self, const gchar *path, GError **error)
 		vmds_store_copy_fail(g_strerror(errsv), error);
 		return FALSE;
 	}
-	buf = g_malloc(VMDS_STORE_COPY_CHUNK);
-	for (sqlite3_int64 offset = 0; offset < size;) {
+	if (self->copy_fd < 0)
+		self->copy_fd = g_open(self->path, O_RDONLY | O_CLOEXEC, 0);
+	while (self->copy_fd >= 0 && offset < size) {
+		gssize n =
+		    copy_file_range(self->copy_fd, &offset, fd, NULL, (gsize)(size - offset), 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+	}
+	/* the rest, should the kernel not copy it (another file system) */
+	if (offset < size)
+		buf = g_malloc(VMDS_STORE_COPY_CHUNK);
+	while (offset < size) {
 		gint n = (gint)MIN(size - offset, VMDS_STORE_COPY_CHUNK);
 		rc = file->pMethods->xRead(file, buf, n, offset);
 		if (rc != SQLITE_OK) {
@@ -981,7 +1002,10 @@ vmds_store_copy_main_file(VmdsStore *self, const gchar *path, GError **error)
 			close(fd);
 			return FALSE;
 		}
-		if (!vmds_store_write_all(fd, buf, (gsize)n, error)) {
+		if (lseek(fd, offset, SEEK_SET) < 0 ||
+		    !vmds_store_write_all(fd, buf, (gsize)n, error)) {
+			if (error != NULL && *error == NULL)
+				vmds_store_copy_fail(g_strerror(errno), error);
 			close(fd);
 			return FALSE;
 		}
@@ -1215,7 +1239,8 @@ vmds_store_leave_wal(const gchar *path, GError **error)
 	}
 	ok = pread(fd, head, sizeof head, 0) != (gssize)sizeof head ||
 	     memcmp(head, "SQLite format 3", sizeof head) != 0 ||
-	     (pwrite(fd, rollback, sizeof rollback, 18) == (gssize)sizeof rollback && fsync(fd) == 0);
+	     (pwrite(fd, rollback, sizeof rollback, 18) == (gssize)sizeof rollback &&
+	      fsync(fd) == 0);
 	if (!ok)
 		g_set_error(error,
 			    VMDS_ERROR,
@@ -1356,6 +1381,7 @@ static void
 vmds_store_init(VmdsStore *self)
 {
 	self->lock_fd = -1;
+	self->copy_fd = -1;
 	self->stmts = g_hash_table_new_full(NULL, NULL, NULL, vmds_store_stmt_free_cb);
 	self->versions = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 }
