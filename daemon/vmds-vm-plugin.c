@@ -5,11 +5,8 @@
 
 #include "config.h"
 
-#include <errno.h>
-#include <sys/mman.h>
-#include <unistd.h>
-
-#include "vmds-export.h"
+#include "vmds-migration-routes.h"
+#include "vmds-snapshot-routes.h"
 #include "vmds-vm-plugin.h"
 
 /*
@@ -120,91 +117,6 @@ vmds_vm_plugin_clone(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
 		context, source, spec.name, spec.cid, spec.socket_owner, spec.socket_group, error));
 }
 
-/* the query parameter @name: a cid from 3 to 4294967294, or 0 for none */
-static gboolean
-vmds_vm_plugin_query_cid(VmdsRequest *request, guint32 *cid, GError **error)
-{
-	const gchar *text = g_hash_table_lookup(request->query, "cid");
-	guint64 n = 0;
-
-	if (text == NULL)
-		return TRUE;
-	if (!g_ascii_string_to_unsigned(text, 10, 0, G_MAXUINT32 - 1, &n, NULL) || n == 1 ||
-	    n == 2) {
-		g_set_error_literal(error,
-				    VMDS_ERROR,
-				    VMDS_ERROR_INVALID_ARGUMENT,
-				    "query parameter 'cid' must be a whole number from 3 to "
-				    "4294967294, or 0 for none");
-		return FALSE;
-	}
-	*cid = (guint32)n;
-	return TRUE;
-}
-
-/* a file with the body in it, for a body the REST server kept in memory */
-static gint
-vmds_vm_plugin_body_file(VmdsRequest *request, GError **error)
-{
-	gint fd;
-	gsize done = 0;
-
-	if (request->body_fd >= 0)
-		return dup(request->body_fd);
-	fd = memfd_create("vmds-import", MFD_CLOEXEC);
-	while (fd >= 0 && done < request->body_len) {
-		gssize n = write(fd, request->body + done, request->body_len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			close(fd);
-			fd = -1;
-			break;
-		}
-		done += (gsize)n;
-	}
-	if (fd < 0)
-		g_set_error(error,
-			    VMDS_ERROR,
-			    VMDS_ERROR_STORAGE,
-			    "cannot take in the import: %s",
-			    g_strerror(errno));
-	return fd;
-}
-
-/* POST /api/vcenter/vm?action=import[&name=NAME][&cid=CID], the body an
- * export (GET /api/vcenter/vm/{vm}?action=export), checked whole before
- * anything is created */
-static gboolean
-vmds_vm_plugin_import(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
-{
-	g_auto(VmdsExportInfo) info = {0};
-	const gchar *name = g_hash_table_lookup(request->query, "name");
-	guint32 cid = 0;
-	gboolean cid_given = g_hash_table_contains(request->query, "cid");
-	VmdsVm *vm;
-	gint fd;
-
-	if (!vmds_vm_plugin_query_cid(request, &cid, error))
-		return FALSE;
-	fd = vmds_vm_plugin_body_file(request, error);
-	if (fd < 0)
-		return FALSE;
-	if (!vmds_export_read(fd, &info, error)) {
-		close(fd);
-		return FALSE;
-	}
-	vm = vmds_context_import_vm(vmds_plugin_get_context(plugin),
-				    name != NULL ? name : info.name,
-				    cid_given ? cid : info.cid,
-				    fd,
-				    info.store_offset,
-				    info.store_size,
-				    error);
-	close(fd);
-	return vmds_vm_plugin_created(request, vm);
-}
-
 /* POST /api/vcenter/vm: creates a VM, or with ?action=clone clones one */
 static gboolean
 vmds_vm_plugin_create(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
@@ -218,7 +130,7 @@ vmds_vm_plugin_create(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
 	if (g_strcmp0(action, "clone") == 0)
 		return vmds_vm_plugin_clone(plugin, request, error);
 	if (g_strcmp0(action, "import") == 0)
-		return vmds_vm_plugin_import(plugin, request, error);
+		return vmds_migration_routes_import(plugin, request, error);
 	if (action != NULL) {
 		g_set_error_literal(error,
 				    VMDS_ERROR,
@@ -251,32 +163,6 @@ vmds_vm_plugin_snapshots_size(VmdsVm *vm)
 	return size;
 }
 
-/* GET /api/vcenter/vm/{vm}?action=export: the VM as one file, streamed */
-static gboolean
-vmds_vm_plugin_export(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
-{
-	VmdsVm *vm = vmds_context_lookup_vm(vmds_plugin_get_context(plugin), request->vm);
-	VmdsExport *export;
-
-	if (vm->store == NULL) {
-		g_set_error(error,
-			    VMDS_ERROR,
-			    VMDS_ERROR_NOT_ALLOWED_IN_CURRENT_STATE,
-			    "VM %s is not served here (%s): export it on the daemon that serves "
-			    "it",
-			    vm->id,
-			    vm->unavailable != NULL ? vm->unavailable : "no store");
-		return FALSE;
-	}
-	export = vmds_export_new(vm, request->response, error);
-	if (export == NULL)
-		return FALSE;
-	vmds_request_set_stream(
-	    request, vmds_export_write_part, export, (GDestroyNotify)vmds_export_free);
-	request->stream.content_type = VMDS_EXPORT_CONTENT_TYPE;
-	return TRUE;
-}
-
 /* GET /api/vcenter/vm/{vm}: the VM's settings; ?action=export: the VM */
 static gboolean
 vmds_vm_plugin_get(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
@@ -288,7 +174,7 @@ vmds_vm_plugin_get(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
 	g_autofree gchar *path = NULL;
 
 	if (g_strcmp0(action, "export") == 0)
-		return vmds_vm_plugin_export(plugin, request, error);
+		return vmds_migration_routes_export(plugin, request, error);
 	if (action != NULL) {
 		g_set_error_literal(
 		    error,
@@ -350,127 +236,6 @@ vmds_vm_plugin_delete(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
 	return TRUE;
 }
 
-static void
-vmds_vm_plugin_append_snapshot(GString *out, VmdsSnapshot *snapshot)
-{
-	g_autoptr(GDateTime) created =
-	    g_date_time_new_from_unix_utc(snapshot->created / G_USEC_PER_SEC);
-	g_autofree gchar *when = g_date_time_format(created, "%Y-%m-%dT%H:%M:%S");
-
-	g_string_append(out, "{\"snapshot\":");
-	vmds_json_append_string(out, snapshot->id, -1);
-	g_string_append(out, ",\"name\":");
-	vmds_json_append_string(out, snapshot->name, -1);
-	g_string_append(out, ",\"description\":");
-	vmds_json_append_string(out, snapshot->description, -1);
-	g_string_append_printf(out,
-			       ",\"creation_time\":\"%s.%03dZ\",\"size\":%" G_GUINT64_FORMAT "}",
-			       when,
-			       (gint)(snapshot->created % G_USEC_PER_SEC / 1000),
-			       snapshot->size);
-}
-
-/* GET /api/vcenter/vm/{vm}/snapshots */
-static gboolean
-vmds_vm_plugin_list_snapshots(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
-{
-	VmdsVm *vm = vmds_context_lookup_vm(vmds_plugin_get_context(plugin), request->vm);
-
-	g_string_append_c(request->response, '[');
-	for (guint i = 0; i < vm->snapshots->len; i++) {
-		if (i > 0)
-			g_string_append_c(request->response, ',');
-		vmds_vm_plugin_append_snapshot(request->response,
-					       g_ptr_array_index(vm->snapshots, i));
-	}
-	g_string_append_c(request->response, ']');
-	return TRUE;
-}
-
-/* POST /api/vcenter/vm/{vm}/snapshots {"name", "description"?} */
-static gboolean
-vmds_vm_plugin_create_snapshot(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
-{
-	const gchar *const allowed[] = {"name", "description", NULL};
-	VmdsContext *context = vmds_plugin_get_context(plugin);
-	g_autoptr(JsonObject) obj = vmds_json_parse_object(request->body, request->body_len, error);
-	const gchar *name = NULL;
-	const gchar *description = NULL;
-	VmdsSnapshot *snapshot;
-
-	if (obj == NULL || !vmds_json_object_check_members(obj, allowed, error) ||
-	    !vmds_json_object_get_string(obj, "name", TRUE, &name, error) ||
-	    !vmds_json_object_get_string(obj, "description", FALSE, &description, error))
-		return FALSE;
-	snapshot = vmds_context_create_snapshot(context,
-						vmds_context_lookup_vm(context, request->vm),
-						name,
-						description != NULL ? description : "",
-						error);
-	if (snapshot == NULL)
-		return FALSE;
-	request->status = 201;
-	vmds_json_append_string(request->response, snapshot->id, -1);
-	return TRUE;
-}
-
-/* GET /api/vcenter/vm/{vm}/snapshots/{snapshot} */
-static gboolean
-vmds_vm_plugin_get_snapshot(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
-{
-	VmdsContext *context = vmds_plugin_get_context(plugin);
-	VmdsSnapshot *snapshot =
-	    vmds_context_get_snapshot(context,
-				      vmds_context_lookup_vm(context, request->vm),
-				      g_hash_table_lookup(request->params, "snapshot"),
-				      error);
-
-	if (snapshot == NULL)
-		return FALSE;
-	vmds_vm_plugin_append_snapshot(request->response, snapshot);
-	return TRUE;
-}
-
-/* DELETE /api/vcenter/vm/{vm}/snapshots/{snapshot} */
-static gboolean
-vmds_vm_plugin_delete_snapshot(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
-{
-	VmdsContext *context = vmds_plugin_get_context(plugin);
-
-	if (!vmds_context_remove_snapshot(context,
-					  vmds_context_lookup_vm(context, request->vm),
-					  g_hash_table_lookup(request->params, "snapshot"),
-					  error))
-		return FALSE;
-	request->status = 204;
-	return TRUE;
-}
-
-/* POST /api/vcenter/vm/{vm}/snapshots/{snapshot}?action=revert */
-static gboolean
-vmds_vm_plugin_revert_snapshot(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
-{
-	VmdsContext *context = vmds_plugin_get_context(plugin);
-	const gchar *action =
-	    request->query != NULL ? g_hash_table_lookup(request->query, "action") : NULL;
-
-	if (g_strcmp0(action, "revert") != 0) {
-		g_set_error_literal(error,
-				    VMDS_ERROR,
-				    VMDS_ERROR_INVALID_ARGUMENT,
-				    "invalid action: POST .../snapshots/{snapshot} takes "
-				    "action=revert");
-		return FALSE;
-	}
-	if (!vmds_context_revert_snapshot(context,
-					  vmds_context_lookup_vm(context, request->vm),
-					  g_hash_table_lookup(request->params, "snapshot"),
-					  error))
-		return FALSE;
-	request->status = 204;
-	return TRUE;
-}
-
 static gboolean
 vmds_vm_plugin_startup(VmdsPlugin *plugin, GError **error)
 {
@@ -486,33 +251,7 @@ vmds_vm_plugin_startup(VmdsPlugin *plugin, GError **error)
 			      "/api/vcenter/vm/{vm}",
 			      vmds_vm_plugin_delete,
 			      VMDS_ROUTE_FLAG_NO_STORE);
-	/* snapshots: listed and read wherever the VM is, taken, reverted to
-	 * and deleted where it is served */
-	vmds_plugin_add_route(plugin,
-			      "GET",
-			      "/api/vcenter/vm/{vm}/snapshots",
-			      vmds_vm_plugin_list_snapshots,
-			      VMDS_ROUTE_FLAG_NO_STORE);
-	vmds_plugin_add_route(plugin,
-			      "POST",
-			      "/api/vcenter/vm/{vm}/snapshots",
-			      vmds_vm_plugin_create_snapshot,
-			      VMDS_ROUTE_FLAG_NONE);
-	vmds_plugin_add_route(plugin,
-			      "GET",
-			      "/api/vcenter/vm/{vm}/snapshots/{snapshot}",
-			      vmds_vm_plugin_get_snapshot,
-			      VMDS_ROUTE_FLAG_NO_STORE);
-	vmds_plugin_add_route(plugin,
-			      "DELETE",
-			      "/api/vcenter/vm/{vm}/snapshots/{snapshot}",
-			      vmds_vm_plugin_delete_snapshot,
-			      VMDS_ROUTE_FLAG_NONE);
-	vmds_plugin_add_route(plugin,
-			      "POST",
-			      "/api/vcenter/vm/{vm}/snapshots/{snapshot}",
-			      vmds_vm_plugin_revert_snapshot,
-			      VMDS_ROUTE_FLAG_NONE);
+	vmds_snapshot_routes_add(plugin);
 	return TRUE;
 }
 
