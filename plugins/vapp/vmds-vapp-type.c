@@ -439,3 +439,23 @@ vmds_vapp_type_check(const VmdsVappType *self, const gchar *value, GError **erro
 		    "this type depends on vSphere network profiles: no value can be set");
 	}
 }
+
+/**
+ * vmds_vapp_type_env_value:
+ * @self: a property's type
+ * @value: its value, checked (vmds_vapp_type_check())
+ * @default_value: (nullable): its default value, checked
+ *
+ * Returns: (transfer full): what the OVF environment says of the property:
+ *   the default value when the value is empty, a boolean as `True` or
+ *   `False`
+ */
+gchar *
+vmds_vapp_type_env_value(const VmdsVappType *self, const gchar *value, const gchar *default_value)
+{
+	const gchar *v = value[0] != '\0' ? value : default_value != NULL ? default_value : "";
+
+	if (self->kind == VMDS_VAPP_BOOLEAN && v[0] != '\0')
+		return g_strdup(g_ascii_strcasecmp(v, "true") == 0 ? "True" : "False");
+	return g_strdup(v);
+}

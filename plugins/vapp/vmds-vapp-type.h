@@ -46,5 +46,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmdsVappType, vmds_vapp_type_free)
 VmdsVappKind vmds_vapp_type_get_kind(const VmdsVappType *self);
 const gchar *vmds_vapp_type_get_text(const VmdsVappType *self);
 gboolean vmds_vapp_type_check(const VmdsVappType *self, const gchar *value, GError **error);
+gchar *
+vmds_vapp_type_env_value(const VmdsVappType *self, const gchar *value, const gchar *default_value);
 
 G_END_DECLS
