@@ -27,6 +27,21 @@
 /* what standard input is copied in */
 #define VMDS_CLI_VM_PART (256 * 1024)
 
+/* what failed on @path, from errno */
+static void
+vmds_cli_vm_file_fail(GError **error, const gchar *what, const gchar *path)
+{
+	gint errsv = errno;
+
+	g_set_error(error,
+		    G_IO_ERROR,
+		    g_io_error_from_errno(errsv),
+		    "cannot %s %s: %s",
+		    what,
+		    path,
+		    g_strerror(errsv));
+}
+
 static gboolean
 vmds_cli_cmd_vm_ls(VmdsCli *self, gchar **args, GError **error)
 {
@@ -248,33 +263,18 @@ vmds_cli_cmd_vm_export(VmdsCli *self, gchar **args, GError **error)
 	part = g_strconcat(file, ".part", NULL);
 	fd = g_open(part, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		g_set_error(error,
-			    G_IO_ERROR,
-			    g_io_error_from_errno(errno),
-			    "cannot write %s: %s",
-			    part,
-			    g_strerror(errno));
+		vmds_cli_vm_file_fail(error, "write", part);
 		return FALSE;
 	}
 	vmds_cli_vm_part_path = part;
 	vmds_cli_vm_catch_signals(TRUE);
 	ret = vmds_cli_vm_export_to(self, args[0], fd, part, error);
 	if (ret && fsync(fd) != 0) {
-		g_set_error(error,
-			    G_IO_ERROR,
-			    g_io_error_from_errno(errno),
-			    "cannot write %s: %s",
-			    part,
-			    g_strerror(errno));
+		vmds_cli_vm_file_fail(error, "write", part);
 		ret = FALSE;
 	}
 	if (close(fd) != 0 && ret) {
-		g_set_error(error,
-			    G_IO_ERROR,
-			    g_io_error_from_errno(errno),
-			    "cannot write %s: %s",
-			    part,
-			    g_strerror(errno));
+		vmds_cli_vm_file_fail(error, "write", part);
 		ret = FALSE;
 	}
 	if (ret && g_rename(part, file) != 0) {
@@ -320,12 +320,7 @@ vmds_cli_vm_import_spool(gint fd, const gchar *name, goffset *length, GError **e
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			g_set_error(error,
-				    G_IO_ERROR,
-				    g_io_error_from_errno(errno),
-				    "cannot read %s: %s",
-				    name,
-				    g_strerror(errno));
+			vmds_cli_vm_file_fail(error, "read", name);
 			break;
 		}
 		if (n == 0)
@@ -372,12 +367,7 @@ vmds_cli_vm_import_open(const gchar *file, const gchar *name, goffset *length, G
 	gint tmp;
 
 	if (fd < 0 || fstat(fd, &st) != 0) {
-		g_set_error(error,
-			    G_IO_ERROR,
-			    g_io_error_from_errno(errno),
-			    "cannot read %s: %s",
-			    name,
-			    g_strerror(errno));
+		vmds_cli_vm_file_fail(error, "read", name);
 		if (fd >= 0)
 			close(fd);
 		return NULL;

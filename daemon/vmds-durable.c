@@ -183,3 +183,20 @@ vmds_durable_rename(const gchar *from, const gchar *to, GError **error)
 		return vmds_durable_fail("rename to", to, errno, error);
 	return vmds_durable_sync(dir, error);
 }
+
+/**
+ * vmds_durable_remove_leftover:
+ * @dir: a directory
+ * @name: a file in it that a crash left half made (a `.part`, a snapshot's
+ *   .ini without its copy, an export's copy)
+ *
+ * Removes it; a failure is only logged: the next start tries again.
+ */
+void
+vmds_durable_remove_leftover(const gchar *dir, const gchar *name)
+{
+	g_autofree gchar *path = g_build_filename(dir, name, NULL);
+
+	if (g_unlink(path) < 0)
+		g_warning("cannot remove %s, left by a crash: %s", path, g_strerror(errno));
+}

@@ -145,16 +145,6 @@ vmds_inventory_rm_tree(const gchar *path, GError **error)
 	return TRUE;
 }
 
-/* a file a crash left in @dir */
-static void
-vmds_inventory_rm_leftover_file(const gchar *dir, const gchar *name)
-{
-	g_autofree gchar *path = g_build_filename(dir, name, NULL);
-
-	if (g_unlink(path) < 0)
-		g_warning("cannot remove %s, left by a crash: %s", path, g_strerror(errno));
-}
-
 /* what a crash left of a VM being made or removed */
 static void
 vmds_inventory_rm_leftover(const gchar *path)
@@ -176,7 +166,7 @@ vmds_inventory_rm_exports(const gchar *path)
 
 	while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
 		if (g_str_has_prefix(name, ".export-"))
-			vmds_inventory_rm_leftover_file(path, name);
+			vmds_durable_remove_leftover(path, name);
 	}
 }
 

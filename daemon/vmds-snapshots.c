@@ -85,18 +85,6 @@ vmds_snapshots_read(VmdsVm *vm, const gchar *id, GError **error)
 	return g_steal_pointer(&snapshot);
 }
 
-/* what a crash left of a snapshot being made or removed */
-static void
-vmds_snapshots_remove_leftover(const gchar *dir, const gchar *name)
-{
-	g_autofree gchar *path = g_build_filename(dir, name, NULL);
-
-	if (g_unlink(path) < 0)
-		g_warning("cannot remove %s, left by an interrupted snapshot: %s",
-			  path,
-			  g_strerror(errno));
-}
-
 /**
  * vmds_snapshots_load:
  * @vm: a VM whose @dir is set and whose snapshots are not loaded yet
@@ -129,7 +117,7 @@ vmds_snapshots_load(VmdsVm *vm, guint *max_id, GError **error)
 		VmdsSnapshot *snapshot;
 
 		if (g_str_has_suffix(name, ".part")) {
-			vmds_snapshots_remove_leftover(path, name);
+			vmds_durable_remove_leftover(path, name);
 			continue;
 		}
 		if (!g_str_has_suffix(name, ".ini"))
@@ -139,7 +127,7 @@ vmds_snapshots_load(VmdsVm *vm, guint *max_id, GError **error)
 			continue;
 		dsd = vmds_snapshots_file(vm, id, ".dsd");
 		if (!g_file_test(dsd, G_FILE_TEST_EXISTS)) {
-			vmds_snapshots_remove_leftover(path, name);
+			vmds_durable_remove_leftover(path, name);
 			continue;
 		}
 		snapshot = vmds_snapshots_read(vm, id, error);
