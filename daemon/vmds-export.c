@@ -82,10 +82,8 @@ vmds_export_new(VmdsVm *vm, GString *out, GError **error)
 	vmds_json_append_string(out, vm->name, -1);
 	if (vm->cid != 0)
 		g_string_append_printf(out, ",\"cid\":%u", vm->cid);
-	g_string_append_printf(out,
-			       ",\"exported\":\"%s\",\"store_size\":%" G_GOFFSET_FORMAT "}\n",
-			       when,
-			       self->size);
+	g_string_append_printf(
+	    out, ",\"exported\":\"%s\",\"store_size\":%" G_GOFFSET_FORMAT "}\n", when, self->size);
 	self->crc =
 	    crc32(crc32(0, NULL, 0), (const Bytef *)out->str + start, (uInt)(out->len - start));
 	return g_steal_pointer(&self);

@@ -55,12 +55,14 @@ cli_fails(const gchar *const *args, const gchar *what)
 START_TEST(test_cli_vm)
 {
 	g_autofree gchar *sock2 = vmds_e2e_socket_path(e2e, "vm-2");
-	g_autofree gchar *info_json = g_strdup_printf(
-	    "{\"vm\":\"vm-2\",\"name\":\"web-01\",\"cid\":7,\"backchannel\":\"%s\","
-	    "\"snapshot_count\":0,\"snapshots_size\":0}\n", sock2);
+	g_autofree gchar *info_json =
+	    g_strdup_printf("{\"vm\":\"vm-2\",\"name\":\"web-01\",\"cid\":7,\"backchannel\":\"%s\","
+			    "\"snapshot_count\":0,\"snapshots_size\":0}\n",
+			    sock2);
 	g_autofree gchar *info_text =
 	    g_strdup_printf("vm: vm-2\nname: web-01\ncid: 7\nbackchannel: %s\nsnapshot_count: 0\n"
-			    "snapshots_size: 0\n", sock2);
+			    "snapshots_size: 0\n",
+			    sock2);
 
 	{
 		const gchar *const args[] = {"vm", "ls", NULL};

@@ -610,9 +610,9 @@ START_TEST(test_fs_socket_group)
 		run = vmds_e2e_vmds(e2e, args);
 		vmds_e2e_assert_run(run, 0, "vm-2\n", "");
 	}
-	info =
-	    g_strdup_printf("vm: vm-2\nname: grp\nbackchannel: %s\nsocket_group: users\n"
-			    "snapshot_count: 0\nsnapshots_size: 0\n", socket);
+	info = g_strdup_printf("vm: vm-2\nname: grp\nbackchannel: %s\nsocket_group: users\n"
+			       "snapshot_count: 0\nsnapshots_size: 0\n",
+			       socket);
 	g_clear_pointer(&run, vmds_e2e_run_free);
 	{
 		const gchar *const args[] = {"vm", "info", "vm-2", NULL};
@@ -693,9 +693,10 @@ START_TEST(test_fs_socket_group_replaces_global)
 	    e2e, "POST", "/api/vcenter/vm", "{\"name\":\"nobody-vm\",\"socket_owner\":\"nobody\"}");
 	vmds_e2e_assert_reply(reply, 201, "\"vm-3\"");
 	g_clear_pointer(&reply, vmds_e2e_reply_free);
-	get = g_strdup_printf("{\"vm\":\"vm-3\",\"name\":\"nobody-vm\",\"backchannel\":\"%s\","
-			      "\"socket_owner\":\"nobody\",\"snapshot_count\":0,\"snapshots_size\":0}",
-			      socket3);
+	get = g_strdup_printf(
+	    "{\"vm\":\"vm-3\",\"name\":\"nobody-vm\",\"backchannel\":\"%s\","
+	    "\"socket_owner\":\"nobody\",\"snapshot_count\":0,\"snapshots_size\":0}",
+	    socket3);
 	reply = vmds_e2e_rest(e2e, "GET", "/api/vcenter/vm/vm-3", NULL);
 	vmds_e2e_assert_reply(reply, 200, get);
 	ck_assert_int_eq(g_lstat(socket2, &st), 0);

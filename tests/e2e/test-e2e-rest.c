@@ -155,9 +155,10 @@ END_TEST
 START_TEST(test_rest_vm_routes)
 {
 	g_autofree gchar *sock2 = vmds_e2e_socket_path(e2e, "vm-2");
-	g_autofree gchar *info2 = g_strdup_printf(
-	    "{\"vm\":\"vm-2\",\"name\":\"web-01\",\"cid\":5,\"backchannel\":\"%s\","
-	    "\"snapshot_count\":0,\"snapshots_size\":0}", sock2);
+	g_autofree gchar *info2 =
+	    g_strdup_printf("{\"vm\":\"vm-2\",\"name\":\"web-01\",\"cid\":5,\"backchannel\":\"%s\","
+			    "\"snapshot_count\":0,\"snapshots_size\":0}",
+			    sock2);
 	g_autofree gchar *channel2 = vmds_e2e_channel(e2e, "vm-2");
 	g_autofree gchar *channel_env = g_strdup_printf("VMTOOLSD_CHANNEL=%s", channel2);
 	g_autoptr(VmdsE2eRun) run = NULL;

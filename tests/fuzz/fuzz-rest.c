@@ -167,8 +167,8 @@ vmds_fuzz_rest_restore(void)
 		VmdsVm *vm1 = vmds_context_lookup_vm(context, "vm-1");
 		while (vm1->snapshots->len > 0) {
 			g_autoptr(GError) error = NULL;
-			g_autofree gchar *id = g_strdup(
-			    ((VmdsSnapshot *)g_ptr_array_index(vm1->snapshots, 0))->id);
+			g_autofree gchar *id =
+			    g_strdup(((VmdsSnapshot *)g_ptr_array_index(vm1->snapshots, 0))->id);
 			if (!vmds_context_remove_snapshot(context, vm1, id, &error))
 				g_error("cannot remove %s: %s", id, error->message);
 		}
