@@ -496,6 +496,42 @@ vmds_daemon_apply_config(VmdsDaemon *self, GKeyFile *previous, GError **error)
 	return TRUE;
 }
 
+/* @plugin's schemas, but those another plugin brought already: plugins
+ * that share tables (vApp writes the guestinfo variable ovfEnv) declare
+ * the same component, of the same steps */
+static gboolean
+vmds_daemon_take_schemas(GPtrArray *schemas, VmdsPlugin *plugin, GError **error)
+{
+	GPtrArray *theirs = vmds_plugin_get_schemas(plugin);
+
+	for (guint i = 0; i < theirs->len; i++) {
+		const VmdsStoreSchema *schema = g_ptr_array_index(theirs, i);
+		const VmdsStoreSchema *known = NULL;
+		for (guint j = 0; j < schemas->len && known == NULL; j++) {
+			const VmdsStoreSchema *other = g_ptr_array_index(schemas, j);
+			if (g_strcmp0(other->component, schema->component) == 0)
+				known = other;
+		}
+		if (known == NULL) {
+			g_ptr_array_add(schemas, (gpointer)schema);
+			continue;
+		}
+		if (known->n_steps != schema->n_steps) {
+			g_set_error(error,
+				    VMDS_ERROR,
+				    VMDS_ERROR_UNSUPPORTED,
+				    "plugin %s brings version %u of the store component %s, "
+				    "another plugin version %u: build them from one source tree",
+				    vmds_plugin_get_name(plugin),
+				    schema->n_steps,
+				    schema->component,
+				    known->n_steps);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
 /* the built-in VM routes first, then every plugin found: each configured,
  * started, and its commands, routes and schemas taken */
 static gboolean
@@ -529,7 +565,8 @@ vmds_daemon_start_plugins(VmdsDaemon *self, GPtrArray *schemas, GError **error)
 		}
 		vmds_dispatch_add_commands(self->dispatch, plugin);
 		vmds_http_add_routes(self->http, vmds_plugin_get_routes(plugin));
-		g_ptr_array_extend(schemas, vmds_plugin_get_schemas(plugin), NULL, NULL);
+		if (!vmds_daemon_take_schemas(schemas, plugin, error))
+			return FALSE;
 		g_info("plugin %s: %u commands, %u routes, %u store schemas",
 		       vmds_plugin_get_name(plugin),
 		       vmds_plugin_get_commands(plugin)->len,

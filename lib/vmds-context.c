@@ -25,7 +25,7 @@ G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE(VmdsContext, vmds_context, G_TYPE_OBJECT)
 
 #define GET_PRIVATE(o) (vmds_context_get_instance_private(o))
 
-enum { SIGNAL_VM_ADDED, SIGNAL_VM_REMOVED, SIGNAL_LAST };
+enum { SIGNAL_VM_ADDED, SIGNAL_VM_REMOVED, SIGNAL_VM_REVERTED, SIGNAL_LAST };
 static guint vmds_context_signals[SIGNAL_LAST] = {0};
 
 /**
@@ -191,7 +191,10 @@ vmds_context_revert_snapshot(VmdsContext *self, VmdsVm *vm, const gchar *id, GEr
 {
 	g_return_val_if_fail(VMDS_IS_CONTEXT(self), FALSE);
 	g_return_val_if_fail(vm != NULL && id != NULL, FALSE);
-	return VMDS_CONTEXT_GET_CLASS(self)->revert_snapshot(self, vm, id, error);
+	if (!VMDS_CONTEXT_GET_CLASS(self)->revert_snapshot(self, vm, id, error))
+		return FALSE;
+	g_signal_emit(self, vmds_context_signals[SIGNAL_VM_REVERTED], 0, vm);
+	return TRUE;
 }
 
 /**
@@ -419,4 +422,23 @@ vmds_context_class_init(VmdsContextClass *klass)
 							       G_TYPE_NONE,
 							       1,
 							       G_TYPE_POINTER);
+	/**
+	 * VmdsContext::vm-reverted:
+	 * @self: the context
+	 * @vm: (type gpointer): the #VmdsVm, borrowed
+	 *
+	 * A VM's data was returned to a snapshot: #VmdsVm.store is another
+	 * store now, and what a plugin made of the old one (files, caches)
+	 * is to be made again.
+	 */
+	vmds_context_signals[SIGNAL_VM_REVERTED] = g_signal_new("vm-reverted",
+								G_TYPE_FROM_CLASS(klass),
+								G_SIGNAL_RUN_LAST,
+								0,
+								NULL,
+								NULL,
+								NULL,
+								G_TYPE_NONE,
+								1,
+								G_TYPE_POINTER);
 }

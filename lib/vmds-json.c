@@ -207,6 +207,55 @@ vmds_json_object_get_boolean(
 }
 
 /**
+ * vmds_json_object_get_int:
+ * @obj: a #JsonObject
+ * @member: the member name
+ * @min: the least value allowed
+ * @max: the greatest value allowed
+ * @value: (out): the integer; left untouched when absent
+ * @present: (out) (optional): whether the member was there
+ * @error: a #GError or %NULL
+ *
+ * Returns: %FALSE with %VMDS_ERROR_INVALID_ARGUMENT when the member is
+ * present and not an integer from @min to @max
+ */
+gboolean
+vmds_json_object_get_int(JsonObject *obj,
+			 const gchar *member,
+			 gint64 min,
+			 gint64 max,
+			 gint64 *value,
+			 gboolean *present,
+			 GError **error)
+{
+	JsonNode *node;
+
+	g_return_val_if_fail(obj != NULL, FALSE);
+	g_return_val_if_fail(value != NULL, FALSE);
+
+	node = json_object_get_member(obj, member);
+	if (present != NULL)
+		*present = node != NULL;
+	if (node == NULL)
+		return TRUE;
+	/* json-glib reads a number past the range of gint64 as a double */
+	if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_INT64 ||
+	    json_node_get_int(node) < min || json_node_get_int(node) > max) {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_INVALID_ARGUMENT,
+			    "member '%s' must be an integer from %" G_GINT64_FORMAT
+			    " to %" G_GINT64_FORMAT,
+			    member,
+			    min,
+			    max);
+		return FALSE;
+	}
+	*value = json_node_get_int(node);
+	return TRUE;
+}
+
+/**
  * vmds_json_object_get_array:
  * @obj: a #JsonObject
  * @member: the member name

@@ -24,6 +24,13 @@ gboolean vmds_json_object_get_string(
     JsonObject *obj, const gchar *member, gboolean required, const gchar **value, GError **error);
 gboolean vmds_json_object_get_boolean(
     JsonObject *obj, const gchar *member, gboolean *value, gboolean *present, GError **error);
+gboolean vmds_json_object_get_int(JsonObject *obj,
+				  const gchar *member,
+				  gint64 min,
+				  gint64 max,
+				  gint64 *value,
+				  gboolean *present,
+				  GError **error);
 JsonArray *vmds_json_object_get_array(JsonObject *obj, const gchar *member, GError **error);
 GPtrArray *vmds_json_array_get_strings(JsonArray *array, const gchar *what, GError **error);
 JsonObject *

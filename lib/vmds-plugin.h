@@ -13,9 +13,9 @@
 
 G_BEGIN_DECLS
 
-/* bumped whenever VmdsPluginClass, VmdsCall, VmdsRequest or the functions a
- * plugin calls change */
-#define VMDS_PLUGIN_API_VERSION 4
+/* bumped whenever VmdsPluginClass, VmdsCall, VmdsRequest, the functions a
+ * plugin calls or the signals it connects to change */
+#define VMDS_PLUGIN_API_VERSION 5
 
 #define VMDS_TYPE_PLUGIN (vmds_plugin_get_type())
 G_DECLARE_DERIVABLE_TYPE(VmdsPlugin, vmds_plugin, VMDS, PLUGIN, GObject)

@@ -13,13 +13,16 @@
  *
  * - `info-get guestinfo.NAME` → `1 VALUE`, or `0 No value found`;
  * - `info-set guestinfo.NAME VALUE` → `1 ` (the reply is empty), within
- *   `[guestinfo] guest-size-limit` bytes of what the guest set in all
- *   (0: the guest may not set any);
+ *   the VM's size limit of what the guest set in all (its own, or
+ *   `[guestinfo] guest-size-limit`; 0: the guest may not set any), unless
+ *   the VM's settings forbid guest writes: `0 Permission denied`;
  * - REST: `GET /api/vcenter/vm/{vm}/guest-info` (the variables and their
- *   values), `GET|PUT|DELETE .../guest-info/{name}` (a JSON string).
+ *   values), `GET|PUT|DELETE .../guest-info/{name}` (a JSON string),
+ *   `GET|PATCH /api/vcenter/vm/{vm}/guest-info-settings`.
  *
  * Requests and replies are plain text, not the DataSets JSON envelope.
- * Not yet: per-VM settings, `guestinfo.ovfEnv` from the vApp environment.
+ * `guestinfo.ovfEnv` is a variable like the others, which the vApp plugin
+ * sets whenever the VM's OVF environment changes.
  */
 
 #define VMDS_TYPE_GUESTINFO_PLUGIN (vmds_guestinfo_plugin_get_type())
@@ -27,11 +30,11 @@ G_DECLARE_FINAL_TYPE(VmdsGuestinfoPlugin, vmds_guestinfo_plugin, VMDS, GUESTINFO
 
 typedef struct {
 	guint guest_size_limit; /* [guestinfo] guest-size-limit */
-} VmdsGuestinfoSettings;
+} VmdsGuestinfoConfig;
 
 struct _VmdsGuestinfoPlugin {
 	VmdsPlugin parent_instance;
-	VmdsGuestinfoSettings settings;
+	VmdsGuestinfoConfig config;
 };
 
 G_DEFINE_FINAL_TYPE(VmdsGuestinfoPlugin, vmds_guestinfo_plugin, VMDS_TYPE_PLUGIN)
@@ -40,7 +43,7 @@ static const VmdsConfigKey vmds_guestinfo_config_keys[] = {
     {"guestinfo",
      "guest-size-limit",
      VMDS_CONFIG_UINT,
-     G_STRUCT_OFFSET(VmdsGuestinfoSettings, guest_size_limit),
+     G_STRUCT_OFFSET(VmdsGuestinfoConfig, guest_size_limit),
      0,
      G_MAXUINT32},
 };
@@ -64,17 +67,22 @@ static gboolean
 vmds_guestinfo_command_set(VmdsPlugin *plugin, VmdsCall *call, GError **error)
 {
 	VmdsGuestinfoPlugin *self = VMDS_GUESTINFO_PLUGIN(plugin);
+	VmdsGuestinfoSettings settings = {0};
 	g_autofree gchar *name = NULL;
 	g_autofree gchar *value = NULL;
+	guint64 limit;
 
-	if (self->settings.guest_size_limit == 0) {
+	if (!vmds_guestinfo_get_settings(call->store, &settings, error))
+		return FALSE;
+	limit = settings.guest_size_limit >= 0 ? (guint64)settings.guest_size_limit
+					       : self->config.guest_size_limit;
+	if (!settings.guest_writes || limit == 0) {
 		g_set_error_literal(
 		    error, VMDS_ERROR, VMDS_ERROR_ACCESS_DENIED, "Permission denied");
 		return FALSE;
 	}
 	return vmds_guestinfo_parse_set(call->args, call->args_len, &name, &value, error) &&
-	       vmds_guestinfo_set(
-		   call->store, name, value, TRUE, self->settings.guest_size_limit, error);
+	       vmds_guestinfo_set(call->store, name, value, TRUE, limit, error);
 }
 
 static gboolean
@@ -143,10 +151,68 @@ vmds_guestinfo_route_delete(VmdsPlugin *plugin, VmdsRequest *request, GError **e
 }
 
 static gboolean
+vmds_guestinfo_route_get_settings(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
+{
+	VmdsGuestinfoPlugin *self = VMDS_GUESTINFO_PLUGIN(plugin);
+	VmdsGuestinfoSettings settings = {0};
+
+	if (!vmds_guestinfo_get_settings(request->store, &settings, error))
+		return FALSE;
+	g_string_append_printf(request->response,
+			       "{\"guest_writes\":%s,\"guest_size_limit\":",
+			       settings.guest_writes ? "true" : "false");
+	if (settings.guest_size_limit >= 0)
+		g_string_append_printf(
+		    request->response, "%" G_GINT64_FORMAT, settings.guest_size_limit);
+	else
+		g_string_append(request->response, "null");
+	g_string_append_printf(request->response,
+			       ",\"effective_guest_size_limit\":%" G_GUINT64_FORMAT
+			       ",\"guest_bytes\":%" G_GUINT64_FORMAT "}",
+			       settings.guest_size_limit >= 0 ? (guint64)settings.guest_size_limit
+							      : self->config.guest_size_limit,
+			       settings.guest_bytes);
+	return TRUE;
+}
+
+/* {"guest_writes": bool, "guest_size_limit": bytes or null for the
+ * daemon's}, either or both */
+static gboolean
+vmds_guestinfo_route_patch_settings(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
+{
+	static const gchar *const members[] = {"guest_writes", "guest_size_limit", NULL};
+	g_autoptr(JsonObject) body =
+	    vmds_json_parse_object(request->body, request->body_len, error);
+	VmdsGuestinfoSettings settings = {0};
+	JsonNode *limit;
+
+	if (body == NULL || !vmds_json_object_check_members(body, members, error) ||
+	    !vmds_guestinfo_get_settings(request->store, &settings, error) ||
+	    !vmds_json_object_get_boolean(
+		body, "guest_writes", &settings.guest_writes, NULL, error))
+		return FALSE;
+	limit = json_object_get_member(body, "guest_size_limit");
+	if (limit != NULL && JSON_NODE_HOLDS_NULL(limit))
+		settings.guest_size_limit = -1;
+	else if (!vmds_json_object_get_int(body,
+					   "guest_size_limit",
+					   0,
+					   G_MAXUINT32,
+					   &settings.guest_size_limit,
+					   NULL,
+					   error))
+		return FALSE;
+	if (!vmds_guestinfo_set_settings(request->store, &settings, error))
+		return FALSE;
+	request->status = 204;
+	return TRUE;
+}
+
+static gboolean
 vmds_guestinfo_plugin_configure(VmdsPlugin *plugin, GKeyFile *config, GError **error)
 {
 	VmdsGuestinfoPlugin *self = VMDS_GUESTINFO_PLUGIN(plugin);
-	VmdsGuestinfoSettings settings = {.guest_size_limit = VMDS_GUESTINFO_DEFAULT_SIZE_LIMIT};
+	VmdsGuestinfoConfig settings = {.guest_size_limit = VMDS_GUESTINFO_DEFAULT_SIZE_LIMIT};
 
 	if (!vmds_config_table_read(config,
 				    vmds_guestinfo_config_keys,
@@ -154,7 +220,7 @@ vmds_guestinfo_plugin_configure(VmdsPlugin *plugin, GKeyFile *config, GError **e
 				    &settings,
 				    error))
 		return FALSE;
-	self->settings = settings;
+	self->config = settings;
 	return TRUE;
 }
 
@@ -162,6 +228,7 @@ static gboolean
 vmds_guestinfo_plugin_startup(VmdsPlugin *plugin, GError **error)
 {
 	const gchar *one = "/api/vcenter/vm/{vm}/guest-info/{name}";
+	const gchar *settings = "/api/vcenter/vm/{vm}/guest-info-settings";
 
 	vmds_plugin_add_schema(plugin, &vmds_guestinfo_schema);
 	vmds_plugin_add_command(plugin, "info-get", vmds_guestinfo_command_get, 0);
@@ -175,13 +242,17 @@ vmds_guestinfo_plugin_startup(VmdsPlugin *plugin, GError **error)
 	vmds_plugin_add_route(plugin, "PUT", one, vmds_guestinfo_route_put, VMDS_ROUTE_FLAG_NONE);
 	vmds_plugin_add_route(
 	    plugin, "DELETE", one, vmds_guestinfo_route_delete, VMDS_ROUTE_FLAG_NONE);
+	vmds_plugin_add_route(
+	    plugin, "GET", settings, vmds_guestinfo_route_get_settings, VMDS_ROUTE_FLAG_NONE);
+	vmds_plugin_add_route(
+	    plugin, "PATCH", settings, vmds_guestinfo_route_patch_settings, VMDS_ROUTE_FLAG_NONE);
 	return TRUE;
 }
 
 static void
 vmds_guestinfo_plugin_init(VmdsGuestinfoPlugin *self)
 {
-	self->settings.guest_size_limit = VMDS_GUESTINFO_DEFAULT_SIZE_LIMIT;
+	self->config.guest_size_limit = VMDS_GUESTINFO_DEFAULT_SIZE_LIMIT;
 }
 
 static void

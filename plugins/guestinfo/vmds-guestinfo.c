@@ -27,6 +27,12 @@ static const gchar *const vmds_guestinfo_schema_steps[] = {
     "  value BLOB NOT NULL CHECK (typeof(value) = 'blob'),"
     "  by_guest INTEGER NOT NULL CHECK (by_guest IN (0, 1))"
     ") WITHOUT ROWID;",
+    /* 2: the VM's own settings; no row: the daemon's */
+    "CREATE TABLE guestinfo_settings ("
+    "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  guest_writes INTEGER NOT NULL CHECK (guest_writes IN (0, 1)),"
+    "  guest_size_limit INTEGER CHECK (guest_size_limit BETWEEN 0 AND 4294967295)"
+    ");",
 };
 
 const VmdsStoreSchema vmds_guestinfo_schema = {
@@ -142,7 +148,8 @@ vmds_guestinfo_get(VmdsStore *store, const gchar *name, GError **error)
 	return g_strndup(sqlite3_column_blob(stmt, 0), (gsize)sqlite3_column_bytes(stmt, 0));
 }
 
-/* the bytes the guest has set: the names and values it wrote last */
+/* the bytes the guest has set: the names and values it wrote last, but
+ * those of @except */
 static gboolean
 vmds_guestinfo_guest_bytes(VmdsStore *store, const gchar *except, guint64 *bytes, GError **error)
 {
@@ -269,4 +276,78 @@ vmds_guestinfo_list(VmdsStore *store, GError **error)
 					g_strdup((const gchar *)sqlite3_column_text(stmt, 0)));
 	}
 	return g_steal_pointer(&names);
+}
+
+/**
+ * vmds_guestinfo_remove_host:
+ * @store: a VM's store, in a transaction or not
+ * @name: NAME, in any case
+ * @error: a #GError or %NULL
+ *
+ * Removes a variable the host set, and leaves one the guest set last (or
+ * none) as it is.
+ *
+ * Returns: %FALSE on a store failure only
+ */
+gboolean
+vmds_guestinfo_remove_host(VmdsStore *store, const gchar *name, GError **error)
+{
+	g_autoptr(VmdsStoreStmt) stmt = vmds_store_prepare(
+	    store, "DELETE FROM guestinfo_vars WHERE name = ?1 AND by_guest = 0", error);
+
+	if (stmt == NULL)
+		return FALSE;
+	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	return vmds_store_step_done(store, stmt, error);
+}
+
+/**
+ * vmds_guestinfo_get_settings:
+ * @store: a VM's store
+ * @settings: (out): the VM's settings: `guest_size_limit` -1 when the VM
+ *   has none of its own
+ * @error: a #GError or %NULL
+ *
+ * Returns: %FALSE on a store failure only
+ */
+gboolean
+vmds_guestinfo_get_settings(VmdsStore *store, VmdsGuestinfoSettings *settings, GError **error)
+{
+	g_autoptr(VmdsStoreStmt) stmt = vmds_store_prepare(
+	    store, "SELECT guest_writes, guest_size_limit FROM guestinfo_settings", error);
+	gboolean row = FALSE;
+
+	if (stmt == NULL || !vmds_guestinfo_step(store, stmt, &row, error))
+		return FALSE;
+	settings->guest_writes = !row || sqlite3_column_int(stmt, 0) != 0;
+	settings->guest_size_limit =
+	    row && sqlite3_column_type(stmt, 1) != SQLITE_NULL ? sqlite3_column_int64(stmt, 1) : -1;
+	return vmds_guestinfo_guest_bytes(store, "", &settings->guest_bytes, error);
+}
+
+/**
+ * vmds_guestinfo_set_settings:
+ * @store: a VM's store
+ * @settings: the VM's settings: `guest_size_limit` -1 for the daemon's
+ *   (`guest_bytes` is not written)
+ * @error: a #GError or %NULL
+ *
+ * Returns: %FALSE on a store failure only
+ */
+gboolean
+vmds_guestinfo_set_settings(VmdsStore *store, const VmdsGuestinfoSettings *settings, GError **error)
+{
+	g_autoptr(VmdsStoreStmt) stmt = vmds_store_prepare(
+	    store,
+	    "INSERT OR REPLACE INTO guestinfo_settings (id, guest_writes, guest_size_limit) "
+	    "VALUES (1, ?1, ?2)",
+	    error);
+
+	g_return_val_if_fail(settings->guest_size_limit <= G_MAXUINT32, FALSE);
+	if (stmt == NULL)
+		return FALSE;
+	sqlite3_bind_int(stmt, 1, settings->guest_writes ? 1 : 0);
+	if (settings->guest_size_limit >= 0)
+		sqlite3_bind_int64(stmt, 2, settings->guest_size_limit);
+	return vmds_store_step_done(store, stmt, error);
 }

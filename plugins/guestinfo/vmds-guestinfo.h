@@ -16,6 +16,21 @@ G_BEGIN_DECLS
 /* the bytes a guest may set in all, by default (VMX tools.setInfo.sizeLimit) */
 #define VMDS_GUESTINFO_DEFAULT_SIZE_LIMIT (1024 * 1024)
 
+/**
+ * VmdsGuestinfoSettings:
+ * @guest_writes: whether the guest may `info-set` at all
+ * @guest_size_limit: the bytes the guest may have set in all; -1 for the
+ *   daemon's `[guestinfo] guest-size-limit`
+ * @guest_bytes: the bytes the guest has set (read only)
+ *
+ * One VM's own guestinfo settings.
+ */
+typedef struct {
+	gboolean guest_writes;
+	gint64 guest_size_limit;
+	guint64 guest_bytes;
+} VmdsGuestinfoSettings;
+
 extern const VmdsStoreSchema vmds_guestinfo_schema;
 
 gboolean vmds_guestinfo_parse_name(const gchar *args, gsize len, gchar **name, GError **error);
@@ -29,6 +44,12 @@ gboolean vmds_guestinfo_set(VmdsStore *store,
 			    guint64 guest_limit,
 			    GError **error);
 gboolean vmds_guestinfo_remove(VmdsStore *store, const gchar *name, GError **error);
+gboolean vmds_guestinfo_remove_host(VmdsStore *store, const gchar *name, GError **error);
 GPtrArray *vmds_guestinfo_list(VmdsStore *store, GError **error);
+gboolean
+vmds_guestinfo_get_settings(VmdsStore *store, VmdsGuestinfoSettings *settings, GError **error);
+gboolean vmds_guestinfo_set_settings(VmdsStore *store,
+				     const VmdsGuestinfoSettings *settings,
+				     GError **error);
 
 G_END_DECLS

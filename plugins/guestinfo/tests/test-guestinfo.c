@@ -7,6 +7,7 @@
 
 #include <check.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "vmds-guestinfo.h"
 #include "vmds-test.h"
@@ -164,8 +165,47 @@ START_TEST(test_guestinfo_remove_and_restart)
 		ck_assert_uint_eq(names->len, 1);
 		value = vmds_guestinfo_get(store, "keep", &error);
 		ck_assert_str_eq(value, " ");
-		ck_assert_uint_eq(vmds_store_get_version(store, "guestinfo"), 1);
+		ck_assert_uint_eq(vmds_store_get_version(store, "guestinfo"), 2);
 	}
+}
+END_TEST
+
+START_TEST(test_guestinfo_settings)
+{
+	g_autoptr(VmdsStore) store = open_store();
+	g_autoptr(GError) error = NULL;
+	VmdsGuestinfoSettings settings = {0};
+	g_autofree gchar *value = NULL;
+
+	/* none of its own: guests may write, within the daemon's limit */
+	ck_assert(vmds_guestinfo_get_settings(store, &settings, &error));
+	ck_assert(settings.guest_writes);
+	ck_assert_int_eq(settings.guest_size_limit, -1);
+	ck_assert_uint_eq(settings.guest_bytes, 0);
+	ck_assert(vmds_guestinfo_set(store, "ab", "cde", TRUE, 100, &error));
+	ck_assert(vmds_guestinfo_set(store, "host", "xyz", FALSE, 0, &error));
+	settings.guest_writes = FALSE;
+	settings.guest_size_limit = 0;
+	ck_assert(vmds_guestinfo_set_settings(store, &settings, &error));
+	memset(&settings, 0, sizeof(settings));
+	ck_assert(vmds_guestinfo_get_settings(store, &settings, &error));
+	ck_assert(!settings.guest_writes);
+	ck_assert_int_eq(settings.guest_size_limit, 0);
+	/* what the guest set: its names and values, not the host's */
+	ck_assert_uint_eq(settings.guest_bytes, 5);
+	settings.guest_size_limit = G_MAXUINT32;
+	ck_assert(vmds_guestinfo_set_settings(store, &settings, &error));
+	ck_assert(vmds_guestinfo_get_settings(store, &settings, &error));
+	ck_assert_int_eq(settings.guest_size_limit, G_MAXUINT32);
+
+	/* remove_host leaves what the guest set last */
+	ck_assert(vmds_guestinfo_remove_host(store, "AB", &error));
+	ck_assert(vmds_guestinfo_remove_host(store, "HOST", &error));
+	ck_assert(vmds_guestinfo_remove_host(store, "none", &error));
+	value = vmds_guestinfo_get(store, "ab", &error);
+	ck_assert_str_eq(value, "cde");
+	ck_assert_ptr_null(vmds_guestinfo_get(store, "host", &error));
+	ck_assert(g_error_matches(error, VMDS_ERROR, VMDS_ERROR_NOT_FOUND));
 }
 END_TEST
 
@@ -180,6 +220,7 @@ guestinfo_suite(void)
 	tcase_add_test(tc, test_guestinfo_case);
 	tcase_add_test(tc, test_guestinfo_guest_limit);
 	tcase_add_test(tc, test_guestinfo_remove_and_restart);
+	tcase_add_test(tc, test_guestinfo_settings);
 	suite_add_tcase(s, tc);
 	return s;
 }
