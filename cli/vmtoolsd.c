@@ -11,9 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "vmds-channel.h"
-#include "vmds-packet.h"
-#include "vmds-paths.h"
+#include "vmds-guest-rpc.h"
 
 /*
  * vmtoolsd: the guest's thin client, compatible with open-vm-tools'
@@ -21,9 +19,6 @@
  * prints bytes; it only peeks at "result" to choose the exit status. With
  * neither option it execs the daemon, as `vmtoolsd` alone starts the service.
  */
-
-#define VMTOOLSD_CONNECT_TIMEOUT_MS 10000
-#define VMTOOLSD_CALL_TIMEOUT_MS    60000
 
 static void
 vmtoolsd_usage(FILE *out)
@@ -51,113 +46,6 @@ vmtoolsd_usage(FILE *out)
 	      out);
 }
 
-/* $VMTOOLSD_CONFIG, else the system file for root, the user's otherwise */
-static gchar *
-vmtoolsd_config_path(void)
-{
-	const gchar *env = g_getenv("VMTOOLSD_CONFIG");
-	if (env != NULL && env[0] != '\0')
-		return g_strdup(env);
-	if (geteuid() == 0)
-		return g_build_filename(VMDS_SYSCONFDIR, "vmtoolsd.conf", NULL);
-	return g_build_filename(g_get_user_config_dir(), "vmds", "vmtoolsd.conf", NULL);
-}
-
-static gchar *
-vmtoolsd_channel(void)
-{
-	const gchar *env = g_getenv("VMTOOLSD_CHANNEL");
-	g_autofree gchar *config = NULL;
-	g_autoptr(GKeyFile) kf = NULL;
-	g_autofree gchar *run_dir = NULL;
-	g_autofree gchar *socket = NULL;
-	gchar *address;
-
-	if (env != NULL && env[0] != '\0')
-		return g_strdup(env);
-	config = vmtoolsd_config_path();
-	kf = g_key_file_new();
-	if (g_key_file_load_from_file(kf, config, G_KEY_FILE_NONE, NULL)) {
-		address = g_key_file_get_string(kf, "channel", "address", NULL);
-		if (address != NULL)
-			return address;
-	}
-	run_dir = vmds_paths_run_dir();
-	socket = vmds_paths_socket(run_dir, VMDS_DEFAULT_VM);
-	/* an ordinary user reaches a daemon of its own, else the system's */
-	if (geteuid() != 0 && g_getenv("VMDS_RUN_DIR") == NULL &&
-	    !g_file_test(socket, G_FILE_TEST_EXISTS)) {
-		g_free(socket);
-		socket = vmds_paths_socket(VMDS_SYSTEM_RUN_DIR, VMDS_DEFAULT_VM);
-	}
-	return g_strdup_printf("unix:%s", socket);
-}
-
-/* a DataSets failure envelope: a JSON object whose first member is "result": false */
-static gboolean
-vmtoolsd_is_failure_envelope(const gchar *text, gsize len)
-{
-	const gchar *const tokens[] = {"{", "\"result\"", ":", "false"};
-	gsize pos = 0;
-
-	for (guint i = 0; i < G_N_ELEMENTS(tokens); i++) {
-		gsize n = strlen(tokens[i]);
-		while (pos < len && g_ascii_isspace(text[pos]))
-			pos++;
-		if (len - pos < n || memcmp(text + pos, tokens[i], n) != 0)
-			return FALSE;
-		pos += n;
-	}
-	return TRUE;
-}
-
-static int
-vmtoolsd_send(const guint8 *request, gsize len)
-{
-	g_autofree gchar *channel = vmtoolsd_channel();
-	g_autoptr(VmdsChannelAddress) address = NULL;
-	g_autoptr(GBytes) reply = NULL;
-	g_autoptr(GError) error = NULL;
-	const gchar *text;
-	gsize text_len = 0;
-	gint fd;
-
-	address = vmds_channel_address_parse(channel, &error);
-	if (address == NULL) {
-		fprintf(stderr, "vmtoolsd: %s\n", error->message);
-		return EXIT_FAILURE;
-	}
-	fd = vmds_channel_connect(address, VMTOOLSD_CONNECT_TIMEOUT_MS, &error);
-	if (fd < 0) {
-		fprintf(
-		    stderr, "vmtoolsd: cannot reach vmdsd at %s: %s\n", channel, error->message);
-		return EXIT_FAILURE;
-	}
-	reply = vmds_channel_call(fd, request, len, TRUE, VMTOOLSD_CALL_TIMEOUT_MS, &error);
-	close(fd);
-	if (reply == NULL) {
-		fprintf(
-		    stderr, "vmtoolsd: no reply from vmdsd at %s: %s\n", channel, error->message);
-		return EXIT_FAILURE;
-	}
-	text = g_bytes_get_data(reply, &text_len);
-	if (text_len >= 2 && text[0] == '1' && text[1] == ' ') {
-		fwrite(text + 2, 1, text_len - 2, stdout);
-		fputc('\n', stdout);
-		if (fflush(stdout) != 0)
-			return EXIT_FAILURE;
-		return vmtoolsd_is_failure_envelope(text + 2, text_len - 2) ? EXIT_FAILURE
-									    : EXIT_SUCCESS;
-	}
-	if (text_len >= 2 && text[0] == '0' && text[1] == ' ') {
-		text += 2;
-		text_len -= 2;
-	}
-	fwrite(text, 1, text_len, stderr);
-	fputc('\n', stderr);
-	return EXIT_FAILURE;
-}
-
 /* the file up to its first NUL, without trailing ASCII white space [vmware] */
 static int
 vmtoolsd_send_file(const gchar *path)
@@ -175,7 +63,7 @@ vmtoolsd_send_file(const gchar *path)
 		len = (gsize)(nul - data);
 	while (len > 0 && g_ascii_isspace(data[len - 1]))
 		len--;
-	return vmtoolsd_send((const guint8 *)data, len);
+	return vmds_guest_rpc_send("vmtoolsd", (const guint8 *)data, len);
 }
 
 /* with neither --cmd nor --cmdfile, vmtoolsd is the service */
@@ -246,6 +134,6 @@ main(int argc, char *argv[])
 		return EXIT_FAILURE;
 	}
 	if (cmd != NULL)
-		return vmtoolsd_send((const guint8 *)cmd, strlen(cmd));
+		return vmds_guest_rpc_send("vmtoolsd", (const guint8 *)cmd, strlen(cmd));
 	return vmtoolsd_send_file(cmdfile);
 }
