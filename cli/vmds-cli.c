@@ -5,7 +5,11 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <gio/gunixoutputstream.h>
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -99,6 +103,102 @@ const GOptionEntry vmds_cli_command_entries[] = {
 			      (gpointer)vmds_cli_option_cb,
 			      "The name of the new VM (default: the exported VM's)",
 			      "NAME"},
+    [VMDS_CLI_OPTION_GUEST_WRITES] = {"guest-writes",
+				      '\0',
+				      G_OPTION_FLAG_NONE,
+				      G_OPTION_ARG_CALLBACK,
+				      (gpointer)vmds_cli_option_cb,
+				      "Whether the guest may set guestinfo variables",
+				      "on|off"},
+    [VMDS_CLI_OPTION_SIZE_LIMIT] =
+	{"size-limit",
+	 '\0',
+	 G_OPTION_FLAG_NONE,
+	 G_OPTION_ARG_CALLBACK,
+	 (gpointer)vmds_cli_option_cb,
+	 "The bytes of guestinfo the guest may set in all ('default': the daemon's limit)",
+	 "BYTES|default"},
+    [VMDS_CLI_OPTION_TRANSPORT] =
+	{"transport",
+	 '\0',
+	 G_OPTION_FLAG_NONE,
+	 G_OPTION_ARG_CALLBACK,
+	 (gpointer)vmds_cli_option_cb,
+	 "A transport of the OVF environment: guestInfo or iso; repeatable",
+	 "NAME"},
+    [VMDS_CLI_OPTION_TYPE] = {"type",
+			      '\0',
+			      G_OPTION_FLAG_NONE,
+			      G_OPTION_ARG_CALLBACK,
+			      (gpointer)vmds_cli_option_cb,
+			      "The property's type, such as string, password(8..64), int(1..10), "
+			      "boolean, ip or string[\"a\",\"b\"] (add: string)",
+			      "TYPE"},
+    [VMDS_CLI_OPTION_VALUE] = {"value",
+			       '\0',
+			       G_OPTION_FLAG_NONE,
+			       G_OPTION_ARG_CALLBACK,
+			       (gpointer)vmds_cli_option_cb,
+			       "The property's value (add: empty, the default applies)",
+			       "VALUE"},
+    [VMDS_CLI_OPTION_DEFAULT] = {"default",
+				 '\0',
+				 G_OPTION_FLAG_NONE,
+				 G_OPTION_ARG_CALLBACK,
+				 (gpointer)vmds_cli_option_cb,
+				 "The property's default value",
+				 "VALUE"},
+    [VMDS_CLI_OPTION_LABEL] = {"label",
+			       '\0',
+			       G_OPTION_FLAG_NONE,
+			       G_OPTION_ARG_CALLBACK,
+			       (gpointer)vmds_cli_option_cb,
+			       "The property's label, what a user is shown",
+			       "TEXT"},
+    [VMDS_CLI_OPTION_CATEGORY] = {"category",
+				  '\0',
+				  G_OPTION_FLAG_NONE,
+				  G_OPTION_ARG_CALLBACK,
+				  (gpointer)vmds_cli_option_cb,
+				  "The property's category, a heading for a user",
+				  "TEXT"},
+    [VMDS_CLI_OPTION_CLASS_ID] = {"class-id",
+				  '\0',
+				  G_OPTION_FLAG_NONE,
+				  G_OPTION_ARG_CALLBACK,
+				  (gpointer)vmds_cli_option_cb,
+				  "The property's class id: its key in the environment is "
+				  "CLASS.ID.INSTANCE",
+				  "CLASS"},
+    [VMDS_CLI_OPTION_INSTANCE_ID] = {"instance-id",
+				     '\0',
+				     G_OPTION_FLAG_NONE,
+				     G_OPTION_ARG_CALLBACK,
+				     (gpointer)vmds_cli_option_cb,
+				     "The property's instance id",
+				     "INSTANCE"},
+    [VMDS_CLI_OPTION_TYPE_REFERENCE] = {"type-reference",
+					'\0',
+					G_OPTION_FLAG_NONE,
+					G_OPTION_ARG_CALLBACK,
+					(gpointer)vmds_cli_option_cb,
+					"The property's type reference, for a type the API lacks",
+					"REF"},
+    [VMDS_CLI_OPTION_KEY] = {"key",
+			     '\0',
+			     G_OPTION_FLAG_NONE,
+			     G_OPTION_ARG_CALLBACK,
+			     (gpointer)vmds_cli_option_cb,
+			     "The property's key (default: the daemon picks a free one)",
+			     "N"},
+    [VMDS_CLI_OPTION_NOT_USER_CONFIGURABLE] = {"not-user-configurable",
+					       '\0',
+					       G_OPTION_FLAG_OPTIONAL_ARG,
+					       G_OPTION_ARG_CALLBACK,
+					       (gpointer)vmds_cli_option_cb,
+					       "Mark the property as not for users to change "
+					       "(alone: true)",
+					       "true|false"},
     [VMDS_CLI_OPTION_LAST] = G_OPTION_ENTRY_NULL,
 };
 
@@ -151,6 +251,7 @@ vmds_cli_option_cb(const gchar *option_name, const gchar *value, gpointer data, 
 		}
 		break;
 	case VMDS_CLI_OPTION_OMIT:
+	case VMDS_CLI_OPTION_NOT_USER_CONFIGURABLE:
 		if (value == NULL || g_ascii_strcasecmp(value, "true") == 0) {
 			normalised = g_strdup("true");
 		} else if (g_ascii_strcasecmp(value, "false") == 0) {
@@ -162,6 +263,55 @@ vmds_cli_option_cb(const gchar *option_name, const gchar *value, gpointer data, 
 		break;
 	case VMDS_CLI_OPTION_FORCE:
 		normalised = g_strdup("true");
+		break;
+	case VMDS_CLI_OPTION_GUEST_WRITES:
+		if (g_ascii_strcasecmp(value, "on") == 0 ||
+		    g_ascii_strcasecmp(value, "true") == 0) {
+			normalised = g_strdup("true");
+		} else if (g_ascii_strcasecmp(value, "off") == 0 ||
+			   g_ascii_strcasecmp(value, "false") == 0) {
+			normalised = g_strdup("false");
+		} else {
+			return vmds_cli_usage_error(
+			    error, "invalid %s '%s': expected on or off", option_name, value);
+		}
+		break;
+	case VMDS_CLI_OPTION_SIZE_LIMIT: {
+		guint64 bytes = 0;
+		if (g_ascii_strcasecmp(value, "default") == 0) {
+			normalised = g_strdup("default");
+			break;
+		}
+		if (!g_ascii_string_to_unsigned(value, 10, 0, G_MAXUINT32, &bytes, NULL)) {
+			return vmds_cli_usage_error(error,
+						    "invalid %s '%s': expected 0 to %u bytes or "
+						    "'default'",
+						    option_name,
+						    value,
+						    G_MAXUINT32);
+		}
+		normalised = g_strdup_printf("%" G_GUINT64_FORMAT, bytes);
+		break;
+	}
+	case VMDS_CLI_OPTION_KEY: {
+		guint64 key = 0;
+		if (!g_ascii_string_to_unsigned(value, 10, 0, G_MAXINT32, &key, NULL)) {
+			return vmds_cli_usage_error(
+			    error,
+			    "invalid %s '%s': a key is an integer from 0 to %d",
+			    option_name,
+			    value,
+			    G_MAXINT32);
+		}
+		normalised = g_strdup_printf("%" G_GUINT64_FORMAT, key);
+		break;
+	}
+	case VMDS_CLI_OPTION_TRANSPORT:
+		/* each one kept: vmds-vapp.c checks them with its positional ones */
+		if (self->values[idx] != NULL)
+			normalised = g_strconcat(self->values[idx], "\n", value, NULL);
+		else
+			normalised = g_strdup(value);
 		break;
 	default:
 		normalised = g_strdup(value);
@@ -265,6 +415,101 @@ vmds_cli_sanitize(const gchar *text)
 			g_string_append_unichar(out, c);
 	}
 	return g_string_free(out, FALSE);
+}
+
+/* what failed on @path, from errno */
+void
+vmds_cli_file_fail(GError **error, const gchar *what, const gchar *path)
+{
+	gint errsv = errno;
+
+	g_set_error(error,
+		    G_IO_ERROR,
+		    g_io_error_from_errno(errsv),
+		    "cannot %s %s: %s",
+		    what,
+		    path,
+		    g_strerror(errsv));
+}
+
+/* the contents of @filename, or of standard input when it is NULL: UTF-8
+ * text of at most @max bytes; more is refused before it is all read */
+static gchar *
+vmds_cli_read_value(const gchar *filename, gsize max, GError **error)
+{
+	g_autoptr(GString) buf = g_string_new(NULL);
+	const gchar *what = filename != NULL ? filename : "standard input";
+	gchar chunk[65536];
+	int fd = STDIN_FILENO;
+	int errsv = 0;
+
+	if (filename != NULL) {
+		fd = open(filename, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			vmds_cli_file_fail(error, "open", filename);
+			return NULL;
+		}
+	}
+	while (buf->len <= max) {
+		gssize n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			errsv = errno;
+		if (n <= 0)
+			break;
+		g_string_append_len(buf, chunk, n);
+	}
+	if (fd != STDIN_FILENO)
+		close(fd);
+	if (errsv != 0) {
+		errno = errsv;
+		vmds_cli_file_fail(error, "read", what);
+		return NULL;
+	}
+	if (buf->len > max) {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_TOO_LARGE,
+			    "the value in %s is larger than %" G_GSIZE_FORMAT " bytes",
+			    what,
+			    max);
+		return NULL;
+	}
+	if (!g_utf8_validate_len(buf->str, buf->len, NULL)) {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_INVALID_ARGUMENT,
+			    "the value in %s is not UTF-8 text",
+			    what);
+		return NULL;
+	}
+	return g_string_free(g_steal_pointer(&buf), FALSE);
+}
+
+/*
+ * The value of a set command: @arg (VALUE), the contents of --file FILE, or
+ * standard input when @arg is '-' or absent and standard input is not a
+ * terminal; UTF-8 text of at most @max bytes, taken exactly
+ */
+gchar *
+vmds_cli_get_value(VmdsCli *self, const gchar *arg, gsize max, GError **error)
+{
+	const gchar *filename = self->values[VMDS_CLI_OPTION_FILE];
+
+	if (arg != NULL && filename != NULL) {
+		vmds_cli_usage_error(error, "give either VALUE or --file, not both");
+		return NULL;
+	}
+	if (arg == NULL && filename == NULL && isatty(STDIN_FILENO)) {
+		vmds_cli_usage_error(error,
+				     "no value: give VALUE, --file FILE, "
+				     "or the value on standard input");
+		return NULL;
+	}
+	if (arg != NULL && g_strcmp0(arg, "-") != 0)
+		return g_strdup(arg);
+	return vmds_cli_read_value(g_strcmp0(filename, "-") != 0 ? filename : NULL, max, error);
 }
 
 const gchar *
@@ -517,6 +762,98 @@ vmds_cli_download(VmdsCli *self,
 		   client, path, content_type, out, out_name, progress, user_data, error);
 }
 
+/* the .part file a download is being written to, removed when a signal
+ * ends vmds, as on any other failure */
+static gchar *vmds_cli_part_path = NULL;
+
+static void
+vmds_cli_part_signal_cb(gint sig)
+{
+	if (vmds_cli_part_path != NULL)
+		unlink(vmds_cli_part_path);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void
+vmds_cli_part_catch_signals(gboolean catch)
+{
+	const gint signals[] = {SIGHUP, SIGINT, SIGTERM};
+
+	for (guint i = 0; i < G_N_ELEMENTS(signals); i++)
+		signal(signals[i], catch ? vmds_cli_part_signal_cb : SIG_DFL);
+}
+
+/*
+ * A reply body into @file (FILE|-), as vmds_cli_download() gets it: to
+ * FILE.part, readable by its owner only, which becomes FILE once it is whole
+ * and on disk and is removed otherwise, so FILE is never a part of a reply;
+ * or with '-' to standard output, which must not be a terminal and then
+ * holds what came before a failure
+ */
+gboolean
+vmds_cli_download_file(VmdsCli *self,
+		       const gchar *path,
+		       const gchar *content_type,
+		       const gchar *file,
+		       VmdsClientProgressFunc progress,
+		       gpointer user_data,
+		       GError **error)
+{
+	g_autoptr(GOutputStream) out = NULL;
+	g_autofree gchar *part = NULL;
+	gboolean ret;
+	gint fd;
+
+	if (g_strcmp0(file, "-") == 0) {
+		if (isatty(STDOUT_FILENO) == 1) {
+			g_set_error_literal(error,
+					    VMDS_ERROR,
+					    VMDS_ERROR_INVALID_ARGUMENT,
+					    "standard output is a terminal: name a FILE or "
+					    "redirect it");
+			return FALSE;
+		}
+		out = g_unix_output_stream_new(STDOUT_FILENO, FALSE);
+		return vmds_cli_download(
+		    self, path, content_type, out, "standard output", progress, user_data, error);
+	}
+
+	part = g_strconcat(file, ".part", NULL);
+	fd = g_open(part, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		vmds_cli_file_fail(error, "write", part);
+		return FALSE;
+	}
+	vmds_cli_part_path = part;
+	vmds_cli_part_catch_signals(TRUE);
+	out = g_unix_output_stream_new(fd, FALSE);
+	ret = vmds_cli_download(self, path, content_type, out, part, progress, user_data, error);
+	if (ret && fsync(fd) != 0) {
+		vmds_cli_file_fail(error, "write", part);
+		ret = FALSE;
+	}
+	if (close(fd) != 0 && ret) {
+		vmds_cli_file_fail(error, "write", part);
+		ret = FALSE;
+	}
+	if (ret && g_rename(part, file) != 0) {
+		g_set_error(error,
+			    G_IO_ERROR,
+			    g_io_error_from_errno(errno),
+			    "cannot rename %s to %s: %s",
+			    part,
+			    file,
+			    g_strerror(errno));
+		ret = FALSE;
+	}
+	if (!ret)
+		g_unlink(part);
+	vmds_cli_part_catch_signals(FALSE);
+	vmds_cli_part_path = NULL;
+	return ret;
+}
+
 gboolean
 vmds_cli_invalid_reply(GError **error, const gchar *what)
 {
@@ -626,7 +963,29 @@ vmds_cli_list(VmdsCli *self,
 	return TRUE;
 }
 
-/* GET an object and print it as `key: value` lines, in the server's order */
+/* a list of strings as `a, b`; NULL when @node is anything else */
+static gchar *
+vmds_cli_string_list(JsonNode *node)
+{
+	g_autoptr(GString) out = g_string_new(NULL);
+	JsonArray *array = NULL;
+
+	if (!JSON_NODE_HOLDS_ARRAY(node))
+		return NULL;
+	array = json_node_get_array(node);
+	for (guint i = 0; i < json_array_get_length(array); i++) {
+		const gchar *str = vmds_client_node_get_string(json_array_get_element(array, i));
+		if (str == NULL)
+			return NULL;
+		if (i > 0)
+			g_string_append(out, ", ");
+		g_string_append(out, str);
+	}
+	return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
+/* GET an object and print it as `key: value` lines, in the server's order;
+ * a list of strings as `a, b` */
 gboolean
 vmds_cli_info(VmdsCli *self, const gchar *path, GError **error)
 {
@@ -646,7 +1005,10 @@ vmds_cli_info(VmdsCli *self, const gchar *path, GError **error)
 		const gchar *name = l->data;
 		JsonNode *node = json_object_get_member(obj, name);
 		const gchar *str = vmds_client_node_get_string(node);
-		g_autofree gchar *text = str != NULL ? g_strdup(str) : json_to_string(node, FALSE);
+		g_autofree gchar *list = vmds_cli_string_list(node);
+		g_autofree gchar *text = str != NULL	? g_strdup(str)
+					 : list != NULL ? g_steal_pointer(&list)
+							: json_to_string(node, FALSE);
 		g_autofree gchar *line = g_strdup_printf("%s: %s", name, text);
 		vmds_cli_print_text(line);
 	}
@@ -679,6 +1041,40 @@ vmds_cli_create(VmdsCli *self, const gchar *path, JsonNode *body, GError **error
 	return vmds_cli_print_id(reply, error);
 }
 
+/* one request whose body is not JSON: @body, read as it is sent; a reply
+ * body asked for with @reply is the command's output, as with
+ * vmds_cli_call() */
+gboolean
+vmds_cli_upload(VmdsCli *self,
+		const gchar *method,
+		const gchar *path,
+		const gchar *content_type,
+		GInputStream *body,
+		goffset length,
+		VmdsClientProgressFunc progress,
+		gpointer user_data,
+		JsonNode **reply,
+		GError **error)
+{
+	VmdsClient *client = vmds_cli_get_client(self, error);
+	g_autoptr(JsonNode) node = NULL;
+
+	if (client == NULL || !vmds_client_upload(client,
+						  method,
+						  path,
+						  content_type,
+						  body,
+						  length,
+						  progress,
+						  user_data,
+						  reply != NULL ? &node : NULL,
+						  error))
+		return FALSE;
+	if (reply != NULL)
+		vmds_cli_take_reply(self, node, reply);
+	return TRUE;
+}
+
 /* POST a create body too large for memory, read from @body as it is sent, and
  * print the id the server returns */
 gboolean
@@ -691,21 +1087,10 @@ vmds_cli_create_from_stream(VmdsCli *self,
 			    gpointer user_data,
 			    GError **error)
 {
-	VmdsClient *client = vmds_cli_get_client(self, error);
-	g_autoptr(JsonNode) node = NULL;
 	g_autoptr(JsonNode) reply = NULL;
 
-	if (client == NULL || !vmds_client_upload(client,
-						  "POST",
-						  path,
-						  content_type,
-						  body,
-						  length,
-						  progress,
-						  user_data,
-						  &node,
-						  error))
+	if (!vmds_cli_upload(
+		self, "POST", path, content_type, body, length, progress, user_data, &reply, error))
 		return FALSE;
-	vmds_cli_take_reply(self, node, &reply);
 	return vmds_cli_print_id(reply, error);
 }

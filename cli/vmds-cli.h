@@ -14,8 +14,8 @@ G_BEGIN_DECLS
  * options, command option values, the one REST client), the type of a
  * command table, and the helpers that build paths, call the API and print
  * its replies. Each noun (vmds-vm.c, vmds-snapshot.c, vmds-dataset.c,
- * vmds-entry.c) exports a table of commands; vmds.c parses the command line
- * and dispatches.
+ * vmds-entry.c, vmds-guestinfo.c, vmds-vapp.c) exports a table of commands;
+ * vmds.c parses the command line and dispatches.
  */
 
 #define VMDS_CLI_OMIT "omit-from-snapshot-and-clone"
@@ -32,6 +32,19 @@ typedef enum {
 	VMDS_CLI_OPTION_SOCKET_OWNER,
 	VMDS_CLI_OPTION_SOCKET_GROUP,
 	VMDS_CLI_OPTION_NAME,
+	VMDS_CLI_OPTION_GUEST_WRITES,
+	VMDS_CLI_OPTION_SIZE_LIMIT,
+	VMDS_CLI_OPTION_TRANSPORT, /* repeatable: the values, joined by '\n' */
+	VMDS_CLI_OPTION_TYPE,
+	VMDS_CLI_OPTION_VALUE,
+	VMDS_CLI_OPTION_DEFAULT,
+	VMDS_CLI_OPTION_LABEL,
+	VMDS_CLI_OPTION_CATEGORY,
+	VMDS_CLI_OPTION_CLASS_ID,
+	VMDS_CLI_OPTION_INSTANCE_ID,
+	VMDS_CLI_OPTION_TYPE_REFERENCE,
+	VMDS_CLI_OPTION_KEY,
+	VMDS_CLI_OPTION_NOT_USER_CONFIGURABLE,
 	VMDS_CLI_OPTION_LAST
 } VmdsCliOption;
 
@@ -79,6 +92,8 @@ extern const VmdsCliCommand vmds_cli_vm_commands[];
 extern const VmdsCliCommand vmds_cli_snapshot_commands[];
 extern const VmdsCliCommand vmds_cli_dataset_commands[];
 extern const VmdsCliCommand vmds_cli_entry_commands[];
+extern const VmdsCliCommand vmds_cli_guestinfo_commands[];
+extern const VmdsCliCommand vmds_cli_vapp_commands[];
 
 /* the command options, indexed by VmdsCliOption, ended by a NULL entry */
 extern const GOptionEntry vmds_cli_command_entries[];
@@ -91,6 +106,8 @@ gboolean vmds_cli_usage_error(GError **error, const gchar *format, ...) G_GNUC_P
 gboolean vmds_cli_invalid_reply(GError **error, const gchar *what);
 gboolean vmds_cli_check_name(const gchar *name, gboolean key, GError **error);
 gchar *vmds_cli_sanitize(const gchar *text);
+void vmds_cli_file_fail(GError **error, const gchar *what, const gchar *path);
+gchar *vmds_cli_get_value(VmdsCli *self, const gchar *arg, gsize max, GError **error);
 
 const gchar *vmds_cli_get_vm(VmdsCli *self);
 gchar *vmds_cli_escape(const gchar *text);
@@ -113,6 +130,16 @@ gboolean vmds_cli_list(VmdsCli *self,
 		       GError **error);
 gboolean vmds_cli_info(VmdsCli *self, const gchar *path, GError **error);
 gboolean vmds_cli_create(VmdsCli *self, const gchar *path, JsonNode *body, GError **error);
+gboolean vmds_cli_upload(VmdsCli *self,
+			 const gchar *method,
+			 const gchar *path,
+			 const gchar *content_type,
+			 GInputStream *body,
+			 goffset length,
+			 VmdsClientProgressFunc progress,
+			 gpointer user_data,
+			 JsonNode **reply,
+			 GError **error);
 gboolean vmds_cli_create_from_stream(VmdsCli *self,
 				     const gchar *path,
 				     const gchar *content_type,
@@ -129,6 +156,13 @@ gboolean vmds_cli_download(VmdsCli *self,
 			   VmdsClientProgressFunc progress,
 			   gpointer user_data,
 			   GError **error);
+gboolean vmds_cli_download_file(VmdsCli *self,
+				const gchar *path,
+				const gchar *content_type,
+				const gchar *file,
+				VmdsClientProgressFunc progress,
+				gpointer user_data,
+				GError **error);
 
 void vmds_cli_print_text(const gchar *text);
 

@@ -5,14 +5,10 @@
 
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "vmds-cli.h"
-#include "vmds-error.h"
 
 /* vmds entry ...: the entries of a data set, .../data-sets/{data_set}/entries */
 
@@ -79,91 +75,16 @@ vmds_cli_cmd_entry_get(VmdsCli *self, gchar **args, GError **error)
 	return TRUE;
 }
 
-static gchar *
-vmds_cli_read_value(const gchar *filename, GError **error)
-{
-	g_autoptr(GString) buf = g_string_new(NULL);
-	const gchar *what = filename != NULL ? filename : "standard input";
-	gchar chunk[65536];
-	int fd = STDIN_FILENO;
-	int errsv = 0;
-
-	if (filename != NULL) {
-		fd = open(filename, O_RDONLY | O_CLOEXEC);
-		if (fd < 0) {
-			errsv = errno;
-			g_set_error(error,
-				    G_IO_ERROR,
-				    g_io_error_from_errno(errsv),
-				    "cannot open %s: %s",
-				    filename,
-				    g_strerror(errsv));
-			return NULL;
-		}
-	}
-	while (buf->len <= VMDS_CLI_MAX_VALUE) {
-		gssize n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			errsv = errno;
-		if (n <= 0)
-			break;
-		g_string_append_len(buf, chunk, n);
-	}
-	if (fd != STDIN_FILENO)
-		close(fd);
-	if (errsv != 0) {
-		g_set_error(error,
-			    G_IO_ERROR,
-			    g_io_error_from_errno(errsv),
-			    "cannot read %s: %s",
-			    what,
-			    g_strerror(errsv));
-		return NULL;
-	}
-	if (buf->len > VMDS_CLI_MAX_VALUE) {
-		g_set_error(error,
-			    VMDS_ERROR,
-			    VMDS_ERROR_TOO_LARGE,
-			    "the value in %s is larger than %u bytes",
-			    what,
-			    (guint)VMDS_CLI_MAX_VALUE);
-		return NULL;
-	}
-	if (!g_utf8_validate_len(buf->str, buf->len, NULL)) {
-		g_set_error(error,
-			    VMDS_ERROR,
-			    VMDS_ERROR_INVALID_ARGUMENT,
-			    "the value in %s is not UTF-8 text",
-			    what);
-		return NULL;
-	}
-	return g_string_free(g_steal_pointer(&buf), FALSE);
-}
-
 static gboolean
 vmds_cli_cmd_entry_set(VmdsCli *self, gchar **args, GError **error)
 {
 	g_autofree gchar *path = vmds_cli_entry_path(self, args[0], args[1]);
-	const gchar *filename = self->values[VMDS_CLI_OPTION_FILE];
-	g_autofree gchar *value = NULL;
-	g_autoptr(JsonNode) body = json_node_alloc();
+	g_autofree gchar *value = vmds_cli_get_value(self, args[2], VMDS_CLI_MAX_VALUE, error);
+	g_autoptr(JsonNode) body = NULL;
 
-	/* VALUE, --file FILE, or standard input ('-', or no VALUE and not a terminal) */
-	if (args[2] != NULL && filename != NULL)
-		return vmds_cli_usage_error(error, "give either VALUE or --file, not both");
-	if (args[2] == NULL && filename == NULL && isatty(STDIN_FILENO))
-		return vmds_cli_usage_error(error,
-					    "no value: give VALUE, --file FILE, "
-					    "or the value on standard input");
-	if (args[2] != NULL && g_strcmp0(args[2], "-") != 0) {
-		value = g_strdup(args[2]);
-	} else {
-		value = vmds_cli_read_value(g_strcmp0(filename, "-") != 0 ? filename : NULL, error);
-		if (value == NULL)
-			return FALSE;
-	}
+	if (value == NULL)
+		return FALSE;
+	body = json_node_alloc();
 	json_node_init_string(body, value);
 	return vmds_cli_call(self, "PUT", path, body, NULL, error);
 }

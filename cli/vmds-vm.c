@@ -8,9 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gio/gunixinputstream.h>
-#include <gio/gunixoutputstream.h>
 #include <glib/gstdio.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -26,21 +24,6 @@
 #define VMDS_CLI_VM_PROGRESS_INTERVAL (G_USEC_PER_SEC / 4)
 /* what standard input is copied in */
 #define VMDS_CLI_VM_PART (256 * 1024)
-
-/* what failed on @path, from errno */
-static void
-vmds_cli_vm_file_fail(GError **error, const gchar *what, const gchar *path)
-{
-	gint errsv = errno;
-
-	g_set_error(error,
-		    G_IO_ERROR,
-		    g_io_error_from_errno(errsv),
-		    "cannot %s %s: %s",
-		    what,
-		    path,
-		    g_strerror(errsv));
-}
 
 static gboolean
 vmds_cli_cmd_vm_ls(VmdsCli *self, gchar **args, GError **error)
@@ -186,111 +169,28 @@ vmds_cli_vm_progress_end(VmdsCliVmProgress *self, gboolean ok)
 	g_clear_pointer(&self->label, g_free);
 }
 
-/* the .part file an export is being written to, removed when a signal ends
- * vmds, as on any other failure */
-static gchar *vmds_cli_vm_part_path = NULL;
-
-static void
-vmds_cli_vm_signal_cb(gint sig)
-{
-	if (vmds_cli_vm_part_path != NULL)
-		unlink(vmds_cli_vm_part_path);
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-static void
-vmds_cli_vm_catch_signals(gboolean catch)
-{
-	const gint signals[] = {SIGHUP, SIGINT, SIGTERM};
-
-	for (guint i = 0; i < G_N_ELEMENTS(signals); i++)
-		signal(signals[i], catch ? vmds_cli_vm_signal_cb : SIG_DFL);
-}
-
-/* the export into @fd, which is @name; see vmds_client_download() */
-static gboolean
-vmds_cli_vm_export_to(VmdsCli *self, const gchar *vm, gint fd, const gchar *name, GError **error)
-{
-	g_autofree gchar *vm_path = vmds_cli_vm_path(vm);
-	g_autofree gchar *path = g_strdup_printf("%s?action=export", vm_path);
-	g_autofree gchar *label = g_strdup_printf("exporting %s", vm);
-	g_autoptr(GOutputStream) out = g_unix_output_stream_new(fd, FALSE);
-	VmdsCliVmProgress progress;
-	gboolean ret;
-
-	vmds_cli_vm_progress_init(&progress, label, -1);
-	ret = vmds_cli_download(self,
-				path,
-				VMDS_EXPORT_CONTENT_TYPE,
-				out,
-				name,
-				vmds_cli_vm_progress_cb,
-				&progress,
-				error);
-	vmds_cli_vm_progress_end(&progress, ret);
-	return ret;
-}
-
 /*
- * vmds vm export VM FILE|-: the body goes to FILE.part, which becomes FILE
- * once it is whole and on disk and is removed otherwise, so FILE is never a
- * part of an export; or to standard output, which then holds what came
- * before a failure
+ * vmds vm export VM FILE|-: written as vmds_cli_download_file() writes, so
+ * FILE is never a part of an export
  */
 static gboolean
 vmds_cli_cmd_vm_export(VmdsCli *self, gchar **args, GError **error)
 {
-	const gchar *file = args[1];
-	g_autofree gchar *part = NULL;
+	g_autofree gchar *vm_path = vmds_cli_vm_path(args[0]);
+	g_autofree gchar *path = g_strdup_printf("%s?action=export", vm_path);
+	g_autofree gchar *label = g_strdup_printf("exporting %s", args[0]);
+	VmdsCliVmProgress progress;
 	gboolean ret;
-	gint fd;
 
-	if (g_strcmp0(file, "-") == 0) {
-		if (isatty(STDOUT_FILENO) == 1) {
-			g_set_error_literal(error,
-					    VMDS_ERROR,
-					    VMDS_ERROR_INVALID_ARGUMENT,
-					    "standard output is a terminal: name a FILE or "
-					    "redirect it");
-			return FALSE;
-		}
-		return vmds_cli_vm_export_to(
-		    self, args[0], STDOUT_FILENO, "standard output", error);
-	}
-
-	/* the export holds every entry of the VM: readable by its owner only */
-	part = g_strconcat(file, ".part", NULL);
-	fd = g_open(part, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		vmds_cli_vm_file_fail(error, "write", part);
-		return FALSE;
-	}
-	vmds_cli_vm_part_path = part;
-	vmds_cli_vm_catch_signals(TRUE);
-	ret = vmds_cli_vm_export_to(self, args[0], fd, part, error);
-	if (ret && fsync(fd) != 0) {
-		vmds_cli_vm_file_fail(error, "write", part);
-		ret = FALSE;
-	}
-	if (close(fd) != 0 && ret) {
-		vmds_cli_vm_file_fail(error, "write", part);
-		ret = FALSE;
-	}
-	if (ret && g_rename(part, file) != 0) {
-		g_set_error(error,
-			    G_IO_ERROR,
-			    g_io_error_from_errno(errno),
-			    "cannot rename %s to %s: %s",
-			    part,
-			    file,
-			    g_strerror(errno));
-		ret = FALSE;
-	}
-	if (!ret)
-		g_unlink(part);
-	vmds_cli_vm_catch_signals(FALSE);
-	vmds_cli_vm_part_path = NULL;
+	vmds_cli_vm_progress_init(&progress, label, -1);
+	ret = vmds_cli_download_file(self,
+				     path,
+				     VMDS_EXPORT_CONTENT_TYPE,
+				     args[1],
+				     vmds_cli_vm_progress_cb,
+				     &progress,
+				     error);
+	vmds_cli_vm_progress_end(&progress, ret);
 	return ret;
 }
 
@@ -320,7 +220,7 @@ vmds_cli_vm_import_spool(gint fd, const gchar *name, goffset *length, GError **e
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			vmds_cli_vm_file_fail(error, "read", name);
+			vmds_cli_file_fail(error, "read", name);
 			break;
 		}
 		if (n == 0)
@@ -367,7 +267,7 @@ vmds_cli_vm_import_open(const gchar *file, const gchar *name, goffset *length, G
 	gint tmp;
 
 	if (fd < 0 || fstat(fd, &st) != 0) {
-		vmds_cli_vm_file_fail(error, "read", name);
+		vmds_cli_file_fail(error, "read", name);
 		if (fd >= 0)
 			close(fd);
 		return NULL;

@@ -15,7 +15,8 @@
 /*
  * vmds: the admin CLI over the management REST API, govc-like:
  * `vmds [OPTION...] COMMAND SUBCOMMAND [ARGS...]`. Each noun (vm, snapshot,
- * dataset, entry: vmds-<noun>.c) has a static table of commands; this file
+ * dataset, entry, guestinfo, vapp: vmds-<noun>.c) has a static table of
+ * commands; this file
  * joins the tables and lets them drive dispatch, argument counts, the
  * options each command takes and the help text. A new noun is a new file
  * with its table, listed in vmds_cli_tables[]. Exit status: 0 success, 1
@@ -47,6 +48,8 @@ static const VmdsCliCommand *const vmds_cli_tables[] = {
     vmds_cli_snapshot_commands,
     vmds_cli_dataset_commands,
     vmds_cli_entry_commands,
+    vmds_cli_guestinfo_commands,
+    vmds_cli_vapp_commands,
     vmds_cli_help_commands,
 };
 
@@ -166,7 +169,8 @@ vmds_cli_print_help(VmdsCli *self, const gchar *group)
 		g_string_append(out, "Usage: vmds [OPTION…] COMMAND SUBCOMMAND [ARGS…]\n\n");
 	g_string_append(
 	    out,
-	    "Manage the VMs, snapshots, data sets and entries of vmdsd over its REST API.\n\n"
+	    "Manage the VMs, snapshots, data sets, entries, guestinfo variables and vApp\n"
+	    "properties of vmdsd over its REST API.\n\n"
 	    "Commands:\n");
 	vmds_cli_append_commands(self, out, group);
 	g_string_append(out, "\nOptions:\n");
@@ -220,8 +224,9 @@ vmds_cli_cmd_help(VmdsCli *self, gchar **args, GError **error)
 }
 
 /*
- * A bare --omit-from-snapshot-and-clone means true: make that explicit, or
- * GOption would take the next word (the data set's name) as its value.
+ * A bare flag whose value is optional (--omit-from-snapshot-and-clone,
+ * --not-user-configurable) means true: make that explicit, or GOption would
+ * take the next word (a data set's name) as its value.
  */
 static void
 vmds_cli_expand_flags(gchar **args)
@@ -229,9 +234,16 @@ vmds_cli_expand_flags(gchar **args)
 	for (guint i = 1; args[i] != NULL; i++) {
 		if (g_strcmp0(args[i], "--") == 0)
 			break;
-		if (g_strcmp0(args[i], "--" VMDS_CLI_OMIT) == 0) {
+		if (!g_str_has_prefix(args[i], "--"))
+			continue;
+		for (guint j = 0; j < VMDS_CLI_OPTION_LAST; j++) {
+			const GOptionEntry *entry = &vmds_cli_command_entries[j];
+			if ((entry->flags & G_OPTION_FLAG_OPTIONAL_ARG) == 0 ||
+			    g_strcmp0(args[i] + 2, entry->long_name) != 0)
+				continue;
 			g_free(args[i]);
-			args[i] = g_strdup("--" VMDS_CLI_OMIT "=true");
+			args[i] = g_strdup_printf("--%s=true", entry->long_name);
+			break;
 		}
 	}
 }
