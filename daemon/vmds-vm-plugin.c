@@ -206,9 +206,12 @@ vmds_vm_plugin_get(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
 	}
 	/* what its snapshots take on disk */
 	g_string_append_printf(request->response,
-			       ",\"snapshot_count\":%u,\"snapshots_size\":%" G_GUINT64_FORMAT "}",
+			       ",\"snapshot_count\":%u,\"snapshots_size\":%" G_GUINT64_FORMAT,
 			       vm->snapshots->len,
 			       vmds_vm_plugin_snapshots_size(vm));
+	/* what the plugins keep of it */
+	vmds_context_describe_vm(context, vm, request->response);
+	g_string_append_c(request->response, '}');
 	return TRUE;
 }
 

@@ -25,7 +25,7 @@ G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE(VmdsContext, vmds_context, G_TYPE_OBJECT)
 
 #define GET_PRIVATE(o) (vmds_context_get_instance_private(o))
 
-enum { SIGNAL_VM_ADDED, SIGNAL_VM_REMOVED, SIGNAL_VM_REVERTED, SIGNAL_LAST };
+enum { SIGNAL_VM_ADDED, SIGNAL_VM_REMOVED, SIGNAL_VM_REVERTED, SIGNAL_DESCRIBE_VM, SIGNAL_LAST };
 static guint vmds_context_signals[SIGNAL_LAST] = {0};
 
 /**
@@ -365,6 +365,21 @@ vmds_context_vm_removed(VmdsContext *self, VmdsVm *vm)
 	g_signal_emit(self, vmds_context_signals[SIGNAL_VM_REMOVED], 0, vm);
 }
 
+/**
+ * vmds_context_describe_vm:
+ * @self: a #VmdsContext
+ * @vm: a VM whose settings are being written as a JSON object
+ * @out: the object so far, without its closing brace
+ *
+ * Emits ::describe-vm: each plugin appends its members.
+ */
+void
+vmds_context_describe_vm(VmdsContext *self, VmdsVm *vm, GString *out)
+{
+	g_return_if_fail(VMDS_IS_CONTEXT(self));
+	g_signal_emit(self, vmds_context_signals[SIGNAL_DESCRIBE_VM], 0, vm, out);
+}
+
 static void
 vmds_context_finalize(GObject *obj)
 {
@@ -440,5 +455,26 @@ vmds_context_class_init(VmdsContextClass *klass)
 								NULL,
 								G_TYPE_NONE,
 								1,
+								G_TYPE_POINTER);
+	/**
+	 * VmdsContext::describe-vm:
+	 * @self: the context
+	 * @vm: (type gpointer): the #VmdsVm, borrowed
+	 * @out: (type gpointer): the #GString of its JSON object so far
+	 *
+	 * `GET /api/vcenter/vm/{vm}` writes the VM's settings: a plugin adds
+	 * what it keeps of the VM as members, each `,"name":value`, named
+	 * after the plugin (`vapp_iso`). It must not fail or block.
+	 */
+	vmds_context_signals[SIGNAL_DESCRIBE_VM] = g_signal_new("describe-vm",
+								G_TYPE_FROM_CLASS(klass),
+								G_SIGNAL_RUN_LAST,
+								0,
+								NULL,
+								NULL,
+								NULL,
+								G_TYPE_NONE,
+								2,
+								G_TYPE_POINTER,
 								G_TYPE_POINTER);
 }
