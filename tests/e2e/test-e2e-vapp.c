@@ -202,6 +202,23 @@ START_TEST(test_vapp_environment)
 	assert_has(env, "vm.ssh.0", "True");
 	assert_has(env, "port", "8443");
 	assert_has(env, "guestinfo.dns", "10.0.0.53");
+	/* and so do vmware-rpctool, and vmds-ovfenv, which checks the document
+	 * (namespace-aware, DSP8027's structure) before it lists properties */
+	{
+		const gchar *rpctool[] = {
+		    vmds_e2e_getenv("VMWARE_RPCTOOL"), "info-get guestinfo.ovfEnv", NULL};
+		const gchar *ovfenv[] = {vmds_e2e_getenv("VMDS_OVFENV"), "--json", NULL};
+		g_autoptr(VmdsE2eRun) run = vmds_e2e_run(e2e, rpctool, NULL, NULL, 0);
+		g_autoptr(VmdsE2eRun) props = vmds_e2e_run(e2e, ovfenv, NULL, NULL, 0);
+		g_autofree gchar *line = g_strconcat(env, "\n", NULL);
+		vmds_e2e_assert_run(run, 0, line, "");
+		vmds_e2e_assert_run(props,
+				    0,
+				    "{\"hostname\":\"web-1\",\"root-password\":\"s3cr3t-pa55\","
+				    "\"vm.ssh.0\":\"True\",\"port\":\"8443\","
+				    "\"guestinfo.dns\":\"10.0.0.53\"}\n",
+				    "");
+	}
 	guest_run("info-get guestinfo.dns", 1, "", "No value found\n");
 	guest_run("info-get guestinfo.hostname", 1, "", "No value found\n");
 
