@@ -22,6 +22,9 @@
 
 #define VMDS_CLI_VAPP_GUESTINFO "com.vmware.guestInfo"
 #define VMDS_CLI_VAPP_ISO	"iso"
+/* the bytes of a value read from standard input at most: 65,535
+ * characters of up to 4 bytes each */
+#define VMDS_CLI_VAPP_MAX_VALUE (65535 * 4)
 #define VMDS_CLI_VAPP_ENV_TYPE	"application/xml"
 #define VMDS_CLI_VAPP_ISO_TYPE	"application/x-iso9660-image"
 /* what an OVF descriptor is sent as */
@@ -192,16 +195,35 @@ vmds_cli_cmd_vapp_get(VmdsCli *self, gchar **args, GError **error)
 	return path != NULL && vmds_cli_info(self, path, error);
 }
 
-/* the property members given as options */
-static void
-vmds_cli_vapp_add_members(VmdsCli *self, JsonBuilder *builder)
+/* the property members given as options; `--value -` and `--default -`
+ * read the value from standard input, exactly (a password is then not on
+ * the command line, which other local users can read) */
+static gboolean
+vmds_cli_vapp_add_members(VmdsCli *self, JsonBuilder *builder, GError **error)
 {
 	const gchar *not_configurable = self->values[VMDS_CLI_OPTION_NOT_USER_CONFIGURABLE];
+	gboolean stdin_taken = FALSE;
 
 	for (guint i = 0; i < G_N_ELEMENTS(vmds_cli_vapp_members); i++) {
 		const gchar *value = self->values[vmds_cli_vapp_members[i].option];
+		g_autofree gchar *read = NULL;
 		if (value == NULL)
 			continue;
+		if (g_strcmp0(value, "-") == 0 &&
+		    (vmds_cli_vapp_members[i].option == VMDS_CLI_OPTION_VALUE ||
+		     vmds_cli_vapp_members[i].option == VMDS_CLI_OPTION_DEFAULT)) {
+			if (stdin_taken) {
+				vmds_cli_usage_error(error,
+						     "only one of --value and --default may be "
+						     "'-' (standard input)");
+				return FALSE;
+			}
+			stdin_taken = TRUE;
+			read = vmds_cli_get_value(self, "-", VMDS_CLI_VAPP_MAX_VALUE, error);
+			if (read == NULL)
+				return FALSE;
+			value = read;
+		}
 		json_builder_set_member_name(builder, vmds_cli_vapp_members[i].member);
 		json_builder_add_string_value(builder, value);
 	}
@@ -209,6 +231,7 @@ vmds_cli_vapp_add_members(VmdsCli *self, JsonBuilder *builder)
 		json_builder_set_member_name(builder, "user_configurable");
 		json_builder_add_boolean_value(builder, g_strcmp0(not_configurable, "true") != 0);
 	}
+	return TRUE;
 }
 
 /* an integer of a reply, a key, as text; NULL when it is not one */
@@ -238,7 +261,8 @@ vmds_cli_cmd_vapp_add(VmdsCli *self, gchar **args, GError **error)
 	}
 	json_builder_set_member_name(builder, "id");
 	json_builder_add_string_value(builder, args[1]);
-	vmds_cli_vapp_add_members(self, builder);
+	if (!vmds_cli_vapp_add_members(self, builder, error))
+		return FALSE;
 	json_builder_end_object(builder);
 	body = json_builder_get_root(builder);
 	if (!vmds_cli_call(self, "POST", path, body, &reply, error))
@@ -269,7 +293,8 @@ vmds_cli_cmd_vapp_set(VmdsCli *self, gchar **args, GError **error)
 					    "--not-user-configurable");
 	builder = json_builder_new_immutable();
 	json_builder_begin_object(builder);
-	vmds_cli_vapp_add_members(self, builder);
+	if (!vmds_cli_vapp_add_members(self, builder, error))
+		return FALSE;
 	json_builder_end_object(builder);
 	body = json_builder_get_root(builder);
 	return vmds_cli_call(self, "PATCH", path, body, NULL, error);
@@ -448,7 +473,9 @@ const VmdsCliCommand vmds_cli_vapp_commands[] = {
      "ID is the property's id, unique in the VM. Unless given, the type is\n"
      "string and the other attributes empty, and the property is\n"
      "user-configurable. The value must match the type. vApp must be enabled.\n"
-     "A value given here can be seen by other local users while vmds runs.",
+     "A value given here can be seen by other local users while vmds runs:\n"
+     "give a password as --value - and write it to standard input (taken\n"
+     "exactly: printf '%s' \"$pw\" | vmds vapp add VM ID --type password --value -).",
      VMDS_CLI_VAPP_PROPERTY_OPTIONS | VMDS_CLI_OPT(KEY),
      2,
      2,
@@ -458,7 +485,8 @@ const VmdsCliCommand vmds_cli_vapp_commands[] = {
     {"vapp set",
      "VM KEY",
      "Change attributes of a vApp property",
-     "Only the attributes given change; the key does not.",
+     "Only the attributes given change; the key does not. --value - reads\n"
+     "the value from standard input (for a password: not on the command line).",
      VMDS_CLI_VAPP_PROPERTY_OPTIONS,
      2,
      2,

@@ -426,7 +426,8 @@ START_TEST(test_cli_vapp)
 					     NULL};
 		cli_ok(args, "5\n");
 	}
-	/* a password: written, never read back */
+	/* a password: written from standard input (not on the command line),
+	 * exactly, never read back */
 	{
 		const gchar *const args[] = {"vapp",
 					     "add",
@@ -435,11 +436,18 @@ START_TEST(test_cli_vapp)
 					     "--type",
 					     "password(8..64)",
 					     "--value",
-					     "s3cret-pw",
+					     "-",
 					     "--key",
 					     "6",
 					     NULL};
-		cli_ok(args, "6\n");
+		g_autoptr(VmdsE2eRun) run = vmds_e2e_vmds_input(e2e, args, "s3cret-pw", 9);
+		vmds_e2e_assert_run(run, 0, "6\n", "");
+	}
+	{
+		const gchar *const args[] = {
+		    "vapp", "add", "vm-1", "x", "--value", "-", "--default", "-", NULL};
+		g_autoptr(VmdsE2eRun) run = vmds_e2e_vmds_input(e2e, args, "a", 1);
+		ck_assert_int_eq(run->status, 2);
 	}
 	{
 		const gchar *const args[] = {"vapp",
