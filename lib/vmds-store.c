@@ -596,6 +596,33 @@ vmds_store_prepare(VmdsStore *self, const gchar *sql, GError **error)
 }
 
 /**
+ * vmds_store_step:
+ * @self: a #VmdsStore
+ * @stmt: a statement from vmds_store_prepare()
+ * @row: (out): whether it produced a row
+ * @error: (nullable): return location for a #GError
+ *
+ * Steps @stmt once.
+ *
+ * Returns: %TRUE with *@row set, %FALSE with a %VMDS_ERROR_STORAGE error
+ */
+gboolean
+vmds_store_step(VmdsStore *self, sqlite3_stmt *stmt, gboolean *row, GError **error)
+{
+	gint rc;
+
+	g_return_val_if_fail(VMDS_IS_STORE(self), FALSE);
+	g_return_val_if_fail(stmt != NULL, FALSE);
+
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+		*row = rc == SQLITE_ROW;
+		return TRUE;
+	}
+	return vmds_store_set_error(self, rc, error);
+}
+
+/**
  * vmds_store_step_done:
  * @self: a #VmdsStore
  * @stmt: a statement from vmds_store_prepare() that returns no rows

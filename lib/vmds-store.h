@@ -79,6 +79,7 @@ VmdsStore *vmds_store_open(const gchar *path, GPtrArray *schemas, GError **error
 const gchar *vmds_store_get_path(VmdsStore *self);
 guint vmds_store_get_version(VmdsStore *self, const gchar *component);
 sqlite3_stmt *vmds_store_prepare(VmdsStore *self, const gchar *sql, GError **error);
+gboolean vmds_store_step(VmdsStore *self, sqlite3_stmt *stmt, gboolean *row, GError **error);
 gboolean vmds_store_step_done(VmdsStore *self, sqlite3_stmt *stmt, GError **error);
 gboolean vmds_store_begin(VmdsStore *self, GError **error);
 gboolean vmds_store_commit(VmdsStore *self, GError **error);

@@ -333,19 +333,6 @@ vmds_datasets_access_from_column(gint64 value)
 	return VMDS_ACCESS_NONE;
 }
 
-/* steps @stmt once: *row tells whether it produced a row */
-static gboolean
-vmds_datasets_step(VmdsStore *store, sqlite3_stmt *stmt, gboolean *row, GError **error)
-{
-	gint rc = sqlite3_step(stmt);
-
-	if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
-		*row = rc == SQLITE_ROW;
-		return TRUE;
-	}
-	return vmds_store_set_error(store, rc, error);
-}
-
 /* a statement with RETURNING that changes at most one row, run to its end:
  * outside a transaction SQLite commits when it finishes, so a commit that
  * fails is told here, not lost in the reset */
@@ -354,7 +341,7 @@ vmds_datasets_step_returning(VmdsStore *store, sqlite3_stmt *stmt, gboolean *row
 {
 	gint rc;
 
-	if (!vmds_datasets_step(store, stmt, row, error))
+	if (!vmds_store_step(store, stmt, row, error))
 		return FALSE;
 	if (!*row)
 		return TRUE;
@@ -436,7 +423,7 @@ vmds_datasets_lookup(VmdsStore *store, const gchar *name, VmdsDatasetsRef *ref, 
 	if (!vmds_datasets_bind_check(
 		store, sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC), error))
 		return FALSE;
-	if (!vmds_datasets_step(store, stmt, &row, error))
+	if (!vmds_store_step(store, stmt, &row, error))
 		return FALSE;
 	if (!row) {
 		g_set_error(
@@ -506,7 +493,7 @@ vmds_datasets_layout(VmdsStore *store,
 	if (!vmds_datasets_bind_check(store, sqlite3_bind_int64(stmt, 1, id), error) ||
 	    !vmds_datasets_bind_check(store, vmds_datasets_bind_key(stmt, 2, key), error))
 		return FALSE;
-	if (!vmds_datasets_step(store, stmt, found, error))
+	if (!vmds_store_step(store, stmt, found, error))
 		return FALSE;
 	layout->inline_len = *found ? sqlite3_column_int64(stmt, 0) : 0;
 	layout->tail = *found ? sqlite3_column_int64(stmt, 1) : 0;
@@ -568,7 +555,7 @@ vmds_datasets_vm_totals(VmdsStore *store, gint64 *used, gint64 *entries, GError 
 
 	if (stmt == NULL)
 		return FALSE;
-	if (!vmds_datasets_step(store, stmt, &row, error))
+	if (!vmds_store_step(store, stmt, &row, error))
 		return FALSE;
 	*used = row ? sqlite3_column_int64(stmt, 0) : 0;
 	if (entries != NULL)
@@ -621,7 +608,7 @@ vmds_datasets_list(VmdsStore *store, GError **error)
 		return NULL;
 	ret = g_ptr_array_new_with_free_func((GDestroyNotify)vmds_dataset_free);
 	for (;;) {
-		if (!vmds_datasets_step(store, stmt, &row, error))
+		if (!vmds_store_step(store, stmt, &row, error))
 			return NULL;
 		if (!row)
 			break;
@@ -661,7 +648,7 @@ vmds_datasets_get(VmdsStore *store, const gchar *name, GError **error)
 	if (!vmds_datasets_bind_check(
 		store, sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC), error))
 		return NULL;
-	if (!vmds_datasets_step(store, stmt, &row, error))
+	if (!vmds_store_step(store, stmt, &row, error))
 		return NULL;
 	if (!row) {
 		g_set_error(
@@ -834,7 +821,7 @@ vmds_datasets_delete_txn(VmdsStore *store, const gchar *name, gboolean force, GE
 	if (stmt == NULL)
 		return FALSE;
 	if (!vmds_datasets_bind_check(store, sqlite3_bind_int64(stmt, 1, ref.id), error) ||
-	    !vmds_datasets_step(store, stmt, &row, error))
+	    !vmds_store_step(store, stmt, &row, error))
 		return FALSE;
 	sqlite3_reset(stmt);
 	if (row && !force) {
@@ -966,7 +953,7 @@ vmds_datasets_list_keys(VmdsStore *store,
 		gsize key_len = 0;
 		gsize size;
 
-		if (!vmds_datasets_step(store, stmt, &row, error))
+		if (!vmds_store_step(store, stmt, &row, error))
 			return NULL;
 		if (!row)
 			break;
@@ -1021,7 +1008,7 @@ vmds_datasets_read_chunks(VmdsStore *store,
 		gsize n;
 		gboolean row = FALSE;
 
-		if (!vmds_datasets_step(store, stmt, &row, error))
+		if (!vmds_store_step(store, stmt, &row, error))
 			return FALSE;
 		if (!row)
 			break;
@@ -1063,7 +1050,7 @@ vmds_datasets_read_stored(VmdsStore *store,
 	if (!vmds_datasets_bind_check(store, sqlite3_bind_int64(stmt, 1, id), error) ||
 	    !vmds_datasets_bind_check(store, vmds_datasets_bind_key(stmt, 2, key), error))
 		return NULL;
-	if (!vmds_datasets_step(store, stmt, &row, error))
+	if (!vmds_store_step(store, stmt, &row, error))
 		return NULL;
 	if (!row) {
 		vmds_datasets_key_not_found(key, dataset, error);
@@ -1460,7 +1447,7 @@ vmds_datasets_chunks_append(
 	if (stmt == NULL)
 		return FALSE;
 	if (!vmds_datasets_bind_check(store, sqlite3_bind_int64(stmt, 1, owner), error) ||
-	    !vmds_datasets_step(store, stmt, &row, error))
+	    !vmds_store_step(store, stmt, &row, error))
 		return FALSE;
 	if (!row)
 		return vmds_datasets_chunk_add(store, owner, data, len, NULL, error);

@@ -108,18 +108,6 @@ vmds_guestinfo_parse_set(const gchar *args, gsize len, gchar **name, gchar **val
 	return TRUE;
 }
 
-static gboolean
-vmds_guestinfo_step(VmdsStore *store, sqlite3_stmt *stmt, gboolean *row, GError **error)
-{
-	gint rc = sqlite3_step(stmt);
-
-	if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
-		*row = rc == SQLITE_ROW;
-		return TRUE;
-	}
-	return vmds_store_set_error(store, rc, error);
-}
-
 /**
  * vmds_guestinfo_get:
  * @store: a VM's store
@@ -139,12 +127,15 @@ vmds_guestinfo_get(VmdsStore *store, const gchar *name, GError **error)
 	if (stmt == NULL)
 		return NULL;
 	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
-	if (!vmds_guestinfo_step(store, stmt, &row, error))
+	if (!vmds_store_step(store, stmt, &row, error))
 		return NULL;
 	if (!row) {
 		g_set_error_literal(error, VMDS_ERROR, VMDS_ERROR_NOT_FOUND, "No value found");
 		return NULL;
 	}
+	/* SQLite gives the blob of an empty value as NULL */
+	if (sqlite3_column_bytes(stmt, 0) == 0)
+		return g_strdup("");
 	return g_strndup(sqlite3_column_blob(stmt, 0), (gsize)sqlite3_column_bytes(stmt, 0));
 }
 
@@ -163,7 +154,7 @@ vmds_guestinfo_guest_bytes(VmdsStore *store, const gchar *except, guint64 *bytes
 	if (stmt == NULL)
 		return FALSE;
 	sqlite3_bind_text(stmt, 1, except, -1, SQLITE_STATIC);
-	if (!vmds_guestinfo_step(store, stmt, &row, error))
+	if (!vmds_store_step(store, stmt, &row, error))
 		return FALSE;
 	*bytes = (guint64)sqlite3_column_int64(stmt, 0);
 	return TRUE;
@@ -219,7 +210,7 @@ vmds_guestinfo_set(VmdsStore *store,
 	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(stmt, 2, value, (gint)strlen(value), SQLITE_STATIC);
 	sqlite3_bind_int(stmt, 3, by_guest ? 1 : 0);
-	return vmds_guestinfo_step(store, stmt, &row, error);
+	return vmds_store_step(store, stmt, &row, error);
 }
 
 /**
@@ -240,14 +231,14 @@ vmds_guestinfo_remove(VmdsStore *store, const gchar *name, GError **error)
 	if (stmt == NULL)
 		return FALSE;
 	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
-	if (!vmds_guestinfo_step(store, stmt, &row, error))
+	if (!vmds_store_step(store, stmt, &row, error))
 		return FALSE;
 	if (!row) {
 		g_set_error(error, VMDS_ERROR, VMDS_ERROR_NOT_FOUND, "no guestinfo.%s", name);
 		return FALSE;
 	}
 	/* to its end: outside a transaction the commit happens there */
-	return vmds_guestinfo_step(store, stmt, &row, error);
+	return vmds_store_step(store, stmt, &row, error);
 }
 
 /**
@@ -269,7 +260,7 @@ vmds_guestinfo_list(VmdsStore *store, GError **error)
 	if (stmt == NULL)
 		return NULL;
 	while (row) {
-		if (!vmds_guestinfo_step(store, stmt, &row, error))
+		if (!vmds_store_step(store, stmt, &row, error))
 			return NULL;
 		if (row)
 			g_ptr_array_add(names,
@@ -317,7 +308,7 @@ vmds_guestinfo_get_settings(VmdsStore *store, VmdsGuestinfoSettings *settings, G
 	    store, "SELECT guest_writes, guest_size_limit FROM guestinfo_settings", error);
 	gboolean row = FALSE;
 
-	if (stmt == NULL || !vmds_guestinfo_step(store, stmt, &row, error))
+	if (stmt == NULL || !vmds_store_step(store, stmt, &row, error))
 		return FALSE;
 	settings->guest_writes = !row || sqlite3_column_int(stmt, 0) != 0;
 	settings->guest_size_limit =

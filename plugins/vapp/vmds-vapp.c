@@ -78,18 +78,6 @@ vmds_vapp_str(const gchar *text)
 	return text != NULL ? text : "";
 }
 
-static gboolean
-vmds_vapp_step(VmdsStore *store, sqlite3_stmt *stmt, gboolean *row, GError **error)
-{
-	gint rc = sqlite3_step(stmt);
-
-	if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
-		*row = rc == SQLITE_ROW;
-		return TRUE;
-	}
-	return vmds_store_set_error(store, rc, error);
-}
-
 /**
  * vmds_vapp_get_state:
  * @store: a VM's store
@@ -110,7 +98,7 @@ vmds_vapp_get_state(VmdsStore *store, VmdsVappState *state, GError **error)
 	gboolean row = FALSE;
 
 	memset(state, 0, sizeof(*state));
-	if (stmt == NULL || !vmds_vapp_step(store, stmt, &row, error))
+	if (stmt == NULL || !vmds_store_step(store, stmt, &row, error))
 		return FALSE;
 	if (!row)
 		return TRUE;
@@ -171,12 +159,22 @@ vmds_vapp_list(VmdsStore *store, GError **error)
 	if (stmt == NULL)
 		return NULL;
 	while (row) {
-		if (!vmds_vapp_step(store, stmt, &row, error))
+		if (!vmds_store_step(store, stmt, &row, error))
 			return NULL;
 		if (row)
 			g_ptr_array_add(properties, vmds_vapp_property_from_row(stmt));
 	}
 	return g_steal_pointer(&properties);
+}
+
+static void
+vmds_vapp_no_property(gint64 key, GError **error)
+{
+	g_set_error(error,
+		    VMDS_ERROR,
+		    VMDS_ERROR_NOT_FOUND,
+		    "no vApp property with key %" G_GINT64_FORMAT,
+		    key);
 }
 
 /**
@@ -198,14 +196,10 @@ vmds_vapp_get(VmdsStore *store, gint64 key, GError **error)
 	if (stmt == NULL)
 		return NULL;
 	sqlite3_bind_int64(stmt, 1, key);
-	if (!vmds_vapp_step(store, stmt, &row, error))
+	if (!vmds_store_step(store, stmt, &row, error))
 		return NULL;
 	if (!row) {
-		g_set_error(error,
-			    VMDS_ERROR,
-			    VMDS_ERROR_NOT_FOUND,
-			    "no vApp property with key %" G_GINT64_FORMAT,
-			    key);
+		vmds_vapp_no_property(key, error);
 		return NULL;
 	}
 	return vmds_vapp_property_from_row(stmt);
@@ -512,7 +506,7 @@ vmds_vapp_check_unique(VmdsStore *store, const VmdsVappProperty *property, GErro
 		return FALSE;
 	sqlite3_bind_text(stmt, 1, property->id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 2, property->key);
-	if (!vmds_vapp_step(store, stmt, &row, error))
+	if (!vmds_store_step(store, stmt, &row, error))
 		return FALSE;
 	if (row) {
 		g_set_error(error,
@@ -540,7 +534,7 @@ vmds_vapp_insert(VmdsStore *store, VmdsVappProperty *property, GError **error)
 	if (stmt == NULL)
 		return FALSE;
 	sqlite3_bind_int64(stmt, 1, property->key);
-	if (!vmds_vapp_step(store, stmt, &row, error))
+	if (!vmds_store_step(store, stmt, &row, error))
 		return FALSE;
 	if (sqlite3_column_int(stmt, 2) != 0) {
 		g_set_error(error,
@@ -676,17 +670,13 @@ vmds_vapp_remove_txn(VmdsStore *store, gint64 key, GError **error)
 	if (stmt == NULL)
 		return FALSE;
 	sqlite3_bind_int64(stmt, 1, key);
-	if (!vmds_vapp_step(store, stmt, &row, error))
+	if (!vmds_store_step(store, stmt, &row, error))
 		return FALSE;
 	if (!row) {
-		g_set_error(error,
-			    VMDS_ERROR,
-			    VMDS_ERROR_NOT_FOUND,
-			    "no vApp property with key %" G_GINT64_FORMAT,
-			    key);
+		vmds_vapp_no_property(key, error);
 		return FALSE;
 	}
-	return vmds_vapp_step(store, stmt, &row, error);
+	return vmds_store_step(store, stmt, &row, error);
 }
 
 /**
