@@ -149,18 +149,21 @@ vmds_vapp_rest_read_property(JsonObject *body, VmdsVappProperty *property, GErro
 	return TRUE;
 }
 
-/* {key}: a decimal integer from 0 to G_MAXINT32 */
+/* {key}: a decimal integer from 0 to G_MAXINT32, as the key member is
+ * written: one name per property, so no sign and no leading zero (`00`, `+1`) */
 static gboolean
 vmds_vapp_rest_key(VmdsRequest *request, gint64 *key, GError **error)
 {
 	const gchar *text = g_hash_table_lookup(request->params, "key");
 	guint64 value = 0;
 
-	if (text == NULL || !g_ascii_string_to_unsigned(text, 10, 0, G_MAXINT32, &value, NULL)) {
+	if (text == NULL || (text[0] == '0' && text[1] != '\0') ||
+	    !g_ascii_string_to_unsigned(text, 10, 0, G_MAXINT32, &value, NULL)) {
 		g_set_error(error,
 			    VMDS_ERROR,
 			    VMDS_ERROR_INVALID_ARGUMENT,
-			    "a vApp property key is an integer from 0 to %d",
+			    "a vApp property key is an integer from 0 to %d, in decimal without "
+			    "a sign or leading zeros",
 			    G_MAXINT32);
 		return FALSE;
 	}

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "vmds-error.h"
+#include "vmds-json.h"
 #include "vmds-vapp-type.h"
 
 /*
@@ -51,10 +52,22 @@ struct _VmdsVappType {
 	gdouble max_real;
 };
 
+/* a type as a message quotes it: a peer's text, not echoed whole
+ * (vmds_json_abbreviate()) */
+static gchar *
+vmds_vapp_type_quote(const gchar *text)
+{
+	g_autofree gchar *valid = g_utf8_make_valid(text, -1);
+
+	return vmds_json_abbreviate(valid);
+}
+
 static gboolean
 vmds_vapp_type_fail(GError **error, const gchar *text, const gchar *why)
 {
-	g_set_error(error, VMDS_ERROR, VMDS_ERROR_INVALID_ARGUMENT, "type '%s': %s", text, why);
+	g_autofree gchar *quoted = vmds_vapp_type_quote(text);
+
+	g_set_error(error, VMDS_ERROR, VMDS_ERROR_INVALID_ARGUMENT, "type '%s': %s", quoted, why);
 	return FALSE;
 }
 
@@ -361,11 +374,13 @@ vmds_vapp_type_get_text(const VmdsVappType *self)
 static gboolean
 vmds_vapp_value_fail(GError **error, const VmdsVappType *self, const gchar *why)
 {
+	g_autofree gchar *quoted = vmds_vapp_type_quote(self->text);
+
 	g_set_error(error,
 		    VMDS_ERROR,
 		    VMDS_ERROR_INVALID_ARGUMENT,
 		    "the value does not fit type '%s': %s",
-		    self->text,
+		    quoted,
 		    why);
 	return FALSE;
 }

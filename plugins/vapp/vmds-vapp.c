@@ -205,13 +205,14 @@ vmds_vapp_get(VmdsStore *store, gint64 key, GError **error)
 	return vmds_vapp_property_from_row(stmt);
 }
 
-/* @text, an attribute of property @id: UTF-8, at most VMDS_VAPP_MAX_TEXT
- * characters, and when @env says so, what XML can carry */
+/* @text, an attribute of the property @name (its id as messages quote it):
+ * UTF-8, at most VMDS_VAPP_MAX_TEXT characters, and when @env says so, what
+ * XML can carry */
 static gboolean
 vmds_vapp_check_text(
-    const gchar *id, const gchar *attribute, const gchar *text, gboolean env, GError **error)
+    const gchar *name, const gchar *attribute, const gchar *text, gboolean env, GError **error)
 {
-	g_autofree gchar *what = g_strdup_printf("the %s of vApp property '%s'", attribute, id);
+	g_autofree gchar *what = g_strdup_printf("the %s of vApp property '%s'", attribute, name);
 
 	if (text == NULL)
 		return TRUE;
@@ -233,7 +234,7 @@ vmds_vapp_check_text(
 
 /* @text, a value or default value of @type */
 static gboolean
-vmds_vapp_check_value(const gchar *id,
+vmds_vapp_check_value(const gchar *name,
 		      const gchar *attribute,
 		      const VmdsVappType *type,
 		      const gchar *text,
@@ -242,8 +243,18 @@ vmds_vapp_check_value(const gchar *id,
 	if (text == NULL || vmds_vapp_type_get_kind(type) == VMDS_VAPP_UNSUPPORTED ||
 	    vmds_vapp_type_check(type, text, error))
 		return TRUE;
-	g_prefix_error(error, "the %s of vApp property '%s': ", attribute, id);
+	g_prefix_error(error, "the %s of vApp property '%s': ", attribute, name);
 	return FALSE;
+}
+
+/* @id as a message quotes it: an id of up to 65,535 characters is not
+ * echoed whole (vmds_json_abbreviate()) */
+static gchar *
+vmds_vapp_quote(const gchar *id)
+{
+	g_autofree gchar *valid = g_utf8_make_valid(id, -1);
+
+	return vmds_json_abbreviate(valid);
 }
 
 static VmdsVappType *
@@ -252,8 +263,10 @@ vmds_vapp_parse_type(const VmdsVappProperty *property, GError **error)
 	VmdsVappType *type = vmds_vapp_type_parse(
 	    property->type != NULL && property->type[0] != '\0' ? property->type : "string", error);
 
-	if (type == NULL)
-		g_prefix_error(error, "vApp property '%s': ", property->id);
+	if (type == NULL) {
+		g_autofree gchar *name = vmds_vapp_quote(property->id);
+		g_prefix_error(error, "vApp property '%s': ", name);
+	}
 	return type;
 }
 
@@ -263,6 +276,7 @@ static gboolean
 vmds_vapp_check_property(const VmdsVappProperty *property, gboolean unsupported, GError **error)
 {
 	g_autoptr(VmdsVappType) type = NULL;
+	g_autofree gchar *name = NULL;
 	const gchar *id = property->id;
 
 	if (id == NULL || id[0] == '\0') {
@@ -270,31 +284,34 @@ vmds_vapp_check_property(const VmdsVappProperty *property, gboolean unsupported,
 		    error, VMDS_ERROR, VMDS_ERROR_INVALID_ARGUMENT, "a vApp property needs an id");
 		return FALSE;
 	}
-	if (!vmds_vapp_check_text(id, "id", id, TRUE, error) ||
-	    !vmds_vapp_check_text(id, "classId", property->class_id, TRUE, error) ||
-	    !vmds_vapp_check_text(id, "instanceId", property->instance_id, TRUE, error) ||
-	    !vmds_vapp_check_text(id, "category", property->category, FALSE, error) ||
-	    !vmds_vapp_check_text(id, "label", property->label, FALSE, error) ||
-	    !vmds_vapp_check_text(id, "description", property->description, FALSE, error) ||
-	    !vmds_vapp_check_text(id, "typeReference", property->type_reference, FALSE, error) ||
-	    !vmds_vapp_check_text(id, "value", property->value, TRUE, error) ||
-	    !vmds_vapp_check_text(id, "default value", property->default_value, TRUE, error))
+	name = vmds_vapp_quote(id);
+	if (!vmds_vapp_check_text(name, "id", id, TRUE, error) ||
+	    !vmds_vapp_check_text(name, "classId", property->class_id, TRUE, error) ||
+	    !vmds_vapp_check_text(name, "instanceId", property->instance_id, TRUE, error) ||
+	    !vmds_vapp_check_text(name, "category", property->category, FALSE, error) ||
+	    !vmds_vapp_check_text(name, "label", property->label, FALSE, error) ||
+	    !vmds_vapp_check_text(name, "description", property->description, FALSE, error) ||
+	    !vmds_vapp_check_text(name, "typeReference", property->type_reference, FALSE, error) ||
+	    !vmds_vapp_check_text(name, "type", property->type, FALSE, error) ||
+	    !vmds_vapp_check_text(name, "value", property->value, TRUE, error) ||
+	    !vmds_vapp_check_text(name, "default value", property->default_value, TRUE, error))
 		return FALSE;
 	type = vmds_vapp_parse_type(property, error);
 	if (type == NULL)
 		return FALSE;
 	if (vmds_vapp_type_get_kind(type) == VMDS_VAPP_UNSUPPORTED && !unsupported) {
+		g_autofree gchar *type_name = vmds_vapp_quote(vmds_vapp_type_get_text(type));
 		g_set_error(error,
 			    VMDS_ERROR,
 			    VMDS_ERROR_INVALID_ARGUMENT,
 			    "vApp property '%s': type '%s' depends on vSphere network profiles and "
 			    "cannot be assigned through the API",
-			    id,
-			    vmds_vapp_type_get_text(type));
+			    name,
+			    type_name);
 		return FALSE;
 	}
-	return vmds_vapp_check_value(id, "value", type, property->value, error) &&
-	       vmds_vapp_check_value(id, "default value", type, property->default_value, error);
+	return vmds_vapp_check_value(name, "value", type, property->value, error) &&
+	       vmds_vapp_check_value(name, "default value", type, property->default_value, error);
 }
 
 /* the environment of the VM's properties */
@@ -509,11 +526,12 @@ vmds_vapp_check_unique(VmdsStore *store, const VmdsVappProperty *property, GErro
 	if (!vmds_store_step(store, stmt, &row, error))
 		return FALSE;
 	if (row) {
+		g_autofree gchar *name = vmds_vapp_quote(property->id);
 		g_set_error(error,
 			    VMDS_ERROR,
 			    VMDS_ERROR_ALREADY_EXISTS,
 			    "vApp property '%s' exists already (key %" G_GINT64_FORMAT ")",
-			    property->id,
+			    name,
 			    (gint64)sqlite3_column_int64(stmt, 0));
 		return FALSE;
 	}
