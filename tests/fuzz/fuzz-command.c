@@ -56,7 +56,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	g_autoptr(GError) error = NULL;
 
 	vmds_fuzz_init_logging();
-	vmds_fuzz_plugin = vmds_fuzz_load_datasets_plugin();
+	vmds_fuzz_plugin = vmds_fuzz_load_plugin(VMDS_FUZZ_DATASETS_PLUGIN, NULL, NULL);
 	vmds_fuzz_tmp = vmds_fuzz_make_tmpdir();
 	atexit(vmds_fuzz_cleanup_cb);
 	path = g_build_filename(vmds_fuzz_tmp, "vm-1", "vm-1.dsd", NULL);

@@ -17,9 +17,10 @@
 /*
  * What the fuzz targets share: quiet logging where criticals still abort,
  * a temp directory on tmpfs when there is one (the store syncs every commit),
- * the DataSets plugin loaded in-process, and a store put back into a known
- * state after every input that changed it, so an input's outcome never
- * depends on the inputs before it and a saved crash replays alone.
+ * plugins loaded in-process as the daemon loads them, and a store put back
+ * into a known state after every input that changed it, so an input's
+ * outcome never depends on the inputs before it and a saved crash replays
+ * alone.
  */
 
 void
@@ -122,19 +123,24 @@ vmds_fuzz_make_tmpdir(void)
 	return g_steal_pointer(&template);
 }
 
-/* the module meson built, or $VMDS_FUZZ_PLUGIN */
+/*
+ * The plugin module at @path, as the daemon starts one: opened by its loader,
+ * given @context (nullable: a plugin that needs no daemon), configured from
+ * @config (nullable: no settings) and started.
+ */
 VmdsPlugin *
-vmds_fuzz_load_datasets_plugin(void)
+vmds_fuzz_load_plugin(const gchar *path, VmdsContext *context, GKeyFile *config)
 {
-	const gchar *path = g_getenv("VMDS_FUZZ_PLUGIN");
 	g_autoptr(GError) error = NULL;
-	g_autoptr(VmdsPlugin) plugin = NULL;
+	g_autoptr(VmdsPlugin) plugin = vmds_plugin_loader_open(path, &error);
+	g_autoptr(GKeyFile) empty = g_key_file_new();
 
-	if (path == NULL)
-		path = VMDS_FUZZ_PLUGIN_PATH;
-	plugin = vmds_plugin_loader_open(path, &error);
 	if (plugin == NULL)
 		g_error("cannot load %s: %s", path, error->message);
+	if (context != NULL)
+		vmds_plugin_set_context(plugin, context);
+	if (!vmds_plugin_configure(plugin, config != NULL ? config : empty, &error))
+		g_error("cannot configure %s: %s", path, error->message);
 	if (!vmds_plugin_startup(plugin, &error))
 		g_error("cannot start %s: %s", path, error->message);
 	return g_steal_pointer(&plugin);

@@ -34,7 +34,7 @@ void vmds_fuzz_init_logging(void);
 gboolean vmds_fuzz_skip_known(const gchar *bug);
 gboolean vmds_fuzz_has_bad_escape(const guint8 *data, gsize len);
 gchar *vmds_fuzz_make_tmpdir(void);
-VmdsPlugin *vmds_fuzz_load_datasets_plugin(void);
+VmdsPlugin *vmds_fuzz_load_plugin(const gchar *path, VmdsContext *context, GKeyFile *config);
 gint64 vmds_fuzz_store_changes(VmdsStore *store);
 void vmds_fuzz_store_reset(VmdsStore *store);
 void vmds_fuzz_store_check(VmdsStore *store);
