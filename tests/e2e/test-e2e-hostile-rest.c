@@ -29,6 +29,12 @@
 
 #define DS  "/api/vcenter/vm/vm-1/data-sets"
 #define ENT DS "/rw/entries"
+/* the guestinfo and vApp plugins' routes (docs/rest-api.md) */
+#define GI     "/api/vcenter/vm/vm-1/guest-info"
+#define GIS    "/api/vcenter/vm/vm-1/guest-info-settings"
+#define VAPP   "/api/vcenter/vm/vm-1/vapp"
+#define PROPS  VAPP "/properties"
+#define IMPORT VAPP "?action=import"
 
 /* request headers; @S@ is the fixture's session id, @PW@ its password */
 #define SESSION "vmware-api-session-id: @S@\r\n"
@@ -40,6 +46,8 @@
 #define UNAUTH	 "UNAUTHENTICATED"
 #define NOTFOUND "NOT_FOUND"
 #define UNSUPP	 "UNSUPPORTED"
+#define EXISTS	 "ALREADY_EXISTS"
+#define NOTNOW	 "NOT_ALLOWED_IN_CURRENT_STATE"
 /* libsoup refused the request itself: any 4xx, with an empty body */
 #define LIBSOUP NULL
 
@@ -61,6 +69,16 @@
 	"a path may not have '.' or '..' segments, not even percent-encoded (%2E): name a key "    \
 	"like that with .../entries?key=KEY"
 #define BAD_QUERY "invalid query: each parameter is NAME=VALUE, percent-encoded"
+#define NOT_KEY                                                                                    \
+	"a vApp property key is an integer from 0 to 2147483647, in decimal without a sign or "    \
+	"leading zeros"
+#define KEY_RANGE   "member 'key' must be an integer from 0 to 2147483647"
+#define LIMIT_RANGE "member 'guest_size_limit' must be an integer from 0 to 4294967295"
+#define GI_NAME	    "a guestinfo name is guestinfo.NAME, NAME of UTF-8 without blanks"
+#define DTD	    "the OVF descriptor declares a DTD: refused"
+#define NETWORK_TYPE(id, type)                                                                     \
+	"vApp property '" id "': type '" type "' depends on vSphere network profiles and cannot "  \
+	"be assigned through the API"
 
 #define B(s) s, sizeof(s) - 1
 #define NB   NULL, 0
@@ -131,7 +149,7 @@ rows_add_cases(GPtrArray *rows, const RestCase *cases, guint n)
 }
 
 /* a row built at run time; takes @target and @body */
-static void
+static RestRow *
 rows_add(GPtrArray *rows,
 	 const gchar *name,
 	 const gchar *method,
@@ -151,6 +169,7 @@ rows_add(GPtrArray *rows,
 	row->error_type = g_strdup(error_type);
 	row->message = g_strdup(message);
 	g_ptr_array_add(rows, row);
+	return row;
 }
 
 /* request bodies: JSON syntax, types, members, names */
@@ -1284,6 +1303,743 @@ static const RestCase path_cases[] = {
      "VM's settings"},
 };
 
+/* a small OVF descriptor: its ProductSection property @key, string, @rest
+ * more attributes; the VirtualHardwareSection's transport iso */
+#define OVF(prolog, key, rest)                                                                     \
+	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" prolog                                      \
+	"<Envelope xmlns=\"http://schemas.dmtf.org/ovf/envelope/1\" "                              \
+	"xmlns:ovf=\"http://schemas.dmtf.org/ovf/envelope/1\"><References/>"                       \
+	"<VirtualSystem ovf:id=\"vm\"><Info>A virtual machine</Info>"                              \
+	"<ProductSection><Info>Properties</Info><Property ovf:key=\"" key                          \
+	"\" ovf:type=\"string\" " rest "/></ProductSection>"                                       \
+	"<VirtualHardwareSection ovf:transport=\"iso\"><Info>Hardware</Info>"                      \
+	"</VirtualHardwareSection></VirtualSystem></Envelope>\n"
+
+/*
+ * the guestinfo and vApp routes (docs/rest-api.md, plugins/guestinfo and
+ * plugins/vapp README): vm-1 holds guestinfo.hostname, vApp enabled with
+ * both transports, and the properties 0 hostname string(1..63) and 1 port
+ * int(1..65535) (populate())
+ */
+static const RestCase guestcfg_cases[] = {
+    {"guest-info put: a number",
+     "PUT",
+     GI "/x",
+     SESSION,
+     B("5"),
+     NULL,
+     400,
+     IA,
+     "the body must be a string"},
+    {"guest-info put: an object",
+     "PUT",
+     GI "/x",
+     SESSION,
+     B("{\"value\":\"v\"}"),
+     NULL,
+     400,
+     IA,
+     "the body must be a string"},
+    {"guest-info put: null",
+     "PUT",
+     GI "/hostname",
+     SESSION,
+     B("null"),
+     NULL,
+     400,
+     IA,
+     "the body must be a string"},
+    {"guest-info put: 0xFF in the value",
+     "PUT",
+     GI "/x",
+     SESSION,
+     B("\"\xff\""),
+     NULL,
+     400,
+     IA,
+     NOT_UTF8},
+    {"guest-info put: \\u0000 in the value",
+     "PUT",
+     GI "/x",
+     SESSION,
+     B("\"a\\u0000b\""),
+     NULL,
+     400,
+     IA,
+     JSON("a NUL character")},
+    {"guest-info put: a name with a blank",
+     "PUT",
+     GI "/a%20b",
+     SESSION,
+     B("\"v\""),
+     NULL,
+     400,
+     IA,
+     GI_NAME},
+    {"guest-info put: a name with a control character",
+     "PUT",
+     GI "/a%01b",
+     SESSION,
+     B("\"v\""),
+     NULL,
+     400,
+     IA,
+     GI_NAME},
+    {"guest-info put: %00 in the name",
+     "PUT",
+     GI "/a%00",
+     SESSION,
+     B("\"v\""),
+     NULL,
+     400,
+     IA,
+     BAD_PATH},
+    {"guest-info get: unknown",
+     "GET",
+     GI "/nope",
+     SESSION,
+     NB,
+     NULL,
+     404,
+     NOTFOUND,
+     "No value found"},
+    {"guest-info delete: unknown",
+     "DELETE",
+     GI "/nope",
+     SESSION,
+     NB,
+     NULL,
+     404,
+     NOTFOUND,
+     "no guestinfo.nope"},
+    {"guest-info: POST",
+     "POST",
+     GI "/x",
+     SESSION,
+     B("\"v\""),
+     NULL,
+     400,
+     UNSUPP,
+     "POST is not supported on /api/vcenter/vm/vm-1/guest-info/x"},
+    {"guest-info: no session",
+     "PUT",
+     GI "/hostname",
+     NOAUTH,
+     B("\"x\""),
+     NULL,
+     401,
+     UNAUTH,
+     NO_SESSION},
+    {"guest-info: an unknown VM",
+     "GET",
+     "/api/vcenter/vm/vm-9/guest-info",
+     SESSION,
+     NB,
+     NULL,
+     404,
+     NOTFOUND,
+     "no VM 'vm-9'"},
+    {"guest-info-settings: a float limit",
+     "PATCH",
+     GIS,
+     SESSION,
+     B("{\"guest_size_limit\":1.5}"),
+     NULL,
+     400,
+     IA,
+     LIMIT_RANGE},
+    {"guest-info-settings: limit 1e400",
+     "PATCH",
+     GIS,
+     SESSION,
+     B("{\"guest_size_limit\":1e400}"),
+     NULL,
+     400,
+     IA,
+     LIMIT_RANGE},
+    {"guest-info-settings: limit -1",
+     "PATCH",
+     GIS,
+     SESSION,
+     B("{\"guest_size_limit\":-1}"),
+     NULL,
+     400,
+     IA,
+     LIMIT_RANGE},
+    {"guest-info-settings: limit 2^32",
+     "PATCH",
+     GIS,
+     SESSION,
+     B("{\"guest_size_limit\":4294967296}"),
+     NULL,
+     400,
+     IA,
+     LIMIT_RANGE},
+    {"guest-info-settings: limit a string",
+     "PATCH",
+     GIS,
+     SESSION,
+     B("{\"guest_size_limit\":\"1024\"}"),
+     NULL,
+     400,
+     IA,
+     LIMIT_RANGE},
+    {"guest-info-settings: guest_writes 1",
+     "PATCH",
+     GIS,
+     SESSION,
+     B("{\"guest_writes\":1}"),
+     NULL,
+     400,
+     IA,
+     "member 'guest_writes' must be true or false"},
+    {"guest-info-settings: the read-only guest_bytes",
+     "PATCH",
+     GIS,
+     SESSION,
+     B("{\"guest_writes\":false,\"guest_bytes\":0}"),
+     NULL,
+     400,
+     IA,
+     "unknown member 'guest_bytes'"},
+    {"guest-info-settings: PUT",
+     "PUT",
+     GIS,
+     SESSION,
+     B("{}"),
+     NULL,
+     400,
+     UNSUPP,
+     "PUT is not supported on /api/vcenter/vm/vm-1/guest-info-settings"},
+    {"vapp: transports not an array",
+     "PATCH",
+     VAPP,
+     SESSION,
+     B("{\"transports\":\"iso\"}"),
+     NULL,
+     400,
+     IA,
+     "member 'transports' must be an array of \"com.vmware.guestInfo\" and \"iso\""},
+    {"vapp: an unknown transport",
+     "PATCH",
+     VAPP,
+     SESSION,
+     B("{\"transports\":[\"iso\",\"floppy\"]}"),
+     NULL,
+     400,
+     IA,
+     "unknown transport 'floppy': the transports are com.vmware.guestInfo and iso"},
+    {"vapp: a transport of another case",
+     "PATCH",
+     VAPP,
+     SESSION,
+     B("{\"transports\":[\"ISO\"]}"),
+     NULL,
+     400,
+     IA,
+     "unknown transport 'ISO': the transports are com.vmware.guestInfo and iso"},
+    {"vapp: a transport a number",
+     "PATCH",
+     VAPP,
+     SESSION,
+     B("{\"transports\":[1]}"),
+     NULL,
+     400,
+     IA,
+     "a transport must be a string"},
+    /* it would delete every property */
+    {"vapp: disabled with a transport",
+     "PATCH",
+     VAPP,
+     SESSION,
+     B("{\"enabled\":false,\"transports\":[\"iso\"]}"),
+     NULL,
+     400,
+     NOTNOW,
+     "vApp properties are disabled: a transport needs them enabled"},
+    {"vapp: enabled \"false\"",
+     "PATCH",
+     VAPP,
+     SESSION,
+     B("{\"enabled\":\"false\"}"),
+     NULL,
+     400,
+     IA,
+     "member 'enabled' must be true or false"},
+    {"vapp: the read-only property_count",
+     "PATCH",
+     VAPP,
+     SESSION,
+     B("{\"enabled\":false,\"property_count\":0}"),
+     NULL,
+     400,
+     IA,
+     "unknown member 'property_count'"},
+    {"vapp: DELETE",
+     "DELETE",
+     VAPP,
+     SESSION,
+     NB,
+     NULL,
+     400,
+     UNSUPP,
+     "DELETE is not supported on /api/vcenter/vm/vm-1/vapp"},
+    {"vapp: POST without an action",
+     "POST",
+     VAPP,
+     SESSION,
+     B(OVF("", "k", "")),
+     NULL,
+     400,
+     IA,
+     "invalid action: POST /api/vcenter/vm/{vm}/vapp takes action=import with an OVF "
+     "descriptor as the body"},
+    {"vapp: an unknown VM",
+     "GET",
+     "/api/vcenter/vm/vm-9/vapp",
+     SESSION,
+     NB,
+     NULL,
+     404,
+     NOTFOUND,
+     "no VM 'vm-9'"},
+    {"vapp environment: no session",
+     "GET",
+     VAPP "/environment",
+     NOAUTH,
+     NB,
+     NULL,
+     401,
+     UNAUTH,
+     NO_SESSION},
+    {"vapp iso: POST",
+     "POST",
+     VAPP "/iso",
+     SESSION,
+     NB,
+     NULL,
+     400,
+     UNSUPP,
+     "POST is not supported on /api/vcenter/vm/vm-1/vapp/iso"},
+    {"import: a DTD",
+     "POST",
+     IMPORT,
+     SESSION,
+     B(OVF("<!DOCTYPE Envelope [<!ELEMENT Envelope ANY>]>\n", "k", "ovf:value=\"v\"")),
+     NULL,
+     400,
+     IA,
+     DTD},
+    {"import: billion laughs",
+     "POST",
+     IMPORT,
+     SESSION,
+     B(OVF("<!DOCTYPE Envelope [\n<!ENTITY a \"lol\">\n"
+	   "<!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">\n"
+	   "<!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">\n"
+	   "<!ENTITY d \"&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;\">\n"
+	   "<!ENTITY e \"&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;\">\n"
+	   "<!ENTITY f \"&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;\">\n"
+	   "<!ENTITY g \"&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;\">\n"
+	   "<!ENTITY h \"&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;\">\n"
+	   "<!ENTITY i \"&h;&h;&h;&h;&h;&h;&h;&h;&h;&h;\">\n]>\n",
+	   "k",
+	   "ovf:value=\"&i;\"")),
+     NULL,
+     400,
+     IA,
+     DTD},
+    {"import: an external entity",
+     "POST",
+     IMPORT,
+     SESSION,
+     B(OVF("<!DOCTYPE Envelope [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>\n",
+	   "k",
+	   "ovf:value=\"&x;\"")),
+     NULL,
+     400,
+     IA,
+     DTD},
+    {"import: not XML",
+     "POST",
+     IMPORT,
+     SESSION,
+     B("hostname=vm\nuser-data=\n"),
+     NULL,
+     400,
+     IA,
+     "line 1: Start tag expected, '<' not found"},
+    {"import: 0 bytes",
+     "POST",
+     IMPORT,
+     SESSION,
+     B(""),
+     NULL,
+     400,
+     IA,
+     "the OVF descriptor is empty"},
+    {"import: Latin-1",
+     "POST",
+     IMPORT,
+     SESSION,
+     B(OVF("", "caf\xe9", "")),
+     NULL,
+     400,
+     IA,
+     "the OVF descriptor is not UTF-8 (byte *): refused"},
+    {"import: an undefined entity",
+     "POST",
+     IMPORT,
+     SESSION,
+     B(OVF("", "k", "ovf:value=\"&host;\"")),
+     NULL,
+     400,
+     IA,
+     "line *: Entity 'host' not defined"},
+    /* all or nothing: vApp stays as it is, and the first property is not added */
+    {"import: an id taken",
+     "POST",
+     IMPORT,
+     SESSION,
+     B(OVF("", "hostname", "ovf:value=\"x\"")),
+     NULL,
+     400,
+     EXISTS,
+     "vApp property 'hostname' exists already (key 0)"},
+    {"import: another action",
+     "POST",
+     VAPP "?action=export",
+     SESSION,
+     B(OVF("", "k", "")),
+     NULL,
+     400,
+     IA,
+     "invalid action: POST /api/vcenter/vm/{vm}/vapp takes action=import with an OVF "
+     "descriptor as the body"},
+    {"property: key 1e400",
+     "POST",
+     PROPS,
+     SESSION,
+     B("{\"key\":1e400,\"id\":\"k\"}"),
+     NULL,
+     400,
+     IA,
+     KEY_RANGE},
+    {"property: key 2147483648",
+     "POST",
+     PROPS,
+     SESSION,
+     B("{\"key\":2147483648,\"id\":\"k\"}"),
+     NULL,
+     400,
+     IA,
+     KEY_RANGE},
+    {"property: key -1",
+     "POST",
+     PROPS,
+     SESSION,
+     B("{\"key\":-1,\"id\":\"k\"}"),
+     NULL,
+     400,
+     IA,
+     KEY_RANGE},
+    {"property: key 1.0",
+     "POST",
+     PROPS,
+     SESSION,
+     B("{\"key\":1.0,\"id\":\"k\"}"),
+     NULL,
+     400,
+     IA,
+     KEY_RANGE},
+    {"property: key \"1\"",
+     "POST",
+     PROPS,
+     SESSION,
+     B("{\"key\":\"1\",\"id\":\"k\"}"),
+     NULL,
+     400,
+     IA,
+     KEY_RANGE},
+    {"property: a key taken",
+     "POST",
+     PROPS,
+     SESSION,
+     B("{\"key\":0,\"id\":\"k\"}"),
+     NULL,
+     400,
+     EXISTS,
+     "a vApp property with key 0 exists already"},
+    {"property: an id taken",
+     "POST",
+     PROPS,
+     SESSION,
+     B("{\"id\":\"port\"}"),
+     NULL,
+     400,
+     EXISTS,
+     "vApp property 'port' exists already (key 1)"},
+    {"property: no id",
+     "POST",
+     PROPS,
+     SESSION,
+     B("{\"type\":\"string\"}"),
+     NULL,
+     400,
+     IA,
+     "a vApp property needs an id"},
+    {"property: an unknown member",
+     "POST",
+     PROPS,
+     SESSION,
+     B("{\"id\":\"k\",\"secret\":true}"),
+     NULL,
+     400,
+     IA,
+     "unknown member 'secret'"},
+    {"property: user_configurable \"yes\"",
+     "POST",
+     PROPS,
+     SESSION,
+     B("{\"id\":\"k\",\"user_configurable\":\"yes\"}"),
+     NULL,
+     400,
+     IA,
+     "member 'user_configurable' must be true or false"},
+    {"property: an octal escape in the value",
+     "POST",
+     PROPS,
+     SESSION,
+     B("{\"id\":\"k\",\"value\":\"\\377\"}"),
+     NULL,
+     400,
+     IA,
+     JSON("an invalid escape")},
+    {"property: an escaped lone surrogate in the value",
+     "POST",
+     PROPS,
+     SESSION,
+     B("{\"id\":\"k\",\"value\":\"\\udc00\"}"),
+     NULL,
+     400,
+     IA,
+     JSON("a lone surrogate")},
+    {"property: a raw 0xFF in the value",
+     "POST",
+     PROPS,
+     SESSION,
+     B("{\"id\":\"k\",\"value\":\"\xff\"}"),
+     NULL,
+     400,
+     IA,
+     NOT_UTF8},
+    {"property: U+FFFE in the value",
+     "POST",
+     PROPS,
+     SESSION,
+     B("{\"id\":\"k\",\"value\":\"\\ufffe\"}"),
+     NULL,
+     400,
+     IA,
+     "the value of vApp property 'k' holds U+FFFE, which an OVF environment (XML 1.0) cannot "
+     "carry"},
+    {"property: a control character in the id",
+     "POST",
+     PROPS,
+     SESSION,
+     B("{\"id\":\"a\\u0001b\"}"),
+     NULL,
+     400,
+     IA,
+     "the id of vApp property 'a\001b' holds U+0001, which an OVF environment (XML 1.0) cannot "
+     "carry"},
+    {"property: an int out of its range",
+     "POST",
+     PROPS,
+     SESSION,
+     B("{\"id\":\"n\",\"type\":\"int(1..10)\",\"value\":\"11\"}"),
+     NULL,
+     400,
+     IA,
+     "the value of vApp property 'n': the value does not fit type 'int(1..10)': it is out of "
+     "range"},
+    /* never quoting the value: it may be a password */
+    {"property: a password too short",
+     "POST",
+     PROPS,
+     SESSION,
+     B("{\"id\":\"pw\",\"type\":\"password(8..)\",\"value\":\"hunter2\"}"),
+     NULL,
+     400,
+     IA,
+     "the value of vApp property 'pw': the value does not fit type 'password(8..)': its length "
+     "is out of range"},
+    {"property: a real without a dot",
+     "POST",
+     PROPS,
+     SESSION,
+     B("{\"id\":\"r\",\"type\":\"real\",\"value\":\"1e3\"}"),
+     NULL,
+     400,
+     IA,
+     "the value of vApp property 'r': the value does not fit type 'real': it is not a real such "
+     "as -1.5 or 2.0e3"},
+    {"property: the type expression",
+     "POST",
+     PROPS,
+     SESSION,
+     B("{\"id\":\"u\",\"type\":\"expression\"}"),
+     NULL,
+     400,
+     IA,
+     NETWORK_TYPE("u", "expression")},
+    {"property: the type ip:NETWORK",
+     "POST",
+     PROPS,
+     SESSION,
+     B("{\"id\":\"u\",\"type\":\"ip:VM Network\"}"),
+     NULL,
+     400,
+     IA,
+     NETWORK_TYPE("u", "ip:VM Network")},
+    {"property: the type ${...}",
+     "POST",
+     PROPS,
+     SESSION,
+     B("{\"id\":\"u\",\"type\":\"${gateway}\"}"),
+     NULL,
+     400,
+     IA,
+     NETWORK_TYPE("u", "${gateway}")},
+    {"property: the type UNSUPPORTED_TYPE",
+     "POST",
+     PROPS,
+     SESSION,
+     B("{\"id\":\"u\",\"type\":\"UNSUPPORTED_TYPE\"}"),
+     NULL,
+     400,
+     IA,
+     "vApp property 'u': type 'UNSUPPORTED_TYPE': not a type: string, string(x..y), "
+     "string[\"a\", \"b\"], int, int(x..y), real, real(x..y), boolean, password, "
+     "password(x..y) or ip"},
+    {"property: int bounds reversed",
+     "POST",
+     PROPS,
+     SESSION,
+     B("{\"id\":\"t\",\"type\":\"int(10..1)\"}"),
+     NULL,
+     400,
+     IA,
+     "vApp property 't': type 'int(10..1)': the least is more than the most"},
+    {"property: an array",
+     "POST",
+     PROPS,
+     SESSION,
+     B("[{\"id\":\"k\"}]"),
+     NULL,
+     400,
+     IA,
+     NOT_OBJECT},
+    {"property patch: the key",
+     "PATCH",
+     PROPS "/0",
+     SESSION,
+     B("{\"key\":5}"),
+     NULL,
+     400,
+     IA,
+     "unknown member 'key'"},
+    {"property patch: an id taken",
+     "PATCH",
+     PROPS "/0",
+     SESSION,
+     B("{\"id\":\"port\"}"),
+     NULL,
+     400,
+     EXISTS,
+     "vApp property 'port' exists already (key 1)"},
+    /* the value 8080 stays, and no longer fits */
+    {"property patch: a type the value does not fit",
+     "PATCH",
+     PROPS "/1",
+     SESSION,
+     B("{\"type\":\"int(1..10)\"}"),
+     NULL,
+     400,
+     IA,
+     "the value of vApp property 'port': the value does not fit type 'int(1..10)': it is out of "
+     "range"},
+    {"property patch: unknown",
+     "PATCH",
+     PROPS "/99",
+     SESSION,
+     B("{\"label\":\"x\"}"),
+     NULL,
+     404,
+     NOTFOUND,
+     "no vApp property with key 99"},
+    {"property: PUT",
+     "PUT",
+     PROPS "/0",
+     SESSION,
+     B("{\"id\":\"x\"}"),
+     NULL,
+     400,
+     UNSUPP,
+     "PUT is not supported on /api/vcenter/vm/vm-1/vapp/properties/0"},
+    {"property: unknown",
+     "GET",
+     PROPS "/99",
+     SESSION,
+     NB,
+     NULL,
+     404,
+     NOTFOUND,
+     "no vApp property with key 99"},
+    {"property delete: unknown",
+     "DELETE",
+     PROPS "/2",
+     SESSION,
+     NB,
+     NULL,
+     404,
+     NOTFOUND,
+     "no vApp property with key 2"},
+    {"property key %00", "GET", PROPS "/%00", SESSION, NB, NULL, 400, IA, BAD_PATH},
+    {"property key -1", "DELETE", PROPS "/-1", SESSION, NB, NULL, 400, IA, NOT_KEY},
+    {"property key 00",
+     "DELETE",
+     PROPS "/00",
+     SESSION,
+     NB,
+     NULL,
+     400,
+     IA,
+     NOT_KEY,
+     "00 named the property 0 (and deleted it), +1 was refused"},
+    {"property key +1", "GET", PROPS "/+1", SESSION, NB, NULL, 400, IA, NOT_KEY},
+    {"property key of 20 digits",
+     "DELETE",
+     PROPS "/18446744073709551617",
+     SESSION,
+     NB,
+     NULL,
+     400,
+     IA,
+     NOT_KEY},
+    {"property key 2^31",
+     "PATCH",
+     PROPS "/2147483648",
+     SESSION,
+     B("{\"label\":\"x\"}"),
+     NULL,
+     400,
+     IA,
+     NOT_KEY},
+    {"property key a name", "GET", PROPS "/hostname", SESSION, NB, NULL, 400, IA, NOT_KEY},
+    {"property key 0x1", "GET", PROPS "/0x1", SESSION, NB, NULL, 400, IA, NOT_KEY},
+};
+
 static GPtrArray *
 rows_bodies(void)
 {
@@ -1394,6 +2150,73 @@ rows_paths(void)
 	return rows;
 }
 
+static GPtrArray *
+rows_guestcfg(void)
+{
+	GPtrArray *rows = g_ptr_array_new_with_free_func((GDestroyNotify)rest_row_free);
+	g_autofree gchar *id70k = g_strnfill(70000, 'i');
+	g_autofree gchar *digits101 = g_strnfill(101, '9');
+	g_autofree gchar *choices = g_strnfill(70000, 'c');
+	g_autofree gchar *int_type = g_strdup_printf("int(0..%s)", digits101);
+	g_autofree gchar *negative_type = g_strdup_printf("int(-%.100s..0)", digits101);
+	RestRow *row;
+
+	rows_add_cases(rows, guestcfg_cases, G_N_ELEMENTS(guestcfg_cases));
+	/* a message names the property by its id, cut to 64 bytes */
+	row = rows_add(
+	    rows,
+	    "property: an id of 70,000 characters",
+	    "POST",
+	    g_strdup(PROPS),
+	    g_strdup_printf("{\"id\":\"%s\"}", id70k),
+	    400,
+	    IA,
+	    "the id of vApp property "
+	    "'iiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiii…' is longer "
+	    "than 65535 characters");
+	row->bug = g_strdup("the message quoted the whole id, and so did the log line");
+	row = rows_add(rows,
+		       "property: a type of 70,000 characters",
+		       "POST",
+		       g_strdup(PROPS),
+		       g_strdup_printf("{\"id\":\"c\",\"type\":\"string[\\\"%s\\\"]\"}", choices),
+		       400,
+		       IA,
+		       "the type of vApp property 'c' is longer than 65535 characters");
+	row->bug = g_strdup("stored (201): the type was the one text attribute not held to 65,535 "
+			    "characters");
+	{
+		g_autofree gchar *message =
+		    g_strdup_printf("vApp property 't': type '%.64s…': a bound is at most 100 "
+				    "characters, its sign included",
+				    int_type);
+		rows_add(rows,
+			 "property: an int bound of 101 digits",
+			 "POST",
+			 g_strdup(PROPS),
+			 g_strdup_printf("{\"id\":\"t\",\"type\":\"%s\"}", int_type),
+			 400,
+			 IA,
+			 message);
+	}
+	{
+		g_autofree gchar *message =
+		    g_strdup_printf("vApp property 't': type '%.64s…': a bound is at most 100 "
+				    "characters, its sign included",
+				    negative_type);
+		rows_add(
+		    rows,
+		    "property: an int bound of 100 digits and its sign",
+		    "PATCH",
+		    g_strdup(PROPS "/1"),
+		    g_strdup_printf("{\"id\":\"t\",\"type\":\"%s\",\"value\":\"\"}", negative_type),
+		    400,
+		    IA,
+		    message);
+	}
+	return rows;
+}
+
 static const struct {
 	const gchar *name;
 	GPtrArray *(*build)(void);
@@ -1402,6 +2225,7 @@ static const struct {
     {"framing", rows_framing},
     {"sessions", rows_sessions},
     {"paths", rows_paths},
+    {"guestcfg", rows_guestcfg},
 };
 
 /* running rows */
@@ -1425,14 +2249,23 @@ bug_row_runs(const gchar *bug)
 	return g_strcmp0(known, "0") != 0;
 }
 
-/* every VM, and every data set of vm-1 and vm-2 */
+/* every VM, every data set of vm-1 and vm-2, and vm-1's guestinfo
+ * variables and settings, vApp settings and properties (its environment is
+ * the variable ovfEnv) */
 static gchar *
 state_text(void)
 {
-	g_autoptr(VmdsE2eReply) vms = vmds_e2e_rest(e2e, "GET", "/api/vcenter/vm", NULL);
+	static const gchar *const reads[] = {"/api/vcenter/vm", GI, GIS, VAPP, PROPS};
+	g_autoptr(GString) text = g_string_new(NULL);
 	g_autofree gchar *vm1 = vmds_e2e_dump(e2e, NULL);
 	g_autofree gchar *vm2 = vmds_e2e_dump_vm(e2e, "vm-2");
-	return g_strdup_printf("%u %s\n%s%s", vms->status, vms->body, vm1, vm2);
+
+	for (guint i = 0; i < G_N_ELEMENTS(reads); i++) {
+		g_autoptr(VmdsE2eReply) reply = vmds_e2e_rest(e2e, "GET", reads[i], NULL);
+		g_string_append_printf(text, "%s: %u %s\n", reads[i], reply->status, reply->body);
+	}
+	g_string_append_printf(text, "%s%s", vm1, vm2);
+	return g_string_free(g_steal_pointer(&text), FALSE);
 }
 
 /* @text with the placeholders filled in */
@@ -1598,7 +2431,28 @@ run_group(guint group)
 		skipped);
 }
 
-/* vm-1: rw (a, b), ro (host READ_ONLY); vm-2: only-on-2 (s) */
+static const struct {
+	const gchar *method;
+	const gchar *path;
+	const gchar *body;
+	guint status;
+	const gchar *reply;
+} guestcfg_setup[] = {
+    {"PUT", GI "/hostname", "\"web-01\"", 204, ""},
+    {"PATCH",
+     VAPP,
+     "{\"enabled\":true,\"transports\":[\"com.vmware.guestInfo\",\"iso\"]}",
+     204,
+     ""},
+    {"POST",
+     PROPS,
+     "{\"id\":\"hostname\",\"type\":\"string(1..63)\",\"value\":\"web-1\"}",
+     201,
+     "0"},
+    {"POST", PROPS, "{\"id\":\"port\",\"type\":\"int(1..65535)\",\"value\":\"8080\"}", 201, "1"},
+};
+
+/* vm-1: rw (a, b), ro (host READ_ONLY) and guestcfg_setup; vm-2: only-on-2 (s) */
 static void
 populate(void)
 {
@@ -1615,6 +2469,13 @@ populate(void)
 	reply = vmds_e2e_rest(
 	    e2e, "PUT", "/api/vcenter/vm/vm-2/data-sets/only-on-2/entries/s", "\"secret\"");
 	vmds_e2e_assert_reply(reply, 204, "");
+	/* vm-1: guestinfo.hostname; vApp with both transports, properties 0 and 1 */
+	for (guint i = 0; i < G_N_ELEMENTS(guestcfg_setup); i++) {
+		g_clear_pointer(&reply, vmds_e2e_reply_free);
+		reply = vmds_e2e_rest(
+		    e2e, guestcfg_setup[i].method, guestcfg_setup[i].path, guestcfg_setup[i].body);
+		vmds_e2e_assert_reply(reply, guestcfg_setup[i].status, guestcfg_setup[i].reply);
+	}
 }
 
 static void
@@ -1891,6 +2752,12 @@ START_TEST(test_hostile_rest_paths)
 }
 END_TEST
 
+START_TEST(test_hostile_rest_guestcfg)
+{
+	run_group(4);
+}
+END_TEST
+
 /*
  * A path with a `.` or `..` segment, its dots as they are or percent-encoded
  * in any case mix, is refused before it is routed: 400 INVALID_ARGUMENT, and
@@ -1959,6 +2826,7 @@ hostile_rest_suite(void)
 	tcase_add_test(tc, test_hostile_rest_framing);
 	tcase_add_test(tc, test_hostile_rest_sessions);
 	tcase_add_test(tc, test_hostile_rest_paths);
+	tcase_add_test(tc, test_hostile_rest_guestcfg);
 	tcase_add_test(tc, test_hostile_rest_dots_tcp);
 	tcase_add_test(tc, test_hostile_rest_dots_unix);
 	tcase_add_test(tc, test_hostile_rest_no_host);
