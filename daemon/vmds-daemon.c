@@ -24,12 +24,16 @@
 #include "vmds-safe-path.h"
 #include "vmds-sessions.h"
 #include "vmds-snapshots.h"
+#include "vmds-users-plugin.h"
+#include "vmds-users.h"
 #include "vmds-vm-plugin.h"
 
 /*
- * The daemon: owns the configuration, the VM inventory, the guest
- * backchannels, the REST server and the plugins. It is the VmdsContext the
- * plugins see: the VM inventory, the configuration, the directories.
+ * The daemon: owns the configuration, the VM inventory, the users, the
+ * guest backchannels, the REST server and the plugins. It is the
+ * VmdsContext the plugins see: the VM inventory, the configuration, the
+ * directories. Every VM it is asked to give an owner (create, clone,
+ * import, a new owner) is checked here against the users.
  */
 
 /* in the run dir: held locked while a daemon serves it */
@@ -40,6 +44,7 @@ struct _VmdsDaemon {
 	VmdsDaemonOptions options;
 	VmdsConfig *config;
 	VmdsInventory *inventory;
+	VmdsUsers *users;
 	VmdsBackchannel *backchannel;
 	VmdsHttp *http;
 	GPtrArray *plugins;	/* of VmdsPlugin */
@@ -77,6 +82,30 @@ vmds_daemon_get_backchannel(VmdsContext *context, VmdsVm *vm)
 	return vmds_paths_socket(VMDS_DAEMON(context)->config->run_dir, vm->id);
 }
 
+/* @owner: a user of the daemon that may own VMs (not the configured
+ * administrator, who sees them all), or %NULL */
+static gboolean
+vmds_daemon_check_owner(VmdsDaemon *self, const gchar *owner, GError **error)
+{
+	g_autoptr(VmdsUser) user = NULL;
+	g_autofree gchar *quoted = NULL;
+
+	if (owner == NULL)
+		return TRUE;
+	user = vmds_users_lookup(self->users, owner);
+	if (user != NULL && !user->built_in)
+		return TRUE;
+	quoted = vmds_json_abbreviate(owner);
+	g_set_error(error,
+		    VMDS_ERROR,
+		    VMDS_ERROR_INVALID_ARGUMENT,
+		    user == NULL ? "owner: no user named '%s'"
+				 : "owner: '%s' is the configured administrator, who sees every "
+				   "VM: give no owner",
+		    quoted);
+	return FALSE;
+}
+
 /*
  * Creates a VM with its store (written by @fill: a clone's, an import's;
  * else empty) and starts serving its backchannel. When that fails, nothing
@@ -86,6 +115,7 @@ static VmdsVm *
 vmds_daemon_add_vm(VmdsDaemon *self,
 		   const gchar *how,
 		   const gchar *name,
+		   const gchar *owner,
 		   guint32 cid,
 		   const gchar *socket_owner,
 		   const gchar *socket_group,
@@ -93,11 +123,14 @@ vmds_daemon_add_vm(VmdsDaemon *self,
 		   gpointer fill_data,
 		   GError **error)
 {
-	VmdsVm *vm = vmds_inventory_create(
-	    self->inventory, name, cid, socket_owner, socket_group, fill, fill_data, error);
+	VmdsVm *vm = NULL;
 	g_autofree gchar *path = NULL;
 	g_autoptr(GError) error_local = NULL;
 
+	if (!vmds_daemon_check_owner(self, owner, error))
+		return NULL;
+	vm = vmds_inventory_create(
+	    self->inventory, name, owner, cid, socket_owner, socket_group, fill, fill_data, error);
 	if (vm == NULL)
 		return NULL;
 	path = vmds_context_get_backchannel(VMDS_CONTEXT(self), vm);
@@ -108,7 +141,13 @@ vmds_daemon_add_vm(VmdsDaemon *self,
 		vmds_error_convert(error);
 		return NULL;
 	}
-	g_message("%s VM %s (%s), backchannel %s", how, vm->id, vm->name, path);
+	g_message("%s VM %s (%s), backchannel %s%s%s",
+		  how,
+		  vm->id,
+		  vm->name,
+		  path,
+		  owner != NULL ? ", owner " : "",
+		  owner != NULL ? owner : "");
 	vmds_context_vm_added(VMDS_CONTEXT(self), vm);
 	return vm;
 }
@@ -116,6 +155,7 @@ vmds_daemon_add_vm(VmdsDaemon *self,
 static VmdsVm *
 vmds_daemon_create_vm(VmdsContext *context,
 		      const gchar *name,
+		      const gchar *owner,
 		      guint32 cid,
 		      const gchar *socket_owner,
 		      const gchar *socket_group,
@@ -124,6 +164,7 @@ vmds_daemon_create_vm(VmdsContext *context,
 	return vmds_daemon_add_vm(VMDS_DAEMON(context),
 				  "created",
 				  name,
+				  owner,
 				  cid,
 				  socket_owner,
 				  socket_group,
@@ -144,6 +185,7 @@ static VmdsVm *
 vmds_daemon_clone_vm(VmdsContext *context,
 		     VmdsVm *source,
 		     const gchar *name,
+		     const gchar *owner,
 		     guint32 cid,
 		     const gchar *socket_owner,
 		     const gchar *socket_group,
@@ -166,6 +208,7 @@ vmds_daemon_clone_vm(VmdsContext *context,
 	return vmds_daemon_add_vm(VMDS_DAEMON(context),
 				  how,
 				  name,
+				  owner,
 				  cid,
 				  socket_owner,
 				  socket_group,
@@ -210,6 +253,7 @@ vmds_daemon_fill_import(const gchar *path, gpointer data, GError **error)
 static VmdsVm *
 vmds_daemon_import_vm(VmdsContext *context,
 		      const gchar *name,
+		      const gchar *owner,
 		      guint32 cid,
 		      gint fd,
 		      goffset offset,
@@ -221,12 +265,25 @@ vmds_daemon_import_vm(VmdsContext *context,
 	return vmds_daemon_add_vm(VMDS_DAEMON(context),
 				  "imported",
 				  name,
+				  owner,
 				  cid,
 				  NULL,
 				  NULL,
 				  vmds_daemon_fill_import,
 				  &import,
 				  error);
+}
+
+static gboolean
+vmds_daemon_set_vm_owner(VmdsContext *context, VmdsVm *vm, const gchar *owner, GError **error)
+{
+	VmdsDaemon *self = VMDS_DAEMON(context);
+
+	if (!vmds_daemon_check_owner(self, owner, error) ||
+	    !vmds_inventory_set_owner(self->inventory, vm, owner, error))
+		return FALSE;
+	g_message("%s: owner %s", vm->id, owner != NULL ? owner : "none (the administrators)");
+	return TRUE;
 }
 
 static VmdsSnapshot *
@@ -491,6 +548,7 @@ vmds_daemon_apply_config(VmdsDaemon *self, GKeyFile *previous, GError **error)
 	vmds_daemon_check_groups(self);
 	vmds_backchannel_set_config(self->backchannel, self->config);
 	vmds_http_set_config(self->http, self->config);
+	vmds_users_set_admin(self->users, self->config->username);
 	vmds_http_set_credentials(self->http, self->config->username, password);
 	memset(password, 0, strlen(password));
 	return TRUE;
@@ -542,11 +600,14 @@ vmds_daemon_start_plugins(VmdsDaemon *self, GPtrArray *schemas, GError **error)
 	if (loaded == NULL)
 		return FALSE;
 	g_ptr_array_add(self->plugins, vmds_vm_plugin_new());
+	g_ptr_array_add(self->plugins,
+			vmds_users_plugin_new(self->users, vmds_http_get_router(self->http)));
 	for (guint i = 0; i < loaded->len; i++) {
 		VmdsPlugin *plugin = g_ptr_array_index(loaded, i);
 		const gchar *name = vmds_plugin_get_name(plugin);
-		/* its config group would be the daemon's, or the built-in one's */
-		if (vmds_config_has_group(name) || g_strcmp0(name, "vm") == 0) {
+		/* its config group would be the daemon's, or a built-in one's */
+		if (vmds_config_has_group(name) || g_strcmp0(name, "vm") == 0 ||
+		    g_strcmp0(name, "users") == 0) {
 			g_warning("not loading the plugin %s: the name is the daemon's", name);
 			continue;
 		}
@@ -573,7 +634,7 @@ vmds_daemon_start_plugins(VmdsDaemon *self, GPtrArray *schemas, GError **error)
 		       vmds_plugin_get_routes(plugin)->len,
 		       vmds_plugin_get_schemas(plugin)->len);
 	}
-	if (self->plugins->len == 1)
+	if (self->plugins->len == 2)
 		g_warning("no plugins in %s: guests will get 'Unknown command' for every request",
 			  self->config->plugin_dir);
 	return TRUE;
@@ -706,6 +767,7 @@ vmds_daemon_setup(VmdsDaemon *self, GError **error)
 	gboolean fresh = FALSE;
 	g_autoptr(GPtrArray) vms = NULL;
 	g_autoptr(GPtrArray) schemas = g_ptr_array_new();
+	g_autofree gchar *users_path = NULL;
 
 	vmds_daemon_raise_fd_limit();
 	self->config = vmds_daemon_load_config(self, error);
@@ -716,8 +778,12 @@ vmds_daemon_setup(VmdsDaemon *self, GError **error)
 	    !vmds_daemon_lock_run_dir(self, error))
 		return FALSE;
 	vmds_context_set_dirs(VMDS_CONTEXT(self), self->config->state_dir, self->config->run_dir);
+	users_path = g_build_filename(self->config->state_dir, VMDS_USERS_FILE, NULL);
+	self->users = vmds_users_open(users_path, error);
+	if (self->users == NULL)
+		return FALSE;
 	self->backchannel = vmds_backchannel_new(self->dispatch, vmds_daemon_lookup_cid_cb, self);
-	self->http = vmds_http_new(VMDS_CONTEXT(self));
+	self->http = vmds_http_new(VMDS_CONTEXT(self), self->users);
 	if (!vmds_daemon_start_plugins(self, schemas, error))
 		return FALSE;
 	/* the stores are opened with every plugin's tables */
@@ -726,7 +792,7 @@ vmds_daemon_setup(VmdsDaemon *self, GError **error)
 		return FALSE;
 	if (fresh &&
 	    vmds_inventory_create(
-		self->inventory, VMDS_DEFAULT_VM, 0, NULL, NULL, NULL, NULL, error) == NULL)
+		self->inventory, VMDS_DEFAULT_VM, NULL, 0, NULL, NULL, NULL, NULL, error) == NULL)
 		return FALSE;
 	vms = vmds_inventory_list(self->inventory);
 	for (guint i = 0; i < vms->len; i++) {
@@ -888,6 +954,7 @@ vmds_daemon_finalize(GObject *obj)
 	g_ptr_array_unref(self->plugins);
 	vmds_dispatch_free(self->dispatch);
 	g_clear_pointer(&self->inventory, vmds_inventory_free);
+	g_clear_pointer(&self->users, vmds_users_free);
 	g_clear_pointer(&self->config, vmds_config_free);
 	g_main_loop_unref(self->loop);
 	g_free(self->url_file);
@@ -913,6 +980,7 @@ vmds_daemon_class_init(VmdsDaemonClass *klass)
 	context_class->get_backchannel = vmds_daemon_get_backchannel;
 	context_class->clone_vm = vmds_daemon_clone_vm;
 	context_class->import_vm = vmds_daemon_import_vm;
+	context_class->set_vm_owner = vmds_daemon_set_vm_owner;
 	context_class->get_snapshot = vmds_daemon_get_snapshot;
 	context_class->create_snapshot = vmds_daemon_create_snapshot;
 	context_class->remove_snapshot = vmds_daemon_remove_snapshot;

@@ -16,6 +16,7 @@
 #include "vmds-login-throttle.h"
 #include "vmds-router.h"
 #include "vmds-sessions.h"
+#include "vmds-users.h"
 
 /*
  * The REST server (libsoup 3): what a request must be before any of its
@@ -33,6 +34,14 @@
  * one) is posted back. Sessions, logins and connections are the REST
  * thread's alone; the daemon's calls into this object (listen, settings,
  * credentials, close) run there too, and wait for it.
+ *
+ * Who a request comes from (its VmdsCaller) is settled here, with the job:
+ * the user of the session it names, as that user is now (its role, its
+ * right; a session made before the user's password changed, or of a user
+ * since removed, is gone), else a trusted local peer, an administrator.
+ * The configured administrator's password is compared in constant time as
+ * it always was; every other name goes through Argon2id (vmds-users.c),
+ * here and never in the main thread, an unknown name against a dummy hash.
  */
 
 #define VMDS_HTTP_SESSION_PATH "/api/session"
@@ -50,12 +59,14 @@
 #define VMDS_HTTP_MAX_LOGIN_BODY 1024
 /* what a streamed reply sends at a time, about */
 #define VMDS_HTTP_STREAM_PART 65536
-/* the account key that failed logins with any name but the configured one
- * share, so that made-up names cannot grow the throttle's table */
+/* the account key that failed logins with a name no user can have share
+ * (one longer than a user name may be) */
 #define VMDS_HTTP_OTHER_ACCOUNT ""
-/* how many client addresses and accounts the login throttle remembers */
+/* how many client addresses and accounts the login throttle remembers: any
+ * name a user may have is an account of its own, whether or not there is
+ * such a user, so the throttle tells no one which users exist */
 #define VMDS_HTTP_THROTTLE_CLIENTS  4096
-#define VMDS_HTTP_THROTTLE_ACCOUNTS 64
+#define VMDS_HTTP_THROTTLE_ACCOUNTS 1024
 /* descriptors the guests' reserve holds beyond one per guest connection:
  * the VMs' sockets and stores, and room to create some */
 #define VMDS_HTTP_FD_HEADROOM 64
@@ -70,6 +81,7 @@ struct _VmdsHttp {
 	VmdsHttpListener *listener;
 	VmdsSessions *sessions;
 	VmdsLoginThrottle *throttle;
+	VmdsUsers *users; /* the daemon's; also read by the main thread */
 	gchar *username;
 	gchar *password;
 	guint max_body;
@@ -195,12 +207,16 @@ vmds_http_parse_basic(SoupServerMessage *msg, gchar **user, gchar **password)
 	return TRUE;
 }
 
-/* the account the login throttle counts a login against */
+/* the account the login throttle counts a login against: the name, unless
+ * no user can have it */
 static const gchar *
 vmds_http_account(VmdsHttp *self, const gchar *user)
 {
-	return user != NULL && g_strcmp0(user, self->username) == 0 ? user
-								    : VMDS_HTTP_OTHER_ACCOUNT;
+	if (user == NULL)
+		return VMDS_HTTP_OTHER_ACCOUNT;
+	return g_strcmp0(user, self->username) == 0 || strlen(user) <= VMDS_USER_MAX_NAME
+		   ? user
+		   : VMDS_HTTP_OTHER_ACCOUNT;
 }
 
 /* a new session's id: `201 "id"`, or on the older API `200 {"value":"id"}` */
@@ -226,11 +242,13 @@ vmds_http_login(VmdsHttp *self, SoupServerMessage *msg, const VmdsHttpPeer *peer
 	gint64 now = g_get_monotonic_time();
 	guint retry_after = 0;
 	gboolean ok;
+	g_autoptr(VmdsUser) found = NULL;
+	guint64 stamp = 0;
 
 	/* the credentials of a trusted local peer are its own: a password is
 	 * checked only if it sends one */
 	if (!offered && peer->trusted) {
-		session = vmds_sessions_create(self->sessions, peer->client);
+		session = vmds_sessions_create(self->sessions, peer->client, 0);
 		vmds_http_reply_session(msg, session, legacy);
 		return;
 	}
@@ -245,10 +263,18 @@ vmds_http_login(VmdsHttp *self, SoupServerMessage *msg, const VmdsHttpPeer *peer
 			memset(password, 0, strlen(password));
 		return;
 	}
-	/* both compared, always, so timing tells nothing of which was wrong */
+	/* the configured administrator: both compared, always, so timing tells
+	 * nothing of which was wrong; any other name: Argon2id, against a
+	 * dummy hash when there is no such user, so an unknown name costs
+	 * what a wrong password does */
 	ok =
 	    offered && self->password != NULL &&
 	    (vmds_secret_equal(self->username, user) & vmds_secret_equal(self->password, password));
+	if (offered && !ok && self->username != NULL && !vmds_secret_equal(self->username, user)) {
+		found = vmds_users_verify(self->users, user, password);
+		ok = found != NULL;
+		stamp = found != NULL ? found->generation : 0;
+	}
 	if (password != NULL)
 		memset(password, 0, strlen(password));
 	if (!ok) {
@@ -265,7 +291,7 @@ vmds_http_login(VmdsHttp *self, SoupServerMessage *msg, const VmdsHttpPeer *peer
 		return;
 	}
 	vmds_login_throttle_succeeded(self->throttle, peer->client, account);
-	session = vmds_sessions_create(self->sessions, user);
+	session = vmds_sessions_create(self->sessions, user, stamp);
 	vmds_http_reply_session(msg, session, legacy);
 }
 
@@ -367,6 +393,7 @@ typedef struct {
 	gboolean failed;	   /* the stream broke off */
 	gboolean streamed;	   /* the body comes a part at a time */
 	const gchar *content_type; /* (nullable): of a streamed body; JSON */
+	VmdsCaller caller;	   /* its user is owned */
 	/* the main thread's */
 	VmdsStream stream;
 	VmdsRouterLater later; /* a reply the route deferred */
@@ -382,6 +409,7 @@ vmds_http_job_unref(VmdsHttpJob *job)
 	if (!g_atomic_ref_count_dec(&job->ref))
 		return;
 	g_free(job->client);
+	g_free((gchar *)job->caller.user);
 	g_free(job->method);
 	g_free(job->path);
 	g_free(job->query);
@@ -607,16 +635,17 @@ vmds_http_job_run_cb(gpointer user_data)
 		    VMDS_ERROR, VMDS_ERROR_UNAVAILABLE, "the daemon is stopping");
 		job->status = vmds_router_error_body(job->response, "http", error);
 	} else {
-		job->status = vmds_router_handle(self->router,
-						 job->method,
-						 job->path,
-						 job->query,
-						 data != NULL ? data : "",
-						 len,
-						 job->body_fd,
-						 job->response,
-						 &job->stream,
-						 &job->later);
+		job->status = vmds_router_handle_as(self->router,
+						    &job->caller,
+						    job->method,
+						    job->path,
+						    job->query,
+						    data != NULL ? data : "",
+						    len,
+						    job->body_fd,
+						    job->response,
+						    &job->stream,
+						    &job->later);
 	}
 	/* an import's body is the route's only while it runs */
 	if (job->body_fd >= 0) {
@@ -742,12 +771,13 @@ vmds_http_spool_steal(SoupServerMessage *msg)
 	return fd;
 }
 
-/* REST thread: hands an authenticated request to the router, in the main
- * thread; the message waits */
+/* REST thread: hands an authenticated request of @caller (its user taken)
+ * to the router, in the main thread; the message waits */
 static void
 vmds_http_dispatch(VmdsHttp *self,
 		   SoupServerMessage *msg,
 		   const VmdsHttpPeer *peer,
+		   VmdsCaller *caller,
 		   const gchar *method,
 		   GUri *uri)
 {
@@ -758,6 +788,8 @@ vmds_http_dispatch(VmdsHttp *self,
 	job->http = self;
 	job->msg = g_object_ref(msg);
 	job->client = g_strdup(peer->client);
+	job->caller = *caller;
+	caller->user = NULL;
 	job->method = g_strdup(method);
 	job->path = g_strdup(g_uri_get_path(uri));
 	job->query = g_strdup(g_uri_get_query(uri));
@@ -773,13 +805,61 @@ vmds_http_dispatch(VmdsHttp *self,
 	vmds_http_job_post(job, self->main_context, vmds_http_job_run_cb);
 }
 
+/*
+ * Who @msg comes from, into @caller (its user to be freed), or FALSE for
+ * nobody: the session it names, as its user is now; without a session
+ * header, a trusted local peer, an administrator. A session header that
+ * names no live session is refused even from a trusted peer: a client that
+ * logged in as a user means to act as that user, never as more.
+ */
+static gboolean
+vmds_http_identify(VmdsHttp *self,
+		   SoupServerMessage *msg,
+		   const VmdsHttpPeer *peer,
+		   VmdsCaller *caller)
+{
+	const gchar *id = soup_message_headers_get_one(soup_server_message_get_request_headers(msg),
+						       VMDS_HTTP_SESSION_HEADER);
+	g_autoptr(VmdsUser) user = NULL;
+	const gchar *name;
+	guint64 stamp = 0;
+
+	*caller = (VmdsCaller){0};
+	if (id == NULL) {
+		if (!peer->trusted)
+			return FALSE;
+		*caller = (VmdsCaller){g_strdup(peer->client), TRUE, TRUE};
+		return TRUE;
+	}
+	name = vmds_sessions_lookup(self->sessions, id, &stamp);
+	if (name == NULL)
+		return FALSE;
+	/* the configured administrator's, or a trusted peer's */
+	if (stamp == 0) {
+		*caller = (VmdsCaller){g_strdup(name), TRUE, TRUE};
+		return TRUE;
+	}
+	user = vmds_users_lookup(self->users, name);
+	if (user == NULL || user->built_in || user->generation != stamp) {
+		g_info("session of %s ended: the user's password changed, or the user went", name);
+		vmds_sessions_remove(self->sessions, id);
+		return FALSE;
+	}
+	*caller =
+	    (VmdsCaller){g_strdup(name),
+			 user->role == VMDS_USER_ROLE_ADMINISTRATOR,
+			 user->role == VMDS_USER_ROLE_ADMINISTRATOR || user->vcenter_metadata};
+	return TRUE;
+}
+
 static gboolean
 vmds_http_authenticated(VmdsHttp *self, SoupServerMessage *msg, const VmdsHttpPeer *peer)
 {
-	const gchar *session = soup_message_headers_get_one(
-	    soup_server_message_get_request_headers(msg), VMDS_HTTP_SESSION_HEADER);
+	VmdsCaller caller;
+	gboolean ok = vmds_http_identify(self, msg, peer, &caller);
 
-	return peer->trusted || vmds_sessions_check(self->sessions, session);
+	g_free((gchar *)caller.user);
+	return ok;
 }
 
 static void
@@ -793,13 +873,14 @@ vmds_http_handler_cb(SoupServer *server,
 	const gchar *method = soup_server_message_get_method(msg);
 	GUri *uri = soup_server_message_get_uri(msg);
 	const VmdsHttpPeer *peer = vmds_http_listener_get_peer(self->listener, msg);
+	VmdsCaller caller = {0};
 
 	if (soup_server_message_get_status(msg) != 0 || peer == NULL)
 		return; /* refused by the early handler */
 	if (vmds_http_session_path(g_uri_get_path(uri)) != 0) {
 		vmds_http_handle_session(
 		    self, msg, method, peer, vmds_http_session_path(g_uri_get_path(uri)) == 2);
-	} else if (!vmds_http_authenticated(self, msg, peer)) {
+	} else if (!vmds_http_identify(self, msg, peer, &caller)) {
 		vmds_http_fail(
 		    msg,
 		    "session",
@@ -808,7 +889,7 @@ vmds_http_handler_cb(SoupServer *server,
 		    "and password, then send its id in the vmware-api-session-id header");
 	} else {
 		/* answered, and logged, once the main thread ran the route */
-		vmds_http_dispatch(self, msg, peer, method, uri);
+		vmds_http_dispatch(self, msg, peer, &caller, method, uri);
 		return;
 	}
 	g_info("%s: %s %s → %u",
@@ -1168,6 +1249,18 @@ vmds_http_set_credentials(VmdsHttp *self, const gchar *username, const gchar *pa
 }
 
 /**
+ * vmds_http_get_router:
+ * @self: a #VmdsHttp
+ *
+ * Returns: (transfer none): its router, for the main thread
+ */
+VmdsRouter *
+vmds_http_get_router(VmdsHttp *self)
+{
+	return self->router;
+}
+
+/**
  * vmds_http_add_routes:
  * @self: a #VmdsHttp
  * @routes: (element-type VmdsRoute): routes a plugin registered; borrowed
@@ -1249,15 +1342,18 @@ vmds_http_thread_cb(gpointer data)
 /**
  * vmds_http_new:
  * @context: the daemon, whose VMs routes name
+ * @users: the users who may log in besides the configured administrator;
+ *   borrowed, it must outlive the server
  *
  * Returns: (transfer full): a REST server, its thread running, not listening
  *   yet
  */
 VmdsHttp *
-vmds_http_new(VmdsContext *context)
+vmds_http_new(VmdsContext *context, VmdsUsers *users)
 {
 	VmdsHttp *self = g_object_new(VMDS_TYPE_HTTP, NULL);
 
+	self->users = users;
 	self->router = vmds_router_new(context);
 	self->thread = g_thread_new("vmds-rest", vmds_http_thread_cb, self);
 	return self;

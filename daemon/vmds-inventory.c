@@ -18,8 +18,8 @@
 
 /*
  * The VMs this daemon serves. Each lives in its own directory
- * `<state-dir>/vms/<id>/` holding `vm.ini` (name, cid, socket owner and
- * group) and `<id>.dsd` (its store), so moving the directory moves the VM.
+ * `<state-dir>/vms/<id>/` holding `vm.ini` (name, owner, cid, socket owner
+ * and group) and `<id>.dsd` (its store), so moving the directory moves the VM.
  * An id is never used twice: `<state-dir>/vms/next-id` holds the next one
  * and is written, durably, before a VM's directory is made.
  */
@@ -204,7 +204,8 @@ vmds_inventory_open_vm(VmdsInventory *self, const gchar *id, GError **error)
 	}
 	vm->cid = (guint32)cid;
 	/* a socket without its owner or group would let in whom it should not */
-	if (!vmds_inventory_get_string(kf, "socket-owner", &vm->socket_owner, error) ||
+	if (!vmds_inventory_get_string(kf, "owner", &vm->owner, error) ||
+	    !vmds_inventory_get_string(kf, "socket-owner", &vm->socket_owner, error) ||
 	    !vmds_inventory_get_string(kf, "socket-group", &vm->socket_group, error) ||
 	    !vmds_inventory_resolve_owner(
 		vm->socket_owner, vm->socket_group, &vm->socket_uid, &vm->socket_gid, error)) {
@@ -451,10 +452,12 @@ vmds_inventory_lookup_cid(VmdsInventory *self, guint32 cid)
 	return NULL;
 }
 
-/* a new VM's vm.ini in @dir, durably */
+/* a VM's vm.ini in @dir, durably: written whole under another name and
+ * renamed over the old one, so a crash leaves the old or the new */
 static gboolean
 vmds_inventory_write_ini(const gchar *dir,
 			 const gchar *name,
+			 const gchar *owner,
 			 guint32 cid,
 			 const gchar *socket_owner,
 			 const gchar *socket_group,
@@ -465,6 +468,8 @@ vmds_inventory_write_ini(const gchar *dir,
 	g_autofree gchar *data = NULL;
 
 	g_key_file_set_string(kf, "vm", "name", name);
+	if (owner != NULL)
+		g_key_file_set_string(kf, "vm", "owner", owner);
 	if (cid != 0)
 		g_key_file_set_uint64(kf, "vm", "cid", cid);
 	if (socket_owner != NULL)
@@ -574,6 +579,7 @@ static gboolean
 vmds_inventory_fill(const gchar *stage,
 		    const gchar *id,
 		    const gchar *name,
+		    const gchar *owner,
 		    guint32 cid,
 		    const gchar *socket_owner,
 		    const gchar *socket_group,
@@ -581,7 +587,7 @@ vmds_inventory_fill(const gchar *stage,
 		    gpointer fill_data,
 		    GError **error)
 {
-	if (!vmds_inventory_write_ini(stage, name, cid, socket_owner, socket_group, error))
+	if (!vmds_inventory_write_ini(stage, name, owner, cid, socket_owner, socket_group, error))
 		return FALSE;
 	if (fill != NULL) {
 		g_autofree gchar *store_path = vmds_inventory_store_path(stage, id);
@@ -595,6 +601,7 @@ vmds_inventory_fill(const gchar *stage,
  * vmds_inventory_create:
  * @self: a #VmdsInventory
  * @name: the VM's name: 1 to 255 bytes of UTF-8, no other VM's
+ * @owner: (nullable): the user it belongs to (checked by the caller)
  * @cid: its vsock context id (3 or more), or 0 for none
  * @socket_owner: (nullable): the user its socket is to belong to
  * @socket_group: (nullable): the group its socket is to belong to
@@ -612,6 +619,7 @@ vmds_inventory_fill(const gchar *stage,
 VmdsVm *
 vmds_inventory_create(VmdsInventory *self,
 		      const gchar *name,
+		      const gchar *owner,
 		      guint32 cid,
 		      const gchar *socket_owner,
 		      const gchar *socket_group,
@@ -654,7 +662,7 @@ vmds_inventory_create(VmdsInventory *self,
 		return NULL;
 	}
 	if (!vmds_inventory_fill(
-		stage, id, name, cid, socket_owner, socket_group, fill, fill_data, error) ||
+		stage, id, name, owner, cid, socket_owner, socket_group, fill, fill_data, error) ||
 	    !vmds_durable_rename(stage, dir, error)) {
 		vmds_inventory_rm_leftover(stage);
 		return NULL;
@@ -666,6 +674,31 @@ vmds_inventory_create(VmdsInventory *self,
 	}
 	g_hash_table_insert(self->vms, vm->id, vm);
 	return vm;
+}
+
+/**
+ * vmds_inventory_set_owner:
+ * @self: a #VmdsInventory
+ * @vm: a VM
+ * @owner: (nullable): the user it is to belong to (checked by the caller),
+ *   or %NULL for none
+ * @error: a #GError or %NULL
+ *
+ * Rewrites the VM's vm.ini with its new owner, durably, then sets
+ * @vm->owner; on failure nothing changed.
+ *
+ * Returns: %TRUE once the new owner is on disk
+ */
+gboolean
+vmds_inventory_set_owner(VmdsInventory *self, VmdsVm *vm, const gchar *owner, GError **error)
+{
+	if (!vmds_inventory_write_ini(
+		vm->dir, vm->name, owner, vm->cid, vm->socket_owner, vm->socket_group, error) ||
+	    !vmds_durable_sync(vm->dir, error))
+		return FALSE;
+	g_free(vm->owner);
+	vm->owner = g_strdup(owner);
+	return TRUE;
 }
 
 /**

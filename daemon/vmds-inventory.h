@@ -24,6 +24,7 @@ VmdsVm *vmds_inventory_lookup(VmdsInventory *self, const gchar *id);
 VmdsVm *vmds_inventory_lookup_cid(VmdsInventory *self, guint32 cid);
 VmdsVm *vmds_inventory_create(VmdsInventory *self,
 			      const gchar *name,
+			      const gchar *owner,
 			      guint32 cid,
 			      const gchar *socket_owner,
 			      const gchar *socket_group,
@@ -32,6 +33,8 @@ VmdsVm *vmds_inventory_create(VmdsInventory *self,
 			      GError **error);
 GPtrArray *vmds_inventory_get_schemas(VmdsInventory *self);
 gboolean vmds_inventory_remove(VmdsInventory *self, const gchar *id, GError **error);
+gboolean
+vmds_inventory_set_owner(VmdsInventory *self, VmdsVm *vm, const gchar *owner, GError **error);
 VmdsVm *vmds_inventory_snapshot_owner(VmdsInventory *self, const gchar *id);
 VmdsSnapshot *
 vmds_inventory_get_snapshot(VmdsInventory *self, VmdsVm *vm, const gchar *id, GError **error);

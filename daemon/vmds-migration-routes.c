@@ -11,6 +11,7 @@
 
 #include "vmds-export.h"
 #include "vmds-migration-routes.h"
+#include "vmds-vm-plugin.h"
 
 /*
  * Moving a VM between daemons: `GET /api/vcenter/vm/{vm}?action=export`
@@ -70,19 +71,38 @@ vmds_migration_routes_body_file(VmdsRequest *request, GError **error)
 	return fd;
 }
 
-/* POST /api/vcenter/vm?action=import[&name=NAME][&cid=CID], the body an
- * export (GET /api/vcenter/vm/{vm}?action=export), checked whole before
- * anything is created */
+/*
+ * POST /api/vcenter/vm?action=import[&name=NAME][&cid=CID][&owner=USER],
+ * the body an export (GET /api/vcenter/vm/{vm}?action=export), checked
+ * whole before anything is created. Owners are users of the daemon that
+ * exported, so none is carried: a user's import is its own, an
+ * administrator's has the owner it names, else none. A user binds no VM to
+ * the host: it may not give a cid, and the export's is not taken.
+ */
 gboolean
 vmds_migration_routes_import(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
 {
 	g_auto(VmdsExportInfo) info = {0};
 	const gchar *name = g_hash_table_lookup(request->query, "name");
+	const gchar *owner = g_hash_table_lookup(request->query, "owner");
 	guint32 cid = 0;
 	gboolean cid_given = g_hash_table_contains(request->query, "cid");
 	VmdsVm *vm;
 	gint fd;
 
+	if (!request->caller.administrator) {
+		if ((owner != NULL && g_strcmp0(owner, request->caller.user) != 0) || cid_given) {
+			g_set_error_literal(error,
+					    VMDS_ERROR,
+					    VMDS_ERROR_ACCESS_DENIED,
+					    "only administrators give a VM another owner than "
+					    "themselves, or a cid");
+			return FALSE;
+		}
+		owner = request->caller.user;
+	} else if (owner != NULL && owner[0] == '\0') {
+		owner = NULL;
+	}
 	if (!vmds_migration_routes_query_cid(request, &cid, error))
 		return FALSE;
 	fd = vmds_migration_routes_body_file(request, error);
@@ -94,17 +114,14 @@ vmds_migration_routes_import(VmdsPlugin *plugin, VmdsRequest *request, GError **
 	}
 	vm = vmds_context_import_vm(vmds_plugin_get_context(plugin),
 				    name != NULL ? name : info.name,
-				    cid_given ? cid : info.cid,
+				    owner,
+				    cid_given || !request->caller.administrator ? cid : info.cid,
 				    fd,
 				    info.store_offset,
 				    info.store_size,
 				    error);
 	close(fd);
-	if (vm == NULL)
-		return FALSE;
-	request->status = 201;
-	vmds_json_append_string(request->response, vm->id, -1);
-	return TRUE;
+	return vmds_vm_plugin_reply_created(request, vm, error);
 }
 
 /* GET /api/vcenter/vm/{vm}?action=export: the VM as one file, streamed */

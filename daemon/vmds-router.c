@@ -11,6 +11,11 @@
  * REST routing, without a transport: a request's method, decoded path, query
  * and body go to the plugin route that matches, and a failure becomes a
  * vSphere-style error body. The HTTP server feeds it; so can a fuzzer.
+ *
+ * It is also where who may reach what is enforced, once for every route:
+ * a route flagged VMDS_ROUTE_FLAG_ADMINISTRATOR answers anyone else 403,
+ * and a VM of `{vm}` the caller may not see (vmds_caller_can_see_vm())
+ * answers exactly as a VM that does not exist, before the route runs.
  */
 
 struct _VmdsRouter {
@@ -205,6 +210,9 @@ vmds_router_parse_query(const gchar *query, GError **error)
  *   the caller owns @later->deferred, starts it, and once it completes
  *   writes the reply with vmds_router_finish()
  *
+ * vmds_router_handle_as() for a caller with every right, as a trusted
+ * local peer has (a fuzzer, a test).
+ *
  * Returns: the HTTP status
  */
 guint
@@ -218,6 +226,50 @@ vmds_router_handle(VmdsRouter *self,
 		   GString *response,
 		   VmdsStream *stream,
 		   VmdsRouterLater *later)
+{
+	const VmdsCaller caller = {.user = "root", .administrator = TRUE, .vcenter_metadata = TRUE};
+
+	return vmds_router_handle_as(
+	    self, &caller, method, path, query, body, body_len, body_fd, response, stream, later);
+}
+
+/**
+ * vmds_router_handle_as:
+ * @self: a #VmdsRouter
+ * @caller: who makes the request: what it may reach is checked here
+ * @method: the HTTP method
+ * @path: the request path as the client sent it, percent-encoded
+ * @query: (nullable): the raw query string
+ * @body: the request body, NUL-terminated
+ * @body_len: its length
+ * @body_fd: the body in a file (#VmdsRequest.body_fd), or -1
+ * @response: (out caller-allocates): the response body: JSON, or empty
+ * @stream: (out caller-allocates): empty, or what writes the rest of the
+ *   body after @response (#VmdsRequest.stream); the caller owns it
+ * @later: (out caller-allocates): set when the route deferred its reply:
+ *   the caller owns @later->deferred, starts it, and once it completes
+ *   writes the reply with vmds_router_finish()
+ *
+ * Runs the route that matches. Before it runs: a route for administrators
+ * only (%VMDS_ROUTE_FLAG_ADMINISTRATOR) answers anyone else
+ * `403 UNAUTHORIZED`, whatever VM its path names; a VM of `{vm}` that
+ * @caller may not see answers `404 NOT_FOUND` with the very body of a VM
+ * that does not exist.
+ *
+ * Returns: the HTTP status
+ */
+guint
+vmds_router_handle_as(VmdsRouter *self,
+		      const VmdsCaller *caller,
+		      const gchar *method,
+		      const gchar *path,
+		      const gchar *query,
+		      const gchar *body,
+		      gsize body_len,
+		      gint body_fd,
+		      GString *response,
+		      VmdsStream *stream,
+		      VmdsRouterLater *later)
 {
 	g_autoptr(GHashTable) params =
 	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
@@ -271,9 +323,17 @@ vmds_router_handle(VmdsRouter *self,
 		if (query_params == NULL)
 			return vmds_router_error_body(response, area, error);
 	}
+	if ((route->flags & VMDS_ROUTE_FLAG_ADMINISTRATOR) != 0 && !caller->administrator) {
+		g_autofree gchar *message =
+		    g_strdup_printf("only administrators may use %s %s", method, route->pattern);
+		return vmds_router_fail(response, area, VMDS_ERROR_ACCESS_DENIED, message);
+	}
 	request.vm = g_hash_table_lookup(params, "vm");
 	if (request.vm != NULL) {
 		VmdsVm *vm = vmds_context_lookup_vm(self->context, request.vm);
+		/* another user's VM is absent: the same status, the same body */
+		if (vm != NULL && !vmds_caller_can_see_vm(caller, vm))
+			vm = NULL;
 		if (vm == NULL) {
 			g_autofree gchar *message = g_strdup_printf("no VM '%s'", request.vm);
 			return vmds_router_fail(response, area, VMDS_ERROR_NOT_FOUND, message);
@@ -294,6 +354,7 @@ vmds_router_handle(VmdsRouter *self,
 	request.body_fd = body_fd;
 	request.status = 200;
 	request.response = response;
+	request.caller = *caller;
 	if (!route->func(route->plugin, &request, &error)) {
 		vmds_stream_clear(&request.stream);
 		if (request.deferred != NULL) {
@@ -360,6 +421,19 @@ vmds_router_add_routes(VmdsRouter *self, GPtrArray *routes)
 		}
 		g_ptr_array_add(self->routes, route);
 	}
+}
+
+/**
+ * vmds_router_get_routes:
+ * @self: a #VmdsRouter
+ *
+ * Returns: (transfer none) (element-type VmdsRoute): the routes requests
+ *   are matched against, in that order
+ */
+GPtrArray *
+vmds_router_get_routes(VmdsRouter *self)
+{
+	return self->routes;
 }
 
 /**

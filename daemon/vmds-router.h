@@ -33,6 +33,18 @@ void vmds_router_free(VmdsRouter *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmdsRouter, vmds_router_free)
 
 void vmds_router_add_routes(VmdsRouter *self, GPtrArray *routes);
+GPtrArray *vmds_router_get_routes(VmdsRouter *self);
+guint vmds_router_handle_as(VmdsRouter *self,
+			    const VmdsCaller *caller,
+			    const gchar *method,
+			    const gchar *path,
+			    const gchar *query,
+			    const gchar *body,
+			    gsize body_len,
+			    gint body_fd,
+			    GString *response,
+			    VmdsStream *stream,
+			    VmdsRouterLater *later);
 guint vmds_router_handle(VmdsRouter *self,
 			 const gchar *method,
 			 const gchar *path,

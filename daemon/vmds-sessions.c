@@ -21,6 +21,7 @@
 typedef struct {
 	gchar *id;
 	gchar *user;
+	guint64 stamp;	/* what the caller tells the user's sessions apart by */
 	gint64 last;	/* monotonic µs of the last use */
 	gint64 created; /* wall clock µs */
 	gint64 used;	/* wall clock µs of the last use */
@@ -147,6 +148,8 @@ vmds_sessions_expire(VmdsSessions *self, gint64 now)
  * vmds_sessions_create:
  * @self: a #VmdsSessions
  * @user: who logged in
+ * @stamp: whatever tells this login of @user from others (the REST server
+ *   keeps the generation of the user's password here)
  *
  * Makes a session. When there are as many as the cap allows, the one left
  * unused the longest ends to make room.
@@ -154,7 +157,7 @@ vmds_sessions_expire(VmdsSessions *self, gint64 now)
  * Returns: (transfer full): the new session's id
  */
 gchar *
-vmds_sessions_create(VmdsSessions *self, const gchar *user)
+vmds_sessions_create(VmdsSessions *self, const gchar *user, guint64 stamp)
 {
 	VmdsSession *session = g_new0(VmdsSession, 1);
 	gint64 now = g_get_monotonic_time();
@@ -169,6 +172,7 @@ vmds_sessions_create(VmdsSessions *self, const gchar *user)
 	}
 	session->id = vmds_secret_new(16);
 	session->user = g_strdup(user);
+	session->stamp = stamp;
 	session->last = now;
 	session->created = session->used = g_get_real_time();
 	session->link.data = session;
@@ -188,20 +192,38 @@ vmds_sessions_create(VmdsSessions *self, const gchar *user)
 gboolean
 vmds_sessions_check(VmdsSessions *self, const gchar *id)
 {
+	guint64 stamp;
+
+	return vmds_sessions_lookup(self, id, &stamp) != NULL;
+}
+
+/**
+ * vmds_sessions_lookup:
+ * @self: a #VmdsSessions
+ * @id: (nullable): what the client sent
+ * @stamp: (out): the stamp the session was made with
+ *
+ * Returns: (transfer none) (nullable): whose live session @id is, or %NULL;
+ *   its idle time starts again
+ */
+const gchar *
+vmds_sessions_lookup(VmdsSessions *self, const gchar *id, guint64 *stamp)
+{
 	gint64 now = g_get_monotonic_time();
 	VmdsSession *session;
 
 	if (id == NULL)
-		return FALSE;
+		return NULL;
 	vmds_sessions_expire(self, now);
 	session = g_hash_table_lookup(self->sessions, id);
 	if (session == NULL)
-		return FALSE;
+		return NULL;
 	session->last = now;
 	session->used = g_get_real_time();
 	g_queue_unlink(&self->lru, &session->link);
 	g_queue_push_tail_link(&self->lru, &session->link);
-	return TRUE;
+	*stamp = session->stamp;
+	return session->user;
 }
 
 /**

@@ -16,8 +16,9 @@ void vmds_sessions_free(VmdsSessions *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmdsSessions, vmds_sessions_free)
 
 void vmds_sessions_set_limits(VmdsSessions *self, guint timeout, guint max_sessions);
-gchar *vmds_sessions_create(VmdsSessions *self, const gchar *user);
+gchar *vmds_sessions_create(VmdsSessions *self, const gchar *user, guint64 stamp);
 gboolean vmds_sessions_check(VmdsSessions *self, const gchar *id);
+const gchar *vmds_sessions_lookup(VmdsSessions *self, const gchar *id, guint64 *stamp);
 gboolean vmds_sessions_remove(VmdsSessions *self, const gchar *id);
 const gchar *
 vmds_sessions_describe(VmdsSessions *self, const gchar *id, gint64 *created, gint64 *used);

@@ -6,11 +6,29 @@
 #include "config.h"
 
 #include "vmds-snapshot-routes.h"
+#include "vmds-snapshots.h"
 
 /*
  * A VM's snapshots, `/api/vcenter/vm/{vm}/snapshots`: routes of the
  * built-in `vm` plugin, over the context's snapshot calls.
  */
+
+/*
+ * The snapshot of the path: to an administrator, another VM's snapshot is
+ * refused naming that VM; to a user, whatever is not a snapshot of this VM
+ * is absent alike, so nothing is learnt of VMs it does not see.
+ */
+static gboolean
+vmds_snapshot_routes_check(VmdsRequest *request, VmdsVm *vm, GError **error)
+{
+	const gchar *id = g_hash_table_lookup(request->params, "snapshot");
+
+	if (request->caller.administrator || vmds_snapshots_lookup(vm, id) != NULL)
+		return TRUE;
+	g_set_error(
+	    error, VMDS_ERROR, VMDS_ERROR_NOT_FOUND, "VM %s has no snapshot '%s'", vm->id, id);
+	return FALSE;
+}
 
 static void
 vmds_snapshot_routes_append(GString *out, VmdsSnapshot *snapshot)
@@ -80,12 +98,13 @@ static gboolean
 vmds_snapshot_routes_get(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
 {
 	VmdsContext *context = vmds_plugin_get_context(plugin);
-	VmdsSnapshot *snapshot =
-	    vmds_context_get_snapshot(context,
-				      vmds_context_lookup_vm(context, request->vm),
-				      g_hash_table_lookup(request->params, "snapshot"),
-				      error);
+	VmdsVm *vm = vmds_context_lookup_vm(context, request->vm);
+	VmdsSnapshot *snapshot = NULL;
 
+	if (!vmds_snapshot_routes_check(request, vm, error))
+		return FALSE;
+	snapshot = vmds_context_get_snapshot(
+	    context, vm, g_hash_table_lookup(request->params, "snapshot"), error);
 	if (snapshot == NULL)
 		return FALSE;
 	vmds_snapshot_routes_append(request->response, snapshot);
@@ -97,11 +116,11 @@ static gboolean
 vmds_snapshot_routes_delete(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
 {
 	VmdsContext *context = vmds_plugin_get_context(plugin);
+	VmdsVm *vm = vmds_context_lookup_vm(context, request->vm);
 
-	if (!vmds_context_remove_snapshot(context,
-					  vmds_context_lookup_vm(context, request->vm),
-					  g_hash_table_lookup(request->params, "snapshot"),
-					  error))
+	if (!vmds_snapshot_routes_check(request, vm, error) ||
+	    !vmds_context_remove_snapshot(
+		context, vm, g_hash_table_lookup(request->params, "snapshot"), error))
 		return FALSE;
 	request->status = 204;
 	return TRUE;
@@ -123,7 +142,9 @@ vmds_snapshot_routes_revert(VmdsPlugin *plugin, VmdsRequest *request, GError **e
 				    "action=revert");
 		return FALSE;
 	}
-	if (!vmds_context_revert_snapshot(context,
+	if (!vmds_snapshot_routes_check(
+		request, vmds_context_lookup_vm(context, request->vm), error) ||
+	    !vmds_context_revert_snapshot(context,
 					  vmds_context_lookup_vm(context, request->vm),
 					  g_hash_table_lookup(request->params, "snapshot"),
 					  error))

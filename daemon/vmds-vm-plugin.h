@@ -13,5 +13,6 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE(VmdsVmPlugin, vmds_vm_plugin, VMDS, VM_PLUGIN, VmdsPlugin)
 
 VmdsPlugin *vmds_vm_plugin_new(void);
+gboolean vmds_vm_plugin_reply_created(VmdsRequest *request, VmdsVm *vm, GError **error);
 
 G_END_DECLS

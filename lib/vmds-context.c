@@ -9,8 +9,8 @@
 #include "vmds-error.h"
 
 /*
- * The daemon as every plugin sees it: the VM inventory (with ::vm-added and
- * ::vm-removed), the configuration and the directories. An abstract class
+ * The daemon as every plugin sees it: the VM inventory (with ::vm-added,
+ * ::vm-removed and ::vm-owner-changed), the configuration and the directories. An abstract class
  * the daemon implements, so a plugin (and the built-in VM routes) depends
  * on lib/ alone.
  */
@@ -25,7 +25,14 @@ G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE(VmdsContext, vmds_context, G_TYPE_OBJECT)
 
 #define GET_PRIVATE(o) (vmds_context_get_instance_private(o))
 
-enum { SIGNAL_VM_ADDED, SIGNAL_VM_REMOVED, SIGNAL_VM_REVERTED, SIGNAL_DESCRIBE_VM, SIGNAL_LAST };
+enum {
+	SIGNAL_VM_ADDED,
+	SIGNAL_VM_REMOVED,
+	SIGNAL_VM_REVERTED,
+	SIGNAL_DESCRIBE_VM,
+	SIGNAL_VM_OWNER_CHANGED,
+	SIGNAL_LAST
+};
 static guint vmds_context_signals[SIGNAL_LAST] = {0};
 
 /**
@@ -60,6 +67,8 @@ vmds_context_lookup_vm(VmdsContext *self, const gchar *id)
  * vmds_context_create_vm:
  * @self: a #VmdsContext
  * @name: the VM's name
+ * @owner: (nullable): the user it is to belong to, a user of the daemon;
+ *   %NULL for none (the administrators' alone)
  * @cid: its vsock context id, or 0
  * @socket_owner: (nullable): the user its socket is to belong to
  * @socket_group: (nullable): the group its socket is to belong to
@@ -73,6 +82,7 @@ vmds_context_lookup_vm(VmdsContext *self, const gchar *id)
 VmdsVm *
 vmds_context_create_vm(VmdsContext *self,
 		       const gchar *name,
+		       const gchar *owner,
 		       guint32 cid,
 		       const gchar *socket_owner,
 		       const gchar *socket_group,
@@ -81,7 +91,7 @@ vmds_context_create_vm(VmdsContext *self,
 	g_return_val_if_fail(VMDS_IS_CONTEXT(self), NULL);
 	g_return_val_if_fail(name != NULL, NULL);
 	return VMDS_CONTEXT_GET_CLASS(self)->create_vm(
-	    self, name, cid, socket_owner, socket_group, error);
+	    self, name, owner, cid, socket_owner, socket_group, error);
 }
 
 /**
@@ -89,6 +99,7 @@ vmds_context_create_vm(VmdsContext *self,
  * @self: a #VmdsContext
  * @source: a served VM
  * @name: the new VM's name
+ * @owner: (nullable): the user it is to belong to, or %NULL for none
  * @cid: its vsock context id, or 0
  * @socket_owner: (nullable): the user its socket is to belong to
  * @socket_group: (nullable): the group its socket is to belong to
@@ -104,6 +115,7 @@ VmdsVm *
 vmds_context_clone_vm(VmdsContext *self,
 		      VmdsVm *source,
 		      const gchar *name,
+		      const gchar *owner,
 		      guint32 cid,
 		      const gchar *socket_owner,
 		      const gchar *socket_group,
@@ -112,7 +124,7 @@ vmds_context_clone_vm(VmdsContext *self,
 	g_return_val_if_fail(VMDS_IS_CONTEXT(self), NULL);
 	g_return_val_if_fail(source != NULL && name != NULL, NULL);
 	return VMDS_CONTEXT_GET_CLASS(self)->clone_vm(
-	    self, source, name, cid, socket_owner, socket_group, error);
+	    self, source, name, owner, cid, socket_owner, socket_group, error);
 }
 
 /**
@@ -201,6 +213,7 @@ vmds_context_revert_snapshot(VmdsContext *self, VmdsVm *vm, const gchar *id, GEr
  * vmds_context_import_vm:
  * @self: a #VmdsContext
  * @name: the new VM's name
+ * @owner: (nullable): the user it is to belong to, or %NULL for none
  * @cid: its vsock context id, or 0
  * @fd: a file holding a store (an export, checked by the caller)
  * @offset: where in @fd the store starts
@@ -216,6 +229,7 @@ vmds_context_revert_snapshot(VmdsContext *self, VmdsVm *vm, const gchar *id, GEr
 VmdsVm *
 vmds_context_import_vm(VmdsContext *self,
 		       const gchar *name,
+		       const gchar *owner,
 		       guint32 cid,
 		       gint fd,
 		       goffset offset,
@@ -224,7 +238,38 @@ vmds_context_import_vm(VmdsContext *self,
 {
 	g_return_val_if_fail(VMDS_IS_CONTEXT(self), NULL);
 	g_return_val_if_fail(name != NULL && fd >= 0, NULL);
-	return VMDS_CONTEXT_GET_CLASS(self)->import_vm(self, name, cid, fd, offset, size, error);
+	return VMDS_CONTEXT_GET_CLASS(self)->import_vm(
+	    self, name, owner, cid, fd, offset, size, error);
+}
+
+/**
+ * vmds_context_set_vm_owner:
+ * @self: a #VmdsContext
+ * @vm: a VM
+ * @owner: (nullable): the user it is to belong to, a user of the daemon;
+ *   %NULL for none (the administrators' alone)
+ * @error: a #GError or %NULL
+ *
+ * Gives @vm another owner, durably (#VmdsVm.owner); then
+ * ::vm-owner-changed is emitted. Who may see the VM changes with its next
+ * request.
+ *
+ * Returns: %FALSE with %VMDS_ERROR_INVALID_ARGUMENT when @owner is no user
+ *   of the daemon, or a storage error; the owner is then unchanged
+ */
+gboolean
+vmds_context_set_vm_owner(VmdsContext *self, VmdsVm *vm, const gchar *owner, GError **error)
+{
+	g_autofree gchar *previous = NULL;
+
+	g_return_val_if_fail(VMDS_IS_CONTEXT(self), FALSE);
+	g_return_val_if_fail(vm != NULL, FALSE);
+	previous = g_strdup(vm->owner);
+	if (!VMDS_CONTEXT_GET_CLASS(self)->set_vm_owner(self, vm, owner, error))
+		return FALSE;
+	if (g_strcmp0(previous, vm->owner) != 0)
+		g_signal_emit(self, vmds_context_signals[SIGNAL_VM_OWNER_CHANGED], 0, vm, previous);
+	return TRUE;
 }
 
 /**
@@ -477,4 +522,25 @@ vmds_context_class_init(VmdsContextClass *klass)
 								2,
 								G_TYPE_POINTER,
 								G_TYPE_POINTER);
+	/**
+	 * VmdsContext::vm-owner-changed:
+	 * @self: the context
+	 * @vm: (type gpointer): the #VmdsVm, borrowed; #VmdsVm.owner is the new
+	 *   owner
+	 * @previous: (type gpointer) (nullable): the owner it had, borrowed
+	 *
+	 * A VM was given another owner (`PATCH /api/vcenter/vm/{vm}`): what a
+	 * plugin keeps of who may see the VM (an index) is to follow.
+	 */
+	vmds_context_signals[SIGNAL_VM_OWNER_CHANGED] = g_signal_new("vm-owner-changed",
+								     G_TYPE_FROM_CLASS(klass),
+								     G_SIGNAL_RUN_LAST,
+								     0,
+								     NULL,
+								     NULL,
+								     NULL,
+								     G_TYPE_NONE,
+								     2,
+								     G_TYPE_POINTER,
+								     G_TYPE_POINTER);
 }

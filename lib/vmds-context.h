@@ -26,6 +26,7 @@ G_DECLARE_DERIVABLE_TYPE(VmdsContext, vmds_context, VMDS, CONTEXT, GObject)
  * @remove_snapshot: deletes one of a VM's snapshots
  * @revert_snapshot: returns a VM's data to a snapshot
  * @import_vm: creates a VM whose store is part of a file (an export)
+ * @set_vm_owner: gives a VM another owner, or none
  *
  * What a plugin sees of the daemon. The daemon implements the virtual
  * functions; plugins call the vmds_context_*() functions.
@@ -36,6 +37,7 @@ struct _VmdsContextClass {
 	VmdsVm *(*lookup_vm)(VmdsContext *self, const gchar *id);
 	VmdsVm *(*create_vm)(VmdsContext *self,
 			     const gchar *name,
+			     const gchar *owner,
 			     guint32 cid,
 			     const gchar *socket_owner,
 			     const gchar *socket_group,
@@ -45,6 +47,7 @@ struct _VmdsContextClass {
 	VmdsVm *(*clone_vm)(VmdsContext *self,
 			    VmdsVm *source,
 			    const gchar *name,
+			    const gchar *owner,
 			    guint32 cid,
 			    const gchar *socket_owner,
 			    const gchar *socket_group,
@@ -62,18 +65,21 @@ struct _VmdsContextClass {
 	gboolean (*revert_snapshot)(VmdsContext *self, VmdsVm *vm, const gchar *id, GError **error);
 	VmdsVm *(*import_vm)(VmdsContext *self,
 			     const gchar *name,
+			     const gchar *owner,
 			     guint32 cid,
 			     gint fd,
 			     goffset offset,
 			     goffset size,
 			     GError **error);
-	gpointer padding[2];
+	gboolean (*set_vm_owner)(VmdsContext *self, VmdsVm *vm, const gchar *owner, GError **error);
+	gpointer padding[1];
 };
 
 GPtrArray *vmds_context_list_vms(VmdsContext *self);
 VmdsVm *vmds_context_lookup_vm(VmdsContext *self, const gchar *id);
 VmdsVm *vmds_context_create_vm(VmdsContext *self,
 			       const gchar *name,
+			       const gchar *owner,
 			       guint32 cid,
 			       const gchar *socket_owner,
 			       const gchar *socket_group,
@@ -83,6 +89,7 @@ gchar *vmds_context_get_backchannel(VmdsContext *self, VmdsVm *vm);
 VmdsVm *vmds_context_clone_vm(VmdsContext *self,
 			      VmdsVm *source,
 			      const gchar *name,
+			      const gchar *owner,
 			      guint32 cid,
 			      const gchar *socket_owner,
 			      const gchar *socket_group,
@@ -97,11 +104,14 @@ gboolean
 vmds_context_revert_snapshot(VmdsContext *self, VmdsVm *vm, const gchar *id, GError **error);
 VmdsVm *vmds_context_import_vm(VmdsContext *self,
 			       const gchar *name,
+			       const gchar *owner,
 			       guint32 cid,
 			       gint fd,
 			       goffset offset,
 			       goffset size,
 			       GError **error);
+gboolean
+vmds_context_set_vm_owner(VmdsContext *self, VmdsVm *vm, const gchar *owner, GError **error);
 const gchar *vmds_context_get_state_dir(VmdsContext *self);
 const gchar *vmds_context_get_run_dir(VmdsContext *self);
 GKeyFile *vmds_context_get_config(VmdsContext *self);

@@ -7,6 +7,7 @@
 
 #include <gmodule.h>
 
+#include "vmds-caller.h"
 #include "vmds-context.h"
 #include "vmds-deferred.h"
 #include "vmds-store.h"
@@ -15,7 +16,7 @@ G_BEGIN_DECLS
 
 /* bumped whenever VmdsPluginClass, VmdsCall, VmdsRequest, the functions a
  * plugin calls or the signals it connects to change */
-#define VMDS_PLUGIN_API_VERSION 5
+#define VMDS_PLUGIN_API_VERSION 6
 
 #define VMDS_TYPE_PLUGIN (vmds_plugin_get_type())
 G_DECLARE_DERIVABLE_TYPE(VmdsPlugin, vmds_plugin, VMDS, PLUGIN, GObject)
@@ -140,6 +141,9 @@ typedef struct {
  * @response: (out): the JSON body of a success; empty for none
  * @stream: (out): for a body that may be large: @response holds its first
  *   part, and @stream writes the others (vmds_request_set_stream())
+ * @caller: who makes the call; the router has checked that it may reach
+ *   the route (%VMDS_ROUTE_FLAG_ADMINISTRATOR) and the VM of `{vm}`
+ *   (vmds_caller_can_see_vm()) before the route runs
  *
  * One REST call as a route handler sees it. Failures are returned as a
  * #GError, which the daemon turns into a vSphere-style error body.
@@ -156,9 +160,10 @@ typedef struct {
 	guint status;
 	GString *response;
 	VmdsStream stream;
+	VmdsCaller caller;
 	/*< private >*/
 	VmdsDeferred *deferred;
-	gpointer padding[4];
+	gpointer padding[2];
 } VmdsRequest;
 
 /**
@@ -197,6 +202,10 @@ typedef enum {
 	/* served for a VM whose store is not open (another process holds it);
 	 * VmdsRequest.store is then %NULL */
 	VMDS_ROUTE_FLAG_NO_STORE = 1 << 0,
+	/* for administrators only (what acts on the daemon as a whole): anyone
+	 * else is refused `403 UNAUTHORIZED` before the route runs, whatever
+	 * the path names */
+	VMDS_ROUTE_FLAG_ADMINISTRATOR = 1 << 1,
 } VmdsRouteFlags;
 
 typedef struct {

@@ -16,6 +16,7 @@ vmds_vm_clear(VmdsVm *vm)
 	g_free(vm->unavailable);
 	g_free(vm->socket_owner);
 	g_free(vm->socket_group);
+	g_free(vm->owner);
 	g_clear_object(&vm->store);
 	g_ptr_array_unref(vm->snapshots);
 }

@@ -50,6 +50,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmdsSnapshot, vmds_snapshot_free)
  * @socket_uid: the uid of @socket_owner, or (uid_t)-1
  * @socket_gid: the gid of @socket_group, or (gid_t)-1
  * @snapshots: (element-type VmdsSnapshot): its snapshots, oldest first
+ * @owner: (nullable): the user it belongs to, who sees and manages it
+ *   besides the administrators; %NULL: the administrators' alone
  *
  * One VM, as the daemon's inventory holds it; read only for plugins.
  * Reference counted: whoever keeps one past the call that gave it takes a
@@ -67,6 +69,7 @@ typedef struct {
 	uid_t socket_uid;
 	gid_t socket_gid;
 	GPtrArray *snapshots;
+	gchar *owner;
 } VmdsVm;
 
 VmdsVm *vmds_vm_new(const gchar *id);

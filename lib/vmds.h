@@ -7,6 +7,7 @@
 
 #pragma once
 
+#include "vmds-caller.h"
 #include "vmds-channel.h"
 #include "vmds-config-table.h"
 #include "vmds-context.h"

@@ -14,8 +14,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(SRunner, srunner_free)
 START_TEST(test_sessions_lifecycle)
 {
 	g_autoptr(VmdsSessions) sessions = vmds_sessions_new(1800, 16);
-	g_autofree gchar *id = vmds_sessions_create(sessions, "admin");
-	g_autofree gchar *other = vmds_sessions_create(sessions, "admin");
+	g_autofree gchar *id = vmds_sessions_create(sessions, "admin", 0);
+	g_autofree gchar *other = vmds_sessions_create(sessions, "admin", 0);
 
 	ck_assert_uint_eq(strlen(id), 32);
 	ck_assert_str_ne(id, other);
@@ -33,7 +33,7 @@ START_TEST(test_sessions_expire)
 {
 	/* a timeout of 0: a session is idle too long as soon as time passes */
 	g_autoptr(VmdsSessions) sessions = vmds_sessions_new(0, 16);
-	g_autofree gchar *id = vmds_sessions_create(sessions, "admin");
+	g_autofree gchar *id = vmds_sessions_create(sessions, "admin", 0);
 	gint64 start = g_get_monotonic_time();
 
 	while (g_get_monotonic_time() == start)
@@ -47,22 +47,22 @@ END_TEST
 START_TEST(test_sessions_cap)
 {
 	g_autoptr(VmdsSessions) sessions = vmds_sessions_new(1800, 3);
-	g_autofree gchar *a = vmds_sessions_create(sessions, "admin");
-	g_autofree gchar *b = vmds_sessions_create(sessions, "admin");
-	g_autofree gchar *c = vmds_sessions_create(sessions, "admin");
+	g_autofree gchar *a = vmds_sessions_create(sessions, "admin", 0);
+	g_autofree gchar *b = vmds_sessions_create(sessions, "admin", 0);
+	g_autofree gchar *c = vmds_sessions_create(sessions, "admin", 0);
 	g_autofree gchar *d = NULL;
 	g_autofree gchar *e = NULL;
 
 	/* a is used: b is now the one unused the longest */
 	ck_assert(vmds_sessions_check(sessions, a));
-	d = vmds_sessions_create(sessions, "admin");
+	d = vmds_sessions_create(sessions, "admin", 0);
 	ck_assert_uint_eq(vmds_sessions_get_count(sessions), 3);
 	ck_assert(!vmds_sessions_check(sessions, b));
 	ck_assert(vmds_sessions_check(sessions, a));
 	ck_assert(vmds_sessions_check(sessions, c));
 	ck_assert(vmds_sessions_check(sessions, d));
 	/* a, c and d were used in that order: a makes room */
-	e = vmds_sessions_create(sessions, "admin");
+	e = vmds_sessions_create(sessions, "admin", 0);
 	ck_assert(!vmds_sessions_check(sessions, a));
 	ck_assert(vmds_sessions_check(sessions, c));
 	ck_assert(vmds_sessions_check(sessions, d));
@@ -74,16 +74,37 @@ END_TEST
 START_TEST(test_sessions_remove_all)
 {
 	g_autoptr(VmdsSessions) sessions = vmds_sessions_new(1800, 16);
-	g_autofree gchar *a = vmds_sessions_create(sessions, "admin");
-	g_autofree gchar *b = vmds_sessions_create(sessions, "admin");
+	g_autofree gchar *a = vmds_sessions_create(sessions, "admin", 0);
+	g_autofree gchar *b = vmds_sessions_create(sessions, "admin", 0);
 	g_autofree gchar *c = NULL;
 
 	ck_assert_uint_eq(vmds_sessions_remove_all(sessions), 2);
 	ck_assert(!vmds_sessions_check(sessions, a));
 	ck_assert(!vmds_sessions_check(sessions, b));
-	c = vmds_sessions_create(sessions, "admin");
+	c = vmds_sessions_create(sessions, "admin", 0);
 	ck_assert(vmds_sessions_check(sessions, c));
 	ck_assert_uint_eq(vmds_sessions_get_count(sessions), 1);
+}
+END_TEST
+
+/* a session keeps the stamp it was made with, and lookup renews it */
+START_TEST(test_sessions_lookup)
+{
+	g_autoptr(VmdsSessions) sessions = vmds_sessions_new(1800, 16);
+	g_autofree gchar *a = vmds_sessions_create(sessions, "alice", 7);
+	g_autofree gchar *b = vmds_sessions_create(sessions, "admin", 0);
+	guint64 stamp = 99;
+
+	ck_assert_str_eq(vmds_sessions_lookup(sessions, a, &stamp), "alice");
+	ck_assert_uint_eq(stamp, 7);
+	ck_assert_str_eq(vmds_sessions_lookup(sessions, b, &stamp), "admin");
+	ck_assert_uint_eq(stamp, 0);
+	stamp = 99;
+	ck_assert_ptr_null(vmds_sessions_lookup(sessions, "0123456789abcdef", &stamp));
+	ck_assert_ptr_null(vmds_sessions_lookup(sessions, NULL, &stamp));
+	ck_assert_uint_eq(stamp, 99);
+	ck_assert(vmds_sessions_remove(sessions, a));
+	ck_assert_ptr_null(vmds_sessions_lookup(sessions, a, &stamp));
 }
 END_TEST
 
@@ -111,6 +132,7 @@ test_sessions_suite(void)
 	tcase_add_test(tc, test_sessions_expire);
 	tcase_add_test(tc, test_sessions_cap);
 	tcase_add_test(tc, test_sessions_remove_all);
+	tcase_add_test(tc, test_sessions_lookup);
 	tcase_add_test(tc, test_sessions_secret_equal);
 	suite_add_tcase(s, tc);
 	return s;
