@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "vmds-cli.h"
@@ -199,6 +200,28 @@ const GOptionEntry vmds_cli_command_entries[] = {
 					       "Mark the property as not for users to change "
 					       "(alone: true)",
 					       "true|false"},
+    [VMDS_CLI_OPTION_OWNER] = {"owner",
+			       '\0',
+			       G_OPTION_FLAG_NONE,
+			       G_OPTION_ARG_CALLBACK,
+			       (gpointer)vmds_cli_option_cb,
+			       "The user the VM belongs to, who sees and manages it ('': none, "
+			       "administrators only)",
+			       "USER"},
+    [VMDS_CLI_OPTION_ROLE] = {"role",
+			      '\0',
+			      G_OPTION_FLAG_NONE,
+			      G_OPTION_ARG_CALLBACK,
+			      (gpointer)vmds_cli_option_cb,
+			      "The user's role: administrator or user (add: user)",
+			      "ROLE"},
+    [VMDS_CLI_OPTION_VCENTER_METADATA] = {"vcenter-metadata",
+					  '\0',
+					  G_OPTION_FLAG_OPTIONAL_ARG,
+					  G_OPTION_ARG_CALLBACK,
+					  (gpointer)vmds_cli_option_cb,
+					  "The right to the VCENTER metadata domain (alone: true)",
+					  "true|false"},
     [VMDS_CLI_OPTION_LAST] = G_OPTION_ENTRY_NULL,
 };
 
@@ -252,6 +275,7 @@ vmds_cli_option_cb(const gchar *option_name, const gchar *value, gpointer data, 
 		break;
 	case VMDS_CLI_OPTION_OMIT:
 	case VMDS_CLI_OPTION_NOT_USER_CONFIGURABLE:
+	case VMDS_CLI_OPTION_VCENTER_METADATA:
 		if (value == NULL || g_ascii_strcasecmp(value, "true") == 0) {
 			normalised = g_strdup("true");
 		} else if (g_ascii_strcasecmp(value, "false") == 0) {
@@ -263,6 +287,13 @@ vmds_cli_option_cb(const gchar *option_name, const gchar *value, gpointer data, 
 		break;
 	case VMDS_CLI_OPTION_FORCE:
 		normalised = g_strdup("true");
+		break;
+	case VMDS_CLI_OPTION_ROLE:
+		if (g_strcmp0(value, "administrator") != 0 && g_strcmp0(value, "user") != 0) {
+			return vmds_cli_usage_error(
+			    error, "invalid --role '%s': expected administrator or user", value);
+		}
+		normalised = g_strdup(value);
 		break;
 	case VMDS_CLI_OPTION_GUEST_WRITES:
 		if (g_ascii_strcasecmp(value, "on") == 0 ||
@@ -364,6 +395,14 @@ vmds_cli_new(void)
 	     &self->insecure,
 	     "Accept any TLS certificate (https URLs)",
 	     NULL},
+	    {"user",
+	     '\0',
+	     G_OPTION_FLAG_NONE,
+	     G_OPTION_ARG_STRING,
+	     &self->user,
+	     "Log in as USER, over the unix socket too (default: $VMDS_USERNAME, else admin); "
+	     "the password from $VMDS_PASSWORD_FILE, $VMDS_PASSWORD or a prompt",
+	     "USER"},
 	    {"help", 'h', G_OPTION_FLAG_NONE, G_OPTION_ARG_NONE, &self->help, "Show help", NULL},
 	    {"version",
 	     '\0',
@@ -393,6 +432,7 @@ vmds_cli_free(VmdsCli *self)
 	g_free(self->vm);
 	g_free(self->url);
 	g_free(self->cacert);
+	g_free(self->user);
 	g_free(self->command);
 	g_ptr_array_unref(self->commands);
 	g_free(self);
@@ -557,28 +597,183 @@ vmds_cli_get_url(VmdsCli *self)
 	return g_strdup_printf("http://127.0.0.1:%d", VMDS_DEFAULT_HTTP_PORT);
 }
 
+/* the lines a password is read from are as long as this, at most */
+#define VMDS_CLI_MAX_PASSWORD 4096
+
+/* @text without one line end at its end */
+static void
+vmds_cli_chomp_line(gchar *text)
+{
+	gsize len = strlen(text);
+
+	if (len > 0 && text[len - 1] == '\n')
+		text[--len] = '\0';
+	if (len > 0 && text[len - 1] == '\r')
+		text[--len] = '\0';
+}
+
+/* one line from @fd, echo off when it is a terminal (with @prompt on it) */
+static gchar *
+vmds_cli_read_line(gint fd, const gchar *prompt, GError **error)
+{
+	g_autoptr(GString) line = g_string_new(NULL);
+	struct termios saved;
+	gboolean tty = isatty(fd) == 1 && tcgetattr(fd, &saved) == 0;
+	gchar c;
+
+	if (tty) {
+		struct termios quiet = saved;
+		quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+		if (write(fd, prompt, strlen(prompt)) < 0 || tcsetattr(fd, TCSAFLUSH, &quiet) < 0)
+			tty = FALSE;
+	}
+	for (;;) {
+		gssize n = read(fd, &c, 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || c == '\n')
+			break;
+		if (line->len < VMDS_CLI_MAX_PASSWORD)
+			g_string_append_c(line, c);
+	}
+	if (tty) {
+		tcsetattr(fd, TCSAFLUSH, &saved);
+		if (write(fd, "\n", 1) < 0)
+			g_debug("cannot end the prompt's line");
+	}
+	vmds_cli_chomp_line(line->str);
+	if (line->str[0] == '\0') {
+		memset(line->str, 0, line->allocated_len);
+		g_set_error_literal(
+		    error, VMDS_ERROR, VMDS_ERROR_INVALID_ARGUMENT, "no password given");
+		return NULL;
+	}
+	return g_string_free(g_steal_pointer(&line), FALSE);
+}
+
+/**
+ * vmds_cli_read_password:
+ * @prompt: what a terminal is shown
+ * @confirm: on a terminal, ask twice, and refuse two different answers
+ * @error: a #GError or %NULL
+ *
+ * A new password, never from the command line (which other local users can
+ * read): typed on the terminal that is standard input, without echo; else
+ * the first line of standard input.
+ *
+ * Returns: (transfer full): the password, to be wiped after use
+ */
+gchar *
+vmds_cli_read_password(const gchar *prompt, gboolean confirm, GError **error)
+{
+	g_autofree gchar *first = vmds_cli_read_line(STDIN_FILENO, prompt, error);
+	g_autofree gchar *again = NULL;
+	gboolean same;
+
+	if (first == NULL || !confirm || isatty(STDIN_FILENO) != 1)
+		return g_steal_pointer(&first);
+	again = vmds_cli_read_line(STDIN_FILENO, "Again: ", error);
+	if (again == NULL) {
+		memset(first, 0, strlen(first));
+		return NULL;
+	}
+	same = g_strcmp0(first, again) == 0;
+	memset(again, 0, strlen(again));
+	if (!same) {
+		memset(first, 0, strlen(first));
+		g_set_error_literal(
+		    error, VMDS_ERROR, VMDS_ERROR_INVALID_ARGUMENT, "the passwords differ");
+		return NULL;
+	}
+	return g_steal_pointer(&first);
+}
+
+/* the first line of $VMDS_PASSWORD_FILE */
+static gchar *
+vmds_cli_read_password_file(const gchar *path, GError **error)
+{
+	g_autofree gchar *contents = NULL;
+	g_autoptr(GError) error_local = NULL;
+
+	if (!g_file_get_contents(path, &contents, NULL, &error_local)) {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_UNAUTHENTICATED,
+			    "no credentials: VMDS_PASSWORD_FILE: %s",
+			    error_local->message);
+		return NULL;
+	}
+	contents[strcspn(contents, "\r\n")] = '\0';
+	if (contents[0] == '\0') {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_UNAUTHENTICATED,
+			    "no credentials: %s is empty",
+			    path);
+		return NULL;
+	}
+	return g_steal_pointer(&contents);
+}
+
+/* the password of @user, who is not admin: $VMDS_PASSWORD_FILE,
+ * $VMDS_PASSWORD or, on a terminal, a prompt (never standard input, which
+ * may hold a command's own input) */
+static gchar *
+vmds_cli_get_password(const gchar *user, GError **error)
+{
+	const gchar *file = g_getenv("VMDS_PASSWORD_FILE");
+	const gchar *env_password = g_getenv("VMDS_PASSWORD");
+	g_autofree gchar *prompt = NULL;
+	gint fd;
+	gchar *password;
+
+	if (file != NULL && file[0] != '\0')
+		return vmds_cli_read_password_file(file, error);
+	if (env_password != NULL)
+		return g_strdup(env_password);
+	fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		g_set_error(error,
+			    VMDS_ERROR,
+			    VMDS_ERROR_UNAUTHENTICATED,
+			    "no credentials: no password for '%s' in VMDS_PASSWORD_FILE or "
+			    "VMDS_PASSWORD, and no terminal to ask on",
+			    user);
+		return NULL;
+	}
+	prompt = g_strdup_printf("Password for %s: ", user);
+	password = vmds_cli_read_line(fd, prompt, error);
+	close(fd);
+	return password;
+}
+
 static gboolean
-vmds_cli_get_credentials(gchar **username, gchar **password, GError **error)
+vmds_cli_get_credentials(VmdsCli *self, gchar **username, gchar **password, GError **error)
 {
 	const gchar *env_user = g_getenv("VMDS_USERNAME");
+	const gchar *env_file = g_getenv("VMDS_PASSWORD_FILE");
 	const gchar *env_password = g_getenv("VMDS_PASSWORD");
+	const gchar *user = self->user;
 	g_autofree gchar *state_dir = NULL;
 	g_autofree gchar *path = NULL;
 	g_autofree gchar *contents = NULL;
 	g_autoptr(GError) error_local = NULL;
 
-	if (env_user != NULL && env_user[0] != '\0' && env_password != NULL) {
-		*username = g_strdup(env_user);
-		*password = g_strdup(env_password);
+	if (user == NULL && env_user != NULL && env_user[0] != '\0')
+		user = env_user;
+	if (user != NULL && g_strcmp0(user, "admin") != 0) {
+		*password = vmds_cli_get_password(user, error);
+		if (*password == NULL)
+			return FALSE;
+		*username = g_strdup(user);
 		return TRUE;
 	}
-	if (env_user != NULL && env_user[0] != '\0' && g_strcmp0(env_user, "admin") != 0) {
-		g_set_error(error,
-			    VMDS_ERROR,
-			    VMDS_ERROR_UNAUTHENTICATED,
-			    "no credentials: VMDS_USERNAME is '%s' but VMDS_PASSWORD is not set",
-			    env_user);
-		return FALSE;
+	if (env_file != NULL && env_file[0] != '\0') {
+		*password = vmds_cli_read_password_file(env_file, error);
+		if (*password == NULL)
+			return FALSE;
+		*username = g_strdup("admin");
+		return TRUE;
 	}
 	if (env_password != NULL) {
 		*username = g_strdup("admin");
@@ -627,11 +822,17 @@ vmds_cli_get_client(VmdsCli *self, GError **error)
 	client = vmds_client_new(url, self->cacert, self->insecure, error);
 	if (client == NULL)
 		return NULL;
-	/* on the unix socket, who the caller is is what counts */
-	if (!vmds_client_is_local(client) &&
-	    (!vmds_cli_get_credentials(&username, &password, error) ||
-	     !vmds_client_login(client, username, password, error)))
+	/* on the unix socket, who the caller is is what counts, unless it asks
+	 * to be a user of the daemon */
+	if ((!vmds_client_is_local(client) || self->user != NULL) &&
+	    (!vmds_cli_get_credentials(self, &username, &password, error) ||
+	     !vmds_client_login(client, username, password, error))) {
+		if (password != NULL)
+			memset(password, 0, strlen(password));
 		return NULL;
+	}
+	if (password != NULL)
+		memset(password, 0, strlen(password));
 	self->client = g_steal_pointer(&client);
 	return self->client;
 }
@@ -904,8 +1105,9 @@ vmds_cli_print_table(const gchar *const *headers, GPtrArray *rows)
 	}
 }
 
-/* a member of a list element as a table cell: a string, sanitised, or an
- * integer (a size) in decimal; NULL for anything else */
+/* a member of a list element as a table cell: a string, sanitised, an
+ * integer (a size) in decimal, or a boolean as true or false; NULL for
+ * anything else */
 static gchar *
 vmds_cli_cell(JsonNode *node)
 {
@@ -916,6 +1118,9 @@ vmds_cli_cell(JsonNode *node)
 	if (node != NULL && JSON_NODE_HOLDS_VALUE(node) &&
 	    json_node_get_value_type(node) == G_TYPE_INT64)
 		return g_strdup_printf("%" G_GINT64_FORMAT, json_node_get_int(node));
+	if (node != NULL && JSON_NODE_HOLDS_VALUE(node) &&
+	    json_node_get_value_type(node) == G_TYPE_BOOLEAN)
+		return g_strdup(json_node_get_boolean(node) ? "true" : "false");
 	return NULL;
 }
 

@@ -14,7 +14,8 @@ G_BEGIN_DECLS
  * options, command option values, the one REST client), the type of a
  * command table, and the helpers that build paths, call the API and print
  * its replies. Each noun (vmds-vm.c, vmds-snapshot.c, vmds-dataset.c,
- * vmds-entry.c, vmds-guestinfo.c, vmds-vapp.c) exports a table of commands;
+ * vmds-entry.c, vmds-guestinfo.c, vmds-vapp.c, vmds-user.c) exports a table
+ * of commands;
  * vmds.c parses the command line and dispatches.
  */
 
@@ -45,6 +46,9 @@ typedef enum {
 	VMDS_CLI_OPTION_TYPE_REFERENCE,
 	VMDS_CLI_OPTION_KEY,
 	VMDS_CLI_OPTION_NOT_USER_CONFIGURABLE,
+	VMDS_CLI_OPTION_OWNER,
+	VMDS_CLI_OPTION_ROLE,
+	VMDS_CLI_OPTION_VCENTER_METADATA,
 	VMDS_CLI_OPTION_LAST
 } VmdsCliOption;
 
@@ -59,7 +63,8 @@ typedef struct {
 	gchar *vm;
 	gchar *url;
 	gchar *cacert;
-	GOptionEntry global_entries[8];
+	gchar *user;
+	GOptionEntry global_entries[9];
 	/* command options, validated and normalised as they are parsed */
 	gchar *values[VMDS_CLI_OPTION_LAST];
 	guint given;
@@ -94,6 +99,7 @@ extern const VmdsCliCommand vmds_cli_dataset_commands[];
 extern const VmdsCliCommand vmds_cli_entry_commands[];
 extern const VmdsCliCommand vmds_cli_guestinfo_commands[];
 extern const VmdsCliCommand vmds_cli_vapp_commands[];
+extern const VmdsCliCommand vmds_cli_user_commands[];
 
 /* the command options, indexed by VmdsCliOption, ended by a NULL entry */
 extern const GOptionEntry vmds_cli_command_entries[];
@@ -108,6 +114,7 @@ gboolean vmds_cli_check_name(const gchar *name, gboolean key, GError **error);
 gchar *vmds_cli_sanitize(const gchar *text);
 void vmds_cli_file_fail(GError **error, const gchar *what, const gchar *path);
 gchar *vmds_cli_get_value(VmdsCli *self, const gchar *arg, gsize max, GError **error);
+gchar *vmds_cli_read_password(const gchar *prompt, gboolean confirm, GError **error);
 
 const gchar *vmds_cli_get_vm(VmdsCli *self);
 gchar *vmds_cli_escape(const gchar *text);

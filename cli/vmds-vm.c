@@ -33,6 +33,21 @@ vmds_cli_cmd_vm_ls(VmdsCli *self, gchar **args, GError **error)
 	return vmds_cli_list(self, "/api/vcenter/vm", members, headers, error);
 }
 
+/* --owner into @builder: a user, or '' for none (null) */
+static void
+vmds_cli_vm_add_owner(VmdsCli *self, JsonBuilder *builder)
+{
+	const gchar *owner = self->values[VMDS_CLI_OPTION_OWNER];
+
+	if (owner == NULL)
+		return;
+	json_builder_set_member_name(builder, "owner");
+	if (owner[0] == '\0')
+		json_builder_add_null_value(builder);
+	else
+		json_builder_add_string_value(builder, owner);
+}
+
 /*
  * The body of a create or (with @source) a clone: the clone's socket owner,
  * group and CID are its own, never the source's, so both take the same
@@ -50,6 +65,7 @@ vmds_cli_vm_body(VmdsCli *self, const gchar *source, const gchar *name)
 	}
 	json_builder_set_member_name(builder, "name");
 	json_builder_add_string_value(builder, name);
+	vmds_cli_vm_add_owner(self, builder);
 	if (self->values[VMDS_CLI_OPTION_CID] != NULL) {
 		json_builder_set_member_name(builder, "cid");
 		json_builder_add_int_value(
@@ -87,6 +103,23 @@ vmds_cli_cmd_vm_info(VmdsCli *self, gchar **args, GError **error)
 	g_autofree gchar *path =
 	    vmds_cli_vm_path(args[0] != NULL ? args[0] : vmds_cli_get_vm(self));
 	return vmds_cli_info(self, path, error);
+}
+
+/* vmds vm set VM --owner USER: PATCH /api/vcenter/vm/{vm} */
+static gboolean
+vmds_cli_cmd_vm_set(VmdsCli *self, gchar **args, GError **error)
+{
+	g_autoptr(JsonBuilder) builder = json_builder_new_immutable();
+	g_autoptr(JsonNode) body = NULL;
+	g_autofree gchar *path = vmds_cli_vm_path(args[0]);
+
+	if (self->values[VMDS_CLI_OPTION_OWNER] == NULL)
+		return vmds_cli_usage_error(error, "nothing to set: give --owner");
+	json_builder_begin_object(builder);
+	vmds_cli_vm_add_owner(self, builder);
+	json_builder_end_object(builder);
+	body = json_builder_get_root(builder);
+	return vmds_cli_call(self, "PATCH", path, body, NULL, error);
 }
 
 static gboolean
@@ -314,6 +347,10 @@ vmds_cli_cmd_vm_import(VmdsCli *self, gchar **args, GError **error)
 	}
 	if (self->values[VMDS_CLI_OPTION_CID] != NULL)
 		g_string_append_printf(path, "&cid=%s", self->values[VMDS_CLI_OPTION_CID]);
+	if (self->values[VMDS_CLI_OPTION_OWNER] != NULL) {
+		g_autofree gchar *escaped = vmds_cli_escape(self->values[VMDS_CLI_OPTION_OWNER]);
+		g_string_append_printf(path, "&owner=%s", escaped);
+	}
 	body = vmds_cli_vm_import_open(file, name, &length, error);
 	if (body == NULL)
 		return FALSE;
@@ -337,8 +374,11 @@ const VmdsCliCommand vmds_cli_vm_commands[] = {
      "Create a VM and print its id",
      "The daemon creates the VM's store and its backchannel socket. With\n"
      "--socket-owner or --socket-group the socket belongs to that user or group,\n"
-     "who may then use it.",
-     VMDS_CLI_OPT(CID) | VMDS_CLI_OPT(SOCKET_OWNER) | VMDS_CLI_OPT(SOCKET_GROUP),
+     "who may then use it. A VM a user of the daemon creates is its own; an\n"
+     "administrator gives it an owner with --owner (default: none, the\n"
+     "administrators' alone).",
+     VMDS_CLI_OPT(CID) | VMDS_CLI_OPT(SOCKET_OWNER) | VMDS_CLI_OPT(SOCKET_GROUP) |
+	 VMDS_CLI_OPT(OWNER),
      1,
      1,
      1,
@@ -351,8 +391,9 @@ const VmdsCliCommand vmds_cli_vm_commands[] = {
      "entries, except those flagged --" VMDS_CLI_OMIT ". SRC is\n"
      "a VM id such as vm-1, never taken from --vm. The CID, socket owner and\n"
      "socket group are not copied from SRC: the new VM has those given here, as\n"
-     "with vm create.",
-     VMDS_CLI_OPT(CID) | VMDS_CLI_OPT(SOCKET_OWNER) | VMDS_CLI_OPT(SOCKET_GROUP),
+     "with vm create. Its owner is the user who clones, or --owner, or SRC's.",
+     VMDS_CLI_OPT(CID) | VMDS_CLI_OPT(SOCKET_OWNER) | VMDS_CLI_OPT(SOCKET_GROUP) |
+	 VMDS_CLI_OPT(OWNER),
      2,
      2,
      2,
@@ -380,8 +421,9 @@ const VmdsCliCommand vmds_cli_vm_commands[] = {
      "before it creates anything. The VM is named and has the CID the file\n"
      "says, unless --name or --cid are given (--cid=0: none); both must be\n"
      "free. '-' reads the file from standard input, copied to $TMPDIR first. On a\n"
-     "terminal, standard error shows the bytes sent so far.",
-     VMDS_CLI_OPT(NAME) | VMDS_CLI_OPT(CID),
+     "terminal, standard error shows the bytes sent so far. The VM's owner is the\n"
+     "user who imports, or --owner (default: none); owners are not exported.",
+     VMDS_CLI_OPT(NAME) | VMDS_CLI_OPT(CID) | VMDS_CLI_OPT(OWNER),
      1,
      1,
      0,
@@ -397,6 +439,17 @@ const VmdsCliCommand vmds_cli_vm_commands[] = {
      1,
      0,
      vmds_cli_cmd_vm_info},
+    {"vm set",
+     "VM",
+     "Give a VM another owner (administrators only)",
+     "--owner USER: the user who is to see and manage the VM; --owner '': none,\n"
+     "the administrators' alone.",
+     VMDS_CLI_OPT(OWNER),
+     1,
+     1,
+     1,
+     0,
+     vmds_cli_cmd_vm_set},
     {"vm rm",
      "VM",
      "Delete a VM with its data sets and backchannel socket",

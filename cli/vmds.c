@@ -15,7 +15,7 @@
 /*
  * vmds: the admin CLI over the management REST API, govc-like:
  * `vmds [OPTION...] COMMAND SUBCOMMAND [ARGS...]`. Each noun (vm, snapshot,
- * dataset, entry, guestinfo, vapp: vmds-<noun>.c) has a static table of
+ * dataset, entry, guestinfo, vapp, user: vmds-<noun>.c) has a static table of
  * commands; this file
  * joins the tables and lets them drive dispatch, argument counts, the
  * options each command takes and the help text. A new noun is a new file
@@ -50,6 +50,7 @@ static const VmdsCliCommand *const vmds_cli_tables[] = {
     vmds_cli_entry_commands,
     vmds_cli_guestinfo_commands,
     vmds_cli_vapp_commands,
+    vmds_cli_user_commands,
     vmds_cli_help_commands,
 };
 
