@@ -87,10 +87,11 @@ add(const gchar *id, const gchar *type, const gchar *value, const gchar *default
 	return p->key;
 }
 
+/* takes @owned */
 static void
-add_fails(VmdsVappProperty *p, gint code)
+add_fails(VmdsVappProperty *owned, gint code)
 {
-	g_autoptr(VmdsVappProperty) owned = p;
+	g_autoptr(VmdsVappProperty) p = owned;
 	g_autoptr(GError) error = NULL;
 
 	ck_assert_msg(!vmds_vapp_add(test_store, "vm-1", p, &error), "%s was taken", p->id);
