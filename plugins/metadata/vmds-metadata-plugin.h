@@ -1,0 +1,17 @@
+/*
+ * Copyright (C) 2026 The vmds authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include "vmds.h"
+
+G_BEGIN_DECLS
+
+#define VMDS_TYPE_METADATA_PLUGIN (vmds_metadata_plugin_get_type())
+G_DECLARE_FINAL_TYPE(VmdsMetadataPlugin, vmds_metadata_plugin, VMDS, METADATA_PLUGIN, VmdsPlugin)
+
+void vmds_metadata_rest_add_routes(VmdsPlugin *plugin);
+
+G_END_DECLS
