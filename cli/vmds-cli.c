@@ -133,7 +133,8 @@ const GOptionEntry vmds_cli_command_entries[] = {
 			      G_OPTION_ARG_CALLBACK,
 			      (gpointer)vmds_cli_option_cb,
 			      "The property's type, such as string, password(8..64), int(1..10), "
-			      "boolean, ip or string[\"a\",\"b\"] (add: string)",
+			      "boolean, ip or string[\"a\",\"b\"] (add: string); a metadata "
+			      "value's: string, number, datetime or boolean (default: string)",
 			      "TYPE"},
     [VMDS_CLI_OPTION_VALUE] = {"value",
 			       '\0',
@@ -222,6 +223,23 @@ const GOptionEntry vmds_cli_command_entries[] = {
 					  (gpointer)vmds_cli_option_cb,
 					  "The right to the VCENTER metadata domain (alone: true)",
 					  "true|false"},
+    [VMDS_CLI_OPTION_DOMAIN] = {"domain",
+				'\0',
+				G_OPTION_FLAG_NONE,
+				G_OPTION_ARG_CALLBACK,
+				(gpointer)vmds_cli_option_cb,
+				"The metadata entry's domain: GENERAL, SYSTEM or VCENTER (default: "
+				"GENERAL)",
+				"DOMAIN"},
+    [VMDS_CLI_OPTION_VISIBILITY] =
+	{"visibility",
+	 '\0',
+	 G_OPTION_FLAG_NONE,
+	 G_OPTION_ARG_CALLBACK,
+	 (gpointer)vmds_cli_option_cb,
+	 "A SYSTEM metadata entry's visibility: READONLY (the default) or "
+	 "PRIVATE",
+	 "VISIBILITY"},
     [VMDS_CLI_OPTION_LAST] = G_OPTION_ENTRY_NULL,
 };
 
@@ -1075,7 +1093,7 @@ vmds_cli_print_text(const gchar *text)
 }
 
 /* a table with aligned columns; nothing at all when there are no rows */
-static void
+void
 vmds_cli_print_table(const gchar *const *headers, GPtrArray *rows)
 {
 	guint n_columns = g_strv_length((gchar **)headers);

@@ -14,7 +14,8 @@ G_BEGIN_DECLS
  * options, command option values, the one REST client), the type of a
  * command table, and the helpers that build paths, call the API and print
  * its replies. Each noun (vmds-vm.c, vmds-snapshot.c, vmds-dataset.c,
- * vmds-entry.c, vmds-guestinfo.c, vmds-vapp.c, vmds-user.c) exports a table
+ * vmds-entry.c, vmds-guestinfo.c, vmds-vapp.c, vmds-user.c, vmds-metadata.c)
+ * exports a table
  * of commands;
  * vmds.c parses the command line and dispatches.
  */
@@ -49,6 +50,8 @@ typedef enum {
 	VMDS_CLI_OPTION_OWNER,
 	VMDS_CLI_OPTION_ROLE,
 	VMDS_CLI_OPTION_VCENTER_METADATA,
+	VMDS_CLI_OPTION_DOMAIN,
+	VMDS_CLI_OPTION_VISIBILITY,
 	VMDS_CLI_OPTION_LAST
 } VmdsCliOption;
 
@@ -100,6 +103,7 @@ extern const VmdsCliCommand vmds_cli_entry_commands[];
 extern const VmdsCliCommand vmds_cli_guestinfo_commands[];
 extern const VmdsCliCommand vmds_cli_vapp_commands[];
 extern const VmdsCliCommand vmds_cli_user_commands[];
+extern const VmdsCliCommand vmds_cli_metadata_commands[];
 
 /* the command options, indexed by VmdsCliOption, ended by a NULL entry */
 extern const GOptionEntry vmds_cli_command_entries[];
@@ -172,5 +176,6 @@ gboolean vmds_cli_download_file(VmdsCli *self,
 				GError **error);
 
 void vmds_cli_print_text(const gchar *text);
+void vmds_cli_print_table(const gchar *const *headers, GPtrArray *rows);
 
 G_END_DECLS

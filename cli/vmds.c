@@ -15,10 +15,10 @@
 /*
  * vmds: the admin CLI over the management REST API, govc-like:
  * `vmds [OPTION...] COMMAND SUBCOMMAND [ARGS...]`. Each noun (vm, snapshot,
- * dataset, entry, guestinfo, vapp, user: vmds-<noun>.c) has a static table of
- * commands; this file
- * joins the tables and lets them drive dispatch, argument counts, the
- * options each command takes and the help text. A new noun is a new file
+ * dataset, entry, guestinfo, vapp, user, metadata: vmds-<noun>.c) has a
+ * static table of commands; this file joins the tables and lets them
+ * drive dispatch, argument counts, the options each command takes and the
+ * help text. A new noun is a new file
  * with its table, listed in vmds_cli_tables[]. Exit status: 0 success, 1
  * failure, 2 usage error.
  */
@@ -51,6 +51,7 @@ static const VmdsCliCommand *const vmds_cli_tables[] = {
     vmds_cli_guestinfo_commands,
     vmds_cli_vapp_commands,
     vmds_cli_user_commands,
+    vmds_cli_metadata_commands,
     vmds_cli_help_commands,
 };
 

@@ -15,7 +15,7 @@
  * typed values, domains × visibility × role (an administrator, alice and
  * bob who own a VM each, carol who holds vcenter_metadata), the limits at N
  * and N + 1 per domain, POST's merge, a data set's metadata going with it,
- * metadata following a clone and a snapshot, and `vmds metadata`. Expected
+ * metadata following a clone and a snapshot, and `vmds metadata` end to end. Expected
  * bodies are written from vCD's names (plugins/metadata/README.md).
  */
 
@@ -653,6 +653,111 @@ START_TEST(test_metadata_lifecycle)
 }
 END_TEST
 
+/* `vmds @args...`: the run */
+#define CLI(...) vmds_e2e_vmds(e2e, (const gchar *const[]){__VA_ARGS__, NULL})
+
+/* `vmds metadata` end to end, as the administrator: OBJECT a VM or
+ * VM/DATA-SET, every type, domain and visibility, a table, values alone,
+ * --json, and its usage errors */
+START_TEST(test_metadata_cli)
+{
+	g_autoptr(VmdsE2eRun) run = NULL;
+
+	run = CLI("metadata", "set", "vm-1", "env", "prod");
+	vmds_e2e_assert_run(run, 0, "", "");
+	g_clear_pointer(&run, vmds_e2e_run_free);
+	run = CLI("metadata", "set", "vm-1", "tier", "2", "--type", "number");
+	vmds_e2e_assert_run(run, 0, "", "");
+	g_clear_pointer(&run, vmds_e2e_run_free);
+	run = CLI(
+	    "metadata", "set", "vm-1", "when", "2012-06-18T12:00:00-05:00", "--type", "datetime");
+	vmds_e2e_assert_run(run, 0, "", "");
+	g_clear_pointer(&run, vmds_e2e_run_free);
+	run = CLI("metadata",
+		  "set",
+		  "vm-1",
+		  "secret",
+		  "x",
+		  "--domain",
+		  "system",
+		  "--visibility",
+		  "PRIVATE");
+	vmds_e2e_assert_run(run, 0, "", "");
+	g_clear_pointer(&run, vmds_e2e_run_free);
+	run = CLI("metadata", "set", "vm-1", "up", "1", "--type", "boolean", "--domain", "VCENTER");
+	vmds_e2e_assert_run(run, 0, "", "");
+	g_clear_pointer(&run, vmds_e2e_run_free);
+	run = CLI("metadata", "ls", "vm-1");
+	vmds_e2e_assert_run(run,
+			    0,
+			    "DOMAIN   VISIBILITY  KEY     TYPE      VALUE\n"
+			    "GENERAL  READWRITE   env     string    prod\n"
+			    "GENERAL  READWRITE   tier    number    2\n"
+			    "GENERAL  READWRITE   when    datetime  2012-06-18T17:00:00Z\n"
+			    "SYSTEM   PRIVATE     secret  string    x\n"
+			    "VCENTER  READWRITE   up      boolean   true\n",
+			    "");
+	g_clear_pointer(&run, vmds_e2e_run_free);
+	run = CLI("metadata", "get", "vm-1", "when");
+	vmds_e2e_assert_run(run, 0, "2012-06-18T17:00:00Z\n", "");
+	g_clear_pointer(&run, vmds_e2e_run_free);
+	run = CLI("metadata", "get", "vm-1", "secret", "--domain", "SYSTEM");
+	vmds_e2e_assert_run(run, 0, "x\n", "");
+	g_clear_pointer(&run, vmds_e2e_run_free);
+	run = CLI("--json", "metadata", "get", "vm-1", "tier");
+	vmds_e2e_assert_run(
+	    run, 0, "{\"typedValue\":{\"_type\":\"MetadataNumberValue\",\"value\":2}}\n", "");
+	g_clear_pointer(&run, vmds_e2e_run_free);
+
+	/* a data set: VM/DATA-SET */
+	vmds_e2e_create_dataset(e2e, "vm-1", "salt-ds", "READ_WRITE", "READ_WRITE");
+	run = CLI("metadata", "set", "vm-1/salt-ds", "role", "minion");
+	vmds_e2e_assert_run(run, 0, "", "");
+	g_clear_pointer(&run, vmds_e2e_run_free);
+	run = CLI("metadata", "ls", "vm-1/salt-ds");
+	vmds_e2e_assert_run(run,
+			    0,
+			    "DOMAIN   VISIBILITY  KEY   TYPE    VALUE\n"
+			    "GENERAL  READWRITE   role  string  minion\n",
+			    "");
+	g_clear_pointer(&run, vmds_e2e_run_free);
+	check("GET",
+	      "/api/vcenter/vm/vm-1/data-sets/salt-ds/metadata/role",
+	      NULL,
+	      200,
+	      "{\"typedValue\":{\"_type\":\"MetadataStringValue\",\"value\":\"minion\"}}");
+	run = CLI("metadata", "ls", "vm-1/no-such-ds");
+	ck_assert_int_eq(run->status, 1);
+	g_clear_pointer(&run, vmds_e2e_run_free);
+
+	/* rm, then the entry is gone */
+	run = CLI("metadata", "rm", "vm-1", "env");
+	vmds_e2e_assert_run(run, 0, "", "");
+	g_clear_pointer(&run, vmds_e2e_run_free);
+	run = CLI("metadata", "get", "vm-1", "env");
+	ck_assert_int_eq(run->status, 1);
+	g_clear_pointer(&run, vmds_e2e_run_free);
+
+	/* the server refuses a value not of its type: 1; usage errors: 2 */
+	run = CLI("metadata", "set", "vm-1", "n", "notANumber", "--type", "number");
+	ck_assert_int_eq(run->status, 1);
+	g_clear_pointer(&run, vmds_e2e_run_free);
+	run = CLI("metadata", "set", "vm-1", "n", "1", "--type", "float");
+	ck_assert_int_eq(run->status, 2);
+	g_clear_pointer(&run, vmds_e2e_run_free);
+	run = CLI("metadata", "set", "vm-1", "n", "1", "--visibility", "PRIVATE");
+	ck_assert_int_eq(run->status, 2);
+	g_clear_pointer(&run, vmds_e2e_run_free);
+	run = CLI("metadata", "get", "vm-1", "n", "--domain", "OTHER");
+	ck_assert_int_eq(run->status, 2);
+	g_clear_pointer(&run, vmds_e2e_run_free);
+	run = CLI("metadata", "ls", "vm-1/..");
+	ck_assert_int_eq(run->status, 2);
+	g_clear_pointer(&run, vmds_e2e_run_free);
+	check("GET", VM1 "/n", NULL, 404, "NOT_FOUND");
+}
+END_TEST
+
 static Suite *
 test_metadata_suite(void)
 {
@@ -666,6 +771,7 @@ test_metadata_suite(void)
 	tcase_add_test(tc, test_metadata_limit_bytes);
 	tcase_add_test(tc, test_metadata_dataset);
 	tcase_add_test(tc, test_metadata_lifecycle);
+	tcase_add_test(tc, test_metadata_cli);
 	suite_add_tcase(s, tc);
 	return s;
 }
