@@ -340,7 +340,14 @@ START_TEST(test_metadata_domains)
 			 404,
 			 "NOT_FOUND");
 		check_as(session, "DELETE", system_ro, NULL, 403, NULL);
-		/* GENERAL is the owner's */
+		/* GENERAL is the owner's; a merge answers what the owner sees */
+		check_as(session,
+			 "POST",
+			 all,
+			 "{\"metadataEntry\":[{\"key\":\"env\",\"typedValue\":{\"_type\":"
+			 "\"MetadataStringValue\",\"value\":\"prod\"}}]}",
+			 200,
+			 owner_list);
 		check_as(session,
 			 "PUT",
 			 general,
@@ -599,8 +606,8 @@ START_TEST(test_metadata_dataset)
 }
 END_TEST
 
-/* metadata follows a clone and a snapshot whole; an omitted data set's
- * does not linger in them */
+/* metadata follows a clone, a snapshot and an export whole; an omitted
+ * data set's does not linger in a clone or a snapshot */
 START_TEST(test_metadata_lifecycle)
 {
 	const gchar *vm_entry = "{\"metadataEntry\":[{\"key\":\"env\",\"typedValue\":{\"_type\":"
@@ -650,6 +657,31 @@ START_TEST(test_metadata_lifecycle)
 	check("GET", VM1, NULL, 200, vm_entry);
 	check("GET", "/api/vcenter/vm/vm-1/data-sets/kept/metadata", NULL, 200, ds_entry);
 	check("GET", "/api/vcenter/vm/vm-1/data-sets/own/metadata", NULL, 404, "NOT_FOUND");
+
+	/* an export and its import: everything, the omitted data set's too */
+	check("POST",
+	      "/api/vcenter/vm/vm-1/data-sets",
+	      "{\"name\":\"own\",\"description\":\"x\","
+	      "\"host\":\"READ_WRITE\",\"guest\":\"READ_WRITE\",\"omit_from_snapshot_and_clone\":"
+	      "true}",
+	      201,
+	      NULL);
+	check("POST", "/api/vcenter/vm/vm-1/data-sets/own/metadata", ds_entry, 200, ds_entry);
+	{
+		g_autofree gchar *file =
+		    g_build_filename(vmds_e2e_get_tmp(e2e), "vm-1.export", NULL);
+		const gchar *const export_args[] = {"vm", "export", "vm-1", file, NULL};
+		const gchar *const import_args[] = {"vm", "import", file, "--name", "moved", NULL};
+		g_autoptr(VmdsE2eRun) run = vmds_e2e_vmds(e2e, export_args);
+
+		vmds_e2e_assert_run(run, 0, "", "");
+		g_clear_pointer(&run, vmds_e2e_run_free);
+		run = vmds_e2e_vmds(e2e, import_args);
+		vmds_e2e_assert_run(run, 0, "vm-3\n", "");
+	}
+	check("GET", "/api/vcenter/vm/vm-3/metadata", NULL, 200, vm_entry);
+	check("GET", "/api/vcenter/vm/vm-3/data-sets/kept/metadata", NULL, 200, ds_entry);
+	check("GET", "/api/vcenter/vm/vm-3/data-sets/own/metadata", NULL, 200, ds_entry);
 }
 END_TEST
 
