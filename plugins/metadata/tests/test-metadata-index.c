@@ -7,9 +7,12 @@
 
 #include <check.h>
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "vmds-datasets.h"
 #include "vmds-metadata-index.h"
@@ -499,6 +502,115 @@ START_TEST(test_metadata_index_reconcile)
 }
 END_TEST
 
+/* a child writes metadata and syncs the index in a loop, as the daemon does
+ * (the store commits, then the index), and is killed with SIGKILL at a
+ * random point; after each kill the index, synced as at start, agrees with
+ * the store: every entry of the store is found by a query, with its value */
+static void
+crash_child(gint fd)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(VmdsStore) store = open_store("vm-1");
+	g_autoptr(VmdsMetadataIndex) index = open_index();
+
+	for (guint i = 0;; i++) {
+		g_autofree gchar *key = g_strdup_printf("k%u", g_random_int_range(0, 40));
+		g_autofree gchar *value = g_strdup_printf("%u", i);
+		g_autoptr(VmdsMetadataEntry) entry =
+		    vmds_metadata_entry_new(VMDS_METADATA_GENERAL,
+					    VMDS_METADATA_READWRITE,
+					    key,
+					    VMDS_METADATA_NUMBER,
+					    value);
+
+		if (g_random_boolean() &&
+		    !vmds_metadata_remove(store, &vm, &root, VMDS_METADATA_GENERAL, key, &error))
+			g_clear_error(&error);
+		else if (!vmds_metadata_set(store, &vm, &root, entry, &error) ||
+			 !vmds_metadata_index_sync_vm(index, "vm-1", "alice", store, &error))
+			_exit(2);
+		if (write(fd, "x", 1) != 1)
+			_exit(3);
+	}
+}
+
+START_TEST(test_metadata_index_crash)
+{
+	g_clear_pointer(&test_index, vmds_metadata_index_free);
+	g_clear_object(&test_vm1);
+	for (guint cycle = 0; cycle < 8; cycle++) {
+		g_autoptr(GError) error = NULL;
+		g_autoptr(GPtrArray) entries = NULL;
+		guint writes = (guint)g_random_int_range(1, 30);
+		gint fds[2];
+		gint status = 0;
+		pid_t pid;
+		gchar byte;
+
+		ck_assert_int_eq(pipe(fds), 0);
+		pid = fork();
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0) {
+			close(fds[0]);
+			crash_child(fds[1]);
+		}
+		close(fds[1]);
+		for (guint i = 0; i < writes; i++)
+			ck_assert_int_eq(read(fds[0], &byte, 1), 1);
+		ck_assert_int_eq(kill(pid, SIGKILL), 0);
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+		ck_assert(WIFSIGNALED(status));
+		close(fds[0]);
+
+		/* the start: the stores are the truth */
+		test_vm1 = open_store("vm-1");
+		test_index = open_index();
+		sync_vm("vm-1", "alice", test_vm1);
+		assert_generations_equal("vm-1", test_vm1);
+		entries = vmds_metadata_list(test_vm1, &vm, &root, &error);
+		ck_assert_ptr_nonnull(entries);
+		for (guint i = 0; i < entries->len; i++) {
+			VmdsMetadataEntry *entry = g_ptr_array_index(entries, i);
+			g_autofree gchar *filter =
+			    g_strdup_printf("metadata@%s:%s==%s:%s",
+					    vmds_metadata_domain_to_string(entry->domain),
+					    entry->key,
+					    vmds_metadata_type_to_string(entry->type),
+					    entry->value);
+			g_autofree gchar *other =
+			    g_strdup_printf("metadata@%s:%s!=%s:%s",
+					    vmds_metadata_domain_to_string(entry->domain),
+					    entry->key,
+					    vmds_metadata_type_to_string(entry->type),
+					    entry->value);
+			/* vm-2 shares env=prod: vm-1 is what counts */
+			g_autofree gchar *got = query("vm", filter, &admin);
+			g_autofree gchar *got_other = query("vm", other, &admin);
+			g_auto(GStrv) rows = g_strsplit(got, ",", -1);
+			g_auto(GStrv) rows_other = g_strsplit(got_other, ",", -1);
+			ck_assert_msg(
+			    g_strv_contains((const gchar *const *)rows, "vm-1"), "%s", filter);
+			ck_assert_msg(!g_strv_contains((const gchar *const *)rows_other, "vm-1"),
+				      "%s",
+				      other);
+		}
+		/* and no key the store does not hold */
+		for (guint k = 0; k < 40; k++) {
+			g_autofree gchar *key = g_strdup_printf("k%u", k);
+			g_autofree gchar *filter =
+			    g_strdup_printf("metadata:%s=ge=NUMBER:-9223372036854775808", key);
+			gboolean held = FALSE;
+			for (guint i = 0; i < entries->len; i++)
+				held |= g_str_equal(
+				    ((VmdsMetadataEntry *)g_ptr_array_index(entries, i))->key, key);
+			assert_query("vm", filter, &admin, held ? "vm-1" : "");
+		}
+		g_clear_pointer(&test_index, vmds_metadata_index_free);
+		g_clear_object(&test_vm1);
+	}
+}
+END_TEST
+
 static const struct {
 	const gchar *type;
 	const gchar *filter;
@@ -564,6 +676,12 @@ metadata_index_suite(void)
 	tcase_add_test(tc, test_metadata_index_resync_on_generation);
 	tcase_add_test(tc, test_metadata_index_reconcile);
 	tcase_add_test(tc, test_metadata_index_remove);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("crash");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_metadata_index_crash);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("query");
