@@ -644,6 +644,50 @@ vmds_metadata_index_read_store(VmdsStore *store, GError **error)
 	return g_steal_pointer(&objects);
 }
 
+static gboolean
+vmds_metadata_index_copy_vm(VmdsMetadataIndex *self,
+			    const gchar *vm_id,
+			    const gchar *owner,
+			    VmdsStore *store,
+			    gboolean force,
+			    GError **error)
+{
+	g_autoptr(GPtrArray) objects = NULL;
+	guint64 store_generation = 0;
+	guint64 index_generation = 0;
+	gboolean known = FALSE;
+
+	g_return_val_if_fail(self != NULL, FALSE);
+	g_return_val_if_fail(vm_id != NULL, FALSE);
+	g_return_val_if_fail(VMDS_IS_STORE(store), FALSE);
+
+	if (!vmds_metadata_get_generation(store, &store_generation, error) ||
+	    !vmds_metadata_index_get_generation(self, vm_id, &known, &index_generation, error)) {
+		g_prefix_error(error, "failed to index the metadata of %s: ", vm_id);
+		return FALSE;
+	}
+	if (!force && known && index_generation == store_generation) {
+		if (!vmds_metadata_index_set_owner(self, vm_id, owner, error)) {
+			g_prefix_error(error, "failed to index the owner of %s: ", vm_id);
+			return FALSE;
+		}
+		return TRUE;
+	}
+	/* the store is not written between the two reads: the daemon's
+	 * thread owns it, and this runs there */
+	objects = vmds_metadata_index_read_store(store, error);
+	if (objects == NULL ||
+	    !vmds_metadata_index_replace_vm(self, vm_id, owner, store_generation, objects, error)) {
+		g_prefix_error(error, "failed to index the metadata of %s: ", vm_id);
+		return FALSE;
+	}
+	g_debug("indexed the metadata of %s: %u objects, generation %" G_GUINT64_FORMAT,
+		vm_id,
+		objects->len,
+		store_generation);
+	return TRUE;
+}
+
 /**
  * vmds_metadata_index_sync_vm:
  * @self: the index
@@ -668,40 +712,32 @@ vmds_metadata_index_sync_vm(VmdsMetadataIndex *self,
 			    VmdsStore *store,
 			    GError **error)
 {
-	g_autoptr(GPtrArray) objects = NULL;
-	guint64 store_generation = 0;
-	guint64 index_generation = 0;
-	gboolean known = FALSE;
+	return vmds_metadata_index_copy_vm(self, vm_id, owner, store, FALSE, error);
+}
 
-	g_return_val_if_fail(self != NULL, FALSE);
-	g_return_val_if_fail(vm_id != NULL, FALSE);
-	g_return_val_if_fail(VMDS_IS_STORE(store), FALSE);
-
-	if (!vmds_metadata_get_generation(store, &store_generation, error) ||
-	    !vmds_metadata_index_get_generation(self, vm_id, &known, &index_generation, error)) {
-		g_prefix_error(error, "failed to index the metadata of %s: ", vm_id);
-		return FALSE;
-	}
-	if (known && index_generation == store_generation) {
-		if (!vmds_metadata_index_set_owner(self, vm_id, owner, error)) {
-			g_prefix_error(error, "failed to index the owner of %s: ", vm_id);
-			return FALSE;
-		}
-		return TRUE;
-	}
-	/* the store is not written between the two reads: the daemon's
-	 * thread owns it, and this runs there */
-	objects = vmds_metadata_index_read_store(store, error);
-	if (objects == NULL ||
-	    !vmds_metadata_index_replace_vm(self, vm_id, owner, store_generation, objects, error)) {
-		g_prefix_error(error, "failed to index the metadata of %s: ", vm_id);
-		return FALSE;
-	}
-	g_debug("indexed the metadata of %s: %u objects, generation %" G_GUINT64_FORMAT,
-		vm_id,
-		objects->len,
-		store_generation);
-	return TRUE;
+/**
+ * vmds_metadata_index_refresh_vm:
+ * @self: the index
+ * @vm_id: the VM's id, `vm-N`
+ * @owner: (nullable): its owner now
+ * @store: its store
+ * @error: a #GError or %NULL
+ *
+ * Copies the VM's objects and entries from the store whatever the
+ * generations: a data set was created or deleted (which does not change the
+ * metadata generation when it has no metadata), so that `type=dataset`
+ * lists it as it is.
+ *
+ * Returns: %FALSE with %VMDS_ERROR_STORAGE, the index unchanged
+ */
+gboolean
+vmds_metadata_index_refresh_vm(VmdsMetadataIndex *self,
+			       const gchar *vm_id,
+			       const gchar *owner,
+			       VmdsStore *store,
+			       GError **error)
+{
+	return vmds_metadata_index_copy_vm(self, vm_id, owner, store, TRUE, error);
 }
 
 typedef struct {

@@ -33,9 +33,9 @@ G_BEGIN_DECLS
  * Calls, in the daemon: vmds_metadata_index_sync_vm() after every metadata
  * write commits, on ::vm-added (so at start), ::vm-reverted and
  * ::vm-owner-changed (then only the owner changes); vmds_metadata_index_remove_vm()
- * on ::vm-removed. Data set objects without metadata are listed from the
- * store at each full sync (a data set created since appears with its first
- * metadata write or the next start).
+ * on ::vm-removed; vmds_metadata_index_refresh_vm() after a data set is
+ * created or deleted (data set objects are listed from the store at each
+ * copy; a data set without metadata does not change the generation).
  */
 
 /* the page size of a query when none is given, and at most (vCD's) */
@@ -106,6 +106,11 @@ gboolean vmds_metadata_index_sync_vm(VmdsMetadataIndex *self,
 				     const gchar *owner,
 				     VmdsStore *store,
 				     GError **error);
+gboolean vmds_metadata_index_refresh_vm(VmdsMetadataIndex *self,
+					const gchar *vm_id,
+					const gchar *owner,
+					VmdsStore *store,
+					GError **error);
 gboolean vmds_metadata_index_replace_vm(VmdsMetadataIndex *self,
 					const gchar *vm_id,
 					const gchar *owner,

@@ -454,6 +454,26 @@ START_TEST(test_metadata_index_remove)
 }
 END_TEST
 
+START_TEST(test_metadata_index_refresh)
+{
+	g_autoptr(GError) error = NULL;
+	VmdsDataset dataset = {.name = (gchar *)"new", .description = (gchar *)""};
+
+	/* a data set without metadata: the generation stays, a sync copies
+	 * nothing, a refresh lists it; its deletion the same */
+	ck_assert_msg(vmds_datasets_create(test_vm1, &dataset, &error), "%s", error->message);
+	sync_vm("vm-1", "alice", test_vm1);
+	assert_query("dataset", NULL, &admin, "vm-1/a,vm-1/empty");
+	ck_assert(vmds_metadata_index_refresh_vm(test_index, "vm-1", "alice", test_vm1, &error));
+	assert_query("dataset", NULL, &admin, "vm-1/a,vm-1/empty,vm-1/new");
+	ck_assert(vmds_datasets_delete(test_vm1, "empty", TRUE, &error));
+	ck_assert(vmds_metadata_index_refresh_vm(test_index, "vm-1", "alice", test_vm1, &error));
+	assert_query("dataset", NULL, &admin, "vm-1/a,vm-1/new");
+	assert_query("vm", "metadata:env==STRING:prod;metadata:tier==NUMBER:3", &admin, "vm-1");
+	assert_generations_equal("vm-1", test_vm1);
+}
+END_TEST
+
 /* the store changes while the daemon is down (or the daemon dies between the
  * store's commit and the index's): the index, not told, is reconciled by the
  * sync at start */
@@ -676,6 +696,7 @@ metadata_index_suite(void)
 	tcase_add_test(tc, test_metadata_index_resync_on_generation);
 	tcase_add_test(tc, test_metadata_index_reconcile);
 	tcase_add_test(tc, test_metadata_index_remove);
+	tcase_add_test(tc, test_metadata_index_refresh);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("crash");
