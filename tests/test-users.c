@@ -420,6 +420,9 @@ test_users_suite(void)
 	tcase_add_test(tc, test_users_roles);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("store");
+	/* Argon2id costs about 40 ms a hash: a loaded machine needs more than
+	 * Check's 4 seconds */
+	tcase_set_timeout(tc, 120);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_users_store);
 	tcase_add_test(tc, test_users_changes);
