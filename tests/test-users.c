@@ -414,6 +414,7 @@ test_users_suite(void)
 {
 	Suite *s = suite_create("users");
 	TCase *tc = tcase_create("rules");
+	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_users_hash);
 	tcase_add_test(tc, test_users_names);
 	tcase_add_test(tc, test_users_passwords);
