@@ -174,8 +174,8 @@ vmds_metadata_query_route(VmdsPlugin *plugin, VmdsRequest *request, GError **err
 			       result->page_size);
 	for (guint i = 0; i < result->rows->len; i++) {
 		VmdsMetadataIndexRow *row = g_ptr_array_index(result->rows, i);
-		g_autoptr(VmdsVm) vm =
-		    context != NULL ? vmds_context_lookup_vm(context, row->vm) : NULL;
+		/* borrowed */
+		VmdsVm *vm = context != NULL ? vmds_context_lookup_vm(context, row->vm) : NULL;
 		gboolean first = TRUE;
 
 		if (i > 0)

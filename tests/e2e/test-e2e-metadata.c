@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <stdlib.h>
 
 #include "vmds-e2e.h"
@@ -790,6 +791,84 @@ START_TEST(test_metadata_cli)
 }
 END_TEST
 
+/* GET /api/query through the daemon: the index follows every write, owners
+ * see their VMs only, a PRIVATE entry never selects nor shows for a user,
+ * and after a restart (the index synced from the stores) the same answers */
+START_TEST(test_metadata_query)
+{
+	g_autofree gchar *alice_vm = NULL;
+	g_autofree gchar *bob_vm = NULL;
+	g_autofree gchar *alice = add_user_with_vm("alice", FALSE, &alice_vm);
+	g_autofree gchar *bob = add_user_with_vm("bob", FALSE, &bob_vm);
+	const gchar *const vms[] = {alice_vm, bob_vm};
+	const gchar *query = "/api/query?type=vm&filter=metadata:env==STRING:prod;"
+			     "metadata:tier=ge=NUMBER:2";
+	const gchar *secret = "/api/query?type=vm&filter=metadata@SYSTEM:cost==NUMBER:7";
+
+	for (guint i = 0; i < G_N_ELEMENTS(vms); i++) {
+		g_autofree gchar *path = g_strdup_printf("/api/vcenter/vm/%s/metadata", vms[i]);
+		g_autofree gchar *body = g_strdup_printf(
+		    "{\"metadataEntry\":["
+		    "{\"key\":\"env\",\"typedValue\":{\"_type\":\"MetadataStringValue\","
+		    "\"value\":\"prod\"}},"
+		    "{\"key\":\"tier\",\"typedValue\":{\"_type\":\"MetadataNumberValue\","
+		    "\"value\":%u}},"
+		    "{\"domain\":{\"value\":\"SYSTEM\",\"visibility\":\"PRIVATE\"},"
+		    "\"key\":\"cost\",\"typedValue\":{\"_type\":\"MetadataNumberValue\","
+		    "\"value\":7}}]}",
+		    i + 2);
+		check("POST", path, body, 200, NULL);
+	}
+	for (guint restart = 0; restart < 2; restart++) {
+		g_autoptr(VmdsE2eReply) all = call_as(NULL, "GET", query, NULL);
+		g_autoptr(VmdsE2eReply) mine = NULL;
+		g_autoptr(VmdsE2eReply) hidden = NULL;
+		g_autoptr(VmdsE2eReply) admin_secret = call_as(NULL, "GET", secret, NULL);
+		g_autofree gchar *alice_again = NULL;
+
+		ck_assert_msg(all->status == 200, "%s", all->body);
+		ck_assert_msg(strstr(all->body, "\"resultTotal\":2") != NULL, "%s", all->body);
+		ck_assert_msg(strstr(admin_secret->body, "\"resultTotal\":2") != NULL,
+			      "%s",
+			      admin_secret->body);
+		/* a session survives no restart: log in again */
+		alice_again = restart == 0 ? g_strdup(alice) : login("alice", "alice-password");
+		mine = call_as(alice_again, "GET", query, NULL);
+		ck_assert_msg(mine->status == 200, "%s", mine->body);
+		ck_assert_msg(strstr(mine->body, "\"resultTotal\":1") != NULL, "%s", mine->body);
+		ck_assert_msg(strstr(mine->body, alice_vm) != NULL, "%s", mine->body);
+		ck_assert_msg(strstr(mine->body, bob_vm) == NULL, "%s", mine->body);
+		hidden = call_as(alice_again, "GET", secret, NULL);
+		ck_assert_msg(hidden->status == 200, "%s", hidden->body);
+		ck_assert_msg(
+		    strstr(hidden->body, "\"resultTotal\":0") != NULL, "%s", hidden->body);
+		ck_assert_msg(strstr(hidden->body, "cost") == NULL, "%s", hidden->body);
+		if (restart == 0) {
+			/* a change is found at once; then the index is lost */
+			g_autofree gchar *tier =
+			    g_strdup_printf("/api/vcenter/vm/%s/metadata/tier", bob_vm);
+			g_autofree gchar *index = g_build_filename(
+			    vmds_e2e_get_state_dir(e2e), "metadata-index.db", NULL);
+			g_autoptr(VmdsE2eReply) fewer = NULL;
+			put_value(tier, NULL, "Number", "1", 200, NULL);
+			fewer = call_as(NULL, "GET", query, NULL);
+			ck_assert_msg(
+			    strstr(fewer->body, "\"resultTotal\":1") != NULL, "%s", fewer->body);
+			put_value(tier, NULL, "Number", "3", 200, NULL);
+			vmds_e2e_stop(e2e);
+			ck_assert_int_eq(g_unlink(index), 0);
+			vmds_e2e_start(e2e);
+		}
+	}
+	/* a malformed filter says where */
+	check("GET",
+	      "/api/query?type=vm&filter=metadata:env=~STRING:x",
+	      NULL,
+	      400,
+	      "INVALID_ARGUMENT");
+}
+END_TEST
+
 static Suite *
 test_metadata_suite(void)
 {
@@ -804,6 +883,7 @@ test_metadata_suite(void)
 	tcase_add_test(tc, test_metadata_dataset);
 	tcase_add_test(tc, test_metadata_lifecycle);
 	tcase_add_test(tc, test_metadata_cli);
+	tcase_add_test(tc, test_metadata_query);
 	suite_add_tcase(s, tc);
 	return s;
 }
