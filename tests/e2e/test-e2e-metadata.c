@@ -838,6 +838,14 @@ START_TEST(test_metadata_query)
 		ck_assert_msg(strstr(mine->body, "\"resultTotal\":1") != NULL, "%s", mine->body);
 		ck_assert_msg(strstr(mine->body, alice_vm) != NULL, "%s", mine->body);
 		ck_assert_msg(strstr(mine->body, bob_vm) == NULL, "%s", mine->body);
+		if (restart == 0) {
+			g_autoptr(VmdsE2eReply) his = call_as(bob, "GET", query, NULL);
+			ck_assert_msg(strstr(his->body, "\"resultTotal\":1") != NULL &&
+					  strstr(his->body, bob_vm) != NULL &&
+					  strstr(his->body, alice_vm) == NULL,
+				      "%s",
+				      his->body);
+		}
 		hidden = call_as(alice_again, "GET", secret, NULL);
 		ck_assert_msg(hidden->status == 200, "%s", hidden->body);
 		ck_assert_msg(
