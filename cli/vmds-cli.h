@@ -104,6 +104,7 @@ extern const VmdsCliCommand vmds_cli_guestinfo_commands[];
 extern const VmdsCliCommand vmds_cli_vapp_commands[];
 extern const VmdsCliCommand vmds_cli_user_commands[];
 extern const VmdsCliCommand vmds_cli_metadata_commands[];
+extern const VmdsCliCommand vmds_cli_query_commands[];
 
 /* the command options, indexed by VmdsCliOption, ended by a NULL entry */
 extern const GOptionEntry vmds_cli_command_entries[];

@@ -309,3 +309,90 @@ const VmdsCliCommand vmds_cli_metadata_commands[] = {
      vmds_cli_cmd_metadata_rm},
     {NULL},
 };
+
+/*
+ * vmds query TYPE FILTER [PAGE [PAGE_SIZE]]: GET /api/query, the VMs or data
+ * sets whose metadata FILTER selects (vCD's syntax, sent percent-encoded);
+ * one line each: VM, name, and the data set for TYPE dataset.
+ */
+static gboolean
+vmds_cli_cmd_query(VmdsCli *self, gchar **args, GError **error)
+{
+	const gchar *const vm_headers[] = {"VM", "NAME", NULL};
+	const gchar *const dataset_headers[] = {"VM", "NAME", "DATASET", NULL};
+	gboolean datasets = g_strcmp0(args[0], "dataset") == 0;
+	g_autofree gchar *filter = NULL;
+	g_autoptr(GString) path = g_string_new("/api/query?type=");
+	g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+	g_autoptr(JsonNode) reply = NULL;
+	JsonNode *records = NULL;
+
+	if (!datasets && g_strcmp0(args[0], "vm") != 0)
+		return vmds_cli_usage_error(error, "invalid type '%s': vm or dataset", args[0]);
+	for (guint i = 2; i < 4 && args[i] != NULL; i++) {
+		if (!g_ascii_string_to_unsigned(args[i], 10, 1, G_MAXUINT32, NULL, NULL))
+			return vmds_cli_usage_error(
+			    error, "invalid %s '%s'", i == 2 ? "PAGE" : "PAGE_SIZE", args[i]);
+	}
+	filter = g_uri_escape_string(args[1], NULL, FALSE);
+	g_string_append_printf(path, "%s&filter=%s", args[0], filter);
+	if (args[2] != NULL)
+		g_string_append_printf(path, "&page=%s", args[2]);
+	if (args[2] != NULL && args[3] != NULL)
+		g_string_append_printf(path, "&pageSize=%s", args[3]);
+	if (!vmds_cli_call(self, "GET", path->str, NULL, &reply, error))
+		return FALSE;
+	if (reply == NULL)
+		return TRUE; /* --json: printed */
+	if (!JSON_NODE_HOLDS_OBJECT(reply) ||
+	    (records = json_object_get_member(json_node_get_object(reply), "record")) == NULL ||
+	    !JSON_NODE_HOLDS_ARRAY(records))
+		return vmds_cli_invalid_reply(error, "no record list");
+	for (guint i = 0; i < json_array_get_length(json_node_get_array(records)); i++) {
+		JsonNode *element = json_array_get_element(json_node_get_array(records), i);
+		JsonObject *record =
+		    JSON_NODE_HOLDS_OBJECT(element) ? json_node_get_object(element) : NULL;
+		const gchar *vm =
+		    record != NULL
+			? vmds_client_node_get_string(json_object_get_member(record, "vm"))
+			: NULL;
+		const gchar *name =
+		    record != NULL
+			? vmds_client_node_get_string(json_object_get_member(record, "name"))
+			: NULL;
+		const gchar *dataset =
+		    record != NULL
+			? vmds_client_node_get_string(json_object_get_member(record, "dataSet"))
+			: NULL;
+		gchar **row = g_new0(gchar *, 4);
+
+		row[0] = g_strdup(vm);
+		row[1] = g_strdup(name != NULL ? name : "");
+		if (datasets)
+			row[2] = g_strdup(dataset != NULL ? dataset : "");
+		g_ptr_array_add(rows, row);
+		if (vm == NULL)
+			return vmds_cli_invalid_reply(error, "a record has no vm");
+	}
+	vmds_cli_print_table(datasets ? dataset_headers : vm_headers, rows);
+	return TRUE;
+}
+
+const VmdsCliCommand vmds_cli_query_commands[] = {
+    {"query",
+     "vm|dataset FILTER [PAGE [PAGE_SIZE]]",
+     "List the VMs or data sets whose metadata FILTER selects",
+     "FILTER is vCD's query filter, e.g. "
+     "'metadata:env==STRING:prod;metadata:tier=ge=NUMBER:2' (';' AND, ',' OR, "
+     "parentheses; operators ==, !=, =gt=, =lt=, =ge=, =le=; types STRING, NUMBER, "
+     "DATETIME, BOOLEAN; @SYSTEM or @VCENTER after metadata for those domains). "
+     "A user sees only its own VMs and the entries it may read. PAGE from 1, "
+     "PAGE_SIZE up to 128 (default 25); --json prints the whole reply.",
+     0,
+     2,
+     4,
+     0,
+     0,
+     vmds_cli_cmd_query},
+    {NULL},
+};

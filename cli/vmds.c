@@ -52,6 +52,7 @@ static const VmdsCliCommand *const vmds_cli_tables[] = {
     vmds_cli_vapp_commands,
     vmds_cli_user_commands,
     vmds_cli_metadata_commands,
+    vmds_cli_query_commands,
     vmds_cli_help_commands,
 };
 

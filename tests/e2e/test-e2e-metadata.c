@@ -868,6 +868,25 @@ START_TEST(test_metadata_query)
 			vmds_e2e_start(e2e);
 		}
 	}
+	/* vmds query: the same selection, a line per VM; a bad filter exits 1 */
+	{
+		const gchar *const args[] = {
+		    "query", "vm", "metadata:env==STRING:prod;metadata:tier=ge=NUMBER:2", NULL};
+		const gchar *const bad[] = {"query", "vm", "metadata:env=~STRING:x", NULL};
+		g_autoptr(VmdsE2eRun) run = vmds_e2e_vmds(e2e, args);
+		g_autoptr(VmdsE2eRun) refused = vmds_e2e_vmds(e2e, bad);
+		g_autofree gchar *alice_line = g_strdup_printf("\n%s  alice-vm\n", alice_vm);
+		g_autofree gchar *bob_line = g_strdup_printf("\n%s  bob-vm\n", bob_vm);
+		ck_assert_msg(run->status == 0, "%s", run->err);
+		ck_assert_msg(g_str_has_prefix(run->out, "VM    NAME\n") &&
+				  strstr(run->out, alice_line) != NULL &&
+				  strstr(run->out, bob_line) != NULL,
+			      "%s",
+			      run->out);
+		ck_assert_int_eq(refused->status, 1);
+		ck_assert_msg(
+		    strstr(refused->err, "filter: column 13:") != NULL, "%s", refused->err);
+	}
 	/* a malformed filter says where */
 	check("GET",
 	      "/api/query?type=vm&filter=metadata:env=~STRING:x",
