@@ -111,8 +111,8 @@ vmds_vapp_plugin_describe_vm_cb(VmdsContext *context, VmdsVm *vm, GString *out, 
 	g_auto(VmdsVappState) state = {0};
 	g_autofree gchar *path = NULL;
 
-	if (vm->store == NULL || !vmds_vapp_get_state(vm->store, &state, NULL) ||
-	    !state.enabled || !state.transport_iso)
+	if (vm->store == NULL || !vmds_vapp_get_state(vm->store, &state, NULL) || !state.enabled ||
+	    !state.transport_iso)
 		return;
 	path = vmds_vapp_plugin_iso_path(vm);
 	g_string_append(out, ",\"vapp_iso\":");
