@@ -137,7 +137,11 @@ vmds_datasets_rest_rest_create(VmdsPlugin *plugin, VmdsRequest *request, GError 
 		return FALSE;
 	}
 	dataset->name = g_strdup(name);
-	if (!vmds_datasets_create(request->store, dataset, error))
+	/* a transaction of its own, so that the store's ::committed tells
+	 * whoever follows it (the metadata query index lists every data set) */
+	if (!vmds_store_begin(request->store, error) ||
+	    !vmds_store_end(
+		request->store, vmds_datasets_create(request->store, dataset, error), error))
 		return FALSE;
 	request->status = 201;
 	vmds_json_append_string(request->response, dataset->name, -1);

@@ -28,6 +28,8 @@
  *   transaction of the deletion, whoever deletes it (the DataSets REST
  *   route, its guest command, a copy's rule): nothing to forget, no signal
  *   to miss, no window where the data set is gone and its metadata not;
+ *   another after one is created bumps it too, so the index, which lists
+ *   every data set for `type=dataset`, takes the new one after its commit;
  * - a copy rule keeps the VM's entries and those of the data sets the
  *   DataSets rule keeps, so a data set flagged omit_from_snapshot_and_clone
  *   leaves no metadata in a snapshot or a clone, whichever rule runs first.
@@ -49,6 +51,18 @@ static const gchar *const vmds_metadata_datasets_schema_steps[] = {
     "  WHEN EXISTS (SELECT 1 FROM metadata_entries"
     "    WHERE object_type = 'dataset' AND object_name = OLD.name) BEGIN"
     "  DELETE FROM metadata_entries WHERE object_type = 'dataset' AND object_name = OLD.name;"
+    "  UPDATE metadata_generation SET generation = max(generation + 1,"
+    "    CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER));"
+    "END;",
+    /* 2: a data set created or deleted, with metadata or without, moves the
+     * generation: the index lists every data set (type=dataset) */
+    "DROP TRIGGER metadata_datasets_delete;"
+    "CREATE TRIGGER metadata_datasets_delete AFTER DELETE ON datasets BEGIN"
+    "  DELETE FROM metadata_entries WHERE object_type = 'dataset' AND object_name = OLD.name;"
+    "  UPDATE metadata_generation SET generation = max(generation + 1,"
+    "    CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER));"
+    "END;"
+    "CREATE TRIGGER metadata_datasets_insert AFTER INSERT ON datasets BEGIN"
     "  UPDATE metadata_generation SET generation = max(generation + 1,"
     "    CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER));"
     "END;",

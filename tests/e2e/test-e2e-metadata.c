@@ -896,6 +896,31 @@ START_TEST(test_metadata_query)
 }
 END_TEST
 
+/* type=dataset lists every data set as soon as it is created or deleted,
+ * with metadata or without (a data set's creation and deletion move the
+ * store's metadata generation, which the index follows) */
+START_TEST(test_metadata_query_datasets)
+{
+	const gchar *query = "/api/query?type=dataset";
+	const gchar *plain = "\"dataSet\":\"plain\"";
+
+	vmds_e2e_create_dataset(e2e, "vm-1", "plain", "READ_WRITE", "READ_WRITE");
+	{
+		g_autoptr(VmdsE2eReply) listed = call_as(NULL, "GET", query, NULL);
+		ck_assert_msg(listed->status == 200 && strstr(listed->body, plain) != NULL,
+			      "%s",
+			      listed->body);
+	}
+	check("DELETE", "/api/vcenter/vm/vm-1/data-sets/plain", NULL, 204, NULL);
+	{
+		g_autoptr(VmdsE2eReply) gone = call_as(NULL, "GET", query, NULL);
+		ck_assert_msg(gone->status == 200 && strstr(gone->body, plain) == NULL,
+			      "%s",
+			      gone->body);
+	}
+}
+END_TEST
+
 static Suite *
 test_metadata_suite(void)
 {
@@ -911,6 +936,7 @@ test_metadata_suite(void)
 	tcase_add_test(tc, test_metadata_lifecycle);
 	tcase_add_test(tc, test_metadata_cli);
 	tcase_add_test(tc, test_metadata_query);
+	tcase_add_test(tc, test_metadata_query_datasets);
 	suite_add_tcase(s, tc);
 	return s;
 }
