@@ -295,16 +295,79 @@ vmds_http_login(VmdsHttp *self, SoupServerMessage *msg, const VmdsHttpPeer *peer
 	vmds_http_reply_session(msg, session, legacy);
 }
 
+/*
+ * Who @msg comes from, into @caller (its user to be freed), or FALSE for
+ * nobody: the session it names, as its user is now; without a session
+ * header, a trusted local peer, an administrator. A session header that
+ * names no live session is refused even from a trusted peer: a client that
+ * logged in as a user means to act as that user, never as more.
+ */
+static gboolean
+vmds_http_identify(VmdsHttp *self,
+		   SoupServerMessage *msg,
+		   const VmdsHttpPeer *peer,
+		   VmdsCaller *caller)
+{
+	const gchar *id = soup_message_headers_get_one(soup_server_message_get_request_headers(msg),
+						       VMDS_HTTP_SESSION_HEADER);
+	g_autoptr(VmdsUser) user = NULL;
+	const gchar *name;
+	guint64 stamp = 0;
+
+	*caller = (VmdsCaller){0};
+	if (id == NULL) {
+		if (!peer->trusted)
+			return FALSE;
+		*caller = (VmdsCaller){g_strdup(peer->client), TRUE, TRUE};
+		return TRUE;
+	}
+	name = vmds_sessions_lookup(self->sessions, id, &stamp);
+	if (name == NULL)
+		return FALSE;
+	/* the configured administrator's, or a trusted peer's */
+	if (stamp == 0) {
+		*caller = (VmdsCaller){g_strdup(name), TRUE, TRUE};
+		return TRUE;
+	}
+	user = vmds_users_lookup(self->users, name);
+	if (user == NULL || user->built_in || user->generation != stamp) {
+		g_info("session of %s ended: the user's password changed, or the user went", name);
+		vmds_sessions_remove(self->sessions, id);
+		return FALSE;
+	}
+	*caller =
+	    (VmdsCaller){g_strdup(name),
+			 user->role == VMDS_USER_ROLE_ADMINISTRATOR,
+			 user->role == VMDS_USER_ROLE_ADMINISTRATOR || user->vcenter_metadata};
+	return TRUE;
+}
+
+static gboolean
+vmds_http_authenticated(VmdsHttp *self, SoupServerMessage *msg, const VmdsHttpPeer *peer)
+{
+	VmdsCaller caller;
+	gboolean ok = vmds_http_identify(self, msg, peer, &caller);
+
+	g_free((gchar *)caller.user);
+	return ok;
+}
+
 /* `{"value":{"user":...,"created_time":...,"last_accessed_time":...}}`, what
- * the older API's `?~action=get` answers */
+ * the older API's `?~action=get` answers, for a session that still names
+ * its user (not one whose password changed, or who went) */
 static void
-vmds_http_describe_session(VmdsHttp *self, SoupServerMessage *msg, const gchar *id)
+vmds_http_describe_session(VmdsHttp *self,
+			   SoupServerMessage *msg,
+			   const VmdsHttpPeer *peer,
+			   const gchar *id)
 {
 	g_autoptr(GString) body = g_string_new("{\"value\":{\"user\":");
 	gint64 times[2] = {0};
-	const gchar *user = vmds_sessions_describe(self->sessions, id, &times[0], &times[1]);
+	const gchar *user = NULL;
 	const gchar *const names[] = {"created_time", "last_accessed_time"};
 
+	if (id != NULL && vmds_http_authenticated(self, msg, peer))
+		user = vmds_sessions_describe(self->sessions, id, &times[0], &times[1]);
 	if (user == NULL || !vmds_sessions_check(self->sessions, id)) {
 		vmds_http_fail(msg, "session", VMDS_ERROR_UNAUTHENTICATED, "no such session");
 		return;
@@ -333,7 +396,7 @@ vmds_http_handle_session(VmdsHttp *self,
 	const gchar *query = g_uri_get_query(soup_server_message_get_uri(msg));
 
 	if (g_strcmp0(method, "POST") == 0 && legacy && g_strcmp0(query, "~action=get") == 0) {
-		vmds_http_describe_session(self, msg, id);
+		vmds_http_describe_session(self, msg, peer, id);
 		return;
 	}
 	if (g_strcmp0(method, "POST") == 0 && query == NULL) {
@@ -803,63 +866,6 @@ vmds_http_dispatch(VmdsHttp *self,
 	g_atomic_int_inc(&self->jobs);
 	soup_server_message_pause(msg);
 	vmds_http_job_post(job, self->main_context, vmds_http_job_run_cb);
-}
-
-/*
- * Who @msg comes from, into @caller (its user to be freed), or FALSE for
- * nobody: the session it names, as its user is now; without a session
- * header, a trusted local peer, an administrator. A session header that
- * names no live session is refused even from a trusted peer: a client that
- * logged in as a user means to act as that user, never as more.
- */
-static gboolean
-vmds_http_identify(VmdsHttp *self,
-		   SoupServerMessage *msg,
-		   const VmdsHttpPeer *peer,
-		   VmdsCaller *caller)
-{
-	const gchar *id = soup_message_headers_get_one(soup_server_message_get_request_headers(msg),
-						       VMDS_HTTP_SESSION_HEADER);
-	g_autoptr(VmdsUser) user = NULL;
-	const gchar *name;
-	guint64 stamp = 0;
-
-	*caller = (VmdsCaller){0};
-	if (id == NULL) {
-		if (!peer->trusted)
-			return FALSE;
-		*caller = (VmdsCaller){g_strdup(peer->client), TRUE, TRUE};
-		return TRUE;
-	}
-	name = vmds_sessions_lookup(self->sessions, id, &stamp);
-	if (name == NULL)
-		return FALSE;
-	/* the configured administrator's, or a trusted peer's */
-	if (stamp == 0) {
-		*caller = (VmdsCaller){g_strdup(name), TRUE, TRUE};
-		return TRUE;
-	}
-	user = vmds_users_lookup(self->users, name);
-	if (user == NULL || user->built_in || user->generation != stamp) {
-		g_info("session of %s ended: the user's password changed, or the user went", name);
-		vmds_sessions_remove(self->sessions, id);
-		return FALSE;
-	}
-	*caller =
-	    (VmdsCaller){g_strdup(name),
-			 user->role == VMDS_USER_ROLE_ADMINISTRATOR,
-			 user->role == VMDS_USER_ROLE_ADMINISTRATOR || user->vcenter_metadata};
-	return TRUE;
-}
-
-static gboolean
-vmds_http_authenticated(VmdsHttp *self, SoupServerMessage *msg, const VmdsHttpPeer *peer)
-{
-	VmdsCaller caller;
-	gboolean ok = vmds_http_identify(self, msg, peer, &caller);
-
-	g_free((gchar *)caller.user);
-	return ok;
 }
 
 static void

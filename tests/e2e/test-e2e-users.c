@@ -669,7 +669,17 @@ START_TEST(test_users_sessions)
 	g_clear_pointer(&reply, vmds_e2e_reply_free);
 
 	/* a new password ends alice's sessions; the old password is refused */
+	reply = call_as(alice, "POST", "/rest/com/vmware/cis/session?~action=get", NULL);
+	ck_assert_msg(reply->status == 200 && strstr(reply->body, "\"user\":\"alice\"") != NULL,
+		      "HTTP %u %s",
+		      reply->status,
+		      reply->body);
+	g_clear_pointer(&reply, vmds_e2e_reply_free);
 	admin_call("PATCH", USERS "/alice", "{\"password\":\"alice-new-password\"}", 204, "");
+	/* the older API's description of the session too */
+	reply = call_as(alice, "POST", "/rest/com/vmware/cis/session?~action=get", NULL);
+	vmds_e2e_assert_error(reply, 401, "UNAUTHENTICATED");
+	g_clear_pointer(&reply, vmds_e2e_reply_free);
 	reply = call_as(alice, "GET", "/api/vcenter/vm", NULL);
 	vmds_e2e_assert_error(reply, 401, "UNAUTHENTICATED");
 	g_clear_pointer(&reply, vmds_e2e_reply_free);
