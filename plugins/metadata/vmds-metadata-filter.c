@@ -587,9 +587,13 @@ vmds_metadata_filter_condition_sql(const VmdsMetadataFilterNode *node,
 		g_string_append(sql, "0");
 		return;
 	}
+	/* a non-correlated IN, which SQLite runs once per query through the
+	 * (key, type, value|num) indexes, where a correlated EXISTS would seek
+	 * once per object: 10,000 VMs, 2 ms against 20 (bench/README.md);
+	 * object_id is never NULL */
 	g_string_append(sql,
-			"EXISTS (SELECT 1 FROM entries AS e WHERE e.object_id = o.object_id"
-			" AND e.domain = ? AND e.key = ?");
+			"o.object_id IN (SELECT e.object_id FROM entries AS e WHERE"
+			" e.domain = ? AND e.key = ?");
 	vmds_metadata_filter_param_string(params, vmds_metadata_domain_to_string(node->domain));
 	vmds_metadata_filter_param_string(params, node->key);
 	/* SYSTEM: PRIVATE entries are the administrators' only */
@@ -652,8 +656,8 @@ vmds_metadata_filter_node_sql(const VmdsMetadataFilterNode *node,
  *   `s` #GVariant, as vmds_metadata_filter_bind() binds them)
  *
  * The filter as a WHERE expression over `objects AS o` of the global
- * metadata index: each condition an `EXISTS (SELECT 1 FROM entries AS e
- * WHERE e.object_id = o.object_id AND e.domain = ? AND e.key = ? ...)`,
+ * metadata index: each condition an `o.object_id IN (SELECT e.object_id
+ * FROM entries AS e WHERE e.domain = ? AND e.key = ? ...)`,
  * joined with AND and OR in parentheses. Values are bound, never written
  * into the SQL. The caller adds what else selects objects (their type, the
  * viewer's own), and registers the wildcard function on its connection

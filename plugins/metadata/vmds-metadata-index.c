@@ -745,12 +745,6 @@ typedef struct {
 	const gchar *key;
 } VmdsMetadataIndexField;
 
-/* a condition as vmds_metadata_filter_to_sql() writes it, and as the index
- * runs it (vmds_metadata_index_query()) */
-#define VMDS_METADATA_INDEX_EXISTS                                                                 \
-	"EXISTS (SELECT 1 FROM entries AS e WHERE e.object_id = o.object_id AND "
-#define VMDS_METADATA_INDEX_IN "o.object_id IN (SELECT e.object_id FROM entries AS e WHERE "
-
 /* `metadata:K` or `metadata@DOMAIN:K`, K decoded: whether @text is one */
 static gboolean
 vmds_metadata_index_read_field_name(const gchar *text, VmdsMetadataIndexField *field)
@@ -973,21 +967,13 @@ vmds_metadata_index_query(VmdsMetadataIndex *self,
 	if (!caller->administrator)
 		g_string_append(where, " AND o.owner = ?");
 	if (filter != NULL && filter[0] != '\0') {
-		g_autoptr(GString) sql = NULL;
 		g_autofree gchar *text = NULL;
 		parsed = vmds_metadata_filter_parse(filter, error);
 		if (parsed == NULL)
 			return NULL;
 		text = vmds_metadata_filter_to_sql(
 		    parsed, caller->administrator, caller->vcenter_metadata, params);
-		sql = g_string_new(text);
-		/* the same test, but SQLite runs a non-correlated IN once per
-		 * query through the (key, type, value|num) indexes, where a
-		 * correlated EXISTS seeks once per object: 10,000 VMs, 20 ms
-		 * against 2 (bench/README.md, issue 12); the parameters keep
-		 * their order, and object_id is never NULL */
-		g_string_replace(sql, VMDS_METADATA_INDEX_EXISTS, VMDS_METADATA_INDEX_IN, 0);
-		g_string_append_printf(where, " AND (%s)", sql->str);
+		g_string_append_printf(where, " AND (%s)", text);
 	}
 
 	result = g_new0(VmdsMetadataIndexResult, 1);

@@ -618,44 +618,44 @@ START_TEST(test_metadata_filter_sql)
 	    {"metadata:env==STRING:prod",
 	     TRUE,
 	     FALSE,
-	     "EXISTS (SELECT 1 FROM entries AS e WHERE e.object_id = o.object_id AND e.domain = ? "
+	     "o.object_id IN (SELECT e.object_id FROM entries AS e WHERE e.domain = ? "
 	     "AND e.key = ? AND e.type = ? AND e.value = ?)",
 	     "('GENERAL', 'env', 'STRING', 'prod')"},
 	    {"metadata:env==STRING:Pr*%2A\\D",
 	     FALSE,
 	     FALSE,
-	     "EXISTS (SELECT 1 FROM entries AS e WHERE e.object_id = o.object_id AND e.domain = ? "
+	     "o.object_id IN (SELECT e.object_id FROM entries AS e WHERE e.domain = ? "
 	     "AND e.key = ? AND e.type = ? AND vmds_metadata_match(e.value, ?))",
 	     "('GENERAL', 'env', 'STRING', 'pr*\\\\*\\\\\\\\d')"},
 	    {"metadata@SYSTEM:cost=gt=NUMBER:5",
 	     FALSE,
 	     FALSE,
-	     "EXISTS (SELECT 1 FROM entries AS e WHERE e.object_id = o.object_id AND e.domain = ? "
+	     "o.object_id IN (SELECT e.object_id FROM entries AS e WHERE e.domain = ? "
 	     "AND e.key = ? AND e.visibility = ? AND e.type = ? AND e.num > ?)",
 	     "('SYSTEM', 'cost', 'READONLY', 'NUMBER', int64 5)"},
 	    {"metadata@SYSTEM:cost=le=DATETIME:1970-01-01T00:00:01+00:00",
 	     TRUE,
 	     FALSE,
-	     "EXISTS (SELECT 1 FROM entries AS e WHERE e.object_id = o.object_id AND e.domain = ? "
+	     "o.object_id IN (SELECT e.object_id FROM entries AS e WHERE e.domain = ? "
 	     "AND e.key = ? AND e.type = ? AND e.num <= ?)",
 	     "('SYSTEM', 'cost', 'DATETIME', int64 1000000)"},
 	    {"metadata:ok!=BOOLEAN:1",
 	     FALSE,
 	     TRUE,
-	     "EXISTS (SELECT 1 FROM entries AS e WHERE e.object_id = o.object_id AND e.domain = ? "
+	     "o.object_id IN (SELECT e.object_id FROM entries AS e WHERE e.domain = ? "
 	     "AND e.key = ? AND NOT (e.type = ? AND e.num = ?))",
 	     "('GENERAL', 'ok', 'BOOLEAN', int64 1)"},
 	    {"metadata:a!=STRING:b",
 	     FALSE,
 	     FALSE,
-	     "EXISTS (SELECT 1 FROM entries AS e WHERE e.object_id = o.object_id AND e.domain = ? "
+	     "o.object_id IN (SELECT e.object_id FROM entries AS e WHERE e.domain = ? "
 	     "AND e.key = ? AND NOT (e.type = ? AND e.value = ?))",
 	     "('GENERAL', 'a', 'STRING', 'b')"},
 	    {"metadata@VCENTER:host==STRING:x", FALSE, FALSE, "0", "()"},
 	    {"metadata@VCENTER:host=lt=NUMBER:1",
 	     FALSE,
 	     TRUE,
-	     "EXISTS (SELECT 1 FROM entries AS e WHERE e.object_id = o.object_id AND e.domain = ? "
+	     "o.object_id IN (SELECT e.object_id FROM entries AS e WHERE e.domain = ? "
 	     "AND e.key = ? AND e.type = ? AND e.num < ?)",
 	     "('VCENTER', 'host', 'NUMBER', int64 1)"},
 	    {"(metadata@VCENTER:a==NUMBER:1,metadata@VCENTER:b==NUMBER:2);metadata@VCENTER:c=="
