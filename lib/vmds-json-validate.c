@@ -128,15 +128,39 @@ vmds_json_digits(VmdsJsonValidator *v)
 	return v->pos > start;
 }
 
+/* whether the @n digits at @digits (no leading zero), negative or not, are
+ * past the range of gint64 */
+static gboolean
+vmds_json_integer_overflows(const gchar *digits, gsize n, gboolean negative)
+{
+	const gchar *max = negative ? "9223372036854775808" : "9223372036854775807";
+
+	if (n != strlen(max))
+		return n > strlen(max);
+	return memcmp(digits, max, n) > 0;
+}
+
 static gboolean
 vmds_json_validate_number(VmdsJsonValidator *v)
 {
-	if (v->text[v->pos] == '-')
+	gboolean negative = v->text[v->pos] == '-';
+	gsize start;
+
+	if (negative)
 		v->pos++;
+	start = v->pos;
 	if (v->pos < v->len && v->text[v->pos] == '0')
 		v->pos++;
 	else if (!vmds_json_digits(v))
 		return vmds_json_fail(v, "an invalid number");
+	/* json-glib 1.6 reads an integer past 64 bits wrapped or saturated
+	 * (2^63 as -2^63, -2^63 - 1 as 2^63 - 1, 2^64 and more as -1) and
+	 * says nothing: refused here; RFC 8259 section 6 lets a reader limit
+	 * the range of numbers */
+	if ((v->pos == v->len ||
+	     (v->text[v->pos] != '.' && v->text[v->pos] != 'e' && v->text[v->pos] != 'E')) &&
+	    vmds_json_integer_overflows(v->text + start, v->pos - start, negative))
+		return vmds_json_fail(v, "an integer beyond 64 bits");
 	if (v->pos < v->len && v->text[v->pos] == '.') {
 		v->pos++;
 		if (!vmds_json_digits(v))
@@ -345,8 +369,9 @@ vmds_json_validate_is_ascii(const gchar *text, gsize len)
  * @error: a #GError or %NULL
  *
  * Checks that @text is valid UTF-8 and exactly one strict JSON value, nested at most
- * %VMDS_JSON_MAX_DEPTH deep, with no NUL in a string, no lone surrogate and
- * no object with a duplicate member.
+ * %VMDS_JSON_MAX_DEPTH deep, with no NUL in a string, no lone surrogate,
+ * no object with a duplicate member and no integer (a number without a
+ * fraction or exponent) past the range of gint64.
  *
  * Returns: %FALSE with %VMDS_ERROR_INVALID_ARGUMENT saying at which byte,
  * and what kind of problem, without quoting the text

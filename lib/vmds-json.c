@@ -238,7 +238,9 @@ vmds_json_object_get_int(JsonObject *obj,
 		*present = node != NULL;
 	if (node == NULL)
 		return TRUE;
-	/* json-glib reads a number past the range of gint64 as a double */
+	/* an integer past the range of gint64 never gets here (json-glib
+	 * would wrap it around: vmds_json_validate() refuses it); one with a
+	 * fraction or an exponent is a double */
 	if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_INT64 ||
 	    json_node_get_int(node) < min || json_node_get_int(node) > max) {
 		g_set_error(error,

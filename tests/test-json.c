@@ -654,6 +654,31 @@ START_TEST(test_json_duplicate_members_escaped)
 }
 END_TEST
 
+/* an integer past 64 bits is refused: json-glib 1.6 would read it wrapped
+ * or saturated (a metadata NUMBER of 2^63 was kept as -2^63); the bounds
+ * themselves, and numbers with a fraction or an exponent, are read */
+START_TEST(test_json_integer_range)
+{
+	const gchar *const refused[] = {
+	    "{\"a\":9223372036854775808}",
+	    "{\"a\":-9223372036854775809}",
+	    "{\"a\":18446744073709551617}",
+	    "{\"a\":[99999999999999999999]}",
+	    "{\"a\":[1,-123456789012345678901234567890]}",
+	};
+	const gchar *const accepted[] = {
+	    "{\"a\":[9223372036854775807,-9223372036854775808]}",
+	    "{\"a\":0,\"b\":-0,\"c\":1000000000000000000}",
+	    "{\"a\":[9223372036854775808.0,1e30,-18446744073709551617E0]}",
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(refused); i++)
+		test_json_assert_refused_by_all(refused[i], "an integer beyond 64 bits");
+	for (guint i = 0; i < G_N_ELEMENTS(accepted); i++)
+		test_json_assert_accepted_by_all(accepted[i]);
+}
+END_TEST
+
 /* a text that ends where more must come says so, not what the next
  * character would have had to be */
 START_TEST(test_json_ends_early)
@@ -752,6 +777,7 @@ test_json_suite(void)
 	tcase_add_test(tc, test_json_duplicate_members_scoped);
 	tcase_add_test(tc, test_json_duplicate_members_escaped);
 	tcase_add_test(tc, test_json_ends_early);
+	tcase_add_test(tc, test_json_integer_range);
 	tcase_add_test(tc, test_json_abbreviate);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("reader");
