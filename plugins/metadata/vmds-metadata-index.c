@@ -774,13 +774,19 @@ vmds_metadata_index_read_field_name(const gchar *text, VmdsMetadataIndexField *f
 static gboolean
 vmds_metadata_index_parse_field(const gchar *text, VmdsMetadataIndexField *field, GError **error)
 {
+	g_autofree gchar *valid = NULL;
+	g_autofree gchar *quoted = NULL;
+
 	if (vmds_metadata_index_read_field_name(text, field))
 		return TRUE;
+	/* its key is decoded: any bytes, any length */
+	valid = g_utf8_make_valid(text, -1);
+	quoted = vmds_json_abbreviate(valid);
 	g_set_error(error,
 		    VMDS_ERROR,
 		    VMDS_ERROR_INVALID_ARGUMENT,
 		    "fields: '%s' is not metadata:KEY or metadata@DOMAIN:KEY",
-		    text);
+		    quoted);
 	return FALSE;
 }
 
@@ -927,11 +933,13 @@ vmds_metadata_index_query(VmdsMetadataIndex *self,
 
 	if (g_strcmp0(type, VMDS_METADATA_OBJECT_VM) != 0 &&
 	    g_strcmp0(type, VMDS_METADATA_OBJECT_DATASET) != 0) {
+		g_autofree gchar *valid = g_utf8_make_valid(type, -1);
+		g_autofree gchar *quoted = vmds_json_abbreviate(valid);
 		g_set_error(error,
 			    VMDS_ERROR,
 			    VMDS_ERROR_INVALID_ARGUMENT,
 			    "type: '%s' is not vm or dataset",
-			    type);
+			    quoted);
 		return NULL;
 	}
 	if (page == 0) {

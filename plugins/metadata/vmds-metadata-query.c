@@ -31,9 +31,11 @@
 
 #define VMDS_METADATA_QUERY_INDEX_KEY "vmds-metadata-index"
 
+/* the parameter @name, a decimal integer from 1 to @max; @fallback when
+ * absent */
 static gboolean
 vmds_metadata_query_read_uint(
-    GHashTable *query, const gchar *name, guint fallback, guint *value, GError **error)
+    GHashTable *query, const gchar *name, guint fallback, guint max, guint *value, GError **error)
 {
 	const gchar *text = query != NULL ? g_hash_table_lookup(query, name) : NULL;
 	guint64 number = 0;
@@ -42,14 +44,16 @@ vmds_metadata_query_read_uint(
 		*value = fallback;
 		return TRUE;
 	}
-	if (!g_ascii_string_to_unsigned(text, 10, 1, G_MAXUINT, &number, NULL)) {
+	/* a number past @max is named as such, not as no number */
+	if (!g_ascii_string_to_unsigned(text, 10, 1, max, &number, NULL)) {
 		g_autofree gchar *quoted = vmds_json_abbreviate(text);
 		g_set_error(error,
 			    VMDS_ERROR,
 			    VMDS_ERROR_INVALID_ARGUMENT,
-			    "%s: '%s' is not a positive integer",
+			    "%s: '%s' is not an integer from 1 to %u",
 			    name,
-			    quoted);
+			    quoted,
+			    max);
 		return FALSE;
 	}
 	*value = (guint)number;
@@ -145,9 +149,13 @@ vmds_metadata_query_route(VmdsPlugin *plugin, VmdsRequest *request, GError **err
 				    "type: required, vm or dataset");
 		return FALSE;
 	}
-	if (!vmds_metadata_query_read_uint(request->query, "page", 1, &page, error) ||
-	    !vmds_metadata_query_read_uint(
-		request->query, "pageSize", VMDS_METADATA_INDEX_PAGE_SIZE, &page_size, error))
+	if (!vmds_metadata_query_read_uint(request->query, "page", 1, G_MAXUINT, &page, error) ||
+	    !vmds_metadata_query_read_uint(request->query,
+					   "pageSize",
+					   VMDS_METADATA_INDEX_PAGE_SIZE,
+					   VMDS_METADATA_INDEX_MAX_PAGE_SIZE,
+					   &page_size,
+					   error))
 		return FALSE;
 	fields = vmds_metadata_query_read_fields(
 	    request->query != NULL ? g_hash_table_lookup(request->query, "fields") : NULL, error);

@@ -173,7 +173,9 @@ static const struct {
     {{"type", "vm", "filter", "metadata:env=gt=STRING:x", NULL}, "filter: column "},
     {{"type", "vm", "page", "0", NULL}, "page: '0'"},
     {{"type", "vm", "pageSize", "x", NULL}, "pageSize: 'x'"},
-    {{"type", "vm", "pageSize", "129", NULL}, "pageSize: 129 is over 128"},
+    {{"type", "vm", "pageSize", "129", NULL}, "pageSize: '129' is not an integer from 1 to 128"},
+    {{"type", "vm", "pageSize", "4294967296", NULL}, "pageSize: '4294967296' is not an integer"},
+    {{"type", "vm", "page", "4294967296", NULL}, "page: '4294967296' is not an integer"},
     {{"type", "vm", "fields", "env", NULL}, "fields: 'env'"},
     {{"type", "folder", NULL}, "type: 'folder'"},
 };
