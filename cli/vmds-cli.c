@@ -240,8 +240,24 @@ const GOptionEntry vmds_cli_command_entries[] = {
 	 "A SYSTEM metadata entry's visibility: READONLY (the default) or "
 	 "PRIVATE",
 	 "VISIBILITY"},
+    [VMDS_CLI_OPTION_PAGE] = {"page",
+			      '\0',
+			      G_OPTION_FLAG_NONE,
+			      G_OPTION_ARG_CALLBACK,
+			      (gpointer)vmds_cli_option_cb,
+			      "The page of the results to show, from 1 (default: 1)",
+			      "N"},
+    [VMDS_CLI_OPTION_PAGE_SIZE] = {"page-size",
+				   '\0',
+				   G_OPTION_FLAG_NONE,
+				   G_OPTION_ARG_CALLBACK,
+				   (gpointer)vmds_cli_option_cb,
+				   "Results per page, 1 to 128 (default: 25)",
+				   "N"},
     [VMDS_CLI_OPTION_LAST] = G_OPTION_ENTRY_NULL,
 };
+/* an option is a bit of a guint64 */
+G_STATIC_ASSERT(VMDS_CLI_OPTION_LAST <= 64);
 
 gboolean
 vmds_cli_usage_error(GError **error, const gchar *format, ...)
@@ -342,6 +358,16 @@ vmds_cli_option_cb(const gchar *option_name, const gchar *value, gpointer data, 
 		normalised = g_strdup_printf("%" G_GUINT64_FORMAT, bytes);
 		break;
 	}
+	case VMDS_CLI_OPTION_PAGE:
+	case VMDS_CLI_OPTION_PAGE_SIZE: {
+		guint64 number = 0;
+		if (!g_ascii_string_to_unsigned(value, 10, 1, G_MAXUINT32, &number, NULL)) {
+			return vmds_cli_usage_error(
+			    error, "invalid %s '%s': a positive integer", option_name, value);
+		}
+		normalised = g_strdup_printf("%" G_GUINT64_FORMAT, number);
+		break;
+	}
 	case VMDS_CLI_OPTION_KEY: {
 		guint64 key = 0;
 		if (!g_ascii_string_to_unsigned(value, 10, 0, G_MAXINT32, &key, NULL)) {
@@ -368,7 +394,7 @@ vmds_cli_option_cb(const gchar *option_name, const gchar *value, gpointer data, 
 	}
 	g_free(self->values[idx]);
 	self->values[idx] = g_steal_pointer(&normalised);
-	self->given |= 1u << idx;
+	self->given |= VMDS_CLI_OPT_BIT(idx);
 	return TRUE;
 }
 

@@ -52,10 +52,14 @@ typedef enum {
 	VMDS_CLI_OPTION_VCENTER_METADATA,
 	VMDS_CLI_OPTION_DOMAIN,
 	VMDS_CLI_OPTION_VISIBILITY,
+	VMDS_CLI_OPTION_PAGE,
+	VMDS_CLI_OPTION_PAGE_SIZE,
 	VMDS_CLI_OPTION_LAST
 } VmdsCliOption;
 
-#define VMDS_CLI_OPT(name) (1u << VMDS_CLI_OPTION_##name)
+/* the bit of an option in VmdsCliCommand.options and VmdsCli.given */
+#define VMDS_CLI_OPT(name)  (G_GUINT64_CONSTANT(1) << VMDS_CLI_OPTION_##name)
+#define VMDS_CLI_OPT_BIT(i) (G_GUINT64_CONSTANT(1) << (i))
 
 typedef struct {
 	/* global options */
@@ -70,7 +74,7 @@ typedef struct {
 	GOptionEntry global_entries[9];
 	/* command options, validated and normalised as they are parsed */
 	gchar *values[VMDS_CLI_OPTION_LAST];
-	guint given;
+	guint64 given;
 	/* (element-type VmdsCliCommand): every noun's commands, in the order
 	 * help lists them; filled by vmds.c */
 	GPtrArray *commands;
@@ -84,7 +88,7 @@ typedef struct {
 	const gchar *args;
 	const gchar *summary;
 	const gchar *description; /* nullable: the rest of the command's --help */
-	guint options;		  /* VMDS_CLI_OPT() bits */
+	guint64 options;	  /* VMDS_CLI_OPT() bits */
 	guint min_args;
 	guint max_args;
 	/* how many leading ARGS are VM ids or data set names, and how many

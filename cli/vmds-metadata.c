@@ -311,9 +311,10 @@ const VmdsCliCommand vmds_cli_metadata_commands[] = {
 };
 
 /*
- * vmds query TYPE FILTER [PAGE [PAGE_SIZE]]: GET /api/query, the VMs or data
- * sets whose metadata FILTER selects (vCD's syntax, sent percent-encoded);
- * one line each: VM, name, and the data set for TYPE dataset.
+ * vmds query TYPE FILTER [--page N] [--page-size N]: GET /api/query, the VMs
+ * or data sets whose metadata FILTER selects (vCD's syntax, sent
+ * percent-encoded); one line each: VM, name, and the data set for TYPE
+ * dataset.
  */
 static gboolean
 vmds_cli_cmd_query(VmdsCli *self, gchar **args, GError **error)
@@ -329,17 +330,14 @@ vmds_cli_cmd_query(VmdsCli *self, gchar **args, GError **error)
 
 	if (!datasets && g_strcmp0(args[0], "vm") != 0)
 		return vmds_cli_usage_error(error, "invalid type '%s': vm or dataset", args[0]);
-	for (guint i = 2; i < 4 && args[i] != NULL; i++) {
-		if (!g_ascii_string_to_unsigned(args[i], 10, 1, G_MAXUINT32, NULL, NULL))
-			return vmds_cli_usage_error(
-			    error, "invalid %s '%s'", i == 2 ? "PAGE" : "PAGE_SIZE", args[i]);
-	}
 	filter = g_uri_escape_string(args[1], NULL, FALSE);
 	g_string_append_printf(path, "%s&filter=%s", args[0], filter);
-	if (args[2] != NULL)
-		g_string_append_printf(path, "&page=%s", args[2]);
-	if (args[2] != NULL && args[3] != NULL)
-		g_string_append_printf(path, "&pageSize=%s", args[3]);
+	/* (checked as they were parsed: positive integers) */
+	if (self->values[VMDS_CLI_OPTION_PAGE] != NULL)
+		g_string_append_printf(path, "&page=%s", self->values[VMDS_CLI_OPTION_PAGE]);
+	if (self->values[VMDS_CLI_OPTION_PAGE_SIZE] != NULL)
+		g_string_append_printf(
+		    path, "&pageSize=%s", self->values[VMDS_CLI_OPTION_PAGE_SIZE]);
 	if (!vmds_cli_call(self, "GET", path->str, NULL, &reply, error))
 		return FALSE;
 	if (reply == NULL)
@@ -380,17 +378,17 @@ vmds_cli_cmd_query(VmdsCli *self, gchar **args, GError **error)
 
 const VmdsCliCommand vmds_cli_query_commands[] = {
     {"query",
-     "vm|dataset FILTER [PAGE [PAGE_SIZE]]",
+     "vm|dataset FILTER",
      "List the VMs or data sets whose metadata FILTER selects",
      "FILTER is vCD's query filter, e.g. "
      "'metadata:env==STRING:prod;metadata:tier=ge=NUMBER:2' (';' AND, ',' OR, "
      "parentheses; operators ==, !=, =gt=, =lt=, =ge=, =le=; types STRING, NUMBER, "
      "DATETIME, BOOLEAN; @SYSTEM or @VCENTER after metadata for those domains). "
-     "A user sees only its own VMs and the entries it may read. PAGE from 1, "
-     "PAGE_SIZE up to 128 (default 25); --json prints the whole reply.",
-     0,
+     "A user sees only its own VMs and the entries it may read. --json prints "
+     "the whole reply (resultTotal, pageCount).",
+     VMDS_CLI_OPT(PAGE) | VMDS_CLI_OPT(PAGE_SIZE),
      2,
-     4,
+     2,
      0,
      0,
      vmds_cli_cmd_query},

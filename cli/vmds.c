@@ -102,7 +102,7 @@ vmds_cli_group_subcommands(VmdsCli *self, const gchar *group)
 }
 
 static void
-vmds_cli_append_entries(GString *out, const GOptionEntry *entries, guint mask)
+vmds_cli_append_entries(GString *out, const GOptionEntry *entries, guint64 mask)
 {
 	g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func(g_free);
 	gsize width = 0;
@@ -112,7 +112,7 @@ vmds_cli_append_entries(GString *out, const GOptionEntry *entries, guint mask)
 		const GOptionEntry *entry = &entries[i];
 		GString *label = NULL;
 
-		if ((mask & (1u << i)) == 0)
+		if ((mask & VMDS_CLI_OPT_BIT(i)) == 0)
 			continue;
 		label = g_string_new("  ");
 		if (entry->short_name != '\0')
@@ -130,7 +130,7 @@ vmds_cli_append_entries(GString *out, const GOptionEntry *entries, guint mask)
 	for (guint i = 0; entries[i].long_name != NULL; i++) {
 		const gchar *label = NULL;
 
-		if ((mask & (1u << i)) == 0)
+		if ((mask & VMDS_CLI_OPT_BIT(i)) == 0)
 			continue;
 		label = g_ptr_array_index(labels, n++);
 		if (strlen(label) > width)
@@ -177,7 +177,7 @@ vmds_cli_print_help(VmdsCli *self, const gchar *group)
 	    "Commands:\n");
 	vmds_cli_append_commands(self, out, group);
 	g_string_append(out, "\nOptions:\n");
-	vmds_cli_append_entries(out, self->global_entries, G_MAXUINT);
+	vmds_cli_append_entries(out, self->global_entries, G_MAXUINT64);
 	g_string_append(out,
 			"\nRun 'vmds COMMAND SUBCOMMAND --help' for the options of a command,\n"
 			"and see vmds(1) for the environment and files.\n");
@@ -198,7 +198,7 @@ vmds_cli_print_command_help(VmdsCli *self, const VmdsCliCommand *cmd)
 		vmds_cli_append_entries(out, vmds_cli_command_entries, cmd->options);
 	}
 	g_string_append(out, "\nGlobal options:\n");
-	vmds_cli_append_entries(out, self->global_entries, G_MAXUINT);
+	vmds_cli_append_entries(out, self->global_entries, G_MAXUINT64);
 	fputs(out->str, stdout);
 }
 
@@ -253,10 +253,10 @@ vmds_cli_expand_flags(gchar **args)
 
 /* the first option among @given that @cmd does not take, or NULL */
 static const gchar *
-vmds_cli_stray_option(const VmdsCliCommand *cmd, guint given)
+vmds_cli_stray_option(const VmdsCliCommand *cmd, guint64 given)
 {
 	for (guint i = 0; i < VMDS_CLI_OPTION_LAST; i++) {
-		if ((given & (1u << i)) != 0 && (cmd->options & (1u << i)) == 0)
+		if ((given & VMDS_CLI_OPT_BIT(i)) != 0 && (cmd->options & VMDS_CLI_OPT_BIT(i)) == 0)
 			return vmds_cli_command_entries[i].long_name;
 	}
 	return NULL;

@@ -887,6 +887,25 @@ START_TEST(test_metadata_query)
 		ck_assert_msg(
 		    strstr(refused->err, "filter: column 13:") != NULL, "%s", refused->err);
 	}
+	/* its pages: the second of one VM each is bob's (VM number order) */
+	{
+		const gchar *const args[] = {"query",
+					     "vm",
+					     "metadata:env==STRING:prod",
+					     "--page=2",
+					     "--page-size",
+					     "1",
+					     NULL};
+		const gchar *const zero[] = {
+		    "query", "vm", "metadata:env==STRING:prod", "--page=0", NULL};
+		g_autoptr(VmdsE2eRun) run = vmds_e2e_vmds(e2e, args);
+		g_autoptr(VmdsE2eRun) refused = vmds_e2e_vmds(e2e, zero);
+		g_autofree gchar *expected = g_strdup_printf("VM    NAME\n%s  bob-vm\n", bob_vm);
+		vmds_e2e_assert_run(run, 0, expected, "");
+		ck_assert_int_eq(refused->status, 2);
+		ck_assert_msg(
+		    strstr(refused->err, "invalid --page '0'") != NULL, "%s", refused->err);
+	}
 	/* a malformed filter says where */
 	check("GET",
 	      "/api/query?type=vm&filter=metadata:env=~STRING:x",
@@ -914,9 +933,38 @@ START_TEST(test_metadata_query_datasets)
 	check("DELETE", "/api/vcenter/vm/vm-1/data-sets/plain", NULL, 204, NULL);
 	{
 		g_autoptr(VmdsE2eReply) gone = call_as(NULL, "GET", query, NULL);
-		ck_assert_msg(gone->status == 200 && strstr(gone->body, plain) == NULL,
+		ck_assert_msg(
+		    gone->status == 200 && strstr(gone->body, plain) == NULL, "%s", gone->body);
+	}
+}
+END_TEST
+
+/* a VM given another owner (PATCH, administrators only) is found by the
+ * new owner's queries and no longer by the old one's, and the daemon lives
+ * on (the plugin's ::vm-owner-changed handler once took the previous owner
+ * for itself and crashed) */
+START_TEST(test_metadata_query_owner_changed)
+{
+	g_autofree gchar *alice_vm = NULL;
+	g_autofree gchar *bob_vm = NULL;
+	g_autofree gchar *alice = add_user_with_vm("alice", FALSE, &alice_vm);
+	g_autofree gchar *bob = add_user_with_vm("bob", FALSE, &bob_vm);
+	g_autofree gchar *path = g_strdup_printf("/api/vcenter/vm/%s", alice_vm);
+	const gchar *query = "/api/query?type=vm";
+
+	check("PATCH", path, "{\"owner\":\"bob\"}", 204, NULL);
+	{
+		g_autoptr(VmdsE2eReply) his = call_as(bob, "GET", query, NULL);
+		g_autoptr(VmdsE2eReply) hers = call_as(alice, "GET", query, NULL);
+		ck_assert_msg(his->status == 200 &&
+				  strstr(his->body, "\"resultTotal\":2") != NULL &&
+				  strstr(his->body, alice_vm) != NULL,
 			      "%s",
-			      gone->body);
+			      his->body);
+		ck_assert_msg(hers->status == 200 &&
+				  strstr(hers->body, "\"resultTotal\":0") != NULL,
+			      "%s",
+			      hers->body);
 	}
 }
 END_TEST
@@ -937,6 +985,7 @@ test_metadata_suite(void)
 	tcase_add_test(tc, test_metadata_cli);
 	tcase_add_test(tc, test_metadata_query);
 	tcase_add_test(tc, test_metadata_query_datasets);
+	tcase_add_test(tc, test_metadata_query_owner_changed);
 	suite_add_tcase(s, tc);
 	return s;
 }
