@@ -151,8 +151,12 @@ vmds_metadata_plugin_vm_added_cb(VmdsContext *context, VmdsVm *vm, gpointer user
 	vmds_metadata_plugin_watch(VMDS_METADATA_PLUGIN(user_data), vm);
 }
 
+/* the signal carries the previous owner before the user data */
 static void
-vmds_metadata_plugin_vm_owner_changed_cb(VmdsContext *context, VmdsVm *vm, gpointer user_data)
+vmds_metadata_plugin_vm_owner_changed_cb(VmdsContext *context,
+					 VmdsVm *vm,
+					 const gchar *previous,
+					 gpointer user_data)
 {
 	vmds_metadata_plugin_index_vm(VMDS_METADATA_PLUGIN(user_data), vm, TRUE);
 }
