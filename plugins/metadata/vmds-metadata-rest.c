@@ -180,10 +180,21 @@ vmds_metadata_rest_read_domain(JsonObject *parent,
 		return FALSE;
 	}
 	obj = json_node_get_object(node);
-	if (!vmds_json_object_check_members(obj, vmds_metadata_rest_domain_members, error) ||
-	    !vmds_json_object_get_string(obj, "value", FALSE, &value, error) ||
-	    !vmds_json_object_get_string(obj, "visibility", FALSE, &vis, error))
+	if (!vmds_json_object_check_members(obj, vmds_metadata_rest_domain_members, error))
 		return FALSE;
+	/* named with their object: an entry has a typedValue.value too */
+	if (json_object_has_member(obj, "value")) {
+		value = vmds_json_node_get_string(
+		    json_object_get_member(obj, "value"), "member 'domain.value'", error);
+		if (value == NULL)
+			return FALSE;
+	}
+	if (json_object_has_member(obj, "visibility")) {
+		vis = vmds_json_node_get_string(
+		    json_object_get_member(obj, "visibility"), "member 'domain.visibility'", error);
+		if (vis == NULL)
+			return FALSE;
+	}
 	if (value != NULL) {
 		VmdsMetadataDomain named = VMDS_METADATA_GENERAL;
 		if (!vmds_metadata_domain_from_string(value, &named)) {
