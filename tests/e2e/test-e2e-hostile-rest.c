@@ -4971,6 +4971,13 @@ run_group(guint group)
 	guint ran = 0;
 	guint skipped = 0;
 
+	/* what the rows must leave is there to be changed */
+	ck_assert_msg(strstr(state, "\"key\":\"cost\"") != NULL &&
+			  strstr(state, "\"key\":\"owner\"") != NULL &&
+			  strstr(state, "\"user\":\"alice\"") != NULL,
+		      "%s",
+		      state);
+
 	for (guint i = 0; i < rows->len; i++) {
 		RestRow *row = g_ptr_array_index(rows, i);
 		/* VMDS_E2E_ROWS=TEXT runs only the rows whose name holds TEXT */
