@@ -231,6 +231,72 @@ vmds_http_reply_session(SoupServerMessage *msg, const gchar *id, gboolean legacy
 	vmds_http_reply_json(msg, legacy ? 200 : 201, body->str, body->len);
 }
 
+/* a user's password hashed again with today's Argon2id parameters, on its
+ * way to the main thread, which alone writes users.db */
+typedef struct {
+	VmdsHttp *http;
+	gchar *name;
+	guint64 generation;
+	gchar *hash;
+} VmdsHttpRehash;
+
+static void
+vmds_http_rehash_free(gpointer data)
+{
+	VmdsHttpRehash *rehash = data;
+
+	vmds_user_wipe(rehash->hash);
+	g_free(rehash->hash);
+	g_free(rehash->name);
+	g_atomic_int_add(&rehash->http->jobs, -1);
+	g_free(rehash);
+}
+
+static gboolean
+vmds_http_rehash_cb(gpointer data)
+{
+	VmdsHttpRehash *rehash = data;
+	g_autoptr(GError) error = NULL;
+
+	if (vmds_users_rehash(
+		rehash->http->users, rehash->name, rehash->generation, rehash->hash, &error))
+		g_info("hashed the password of user %s again, with the current Argon2id "
+		       "parameters",
+		       rehash->name);
+	else
+		g_warning("cannot keep the new hash of user %s's password: %s",
+			  rehash->name,
+			  error->message);
+	return G_SOURCE_REMOVE;
+}
+
+/* after @user's login with @password: an outdated hash made again, in this
+ * thread (40 ms), and handed to the main thread (a job, which
+ * vmds_http_close() waits for) */
+static void
+vmds_http_rehash(VmdsHttp *self, const VmdsUser *user, const gchar *password)
+{
+	VmdsHttpRehash *rehash;
+	g_autoptr(GError) error = NULL;
+	gchar *hash = vmds_user_hash_password(password, &error);
+
+	if (hash == NULL) {
+		g_warning("cannot hash user %s's password again: %s", user->name, error->message);
+		return;
+	}
+	rehash = g_new0(VmdsHttpRehash, 1);
+	rehash->http = self;
+	rehash->name = g_strdup(user->name);
+	rehash->generation = user->generation;
+	rehash->hash = hash;
+	g_atomic_int_inc(&self->jobs);
+	g_main_context_invoke_full(self->main_context,
+				   G_PRIORITY_DEFAULT,
+				   vmds_http_rehash_cb,
+				   rehash,
+				   vmds_http_rehash_free);
+}
+
 static void
 vmds_http_login(VmdsHttp *self, SoupServerMessage *msg, const VmdsHttpPeer *peer, gboolean legacy)
 {
@@ -273,6 +339,8 @@ vmds_http_login(VmdsHttp *self, SoupServerMessage *msg, const VmdsHttpPeer *peer
 	if (offered && !ok && self->username != NULL && !vmds_secret_equal(self->username, user)) {
 		found = vmds_users_verify(self->users, user, password);
 		ok = found != NULL;
+		if (found != NULL && found->outdated_hash)
+			vmds_http_rehash(self, found, password);
 		stamp = found != NULL ? found->generation : 0;
 	}
 	if (password != NULL)

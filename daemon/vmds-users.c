@@ -255,6 +255,20 @@ vmds_user_hash_password(const gchar *password, GError **error)
 	return g_steal_pointer(&encoded);
 }
 
+/* whether @encoded was made with the parameters vmds_user_hash_password()
+ * uses now */
+static gboolean
+vmds_user_hash_is_current(const gchar *encoded)
+{
+	g_autofree gchar *prefix = g_strdup_printf("$argon2id$v=%d$m=%d,t=%d,p=%d$",
+						   ARGON2_VERSION_NUMBER,
+						   VMDS_USER_ARGON2_MEMORY_KIB,
+						   VMDS_USER_ARGON2_ITERATIONS,
+						   VMDS_USER_ARGON2_LANES);
+
+	return g_str_has_prefix(encoded, prefix);
+}
+
 /**
  * vmds_user_verify_password:
  * @encoded: a hash vmds_user_hash_password() made
@@ -590,6 +604,7 @@ vmds_users_verify(VmdsUsers *self, const gchar *name, const gchar *password)
 	if (record != NULL) {
 		user = vmds_user_copy(&record->user);
 		hash = g_strdup(record->hash);
+		user->outdated_hash = !vmds_user_hash_is_current(hash);
 	}
 	g_mutex_unlock(&self->lock);
 	ok = vmds_user_verify_password(hash != NULL ? hash : VMDS_USERS_DUMMY_HASH, password);
@@ -804,6 +819,50 @@ vmds_users_remove(VmdsUsers *self, const gchar *name, GError **error)
 		return FALSE;
 	g_mutex_lock(&self->lock);
 	g_hash_table_remove(self->records, name);
+	g_mutex_unlock(&self->lock);
+	return TRUE;
+}
+
+/**
+ * vmds_users_rehash:
+ * @self: a #VmdsUsers
+ * @name: a user whose login vmds_users_verify() accepted, with an
+ *   #VmdsUser.outdated_hash
+ * @generation: its #VmdsUser.generation then
+ * @hash: the hash of the same password with today's parameters
+ *   (vmds_user_hash_password())
+ * @error: a #GError or %NULL
+ *
+ * Replaces an outdated hash of the user's password with @hash, durably,
+ * unless the password changed (or the user went) since: the password is
+ * the same, so its sessions live on. In the thread that opened @self.
+ *
+ * Returns: %FALSE when the database cannot be written (the old hash stays)
+ */
+gboolean
+vmds_users_rehash(
+    VmdsUsers *self, const gchar *name, guint64 generation, const gchar *hash, GError **error)
+{
+	g_autoptr(sqlite3_stmt) stmt = NULL;
+	g_autoptr(VmdsUser) user = vmds_users_lookup(self, name);
+	VmdsUsersRecord *record;
+
+	g_return_val_if_fail(hash != NULL && vmds_user_hash_is_current(hash), FALSE);
+
+	if (user == NULL || user->built_in || user->generation != generation)
+		return TRUE;
+	if (sqlite3_prepare_v2(
+		self->db, "UPDATE users SET password = ? WHERE name = ?", -1, &stmt, NULL) !=
+		SQLITE_OK ||
+	    !vmds_users_bind_text(stmt, 1, hash) || !vmds_users_bind_text(stmt, 2, name))
+		return vmds_users_fail(self, "write", error);
+	if (!vmds_users_step(self, stmt, error))
+		return FALSE;
+	g_mutex_lock(&self->lock);
+	record = g_hash_table_lookup(self->records, name);
+	vmds_user_wipe(record->hash);
+	g_free(record->hash);
+	record->hash = g_strdup(hash);
 	g_mutex_unlock(&self->lock);
 	return TRUE;
 }

@@ -46,6 +46,9 @@ typedef enum {
  * @generation: changes whenever the user's password does (never the same
  *   for two users or two passwords in one run), so a session made before is
  *   told from one made after; 0 for the configured administrator
+ * @outdated_hash: its password's hash was made with other Argon2id
+ *   parameters than vmds_user_hash_password() uses now (a hash from an
+ *   older vmds): vmds_users_rehash() replaces it at its next login
  *
  * One user, a copy: what vmds_users_lookup() and vmds_users_list() hand out.
  */
@@ -55,6 +58,7 @@ typedef struct {
 	gboolean vcenter_metadata;
 	gboolean built_in;
 	guint64 generation;
+	gboolean outdated_hash;
 } VmdsUser;
 
 void vmds_user_free(VmdsUser *user);
@@ -91,5 +95,7 @@ gboolean vmds_users_update(VmdsUsers *self,
 			   const gchar *hash,
 			   GError **error);
 gboolean vmds_users_remove(VmdsUsers *self, const gchar *name, GError **error);
+gboolean vmds_users_rehash(
+    VmdsUsers *self, const gchar *name, guint64 generation, const gchar *hash, GError **error);
 
 G_END_DECLS

@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include <argon2.h>
 #include <check.h>
 #include <glib/gstdio.h>
 #include <sqlite3.h>
@@ -370,6 +371,102 @@ START_TEST(test_users_verify)
 }
 END_TEST
 
+/* a hash of @password with other Argon2id parameters than today's (t=1,
+ * m=8 MiB), as an older vmds could have made it */
+static gchar *
+old_hash(const gchar *password)
+{
+	const guint8 salt[16] = "an-old-salt-1234";
+	gsize len = argon2_encodedlen(1, 8192, 1, sizeof salt, 32, Argon2_id);
+	gchar *encoded = g_malloc0(len);
+
+	ck_assert_int_eq(
+	    argon2id_hash_encoded(
+		1, 8192, 1, password, strlen(password), salt, sizeof salt, 32, encoded, len),
+	    ARGON2_OK);
+	ck_assert(g_str_has_prefix(encoded, "$argon2id$v=19$m=8192,t=1,p=1$"));
+	return encoded;
+}
+
+/* a hash made with other parameters still logs in, says it is outdated,
+ * and is replaced durably with today's at the next login, the user's
+ * generation (its sessions) kept; one whose password changed meanwhile is
+ * left alone */
+START_TEST(test_users_rehash)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *alice_old = old_hash("alice-password");
+	g_autofree gchar *bob_old = old_hash("bob-password");
+	g_autofree gchar *rehash = NULL;
+	g_autofree gchar *bob_new = NULL;
+	guint64 generation = 0;
+
+	{
+		g_autoptr(VmdsUsers) users = open_users();
+		g_autoptr(VmdsUser) alice = NULL;
+		g_autoptr(VmdsUser) bob = NULL;
+		g_autoptr(VmdsUser) again = NULL;
+
+		ck_assert(
+		    vmds_users_add(users, "alice", VMDS_USER_ROLE_USER, FALSE, alice_old, &error));
+		ck_assert(
+		    vmds_users_add(users, "bob", VMDS_USER_ROLE_USER, FALSE, bob_old, &error));
+		add_user(users, "carol", "carol-password", VMDS_USER_ROLE_USER);
+
+		alice = vmds_users_verify(users, "alice", "alice-password");
+		ck_assert_ptr_nonnull(alice);
+		ck_assert(alice->outdated_hash);
+		generation = alice->generation;
+		rehash = vmds_user_hash_password("alice-password", &error);
+		ck_assert_ptr_nonnull(rehash);
+		ck_assert(g_str_has_prefix(rehash, ARGON2ID_PREFIX));
+		ck_assert_msg(vmds_users_rehash(users, "alice", generation, rehash, &error),
+			      "%s",
+			      error->message);
+		again = vmds_users_verify(users, "alice", "alice-password");
+		ck_assert_ptr_nonnull(again);
+		ck_assert(!again->outdated_hash);
+		ck_assert_uint_eq(again->generation, generation);
+
+		/* bob's password changes between his login and the rehash */
+		bob = vmds_users_verify(users, "bob", "bob-password");
+		ck_assert(bob != NULL && bob->outdated_hash);
+		bob_new = vmds_user_hash_password("bob-new-password", &error);
+		ck_assert(vmds_users_update(users, "bob", NULL, NULL, bob_new, &error));
+		ck_assert(vmds_users_rehash(users, "bob", bob->generation, rehash, &error));
+		ck_assert_ptr_null(vmds_users_verify(users, "bob", "alice-password"));
+
+		/* a current hash is not outdated */
+		g_clear_pointer(&again, vmds_user_free);
+		again = vmds_users_verify(users, "carol", "carol-password");
+		ck_assert(again != NULL && !again->outdated_hash);
+	}
+	/* on disk: alice's today's hash, bob's new password */
+	{
+		g_autoptr(sqlite3) db = NULL;
+		sqlite3_stmt *stmt = NULL;
+
+		ck_assert_int_eq(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL),
+				 SQLITE_OK);
+		ck_assert_int_eq(
+		    sqlite3_prepare_v2(
+			db, "SELECT password FROM users WHERE name = 'alice'", -1, &stmt, NULL),
+		    SQLITE_OK);
+		ck_assert_int_eq(sqlite3_step(stmt), SQLITE_ROW);
+		ck_assert_str_eq((const gchar *)sqlite3_column_text(stmt, 0), rehash);
+		sqlite3_finalize(stmt);
+	}
+	{
+		g_autoptr(VmdsUsers) users = open_users();
+		g_autoptr(VmdsUser) alice = vmds_users_verify(users, "alice", "alice-password");
+		g_autoptr(VmdsUser) bob = vmds_users_verify(users, "bob", "bob-new-password");
+
+		ck_assert(alice != NULL && !alice->outdated_hash);
+		ck_assert(bob != NULL && !bob->outdated_hash);
+	}
+}
+END_TEST
+
 /* what the daemon cannot use of a database: a row that is not sound is left
  * out (that user cannot log in); a newer layout is refused */
 START_TEST(test_users_damaged)
@@ -428,6 +525,7 @@ test_users_suite(void)
 	tcase_add_test(tc, test_users_store);
 	tcase_add_test(tc, test_users_changes);
 	tcase_add_test(tc, test_users_verify);
+	tcase_add_test(tc, test_users_rehash);
 	tcase_add_test(tc, test_users_damaged);
 	suite_add_tcase(s, tc);
 	return s;

@@ -925,6 +925,40 @@ START_TEST(test_users_existing_install)
 		     200,
 		     "[{\"vm\":\"vm-2\",\"name\":\"old\",\"owner\":\"alice\"}]",
 		     "alice after a restart");
+	g_clear_pointer(&reply, vmds_e2e_reply_free);
+
+	/* a hash an older vmds made with other Argon2id parameters (t=1, 8 MiB;
+	 * libargon2's argon2id_hash_encoded() of "alice-password" with the salt
+	 * "an-old-salt-1234") logs in, and is made again with today's */
+	vmds_e2e_stop(e2e);
+	{
+		g_autofree gchar *script = g_strdup_printf(
+		    "sqlite3 '%s' \"UPDATE users SET password = "
+		    "'\\$argon2id\\$v=19\\$m=8192,t=1,p=1\\$YW4tb2xkLXNhbHQtMTIzNA\\$"
+		    "K8CBuM7qByVDuveXfKf23/bevqj98egEMTNuv4q+4C4' WHERE name = 'alice'\"",
+		    users_db);
+		g_autoptr(VmdsE2eRun) run = vmds_e2e_shell(e2e, script);
+		ck_assert_msg(run->status == 0, "%s", run->err);
+	}
+	vmds_e2e_start(e2e);
+	g_free(alice);
+	alice = login("alice", "alice-password");
+	reply = call_as(alice, "GET", "/api/vcenter/vm", NULL);
+	ck_assert_uint_eq(reply->status, 200);
+	/* a clean stop runs what the logins left for the main thread */
+	vmds_e2e_stop(e2e);
+	{
+		g_autofree gchar *script = g_strdup_printf(
+		    "sqlite3 '%s' \"SELECT password FROM users WHERE name = 'alice'\"", users_db);
+		g_autoptr(VmdsE2eRun) run = vmds_e2e_shell(e2e, script);
+		ck_assert_msg(run->status == 0, "%s", run->err);
+		ck_assert_msg(g_str_has_prefix(run->out, "$argon2id$v=19$m=19456,t=2,p=1$"),
+			      "alice's hash after her login: %s",
+			      run->out);
+	}
+	vmds_e2e_start(e2e);
+	g_free(alice);
+	alice = login("alice", "alice-password");
 }
 END_TEST
 
