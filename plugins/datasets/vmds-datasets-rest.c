@@ -384,13 +384,17 @@ vmds_datasets_rest_rest_get_entry(VmdsPlugin *plugin, VmdsRequest *request, GErr
 static gboolean
 vmds_datasets_rest_rest_set_entry(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
 {
-	g_autoptr(JsonNode) body = vmds_json_parse(request->body, request->body_len, error);
 	g_autoptr(GPtrArray) entries =
 	    g_ptr_array_new_with_free_func((GDestroyNotify)vmds_entry_free);
 	const gchar *key = vmds_datasets_rest_key(request, error);
+	g_autoptr(JsonNode) body = NULL;
 	const gchar *value;
 
-	if (key == NULL || body == NULL)
+	/* one error at a time: the key first, then the body */
+	if (key == NULL)
+		return FALSE;
+	body = vmds_json_parse(request->body, request->body_len, error);
+	if (body == NULL)
 		return FALSE;
 	value = vmds_json_node_get_string(body, "the body", error);
 	if (value == NULL)
