@@ -321,7 +321,7 @@ vmds_vm_plugin_get(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
 			       vm->snapshots->len,
 			       vmds_vm_plugin_snapshots_size(vm));
 	/* what the plugins keep of it */
-	vmds_context_describe_vm(context, vm, request->response);
+	vmds_context_describe_vm(context, vm, &request->caller, request->response);
 	g_string_append_c(request->response, '}');
 	return TRUE;
 }

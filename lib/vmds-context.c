@@ -414,15 +414,17 @@ vmds_context_vm_removed(VmdsContext *self, VmdsVm *vm)
  * vmds_context_describe_vm:
  * @self: a #VmdsContext
  * @vm: a VM whose settings are being written as a JSON object
+ * @caller: who asked for them
  * @out: the object so far, without its closing brace
  *
  * Emits ::describe-vm: each plugin appends its members.
  */
 void
-vmds_context_describe_vm(VmdsContext *self, VmdsVm *vm, GString *out)
+vmds_context_describe_vm(VmdsContext *self, VmdsVm *vm, const VmdsCaller *caller, GString *out)
 {
 	g_return_if_fail(VMDS_IS_CONTEXT(self));
-	g_signal_emit(self, vmds_context_signals[SIGNAL_DESCRIBE_VM], 0, vm, out);
+	g_return_if_fail(caller != NULL);
+	g_signal_emit(self, vmds_context_signals[SIGNAL_DESCRIBE_VM], 0, vm, caller, out);
 }
 
 static void
@@ -505,11 +507,13 @@ vmds_context_class_init(VmdsContextClass *klass)
 	 * VmdsContext::describe-vm:
 	 * @self: the context
 	 * @vm: (type gpointer): the #VmdsVm, borrowed
+	 * @caller: (type gpointer): the #VmdsCaller who asked, borrowed
 	 * @out: (type gpointer): the #GString of its JSON object so far
 	 *
 	 * `GET /api/vcenter/vm/{vm}` writes the VM's settings: a plugin adds
 	 * what it keeps of the VM as members, each `,"name":value`, named
-	 * after the plugin (`vapp_iso`). It must not fail or block.
+	 * after the plugin (`vapp_iso`), and only what @caller may see. It
+	 * must not fail or block.
 	 */
 	vmds_context_signals[SIGNAL_DESCRIBE_VM] = g_signal_new("describe-vm",
 								G_TYPE_FROM_CLASS(klass),
@@ -519,7 +523,8 @@ vmds_context_class_init(VmdsContextClass *klass)
 								NULL,
 								NULL,
 								G_TYPE_NONE,
-								2,
+								3,
+								G_TYPE_POINTER,
 								G_TYPE_POINTER,
 								G_TYPE_POINTER);
 	/**

@@ -5,6 +5,7 @@
 
 #pragma once
 
+#include "vmds-caller.h"
 #include "vmds-vm.h"
 
 G_BEGIN_DECLS
@@ -121,6 +122,7 @@ void vmds_context_set_dirs(VmdsContext *self, const gchar *state_dir, const gcha
 void vmds_context_set_config(VmdsContext *self, GKeyFile *config);
 void vmds_context_vm_added(VmdsContext *self, VmdsVm *vm);
 void vmds_context_vm_removed(VmdsContext *self, VmdsVm *vm);
-void vmds_context_describe_vm(VmdsContext *self, VmdsVm *vm, GString *out);
+void
+vmds_context_describe_vm(VmdsContext *self, VmdsVm *vm, const VmdsCaller *caller, GString *out);
 
 G_END_DECLS

@@ -16,7 +16,7 @@ G_BEGIN_DECLS
 
 /* bumped whenever VmdsPluginClass, VmdsCall, VmdsRequest, the functions a
  * plugin calls or the signals it connects to change */
-#define VMDS_PLUGIN_API_VERSION 6
+#define VMDS_PLUGIN_API_VERSION 7
 
 #define VMDS_TYPE_PLUGIN (vmds_plugin_get_type())
 G_DECLARE_DERIVABLE_TYPE(VmdsPlugin, vmds_plugin, VMDS, PLUGIN, GObject)

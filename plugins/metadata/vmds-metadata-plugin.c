@@ -9,6 +9,7 @@
 #include "vmds-metadata-index.h"
 #include "vmds-metadata-plugin.h"
 #include "vmds-metadata-query.h"
+#include "vmds-metadata-vcenter.h"
 #include "vmds-metadata.h"
 
 /*
@@ -37,7 +38,8 @@
 
 struct _VmdsMetadataPlugin {
 	VmdsPlugin parent_instance;
-	VmdsMetadataIndex *index; /* <state-dir>/metadata-index.db */
+	VmdsMetadataIndex *index;     /* <state-dir>/metadata-index.db */
+	VmdsMetadataVcenter *vcenter; /* [metadata]: what VCENTER entries may be */
 };
 
 /* the metadata generation of a store the index last took, kept on the store */
@@ -173,6 +175,42 @@ vmds_metadata_plugin_vm_removed_cb(VmdsContext *context, VmdsVm *vm, gpointer us
 			  error_local->message);
 }
 
+/**
+ * vmds_metadata_plugin_get_vcenter:
+ * @self: the plugin
+ *
+ * Returns: (transfer none): the VCENTER keys and values the provider
+ *   allows, as configured now
+ */
+const VmdsMetadataVcenter *
+vmds_metadata_plugin_get_vcenter(VmdsMetadataPlugin *self)
+{
+	return self->vcenter;
+}
+
+/* [metadata], at start and on every reload: taken whole, or not at all */
+static gboolean
+vmds_metadata_plugin_configure(VmdsPlugin *plugin, GKeyFile *config, GError **error)
+{
+	VmdsMetadataPlugin *self = VMDS_METADATA_PLUGIN(plugin);
+	VmdsMetadataVcenter *vcenter = vmds_metadata_vcenter_new(config, error);
+
+	if (vcenter == NULL)
+		return FALSE;
+	vmds_metadata_vcenter_free(self->vcenter);
+	self->vcenter = vcenter;
+	return TRUE;
+}
+
+/* GET /api/vcenter/vm/{vm}: its VCENTER entries, which the hypervisor
+ * integration reads to place the VM, for whoever may see them */
+static void
+vmds_metadata_plugin_describe_vm_cb(
+    VmdsContext *context, VmdsVm *vm, const VmdsCaller *caller, GString *out, gpointer user_data)
+{
+	vmds_metadata_rest_describe_vm(vm, caller, out);
+}
+
 static gboolean
 vmds_metadata_plugin_startup(VmdsPlugin *plugin, GError **error)
 {
@@ -212,6 +250,11 @@ vmds_metadata_plugin_startup(VmdsPlugin *plugin, GError **error)
 				G_CALLBACK(vmds_metadata_plugin_vm_removed_cb),
 				self,
 				G_CONNECT_DEFAULT);
+	g_signal_connect_object(context,
+				"describe-vm",
+				G_CALLBACK(vmds_metadata_plugin_describe_vm_cb),
+				self,
+				G_CONNECT_DEFAULT);
 	return TRUE;
 }
 
@@ -221,6 +264,7 @@ vmds_metadata_plugin_finalize(GObject *object)
 	VmdsMetadataPlugin *self = VMDS_METADATA_PLUGIN(object);
 
 	g_clear_pointer(&self->index, vmds_metadata_index_free);
+	g_clear_pointer(&self->vcenter, vmds_metadata_vcenter_free);
 	G_OBJECT_CLASS(vmds_metadata_plugin_parent_class)->finalize(object);
 }
 
@@ -235,6 +279,7 @@ vmds_metadata_plugin_class_init(VmdsMetadataPluginClass *klass)
 	VmdsPluginClass *plugin_class = VMDS_PLUGIN_CLASS(klass);
 
 	G_OBJECT_CLASS(klass)->finalize = vmds_metadata_plugin_finalize;
+	plugin_class->configure = vmds_metadata_plugin_configure;
 	plugin_class->startup = vmds_metadata_plugin_startup;
 }
 

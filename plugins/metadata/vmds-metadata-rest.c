@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "vmds-metadata-plugin.h"
+#include "vmds-metadata-vcenter.h"
 #include "vmds-metadata.h"
 
 /*
@@ -304,6 +305,24 @@ vmds_metadata_rest_list(VmdsPlugin *plugin, VmdsRequest *request, GError **error
 	       vmds_metadata_rest_reply_list(request, &object, error);
 }
 
+/* a VCENTER entry on a VM, from a caller who may write that domain: one
+ * the provider allows (others are refused by the engine as it always does,
+ * learning nothing of what is allowed) */
+static gboolean
+vmds_metadata_rest_check_vcenter(VmdsPlugin *plugin,
+				 const VmdsMetadataObject *object,
+				 const VmdsMetadataViewer *viewer,
+				 const VmdsMetadataEntry *entry,
+				 GError **error)
+{
+	if (entry->domain != VMDS_METADATA_VCENTER ||
+	    g_strcmp0(object->type, VMDS_METADATA_OBJECT_VM) != 0 ||
+	    !(viewer->administrator || viewer->vcenter_metadata))
+		return TRUE;
+	return vmds_metadata_vcenter_check(
+	    vmds_metadata_plugin_get_vcenter(VMDS_METADATA_PLUGIN(plugin)), entry, error);
+}
+
 /* POST OBJECT/metadata {"metadataEntry":[...]}: merged, all or nothing */
 static gboolean
 vmds_metadata_rest_merge(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
@@ -350,8 +369,16 @@ vmds_metadata_rest_merge(VmdsPlugin *plugin, VmdsRequest *request, GError **erro
 				vmds_metadata_entry_new(domain, visibility, key, type, value));
 	}
 	vmds_metadata_rest_viewer(request, &viewer);
-	if (!vmds_metadata_rest_object(request, &object, error) ||
-	    !vmds_metadata_merge(request->store, &object, &viewer, entries, error))
+	if (!vmds_metadata_rest_object(request, &object, error))
+		return FALSE;
+	for (guint i = 0; i < entries->len; i++) {
+		if (!vmds_metadata_rest_check_vcenter(
+			plugin, &object, &viewer, g_ptr_array_index(entries, i), error)) {
+			g_prefix_error(error, "metadataEntry[%u]: ", i);
+			return FALSE;
+		}
+	}
+	if (!vmds_metadata_merge(request->store, &object, &viewer, entries, error))
 		return FALSE;
 	return vmds_metadata_rest_reply_list(request, &object, error);
 }
@@ -384,7 +411,10 @@ vmds_metadata_rest_get_in(VmdsRequest *request, VmdsMetadataDomain domain, GErro
 /* PUT OBJECT/metadata[/DOMAIN]/{key} {"domain"?, "typedValue"} → 200 the
  * value as kept */
 static gboolean
-vmds_metadata_rest_put_in(VmdsRequest *request, VmdsMetadataDomain domain, GError **error)
+vmds_metadata_rest_put_in(VmdsPlugin *plugin,
+			  VmdsRequest *request,
+			  VmdsMetadataDomain domain,
+			  GError **error)
 {
 	g_autoptr(JsonObject) body =
 	    vmds_json_parse_object(request->body, request->body_len, error);
@@ -404,6 +434,7 @@ vmds_metadata_rest_put_in(VmdsRequest *request, VmdsMetadataDomain domain, GErro
 	entry = vmds_metadata_entry_new(
 	    domain, visibility, vmds_metadata_rest_key(request), type, value);
 	if (!vmds_metadata_rest_object(request, &object, error) ||
+	    !vmds_metadata_rest_check_vcenter(plugin, &object, &viewer, entry, error) ||
 	    !vmds_metadata_set(request->store, &object, &viewer, entry, error))
 		return FALSE;
 	vmds_metadata_rest_append_value(request->response, entry);
@@ -435,7 +466,7 @@ vmds_metadata_rest_delete_in(VmdsRequest *request, VmdsMetadataDomain domain, GE
 	static gboolean vmds_metadata_rest_put_##name(                                             \
 	    VmdsPlugin *plugin, VmdsRequest *request, GError **error)                              \
 	{                                                                                          \
-		return vmds_metadata_rest_put_in(request, domain, error);                          \
+		return vmds_metadata_rest_put_in(plugin, request, domain, error);                  \
 	}                                                                                          \
 	static gboolean vmds_metadata_rest_delete_##name(                                          \
 	    VmdsPlugin *plugin, VmdsRequest *request, GError **error)                              \
@@ -446,6 +477,45 @@ vmds_metadata_rest_delete_in(VmdsRequest *request, VmdsMetadataDomain domain, GE
 VMDS_METADATA_REST_DOMAIN_ROUTES(general, VMDS_METADATA_GENERAL)
 VMDS_METADATA_REST_DOMAIN_ROUTES(system, VMDS_METADATA_SYSTEM)
 VMDS_METADATA_REST_DOMAIN_ROUTES(vcenter, VMDS_METADATA_VCENTER)
+
+/**
+ * vmds_metadata_rest_describe_vm:
+ * @vm: a VM whose settings `GET /api/vcenter/vm/{vm}` writes
+ * @caller: who asked
+ * @out: its JSON object so far
+ *
+ * Appends `,"metadata_vcenter":[ENTRY...]`, the VM's VCENTER entries (what
+ * the hypervisor integration reads to place it), when @caller may see that
+ * domain: an administrator, or a holder of the right.
+ */
+void
+vmds_metadata_rest_describe_vm(VmdsVm *vm, const VmdsCaller *caller, GString *out)
+{
+	const VmdsMetadataObject object = {VMDS_METADATA_OBJECT_VM, ""};
+	const VmdsMetadataViewer viewer = {caller->user, TRUE, TRUE};
+	g_autoptr(GPtrArray) entries = NULL;
+	g_autoptr(GError) error = NULL;
+	gboolean first = TRUE;
+
+	if (vm->store == NULL || !(caller->administrator || caller->vcenter_metadata))
+		return;
+	entries = vmds_metadata_list(vm->store, &object, &viewer, &error);
+	if (entries == NULL) {
+		g_warning("%s: cannot read its VCENTER metadata: %s", vm->id, error->message);
+		return;
+	}
+	g_string_append(out, ",\"metadata_vcenter\":[");
+	for (guint i = 0; i < entries->len; i++) {
+		const VmdsMetadataEntry *entry = g_ptr_array_index(entries, i);
+		if (entry->domain != VMDS_METADATA_VCENTER)
+			continue;
+		if (!first)
+			g_string_append_c(out, ',');
+		vmds_metadata_rest_append_entry(out, entry);
+		first = FALSE;
+	}
+	g_string_append_c(out, ']');
+}
 
 static void
 vmds_metadata_rest_add_object_routes(VmdsPlugin *plugin, const gchar *object)

@@ -106,7 +106,8 @@ vmds_vapp_plugin_vm_changed_cb(VmdsContext *context, VmdsVm *vm, gpointer user_d
 /* GET /api/vcenter/vm/{vm}: "vapp_iso", the ISO image's path, while the
  * iso transport is on */
 static void
-vmds_vapp_plugin_describe_vm_cb(VmdsContext *context, VmdsVm *vm, GString *out, gpointer data)
+vmds_vapp_plugin_describe_vm_cb(
+    VmdsContext *context, VmdsVm *vm, const VmdsCaller *caller, GString *out, gpointer data)
 {
 	g_auto(VmdsVappState) state = {0};
 	g_autofree gchar *path = NULL;

@@ -969,6 +969,167 @@ START_TEST(test_metadata_query_owner_changed)
 }
 END_TEST
 
+/* the VCENTER keys and values the provider allows ([metadata] vcenter-keys,
+ * vcenter-values-KEY): others refused to those who may write the domain,
+ * the same 404 as ever to those who may not; the VM's info shows its
+ * VCENTER entries to administrators and holders of the right only; a
+ * wrong [metadata] keeps the daemon from starting, saying which key */
+START_TEST(test_metadata_vcenter_rules)
+{
+	const gchar *config = "[metadata]\n"
+			      "vcenter-keys=placement;tier\n"
+			      "vcenter-values-placement=rack-1;rack-2\n"
+			      "vcenter-values-tier=1;2\n";
+	const gchar *placement = VM1 "/VCENTER/placement";
+	g_autofree gchar *alice_vm = NULL;
+	g_autofree gchar *carol_vm = NULL;
+	g_autofree gchar *alice = NULL;
+	g_autofree gchar *carol = NULL;
+	g_autofree gchar *vm_info = NULL;
+
+	g_clear_pointer(&e2e, vmds_e2e_free);
+	e2e = vmds_e2e_new(config);
+	alice = add_user_with_vm("alice", FALSE, &alice_vm);
+	carol = add_user_with_vm("carol", TRUE, &carol_vm);
+
+	/* allowed: a listed key and value; a value compared canonical */
+	put_value(placement, NULL, "String", "\"rack-1\"", 200, NULL);
+	put_value(VM1 "/VCENTER/tier", NULL, "Number", "\"+02\"", 200, NULL);
+	/* refused, saying what is allowed; nothing written */
+	{
+		g_autoptr(VmdsE2eReply) value =
+		    call_as(NULL,
+			    "PUT",
+			    placement,
+			    "{\"typedValue\":{\"_type\":"
+			    "\"MetadataStringValue\",\"value\":\"rack-3\"}}");
+		g_autoptr(VmdsE2eReply) key =
+		    call_as(NULL,
+			    "PUT",
+			    VM1 "/VCENTER/zone",
+			    "{\"typedValue\":{\"_type\":\"MetadataStringValue\",\"value\":\"a\"}}");
+		vmds_e2e_assert_error(value, 400, "INVALID_ARGUMENT");
+		ck_assert_msg(strstr(value->body,
+				     "'rack-3' is not a value the provider allows for VCENTER key "
+				     "'placement': rack-1, rack-2") != NULL,
+			      "%s",
+			      value->body);
+		vmds_e2e_assert_error(key, 400, "INVALID_ARGUMENT");
+		ck_assert_msg(strstr(key->body,
+				     "VCENTER key 'zone' is not one the provider allows: "
+				     "placement, tier") != NULL,
+			      "%s",
+			      key->body);
+	}
+	check("GET",
+	      placement,
+	      NULL,
+	      200,
+	      "{\"domain\":{\"value\":\"VCENTER\",\"visibility\":"
+	      "\"READWRITE\"},\"typedValue\":{\"_type\":"
+	      "\"MetadataStringValue\",\"value\":\"rack-1\"}}");
+	/* a merge with one entry not allowed writes none */
+	check("POST",
+	      VM1,
+	      "{\"metadataEntry\":[{\"key\":\"env\",\"typedValue\":{\"_type\":"
+	      "\"MetadataStringValue\",\"value\":\"prod\"}},{\"domain\":{\"value\":\"VCENTER\","
+	      "\"visibility\":\"READWRITE\"},\"key\":\"tier\",\"typedValue\":{\"_type\":"
+	      "\"MetadataNumberValue\",\"value\":3}}]}",
+	      400,
+	      "INVALID_ARGUMENT");
+	check("GET", VM1 "/env", NULL, 404, "NOT_FOUND");
+	/* carol holds the right: the same rules on her VM */
+	{
+		g_autofree gchar *hers =
+		    g_strdup_printf("/api/vcenter/vm/%s/metadata/VCENTER/placement", carol_vm);
+		g_autofree gchar *bad =
+		    g_strdup_printf("/api/vcenter/vm/%s/metadata/VCENTER/zone", carol_vm);
+		check_as(
+		    carol,
+		    "PUT",
+		    hers,
+		    "{\"typedValue\":{\"_type\":\"MetadataStringValue\",\"value\":\"rack-2\"}}",
+		    200,
+		    NULL);
+		check_as(carol,
+			 "PUT",
+			 bad,
+			 "{\"typedValue\":{\"_type\":\"MetadataStringValue\",\"value\":\"a\"}}",
+			 400,
+			 "INVALID_ARGUMENT");
+	}
+	/* alice does not: a 404 as for any VCENTER write, learning nothing */
+	{
+		g_autofree gchar *bad =
+		    g_strdup_printf("/api/vcenter/vm/%s/metadata/VCENTER/zone", alice_vm);
+		check_as(alice,
+			 "PUT",
+			 bad,
+			 "{\"typedValue\":{\"_type\":\"MetadataStringValue\",\"value\":\"a\"}}",
+			 404,
+			 "NOT_FOUND");
+	}
+
+	/* the VM's info: its VCENTER entries, for those who may see them */
+	vm_info = g_strdup("\"metadata_vcenter\":[{\"domain\":{\"value\":\"VCENTER\","
+			   "\"visibility\":\"READWRITE\"},\"key\":\"placement\",\"typedValue\":{"
+			   "\"_type\":\"MetadataStringValue\",\"value\":\"rack-1\"}},{\"domain\":{"
+			   "\"value\":\"VCENTER\",\"visibility\":\"READWRITE\"},\"key\":\"tier\","
+			   "\"typedValue\":{\"_type\":\"MetadataNumberValue\",\"value\":2}}]");
+	{
+		g_autoptr(VmdsE2eReply) admin = call_as(NULL, "GET", "/api/vcenter/vm/vm-1", NULL);
+		g_autofree gchar *carol_path = g_strdup_printf("/api/vcenter/vm/%s", carol_vm);
+		g_autofree gchar *alice_path = g_strdup_printf("/api/vcenter/vm/%s", alice_vm);
+		g_autoptr(VmdsE2eReply) hers = call_as(carol, "GET", carol_path, NULL);
+		g_autoptr(VmdsE2eReply) alices = call_as(alice, "GET", alice_path, NULL);
+		ck_assert_msg(admin->status == 200 && strstr(admin->body, vm_info) != NULL,
+			      "%s",
+			      admin->body);
+		ck_assert_msg(hers->status == 200 &&
+				  strstr(hers->body, "\"metadata_vcenter\":[{") != NULL &&
+				  strstr(hers->body, "rack-2") != NULL,
+			      "%s",
+			      hers->body);
+		ck_assert_msg(alices->status == 200 &&
+				  strstr(alices->body, "metadata_vcenter") == NULL,
+			      "%s",
+			      alices->body);
+	}
+
+	/* a [metadata] the plugin cannot take: the daemon does not start */
+	vmds_e2e_stop(e2e);
+	{
+		g_autofree gchar *path = g_build_filename(vmds_e2e_get_tmp(e2e), "vmds.conf", NULL);
+		const gchar *const bad[] = {
+		    "[metadata]\nvcenter-values-zone=a\n",
+		    "[metadata]\nvcenter-keys=a;a\n",
+		    "[metadata]\nvcenter-key=a\n",
+		};
+		const gchar *const said[] = {
+		    "[metadata] vcenter-values-zone: names a key that vcenter-keys does not list",
+		    "[metadata] vcenter-keys: 'a' twice",
+		    "unknown key 'vcenter-key' in group [metadata]",
+		};
+		g_autofree gchar *good = NULL;
+
+		ck_assert(g_file_get_contents(path, &good, NULL, NULL));
+		for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+			g_autofree gchar *text = g_strconcat(good, bad[i], NULL);
+			g_autofree gchar *log = NULL;
+			gint status = 0;
+
+			ck_assert(g_file_set_contents(path, text, -1, NULL));
+			ck_assert_msg(!vmds_e2e_try_start(e2e, &status), "started with %s", bad[i]);
+			ck_assert_int_eq(status, 1);
+			log = vmds_e2e_read_log(e2e);
+			ck_assert_msg(strstr(log, said[i]) != NULL, "%s", log);
+		}
+		ck_assert(g_file_set_contents(path, good, -1, NULL));
+	}
+	vmds_e2e_start(e2e);
+}
+END_TEST
+
 static Suite *
 test_metadata_suite(void)
 {
@@ -986,6 +1147,7 @@ test_metadata_suite(void)
 	tcase_add_test(tc, test_metadata_query);
 	tcase_add_test(tc, test_metadata_query_datasets);
 	tcase_add_test(tc, test_metadata_query_owner_changed);
+	tcase_add_test(tc, test_metadata_vcenter_rules);
 	suite_add_tcase(s, tc);
 	return s;
 }
