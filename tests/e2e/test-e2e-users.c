@@ -144,12 +144,19 @@ error_body(const gchar *type, const gchar *area, const gchar *id, const gchar *m
 }
 
 /* everything of VM @vm an administrator can read: its info, data sets and
- * entries, snapshots, guestinfo variables and settings, vApp */
+ * entries, snapshots, guestinfo variables and settings, vApp, metadata
+ * (bob-ds's too) */
 static gchar *
 dump_vm(const gchar *vm)
 {
-	const gchar *const parts[] = {
-	    "", "/snapshots", "/guest-info", "/guest-info-settings", "/vapp", "/vapp/properties"};
+	const gchar *const parts[] = {"",
+				      "/snapshots",
+				      "/guest-info",
+				      "/guest-info-settings",
+				      "/vapp",
+				      "/vapp/properties",
+				      "/metadata",
+				      "/data-sets/bob-ds/metadata"};
 	g_autoptr(GString) out = g_string_new(NULL);
 	g_autofree gchar *datasets = vmds_e2e_dump_vm(e2e, vm);
 
@@ -259,8 +266,11 @@ probes_for(GPtrArray *routes, GHashTable *values)
 	for (guint i = 0; i < routes->len; i++) {
 		Route *route = g_ptr_array_index(routes, i);
 		g_autofree gchar *path = NULL;
-		/* entries take their key as {key*}, vApp properties as {key} */
-		const gchar *key = strstr(route->path, "{key*}") != NULL ? "k" : "0";
+		/* entries take their key as {key*}, vApp properties and
+		 * metadata entries as {key} */
+		const gchar *key = strstr(route->path, "{key*}") != NULL       ? "k"
+				   : strstr(route->path, "/metadata/") != NULL ? "bob-key"
+									       : "0";
 		const gchar *const queries[] = {"",
 						"?action=export",
 						"?action=revert",
@@ -354,6 +364,13 @@ START_TEST(test_users_isolation)
 		    {"POST",
 		     "/api/vcenter/vm/vm-3/vapp/properties",
 		     "{\"id\":\"bob-prop\",\"type\":\"string\",\"value\":\"bob\"}"},
+		    {"PUT",
+		     "/api/vcenter/vm/vm-3/metadata/bob-key",
+		     "{\"typedValue\":{\"_type\":\"MetadataStringValue\",\"value\":\"bob's "
+		     "metadata\"}}"},
+		    {"PUT",
+		     "/api/vcenter/vm/vm-3/data-sets/bob-ds/metadata/bob-key",
+		     "{\"typedValue\":{\"_type\":\"MetadataNumberValue\",\"value\":3}}"},
 		};
 		for (guint i = 0; i < G_N_ELEMENTS(calls); i++) {
 			g_autoptr(VmdsE2eReply) r =
@@ -416,6 +433,8 @@ START_TEST(test_users_isolation)
 		    "/api/vcenter/vm/{vm}/data-sets/{data_set}/entries/{key*}",
 		    "/api/vcenter/vm/{vm}/guest-info/{name}",
 		    "/api/vcenter/vm/{vm}/vapp/properties/{key}",
+		    "/api/vcenter/vm/{vm}/metadata/{key}",
+		    "/api/vcenter/vm/{vm}/data-sets/{data_set}/metadata/SYSTEM/{key}",
 		};
 		for (guint j = 0; j < G_N_ELEMENTS(must); j++) {
 			gboolean found = FALSE;
@@ -502,6 +521,30 @@ START_TEST(test_users_isolation)
 	ck_assert_str_eq(after, before);
 	ck_assert(strstr(after, "bob's value") != NULL);
 	ck_assert(strstr(after, "bob-prop") != NULL);
+	ck_assert(strstr(after, "bob's metadata") != NULL);
+	/* nor do alice's queries find bob's VM or data set; the
+	 * administrator's do */
+	reply = call_as(alice, "GET", "/api/query?type=vm", NULL);
+	assert_reply(
+	    reply,
+	    200,
+	    "{\"resultTotal\":1,\"pageCount\":1,\"page\":1,\"pageSize\":25,\"record\":["
+	    "{\"vm\":\"vm-2\",\"name\":\"alice-vm\",\"type\":\"vm\",\"metadataEntry\":[]}]}",
+	    "alice's query of VMs");
+	g_clear_pointer(&reply, vmds_e2e_reply_free);
+	reply = call_as(
+	    alice, "GET", "/api/query?type=dataset&filter=metadata:bob-key==NUMBER:3", NULL);
+	assert_reply(reply,
+		     200,
+		     "{\"resultTotal\":0,\"pageCount\":0,\"page\":1,\"pageSize\":25,\"record\":[]}",
+		     "alice's query of data sets");
+	g_clear_pointer(&reply, vmds_e2e_reply_free);
+	reply = vmds_e2e_rest(
+	    e2e, "GET", "/api/query?type=dataset&filter=metadata:bob-key==NUMBER:3", NULL);
+	ck_assert_msg(reply->status == 200 && strstr(reply->body, "\"resultTotal\":1") != NULL,
+		      "%s",
+		      reply->body);
+	g_clear_pointer(&reply, vmds_e2e_reply_free);
 
 	/* and once bob's VM is gone, each request gets the very same reply */
 	admin_call("DELETE", "/api/vcenter/vm/vm-3", NULL, 204, "");
