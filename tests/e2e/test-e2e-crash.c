@@ -659,22 +659,6 @@ crash_cycle(CrashClient *clients, GRand *rand, guint cycle, CrashStats *stats)
 	stats->cycles++;
 }
 
-/* $NAME as a number, @fallback when unset; FALSE when it is not a number */
-static gboolean
-crash_env_uint(const gchar *name, guint fallback, guint *value)
-{
-	const gchar *text = g_getenv(name);
-	guint64 number = 0;
-
-	*value = fallback;
-	if (text == NULL || text[0] == '\0')
-		return TRUE;
-	if (!g_ascii_string_to_unsigned(text, 10, 0, G_MAXUINT32, &number, NULL))
-		return FALSE;
-	*value = (guint)number;
-	return TRUE;
-}
-
 START_TEST(test_crash_kill9_cycles)
 {
 	guint cycles = 0;
@@ -685,9 +669,9 @@ START_TEST(test_crash_kill9_cycles)
 	guint acked = 0;
 	g_autofree gchar *integrity = NULL;
 
-	ck_assert_msg(crash_env_uint("VMDS_CRASH_CYCLES", DEFAULT_CYCLES, &cycles),
+	ck_assert_msg(vmds_e2e_env_uint("VMDS_CRASH_CYCLES", DEFAULT_CYCLES, &cycles),
 		      "$VMDS_CRASH_CYCLES is not a number");
-	ck_assert_msg(crash_env_uint("VMDS_TEST_SEED", g_random_int(), &crash_seed),
+	ck_assert_msg(vmds_e2e_env_uint("VMDS_TEST_SEED", g_random_int(), &crash_seed),
 		      "$VMDS_TEST_SEED is not a number");
 	g_printerr("e2e-crash: seed %u (VMDS_TEST_SEED=%u replays), %u cycles\n",
 		   crash_seed,
@@ -750,7 +734,7 @@ crash_suite(void)
 	guint cycles = DEFAULT_CYCLES;
 
 	/* (checked again in the test, where a failure can be reported) */
-	crash_env_uint("VMDS_CRASH_CYCLES", DEFAULT_CYCLES, &cycles);
+	vmds_e2e_env_uint("VMDS_CRASH_CYCLES", DEFAULT_CYCLES, &cycles);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	/* a cycle takes well under a second; the bound only catches a hang */
 	tcase_set_timeout(tc, 120 + 5 * cycles);

@@ -934,22 +934,6 @@ mcrash_cycle(McrashClient *clients, GRand *rand, guint cycle, McrashStats *stats
 	stats->cycles++;
 }
 
-/* $NAME as a number, @fallback when unset; FALSE when it is not a number */
-static gboolean
-mcrash_env_uint(const gchar *name, guint fallback, guint *value)
-{
-	const gchar *text = g_getenv(name);
-	guint64 number = 0;
-
-	*value = fallback;
-	if (text == NULL || text[0] == '\0')
-		return TRUE;
-	if (!g_ascii_string_to_unsigned(text, 10, 0, G_MAXUINT32, &number, NULL))
-		return FALSE;
-	*value = (guint)number;
-	return TRUE;
-}
-
 START_TEST(test_metadata_crash_kill9_cycles)
 {
 	guint cycles = 0;
@@ -959,9 +943,9 @@ START_TEST(test_metadata_crash_kill9_cycles)
 	gint64 start = g_get_monotonic_time();
 	guint acked = 0;
 
-	ck_assert_msg(mcrash_env_uint("VMDS_METADATA_CRASH_CYCLES", DEFAULT_CYCLES, &cycles),
+	ck_assert_msg(vmds_e2e_env_uint("VMDS_METADATA_CRASH_CYCLES", DEFAULT_CYCLES, &cycles),
 		      "$VMDS_METADATA_CRASH_CYCLES is not a number");
-	ck_assert_msg(mcrash_env_uint("VMDS_TEST_SEED", g_random_int(), &mcrash_seed),
+	ck_assert_msg(vmds_e2e_env_uint("VMDS_TEST_SEED", g_random_int(), &mcrash_seed),
 		      "$VMDS_TEST_SEED is not a number");
 	g_printerr("e2e-metadata-crash: seed %u (VMDS_TEST_SEED=%u replays), %u cycles\n",
 		   mcrash_seed,
@@ -1041,7 +1025,7 @@ mcrash_suite(void)
 	guint cycles = DEFAULT_CYCLES;
 
 	/* (checked again in the test, where a failure can be reported) */
-	mcrash_env_uint("VMDS_METADATA_CRASH_CYCLES", DEFAULT_CYCLES, &cycles);
+	vmds_e2e_env_uint("VMDS_METADATA_CRASH_CYCLES", DEFAULT_CYCLES, &cycles);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	/* a cycle takes about a second; the bound only catches a hang */
 	tcase_set_timeout(tc, 120 + 10 * cycles);

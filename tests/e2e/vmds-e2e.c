@@ -1172,6 +1172,30 @@ vmds_e2e_report_latency(const gchar *test, const gchar *what, GArray *times, gin
 
 /* helpers for tests */
 
+/**
+ * vmds_e2e_env_uint:
+ * @name: an environment variable, a test's option
+ * @fallback: its value when unset or empty
+ * @value: (out): its value
+ *
+ * Returns: %FALSE when it is set to something else than a number from 0 to
+ *   4294967295 (then @value is @fallback)
+ */
+gboolean
+vmds_e2e_env_uint(const gchar *name, guint fallback, guint *value)
+{
+	const gchar *text = g_getenv(name);
+	guint64 number = 0;
+
+	*value = fallback;
+	if (text == NULL || text[0] == '\0')
+		return TRUE;
+	if (!g_ascii_string_to_unsigned(text, 10, 0, G_MAXUINT32, &number, NULL))
+		return FALSE;
+	*value = (guint)number;
+	return TRUE;
+}
+
 /* @text as a JSON string literal: `"` `\` and control characters escaped */
 gchar *
 vmds_e2e_json_string(const gchar *text, gssize len)
