@@ -133,37 +133,6 @@ crash_apply(const CrashClient *c, GHashTable *model)
 	}
 }
 
-static GHashTable *
-crash_model_copy(GHashTable *model)
-{
-	GHashTable *copy = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	GHashTableIter iter;
-	gpointer key;
-	gpointer value;
-
-	g_hash_table_iter_init(&iter, model);
-	while (g_hash_table_iter_next(&iter, &key, &value))
-		g_hash_table_insert(copy, g_strdup(key), g_strdup(value));
-	return copy;
-}
-
-static gboolean
-crash_model_equal(GHashTable *a, GHashTable *b)
-{
-	GHashTableIter iter;
-	gpointer key;
-	gpointer value;
-
-	if (g_hash_table_size(a) != g_hash_table_size(b))
-		return FALSE;
-	g_hash_table_iter_init(&iter, a);
-	while (g_hash_table_iter_next(&iter, &key, &value)) {
-		if (g_strcmp0(value, g_hash_table_lookup(b, key)) != 0)
-			return FALSE;
-	}
-	return TRUE;
-}
-
 /* the first differences between what the store holds and what it must hold */
 static gchar *
 crash_model_diff(GHashTable *actual, GHashTable *expected)
@@ -538,7 +507,7 @@ crash_verify(CrashClient *clients, guint cycle, CrashStats *stats)
 			    kb,
 			    tb != NULL ? tb : "(absent)");
 		}
-		if (crash_model_equal(actual, c->model)) {
+		if (vmds_e2e_strings_equal(actual, c->model)) {
 			if (c->busy)
 				stats->in_flight++;
 			crash_client_clear(c);
@@ -546,9 +515,9 @@ crash_verify(CrashClient *clients, guint cycle, CrashStats *stats)
 		}
 		if (c->busy) {
 			/* the write in flight at the kill may have been applied, whole */
-			with_last = crash_model_copy(c->model);
+			with_last = vmds_e2e_strings_copy(c->model);
 			crash_apply(c, with_last);
-			if (crash_model_equal(actual, with_last)) {
+			if (vmds_e2e_strings_equal(actual, with_last)) {
 				g_hash_table_unref(c->model);
 				c->model = g_steal_pointer(&with_last);
 				stats->in_flight++;

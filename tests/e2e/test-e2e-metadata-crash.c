@@ -111,36 +111,6 @@ teardown(void)
 	g_clear_pointer(&e2e, vmds_e2e_free);
 }
 
-static GHashTable *
-mcrash_model_copy(GHashTable *model)
-{
-	GHashTable *copy = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	GHashTableIter iter;
-	gpointer key;
-	gpointer value;
-
-	g_hash_table_iter_init(&iter, model);
-	while (g_hash_table_iter_next(&iter, &key, &value))
-		g_hash_table_insert(copy, g_strdup(key), g_strdup(value));
-	return copy;
-}
-
-static gboolean
-mcrash_model_equal(GHashTable *a, GHashTable *b)
-{
-	GHashTableIter iter;
-	gpointer key;
-	gpointer value;
-
-	if (g_hash_table_size(a) != g_hash_table_size(b))
-		return FALSE;
-	g_hash_table_iter_init(&iter, a);
-	while (g_hash_table_iter_next(&iter, &key, &value))
-		if (g_strcmp0(value, g_hash_table_lookup(b, key)) != 0)
-			return FALSE;
-	return TRUE;
-}
-
 /* @model as sorted lines, for a failure message */
 static gchar *
 mcrash_model_text(GHashTable *model)
@@ -246,7 +216,7 @@ mcrash_client_next(McrashClient *c, GRand *rand)
 
 	c->busy = TRUE;
 	g_clear_pointer(&c->after, g_hash_table_unref);
-	c->after = mcrash_model_copy(c->model);
+	c->after = vmds_e2e_strings_copy(c->model);
 	c->kind = (McrashOpKind)g_rand_int_range(rand, 0, MCRASH_OP_CREATE_DATASET);
 	if (c->kind == MCRASH_OP_DROP_DATASET && g_rand_int_range(rand, 0, 3) != 0)
 		c->kind = MCRASH_OP_PUT; /* now and then */
@@ -613,7 +583,7 @@ mcrash_check_selection(const gchar *type,
 {
 	g_autoptr(GHashTable) found = mcrash_query(type, filter, NULL, stats);
 
-	if (!mcrash_model_equal(found, expected)) {
+	if (!vmds_e2e_strings_equal(found, expected)) {
 		g_autofree gchar *f = mcrash_model_text(found);
 		g_autofree gchar *e = mcrash_model_text(expected);
 		ck_abort_msg("seed %u cycle %u: query %s %s selected\n%sexpected\n%s",
@@ -712,8 +682,8 @@ mcrash_check_queries(McrashClient *clients, GHashTable *truth, McrashStats *stat
 		g_hash_table_insert(strstr(key, "/ds|") != NULL ? expected_datasets : expected_vms,
 				    g_strdup(key),
 				    g_strdup(value));
-	if (!mcrash_model_equal(vms, expected_vms) ||
-	    !mcrash_model_equal(datasets, expected_datasets)) {
+	if (!vmds_e2e_strings_equal(vms, expected_vms) ||
+	    !vmds_e2e_strings_equal(datasets, expected_datasets)) {
 		g_autofree gchar *v = mcrash_model_text(vms);
 		g_autofree gchar *d = mcrash_model_text(datasets);
 		g_autofree gchar *t = mcrash_model_text(truth);
@@ -768,11 +738,11 @@ mcrash_verify(McrashClient *clients, guint cycle, McrashStats *stats)
 
 		if (c->busy)
 			stats->in_flight++;
-		if (c->busy && mcrash_model_equal(actual, c->after)) {
+		if (c->busy && vmds_e2e_strings_equal(actual, c->after)) {
 			stats->applied++;
 			mcrash_client_acked(c, stats);
 			stats->acked[c->kind]--; /* applied, never acknowledged */
-		} else if (!mcrash_model_equal(actual, c->model)) {
+		} else if (!vmds_e2e_strings_equal(actual, c->model)) {
 			g_autofree gchar *a = mcrash_model_text(actual);
 			g_autofree gchar *m = mcrash_model_text(c->model);
 			g_autofree gchar *f = c->busy ? mcrash_model_text(c->after) : g_strdup("-");

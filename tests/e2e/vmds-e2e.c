@@ -1173,6 +1173,50 @@ vmds_e2e_report_latency(const gchar *test, const gchar *what, GArray *times, gin
 /* helpers for tests */
 
 /**
+ * vmds_e2e_strings_copy:
+ * @table: a table of strings to strings
+ *
+ * Returns: (transfer full): a copy of @table, its keys and values copied
+ */
+GHashTable *
+vmds_e2e_strings_copy(GHashTable *table)
+{
+	GHashTable *copy = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	GHashTableIter iter;
+	gpointer key;
+	gpointer value;
+
+	g_hash_table_iter_init(&iter, table);
+	while (g_hash_table_iter_next(&iter, &key, &value))
+		g_hash_table_insert(copy, g_strdup(key), g_strdup(value));
+	return copy;
+}
+
+/**
+ * vmds_e2e_strings_equal:
+ * @a: a table of strings to strings
+ * @b: another
+ *
+ * Returns: whether both hold the same keys with the same values
+ */
+gboolean
+vmds_e2e_strings_equal(GHashTable *a, GHashTable *b)
+{
+	GHashTableIter iter;
+	gpointer key;
+	gpointer value;
+
+	if (g_hash_table_size(a) != g_hash_table_size(b))
+		return FALSE;
+	g_hash_table_iter_init(&iter, a);
+	while (g_hash_table_iter_next(&iter, &key, &value)) {
+		if (g_strcmp0(value, g_hash_table_lookup(b, key)) != 0)
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/**
  * vmds_e2e_env_uint:
  * @name: an environment variable, a test's option
  * @fallback: its value when unset or empty

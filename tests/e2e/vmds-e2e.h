@@ -57,6 +57,8 @@ gboolean vmds_e2e_try_start(VmdsE2e *self, gint *status);
 
 const gchar *vmds_e2e_getenv(const gchar *name);
 gboolean vmds_e2e_env_uint(const gchar *name, guint fallback, guint *value);
+GHashTable *vmds_e2e_strings_copy(GHashTable *table);
+gboolean vmds_e2e_strings_equal(GHashTable *a, GHashTable *b);
 const gchar *vmds_e2e_get_tmp(VmdsE2e *self);
 const gchar *vmds_e2e_get_state_dir(VmdsE2e *self);
 const gchar *vmds_e2e_get_run_dir(VmdsE2e *self);
