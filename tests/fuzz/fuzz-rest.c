@@ -418,8 +418,10 @@ static const struct {
 #define VMDS_FUZZ_PRIVATE_KEY	"fzPrivateKey"
 #define VMDS_FUZZ_PRIVATE_VALUE "fzPrivateValue"
 
-/* the input holds the PRIVATE fixture's key or value (vmds_fuzz_holds_secret()) */
-static gboolean vmds_fuzz_input_secret;
+/* the PRIVATE fixture's key and value, and whether the input holds each
+ * (vmds_fuzz_holds()) */
+static const gchar *const vmds_fuzz_secrets[] = {VMDS_FUZZ_PRIVATE_KEY, VMDS_FUZZ_PRIVATE_VALUE};
+static gboolean vmds_fuzz_input_secrets[G_N_ELEMENTS(vmds_fuzz_secrets)];
 
 /* vm-1's metadata at the start (@dataset NULL), and its data set rw's: an
  * entry of each type and domain, canonical values */
@@ -781,24 +783,16 @@ vmds_fuzz_check_metadata_reply(JsonNode *root, const VmdsCaller *caller, const g
 
 /* whether @data, its %XX and \uXXXX escapes decoded up to three times (a
  * filter's keys and values are encoded inside an encoded parameter), holds
- * the PRIVATE fixture's key or value: then the input may have written them
- * where its caller reads them */
+ * @needle: an input that does may have written it where its caller reads it */
 static gboolean
-vmds_fuzz_holds_secret(const gchar *data, gsize len)
+vmds_fuzz_holds(const gchar *data, gsize len, const gchar *needle)
 {
 	g_autoptr(GString) text = g_string_new_len(data, (gssize)len);
 
 	for (guint pass = 0; pass < 4; pass++) {
 		g_autoptr(GString) decoded = g_string_sized_new(text->len);
 		/* memmem: a body may hold NULs (an export) */
-		if (memmem(text->str,
-			   text->len,
-			   VMDS_FUZZ_PRIVATE_KEY,
-			   strlen(VMDS_FUZZ_PRIVATE_KEY)) != NULL ||
-		    memmem(text->str,
-			   text->len,
-			   VMDS_FUZZ_PRIVATE_VALUE,
-			   strlen(VMDS_FUZZ_PRIVATE_VALUE)) != NULL)
+		if (memmem(text->str, text->len, needle, strlen(needle)) != NULL)
 			return TRUE;
 		for (gsize i = 0; i < text->len; i++) {
 			const gchar *p = text->str + i;
@@ -957,14 +951,18 @@ vmds_fuzz_rest_call(const VmdsCaller *caller,
 	}
 	/* known, not checked: an export is the whole store, so a user's
 	 * holds the PRIVATE entries (tests/README.md, fuzzing's bugs) */
-	if (!caller->administrator && !vmds_fuzz_input_secret &&
-	    g_strcmp0(content_type, VMDS_EXPORT_CONTENT_TYPE) != 0)
-		VMDS_FUZZ_CHECK(!vmds_fuzz_holds_secret(response->str, response->len),
-				"%s %s: user %s got the PRIVATE fixture entry: %.400s",
-				method,
-				path,
-				caller->user,
-				response->str);
+	if (!caller->administrator && g_strcmp0(content_type, VMDS_EXPORT_CONTENT_TYPE) != 0) {
+		for (guint i = 0; i < G_N_ELEMENTS(vmds_fuzz_secrets); i++)
+			VMDS_FUZZ_CHECK(vmds_fuzz_input_secrets[i] ||
+					    !vmds_fuzz_holds(
+						response->str, response->len, vmds_fuzz_secrets[i]),
+					"%s %s: user %s got the PRIVATE fixture entry's %s: %.400s",
+					method,
+					path,
+					caller->user,
+					vmds_fuzz_secrets[i],
+					response->str);
+	}
 	if (status == 404 && iso_vm != NULL)
 		vmds_fuzz_check_no_iso(iso_vm);
 	if (out != NULL)
@@ -1696,9 +1694,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(body, nl2 + 1, body_len);
 	body[body_len] = '\0';
 
-	vmds_fuzz_input_secret = vmds_fuzz_holds_secret(text, size);
+	for (guint i = 0; i < G_N_ELEMENTS(vmds_fuzz_secrets); i++)
+		vmds_fuzz_input_secrets[i] = vmds_fuzz_holds(text, size, vmds_fuzz_secrets[i]);
 	vmds_fuzz_rest_call(caller, method, path, query, body, body_len, NULL);
 	vmds_fuzz_rest_restore();
-	vmds_fuzz_input_secret = FALSE;
+	memset(vmds_fuzz_input_secrets, 0, sizeof(vmds_fuzz_input_secrets));
 	return 0;
 }
