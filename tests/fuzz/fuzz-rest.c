@@ -1582,6 +1582,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	g_unsetenv("NOTIFY_SOCKET");
 	vmds_fuzz_rest_start();
 	vmds_fuzz_rest_reset(FALSE);
+	/* the index took the fixtures */
+	vmds_fuzz_metadata_check(vmds_fuzz_vm1_store());
+	vmds_fuzz_check_query_owner();
 	atexit(vmds_fuzz_cleanup_cb);
 	return 0;
 }
