@@ -74,10 +74,11 @@ vmds_migration_routes_body_file(VmdsRequest *request, GError **error)
 /*
  * POST /api/vcenter/vm?action=import[&name=NAME][&cid=CID][&owner=USER],
  * the body an export (GET /api/vcenter/vm/{vm}?action=export), checked
- * whole before anything is created. Owners are users of the daemon that
- * exported, so none is carried: a user's import is its own, an
- * administrator's has the owner it names, else none. A user binds no VM to
- * the host: it may not give a cid, and the export's is not taken.
+ * whole before anything is created. Administrators only: an export carries
+ * the VM's store whole, metadata of the domains only administrators write
+ * (SYSTEM, VCENTER) included, which a user could otherwise forge. Owners
+ * are users of the daemon that exported, so none is carried: the import
+ * has the owner it names, else none.
  */
 gboolean
 vmds_migration_routes_import(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
@@ -91,18 +92,15 @@ vmds_migration_routes_import(VmdsPlugin *plugin, VmdsRequest *request, GError **
 	gint fd;
 
 	if (!request->caller.administrator) {
-		if ((owner != NULL && g_strcmp0(owner, request->caller.user) != 0) || cid_given) {
-			g_set_error_literal(error,
-					    VMDS_ERROR,
-					    VMDS_ERROR_ACCESS_DENIED,
-					    "only administrators give a VM another owner than "
-					    "themselves, or a cid");
-			return FALSE;
-		}
-		owner = request->caller.user;
-	} else if (owner != NULL && owner[0] == '\0') {
-		owner = NULL;
+		g_set_error_literal(error,
+				    VMDS_ERROR,
+				    VMDS_ERROR_ACCESS_DENIED,
+				    "only administrators import a VM: an export carries metadata "
+				    "only administrators may write");
+		return FALSE;
 	}
+	if (owner != NULL && owner[0] == '\0')
+		owner = NULL;
 	if (!vmds_migration_routes_query_cid(request, &cid, error))
 		return FALSE;
 	fd = vmds_migration_routes_body_file(request, error);
@@ -115,7 +113,7 @@ vmds_migration_routes_import(VmdsPlugin *plugin, VmdsRequest *request, GError **
 	vm = vmds_context_import_vm(vmds_plugin_get_context(plugin),
 				    name != NULL ? name : info.name,
 				    owner,
-				    cid_given || !request->caller.administrator ? cid : info.cid,
+				    cid_given ? cid : info.cid,
 				    fd,
 				    info.store_offset,
 				    info.store_size,
@@ -124,13 +122,23 @@ vmds_migration_routes_import(VmdsPlugin *plugin, VmdsRequest *request, GError **
 	return vmds_vm_plugin_reply_created(request, vm, error);
 }
 
-/* GET /api/vcenter/vm/{vm}?action=export: the VM as one file, streamed */
+/* GET /api/vcenter/vm/{vm}?action=export: the VM as one file, streamed.
+ * Administrators only: it is the VM's store whole, with the metadata its
+ * owner may not see (SYSTEM PRIVATE, VCENTER) */
 gboolean
 vmds_migration_routes_export(VmdsPlugin *plugin, VmdsRequest *request, GError **error)
 {
 	VmdsVm *vm = vmds_context_lookup_vm(vmds_plugin_get_context(plugin), request->vm);
 	VmdsExport *export;
 
+	if (!request->caller.administrator) {
+		g_set_error_literal(error,
+				    VMDS_ERROR,
+				    VMDS_ERROR_ACCESS_DENIED,
+				    "only administrators export a VM: an export carries all of its "
+				    "data, metadata its owner may not see included");
+		return FALSE;
+	}
 	if (vm->store == NULL) {
 		g_set_error(error,
 			    VMDS_ERROR,

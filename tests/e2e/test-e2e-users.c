@@ -567,6 +567,30 @@ START_TEST(test_users_isolation)
 			"{\"name\":\"mine\",\"description\":\"\",\"host\":\"READ_WRITE\","
 			"\"guest\":\"READ_WRITE\"}");
 	assert_reply(reply, 201, "\"mine\"", "alice's data set");
+	g_clear_pointer(&reply, vmds_e2e_reply_free);
+	/* but not to export or import: an export is the store whole, metadata
+	 * only administrators see or write included */
+	reply = call_as(alice, "GET", "/api/vcenter/vm/vm-2?action=export", NULL);
+	{
+		g_autofree gchar *refused = error_body(
+		    "UNAUTHORIZED",
+		    "vm",
+		    "access_denied",
+		    "only administrators export a VM: an export carries all of its data, metadata "
+		    "its owner may not see included");
+		assert_reply(reply, 403, refused, "alice exports her VM");
+	}
+	g_clear_pointer(&reply, vmds_e2e_reply_free);
+	reply = call_as(alice, "POST", "/api/vcenter/vm?action=import", "{}");
+	{
+		g_autofree gchar *refused =
+		    error_body("UNAUTHORIZED",
+			       "vm",
+			       "access_denied",
+			       "only administrators import a VM: an export carries metadata only "
+			       "administrators may write");
+		assert_reply(reply, 403, refused, "alice imports a VM");
+	}
 }
 END_TEST
 
