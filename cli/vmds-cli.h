@@ -58,8 +58,8 @@ typedef enum {
 } VmdsCliOption;
 
 /* the bit of an option in VmdsCliCommand.options and VmdsCli.given */
-#define VMDS_CLI_OPT(name)  (G_GUINT64_CONSTANT(1) << VMDS_CLI_OPTION_##name)
 #define VMDS_CLI_OPT_BIT(i) (G_GUINT64_CONSTANT(1) << (i))
+#define VMDS_CLI_OPT(name)  VMDS_CLI_OPT_BIT(VMDS_CLI_OPTION_##name)
 
 typedef struct {
 	/* global options */

@@ -431,12 +431,11 @@ vmds_http_describe_session(VmdsHttp *self,
 {
 	g_autoptr(GString) body = g_string_new("{\"value\":{\"user\":");
 	gint64 times[2] = {0};
-	const gchar *user = NULL;
+	/* its times before this request uses it */
+	const gchar *user = vmds_sessions_describe(self->sessions, id, &times[0], &times[1]);
 	const gchar *const names[] = {"created_time", "last_accessed_time"};
 
-	if (id != NULL && vmds_http_authenticated(self, msg, peer))
-		user = vmds_sessions_describe(self->sessions, id, &times[0], &times[1]);
-	if (user == NULL || !vmds_sessions_check(self->sessions, id)) {
+	if (user == NULL || !vmds_http_authenticated(self, msg, peer)) {
 		vmds_http_fail(msg, "session", VMDS_ERROR_UNAUTHENTICATED, "no such session");
 		return;
 	}

@@ -47,27 +47,27 @@ struct _VmdsMetadataPlugin {
 
 G_DEFINE_FINAL_TYPE(VmdsMetadataPlugin, vmds_metadata_plugin, VMDS_TYPE_PLUGIN)
 
+/* in a trigger: the metadata generation moved as vmds-metadata.c moves it,
+ * to max(generation + 1, the time in microseconds) */
+#define VMDS_METADATA_PLUGIN_BUMP_GENERATION                                                       \
+	"  UPDATE metadata_generation SET generation = max(generation + 1,"                        \
+	"    CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER));"
+
 static const gchar *const vmds_metadata_datasets_schema_steps[] = {
     /* 1: a data set's metadata goes with it */
     "CREATE TRIGGER metadata_datasets_delete AFTER DELETE ON datasets"
     "  WHEN EXISTS (SELECT 1 FROM metadata_entries"
     "    WHERE object_type = 'dataset' AND object_name = OLD.name) BEGIN"
-    "  DELETE FROM metadata_entries WHERE object_type = 'dataset' AND object_name = OLD.name;"
-    "  UPDATE metadata_generation SET generation = max(generation + 1,"
-    "    CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER));"
-    "END;",
+    "  DELETE FROM metadata_entries WHERE object_type = 'dataset' AND object_name = "
+    "OLD.name;" VMDS_METADATA_PLUGIN_BUMP_GENERATION "END;",
     /* 2: a data set created or deleted, with metadata or without, moves the
      * generation: the index lists every data set (type=dataset) */
     "DROP TRIGGER metadata_datasets_delete;"
     "CREATE TRIGGER metadata_datasets_delete AFTER DELETE ON datasets BEGIN"
-    "  DELETE FROM metadata_entries WHERE object_type = 'dataset' AND object_name = OLD.name;"
-    "  UPDATE metadata_generation SET generation = max(generation + 1,"
-    "    CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER));"
-    "END;"
-    "CREATE TRIGGER metadata_datasets_insert AFTER INSERT ON datasets BEGIN"
-    "  UPDATE metadata_generation SET generation = max(generation + 1,"
-    "    CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER));"
-    "END;",
+    "  DELETE FROM metadata_entries WHERE object_type = 'dataset' AND object_name = "
+    "OLD.name;" VMDS_METADATA_PLUGIN_BUMP_GENERATION "END;"
+    "CREATE TRIGGER metadata_datasets_insert AFTER INSERT ON datasets "
+    "BEGIN" VMDS_METADATA_PLUGIN_BUMP_GENERATION "END;",
 };
 
 static const VmdsStoreCopyRule vmds_metadata_datasets_copy_rules[] = {
